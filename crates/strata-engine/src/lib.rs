@@ -1,0 +1,1 @@
+//! strata's facade: open a store, append batches, read consistent views, follow the log

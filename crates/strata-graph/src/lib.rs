@@ -1,0 +1,1 @@
+//! strata's temporal projection of the event log over petgraph; pure, no I/O

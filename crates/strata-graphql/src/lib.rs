@@ -1,0 +1,1 @@
+//! strata's GraphQL schema (async-graphql); the only crate that knows GraphQL

@@ -1,0 +1,1 @@
+//! strata's HTTP server: axum router, GraphiQL, subscriptions, limits
