@@ -1,1 +1,31 @@
-//! strata's temporal projection of the event log over petgraph; pure, no I/O
+//! strata's temporal projection of the event log over petgraph; pure, no I/O.
+//!
+//! A [`Projection`] is built by applying [`RecordedEvent`]s in log order. Its
+//! nodes are entities, its edges relations; every edge carries the event that
+//! opened it, its role, its valid interval and (through its events) its
+//! recorded interval, so one graph answers every `asOf`/`knownAt` pair
+//! without replaying the log.
+//!
+//! The projection also checks batches before they are stored
+//! ([`Projection::check`]): the rules that need the state of the log (does the
+//! entity exist, is there an open relation to close) live here, next to the
+//! state they read.
+//!
+//! Architecture invariant: this crate does no I/O and knows neither sled nor
+//! GraphQL. Everything it holds can be rebuilt from the log.
+
+mod check;
+mod error;
+mod projection;
+mod query;
+mod traverse;
+mod view;
+
+pub use error::ApplyError;
+pub use projection::Projection;
+pub use view::{
+    Direction, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathStep, PathView, RelationView, Role,
+    Stats, Subgraph, TimeFilter,
+};
+
+pub use strata_core::{RecordedEvent, Timestamp};

@@ -1,0 +1,33 @@
+//! The projection's error: an event from the log that it cannot apply.
+
+/// An event read from the log that does not fit the projection: only possible
+/// when the vocabulary changed since the event was stored, or the log was
+/// altered outside strata.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApplyError {
+    /// The event's kind is not in the vocabulary.
+    #[error("event at position {position} has kind {kind:?}, which the vocabulary does not define; load the vocabulary the log was written with")]
+    UnknownKind {
+        /// The event's position.
+        position: u64,
+        /// Its kind.
+        kind: String,
+    },
+    /// The event refers to an entity or event the log does not have before it.
+    #[error("event at position {position} is inconsistent with the log before it: {reason}")]
+    Inconsistent {
+        /// The event's position.
+        position: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Events must be applied in log order, from position 1, without gaps.
+    #[error("event at position {got} applied out of order: the projection expected position {expected}")]
+    OutOfOrder {
+        /// The position the projection expected.
+        expected: u64,
+        /// The position it was given.
+        got: u64,
+    },
+}

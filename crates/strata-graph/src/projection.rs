@@ -1,0 +1,366 @@
+//! The projection's state and how each event changes it.
+
+use std::collections::BTreeSet;
+
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use rustc_hash::FxHashMap;
+use serde_json::{Map, Value};
+use smallvec::SmallVec;
+use strata_core::{Day, Effect, EntityId, EntityRef, EntityType, EventId, RecordedEvent, Timestamp, Vocabulary};
+
+use crate::view::Role;
+use crate::ApplyError;
+
+/// Index of an event in `Projection::events`: its position minus one.
+pub(crate) type Ix = u32;
+
+/// What the projection keeps of every event.
+pub(crate) struct EventMeta {
+    pub id: EventId,
+    pub recorded_at: Timestamp,
+    pub day: Day,
+    pub kind: u16,
+    pub retracted_by: Option<Ix>,
+}
+
+/// One declaration of an entity (an `entity_declared` event or an inline one).
+pub(crate) struct Decl {
+    pub event: Ix,
+    pub day: Day,
+    pub name: Option<String>,
+    pub attrs: Map<String, Value>,
+}
+
+/// A node: an entity with its declarations and the events that refer to it.
+pub(crate) struct Node {
+    pub id: EntityId,
+    pub ty: EntityType,
+    pub decls: Vec<Decl>,
+    pub events: Vec<Ix>,
+}
+
+/// An edge's weight: the relation it belongs to and its role.
+#[derive(Clone, Copy)]
+pub(crate) struct EdgeW {
+    pub rel: u32,
+    pub role: Role,
+}
+
+/// A relation: what one opening or marking event put in the graph.
+pub(crate) struct Rel {
+    pub name: u16,
+    pub event: Ix,
+    pub subject: NodeIndex,
+    pub object: Option<NodeIndex>,
+    /// Sorted, deduplicated.
+    pub about: SmallVec<[NodeIndex; 2]>,
+    pub valid_from: Day,
+    pub marks: bool,
+    /// Close events that apply to it (same key, about-set, dated on or after it).
+    pub closes: SmallVec<[Ix; 1]>,
+    pub edges: SmallVec<[EdgeIndex; 1]>,
+}
+
+/// A close event, kept so that opens recorded after it still see it.
+pub(crate) struct Close {
+    pub event: Ix,
+    pub day: Day,
+    pub about: SmallVec<[NodeIndex; 2]>,
+}
+
+/// The key closes match opens on: relation name, subject, object.
+pub(crate) type RelKey = (u16, NodeIndex, Option<NodeIndex>);
+
+/// The temporal graph projected from the log.
+pub struct Projection {
+    pub(crate) vocab: Vocabulary,
+    pub(crate) kinds: Vec<String>,
+    pub(crate) kind_ix: FxHashMap<String, u16>,
+    pub(crate) rel_names: Vec<String>,
+    pub(crate) rel_ix: FxHashMap<String, u16>,
+    pub(crate) graph: StableDiGraph<Node, EdgeW>,
+    pub(crate) nodes: FxHashMap<EntityId, NodeIndex>,
+    pub(crate) events: Vec<EventMeta>,
+    pub(crate) ids: FxHashMap<EventId, Ix>,
+    pub(crate) rels: Vec<Rel>,
+    pub(crate) opens: FxHashMap<RelKey, Vec<u32>>,
+    pub(crate) closes: FxHashMap<RelKey, Vec<Close>>,
+    /// Events in valid-time order, then log order.
+    pub(crate) by_day: BTreeSet<(Day, Ix)>,
+}
+
+/// Sorted, deduplicated about-set of node indices.
+pub(crate) fn about_set(nodes: impl Iterator<Item = NodeIndex>) -> SmallVec<[NodeIndex; 2]> {
+    let mut v: SmallVec<[NodeIndex; 2]> = nodes.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+impl Projection {
+    /// An empty projection that reads events with `vocab`.
+    pub fn new(vocab: Vocabulary) -> Projection {
+        let kinds: Vec<String> = vocab.kinds().map(|k| k.kind.clone()).collect();
+        let kind_ix = kinds.iter().enumerate().map(|(i, k)| (k.clone(), i as u16)).collect();
+        let rel_names: Vec<String> = vocab.relations().into_iter().map(str::to_owned).collect();
+        let rel_ix = rel_names.iter().enumerate().map(|(i, r)| (r.clone(), i as u16)).collect();
+        Projection {
+            vocab,
+            kinds,
+            kind_ix,
+            rel_names,
+            rel_ix,
+            graph: StableDiGraph::default(),
+            nodes: FxHashMap::default(),
+            events: Vec::new(),
+            ids: FxHashMap::default(),
+            rels: Vec::new(),
+            opens: FxHashMap::default(),
+            closes: FxHashMap::default(),
+            by_day: BTreeSet::new(),
+        }
+    }
+
+    /// The vocabulary the projection reads events with.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocab
+    }
+
+    /// The number of events applied (the log's last position).
+    pub fn len(&self) -> u64 {
+        self.events.len() as u64
+    }
+
+    /// Whether no event has been applied.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The recorded time of the last event applied.
+    pub fn last_recorded_at(&self) -> Option<Timestamp> {
+        self.events.last().map(|e| e.recorded_at)
+    }
+
+    /// The position of the event with this id, if applied.
+    pub fn position_of(&self, id: EventId) -> Option<u64> {
+        self.ids.get(&id).map(|&ix| u64::from(ix) + 1)
+    }
+
+    /// Applies the next event of the log. Events must come in log order and
+    /// must have passed [`Projection::check`] when they were appended; an
+    /// event that does not fit (a changed vocabulary) is refused whole and
+    /// leaves the projection as it was.
+    pub fn apply(&mut self, rec: &RecordedEvent) -> Result<(), ApplyError> {
+        let position = rec.position;
+        let expected = self.len() + 1;
+        if position != expected {
+            return Err(ApplyError::OutOfOrder { expected, got: position });
+        }
+        let ev = &rec.event;
+        let inconsistent = |reason: String| ApplyError::Inconsistent { position, reason };
+        let spec = self
+            .vocab
+            .get(&ev.kind)
+            .ok_or_else(|| ApplyError::UnknownKind { position, kind: ev.kind.clone() })?;
+        let effect = spec.effect;
+        let kind = self.kind_ix.get(&ev.kind).copied().unwrap_or(0);
+        let rel_name = match &spec.relation {
+            Some(r) => Some(self.rel_ix.get(r).copied().ok_or_else(|| inconsistent(format!("unknown relation {r}")))?),
+            None => None,
+        };
+        if self.ids.contains_key(&ev.id) {
+            return Err(inconsistent(format!("event id {} appears twice", ev.id)));
+        }
+        let retract_target = match ev.retracts {
+            Some(target) => {
+                let t = *self.ids.get(&target).ok_or_else(|| inconsistent(format!("retracts unknown event {target}")))?;
+                Some(t)
+            }
+            None => None,
+        };
+        // Resolve every reference before changing anything, so that a refused
+        // event leaves no trace.
+        for r in ev.refs() {
+            if !self.nodes.contains_key(&r.id) && r.decl.as_ref().and_then(|d| d.entity_type).is_none() {
+                return Err(inconsistent(format!("entity {} is used before it is declared", r.id)));
+            }
+        }
+
+        let ix = self.events.len() as Ix;
+        let day = ev.at.start();
+        let mut entities: SmallVec<[NodeIndex; 3]> = SmallVec::new();
+        for r in ev.refs() {
+            let n = self.node_for(r, ix, day);
+            if !entities.contains(&n) {
+                entities.push(n);
+            }
+        }
+        for &n in &entities {
+            self.graph[n].events.push(ix);
+        }
+        self.events.push(EventMeta {
+            id: ev.id,
+            recorded_at: rec.recorded_at,
+            day,
+            kind,
+            retracted_by: None,
+        });
+        self.ids.insert(ev.id, ix);
+        self.by_day.insert((day, ix));
+
+        let subject = self.nodes[&ev.subject.id];
+        let object = ev.object.as_ref().map(|o| self.nodes[&o.id]);
+        let about = about_set(ev.about.iter().map(|a| self.nodes[&a.id]));
+        match (effect, rel_name) {
+            (Effect::Opens | Effect::Marks, Some(name)) => {
+                self.add_rel(name, ix, subject, object, about, day, effect == Effect::Marks);
+            }
+            (Effect::Closes, Some(name)) => self.add_close(name, ix, subject, object, about, day),
+            (Effect::Retracts, _) => {
+                if let Some(t) = retract_target {
+                    self.events[t as usize].retracted_by = Some(ix);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The node of a reference, created or updated by its inline declaration.
+    fn node_for(&mut self, r: &EntityRef, ix: Ix, day: Day) -> NodeIndex {
+        let n = match self.nodes.get(&r.id) {
+            Some(&n) => n,
+            None => {
+                let ty = r.decl.as_ref().and_then(|d| d.entity_type).unwrap_or(EntityType::Actor);
+                let n = self.graph.add_node(Node { id: r.id.clone(), ty, decls: Vec::new(), events: Vec::new() });
+                self.nodes.insert(r.id.clone(), n);
+                n
+            }
+        };
+        if let Some(d) = &r.decl {
+            let node = &mut self.graph[n];
+            // One event may declare the same entity twice (subject and about):
+            // the later reference adds to the same declaration.
+            match node.decls.last_mut() {
+                Some(last) if last.event == ix => {
+                    if d.name.is_some() {
+                        last.name.clone_from(&d.name);
+                    }
+                    for (k, v) in &d.attrs {
+                        last.attrs.insert(k.clone(), v.clone());
+                    }
+                }
+                _ => node.decls.push(Decl { event: ix, day, name: d.name.clone(), attrs: d.attrs.clone() }),
+            }
+        }
+        n
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_rel(
+        &mut self,
+        name: u16,
+        ix: Ix,
+        subject: NodeIndex,
+        object: Option<NodeIndex>,
+        about: SmallVec<[NodeIndex; 2]>,
+        day: Day,
+        marks: bool,
+    ) {
+        let rel_id = self.rels.len() as u32;
+        let mut edges = SmallVec::new();
+        if let Some(o) = object {
+            edges.push(self.graph.add_edge(subject, o, EdgeW { rel: rel_id, role: Role::SubjectObject }));
+        }
+        for &a in &about {
+            for end in std::iter::once(subject).chain(object) {
+                if end != a {
+                    edges.push(self.graph.add_edge(end, a, EdgeW { rel: rel_id, role: Role::About }));
+                }
+            }
+        }
+        let key = (name, subject, object);
+        let mut closes = SmallVec::new();
+        if !marks {
+            if let Some(cs) = self.closes.get(&key) {
+                for c in cs {
+                    if c.day >= day && (c.about.is_empty() || c.about == about) {
+                        closes.push(c.event);
+                    }
+                }
+            }
+            self.opens.entry(key).or_default().push(rel_id);
+        }
+        self.rels.push(Rel { name, event: ix, subject, object, about, valid_from: day, marks, closes, edges });
+    }
+
+    fn add_close(
+        &mut self,
+        name: u16,
+        ix: Ix,
+        subject: NodeIndex,
+        object: Option<NodeIndex>,
+        about: SmallVec<[NodeIndex; 2]>,
+        day: Day,
+    ) {
+        let key = (name, subject, object);
+        if let Some(rels) = self.opens.get(&key) {
+            for &r in rels {
+                let rel = &mut self.rels[r as usize];
+                if rel.valid_from <= day && (about.is_empty() || rel.about == about) {
+                    rel.closes.push(ix);
+                }
+            }
+        }
+        self.closes.entry(key).or_default().push(Close { event: ix, day, about });
+    }
+
+    // ---- visibility, shared by checks and queries ----
+
+    /// Whether the event is recorded at `known` and not retracted by then.
+    pub(crate) fn event_visible(&self, ix: Ix, known: Timestamp) -> bool {
+        let e = &self.events[ix as usize];
+        e.recorded_at <= known
+            && match e.retracted_by {
+                Some(r) => self.events[r as usize].recorded_at > known,
+                None => true,
+            }
+    }
+
+    /// Whether the entity exists at `known`: some declaration of it is visible.
+    pub(crate) fn node_visible(&self, n: NodeIndex, known: Timestamp) -> bool {
+        self.graph[n].decls.iter().any(|d| self.event_visible(d.event, known))
+    }
+
+    /// The first day a relation no longer holds, as known at `known`, and the close.
+    pub(crate) fn valid_to(&self, rel: &Rel, known: Timestamp) -> Option<(Day, Ix)> {
+        rel.closes
+            .iter()
+            .filter(|&&c| self.event_visible(c, known))
+            .map(|&c| (self.events[c as usize].day, c))
+            .min()
+    }
+
+    /// Whether a relation's own event and interval make it visible (not its endpoints).
+    pub(crate) fn rel_holds(&self, rel: &Rel, as_of: Option<Day>, known: Timestamp) -> bool {
+        if !self.event_visible(rel.event, known) {
+            return false;
+        }
+        if rel.marks {
+            return as_of.is_none_or(|a| rel.valid_from <= a);
+        }
+        match as_of {
+            None => self.valid_to(rel, known).is_none(),
+            Some(a) => rel.valid_from <= a && self.valid_to(rel, known).is_none_or(|(to, _)| to > a),
+        }
+    }
+
+    /// Whether an edge is visible: its relation holds and both ends exist.
+    pub(crate) fn edge_visible(&self, e: EdgeIndex, as_of: Option<Day>, known: Timestamp) -> bool {
+        let Some(w) = self.graph.edge_weight(e) else { return false };
+        let Some((a, b)) = self.graph.edge_endpoints(e) else { return false };
+        self.rel_holds(&self.rels[w.rel as usize], as_of, known)
+            && self.node_visible(a, known)
+            && self.node_visible(b, known)
+    }
+}

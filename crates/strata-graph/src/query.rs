@@ -1,0 +1,233 @@
+//! Reads of the projection: entities, their relations and history, events,
+//! diffs and counts, each at a `TimeFilter`.
+
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction as PgDirection;
+use strata_core::{Day, EntityId, EntityType, EventId};
+
+use crate::projection::{Ix, Projection};
+use crate::view::{Direction, EntityView, EventFilter, EventStatus, GraphDiff, RelationView, Stats, TimeFilter};
+use crate::Timestamp;
+
+impl Projection {
+    pub(crate) fn node(&self, id: &EntityId, known: Timestamp) -> Option<NodeIndex> {
+        let n = *self.nodes.get(id)?;
+        self.node_visible(n, known).then_some(n)
+    }
+
+    pub(crate) fn entity_view(&self, n: NodeIndex, t: TimeFilter) -> Option<EntityView> {
+        let node = &self.graph[n];
+        let visible: Vec<_> = node.decls.iter().filter(|d| self.event_visible(d.event, t.known_at)).collect();
+        let first = *visible.first()?;
+        let mut later: Vec<_> = visible[1..]
+            .iter()
+            .filter(|d| t.as_of.is_none_or(|a| d.day <= a))
+            .collect();
+        later.sort_by_key(|d| (d.day, d.event));
+        let mut name = first.name.clone();
+        let mut attrs = first.attrs.clone();
+        for d in later {
+            if d.name.is_some() {
+                name.clone_from(&d.name);
+            }
+            for (k, v) in &d.attrs {
+                attrs.insert(k.clone(), v.clone());
+            }
+        }
+        Some(EntityView {
+            id: node.id.clone(),
+            entity_type: node.ty,
+            name: name.unwrap_or_else(|| node.id.to_string()),
+            attrs,
+            declared_by: u64::from(first.event) + 1,
+        })
+    }
+
+    /// The entity at `t`, or `None` when it is unknown at `t.known_at`.
+    pub fn entity(&self, id: &EntityId, t: TimeFilter) -> Option<EntityView> {
+        self.entity_view(self.node(id, t.known_at)?, t)
+    }
+
+    /// Entities of a type whose id or name contains `search` (case-insensitive), by id.
+    pub fn entities(&self, ty: Option<EntityType>, search: Option<&str>, t: TimeFilter) -> Vec<EntityView> {
+        let needle = search.map(str::to_lowercase);
+        let mut out: Vec<EntityView> = self
+            .graph
+            .node_indices()
+            .filter(|&n| ty.is_none_or(|ty| self.graph[n].ty == ty))
+            .filter_map(|n| self.entity_view(n, t))
+            .filter(|e| {
+                needle.as_ref().is_none_or(|s| e.id.as_str().contains(s.as_str()) || e.name.to_lowercase().contains(s.as_str()))
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+
+    pub(crate) fn relation_view(&self, e: EdgeIndex, known: Timestamp) -> Option<RelationView> {
+        let w = *self.graph.edge_weight(e)?;
+        let (a, b) = self.graph.edge_endpoints(e)?;
+        let rel = &self.rels[w.rel as usize];
+        let closed = if rel.marks { None } else { self.valid_to(rel, known) };
+        Some(RelationView {
+            name: self.rel_names[rel.name as usize].clone(),
+            role: w.role,
+            from: self.graph[a].id.clone(),
+            to: self.graph[b].id.clone(),
+            valid_from: rel.valid_from,
+            valid_to: closed.map(|(d, _)| d),
+            about: rel.about.iter().map(|&n| self.graph[n].id.clone()).collect(),
+            event: u64::from(rel.event) + 1,
+            closed_by: closed.map(|(_, c)| u64::from(c) + 1),
+        })
+    }
+
+    pub(crate) fn names_filter(&self, names: Option<&[String]>) -> Option<Vec<u16>> {
+        names.map(|ns| ns.iter().filter_map(|n| self.rel_ix.get(n).copied()).collect())
+    }
+
+    pub(crate) fn edge_passes(&self, e: EdgeIndex, names: Option<&[u16]>, t: TimeFilter) -> bool {
+        let Some(w) = self.graph.edge_weight(e) else { return false };
+        names.is_none_or(|ns| ns.contains(&self.rels[w.rel as usize].name)) && self.edge_visible(e, t.as_of, t.known_at)
+    }
+
+    /// The entity's visible edges in `dir`, optionally only those named.
+    pub fn relations(&self, id: &EntityId, t: TimeFilter, dir: Direction, names: Option<&[String]>) -> Vec<RelationView> {
+        let Some(n) = self.node(id, t.known_at) else { return Vec::new() };
+        let names = self.names_filter(names);
+        let mut edges: Vec<EdgeIndex> = Vec::new();
+        if matches!(dir, Direction::Out | Direction::Both) {
+            edges.extend(self.graph.edges_directed(n, PgDirection::Outgoing).map(|e| e.id()));
+        }
+        if matches!(dir, Direction::In | Direction::Both) {
+            edges.extend(self.graph.edges_directed(n, PgDirection::Incoming).map(|e| e.id()));
+        }
+        let mut out: Vec<RelationView> = edges
+            .into_iter()
+            .filter(|&e| self.edge_passes(e, names.as_deref(), t))
+            .filter_map(|e| self.relation_view(e, t.known_at))
+            .collect();
+        out.sort_by(|a, b| (a.valid_from, a.event, a.role, &a.to).cmp(&(b.valid_from, b.event, b.role, &b.to)));
+        out
+    }
+
+    /// Positions of the visible events referring to the entity, in
+    /// valid-time order then log order, up to `t.as_of` when given.
+    pub fn history(&self, id: &EntityId, t: TimeFilter) -> Vec<u64> {
+        let Some(n) = self.node(id, t.known_at) else { return Vec::new() };
+        let mut evs: Vec<(Day, Ix)> = self.graph[n]
+            .events
+            .iter()
+            .filter(|&&ix| self.event_visible(ix, t.known_at))
+            .map(|&ix| (self.events[ix as usize].day, ix))
+            .filter(|(d, _)| t.as_of.is_none_or(|a| *d <= a))
+            .collect();
+        evs.sort_unstable();
+        evs.into_iter().map(|(_, ix)| u64::from(ix) + 1).collect()
+    }
+
+    /// What is known of the event with this id at `known`; `None` when it was
+    /// not recorded by then.
+    pub fn event_status(&self, id: EventId, known: Timestamp) -> Option<EventStatus> {
+        let &ix = self.ids.get(&id)?;
+        self.status_at(ix, known)
+    }
+
+    /// Like [`Projection::event_status`], by position.
+    pub fn event_status_at(&self, position: u64, known: Timestamp) -> Option<EventStatus> {
+        let ix = u32::try_from(position.checked_sub(1)?).ok()?;
+        self.status_at(ix, known)
+    }
+
+    fn status_at(&self, ix: Ix, known: Timestamp) -> Option<EventStatus> {
+        let e = self.events.get(ix as usize)?;
+        if e.recorded_at > known {
+            return None;
+        }
+        let retracted_by = e
+            .retracted_by
+            .filter(|&r| self.events[r as usize].recorded_at <= known)
+            .map(|r| u64::from(r) + 1);
+        Some(EventStatus { position: u64::from(ix) + 1, recorded_at: e.recorded_at, retracted_by })
+    }
+
+    /// Positions of the events that pass the filter, in valid-time order then log order.
+    pub fn events(&self, f: &EventFilter) -> Vec<u64> {
+        let known = f.known_at.unwrap_or(Timestamp::MAX);
+        let kinds: Option<Vec<u16>> =
+            f.kinds.as_ref().map(|ks| ks.iter().filter_map(|k| self.kind_ix.get(k).copied()).collect());
+        let passes = |ix: Ix| {
+            let e = &self.events[ix as usize];
+            e.recorded_at <= known
+                && kinds.as_ref().is_none_or(|ks| ks.contains(&e.kind))
+                && f.from.is_none_or(|d| e.day >= d)
+                && f.to.is_none_or(|d| e.day <= d)
+                && (f.include_retracted || self.event_visible(ix, known))
+        };
+        match &f.entity {
+            Some(id) => {
+                let Some(n) = self.node(id, known) else { return Vec::new() };
+                let mut evs: Vec<(Day, Ix)> = self.graph[n]
+                    .events
+                    .iter()
+                    .copied()
+                    .filter(|&ix| passes(ix))
+                    .map(|ix| (self.events[ix as usize].day, ix))
+                    .collect();
+                evs.sort_unstable();
+                evs.into_iter().map(|(_, ix)| u64::from(ix) + 1).collect()
+            }
+            None => {
+                let lo = (f.from.unwrap_or(Day::MIN), 0);
+                let hi = (f.to.unwrap_or(Day::MAX), Ix::MAX);
+                self.by_day.range(lo..=hi).filter(|(_, ix)| passes(*ix)).map(|(_, ix)| u64::from(*ix) + 1).collect()
+            }
+        }
+    }
+
+    /// Edges visible at `to` and not at `from` (added), and the reverse (removed).
+    pub fn diff(&self, from: Day, to: Day, known: Timestamp) -> GraphDiff {
+        let mut diff = GraphDiff::default();
+        for rel in &self.rels {
+            let before = self.rel_holds(rel, Some(from), known);
+            let after = self.rel_holds(rel, Some(to), known);
+            if before == after {
+                continue;
+            }
+            for &e in &rel.edges {
+                if let Some((a, b)) = self.graph.edge_endpoints(e) {
+                    if !(self.node_visible(a, known) && self.node_visible(b, known)) {
+                        continue;
+                    }
+                }
+                if let Some(v) = self.relation_view(e, known) {
+                    if after { diff.added.push(v) } else { diff.removed.push(v) }
+                }
+            }
+        }
+        diff
+    }
+
+    /// Counts at `known`.
+    pub fn stats(&self, known: Timestamp) -> Stats {
+        let events = self.events.partition_point(|e| e.recorded_at <= known);
+        let entities = self.graph.node_indices().filter(|&n| self.node_visible(n, known)).count();
+        let relations = self
+            .rels
+            .iter()
+            .filter(|r| {
+                self.rel_holds(r, None, known)
+                    && self.node_visible(r.subject, known)
+                    && r.object.is_none_or(|o| self.node_visible(o, known))
+            })
+            .count();
+        Stats {
+            events: events as u64,
+            entities: entities as u64,
+            relations: relations as u64,
+            last_recorded_at: events.checked_sub(1).map(|i| self.events[i].recorded_at),
+        }
+    }
+
+}
