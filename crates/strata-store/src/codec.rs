@@ -1,0 +1,229 @@
+//! The on-disk form of an event: a format byte, then postcard of
+//! `StoredEvent`, converted by hand to and from `RecordedEvent`.
+//!
+//! Only this boundary type is serializable (STYLE habit 4), so a change to a
+//! core type cannot silently change what is on disk. Decoding trusts nothing:
+//! every id, date and JSON text is re-checked, and any failure is returned as
+//! a description of what is damaged, never a panic.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use strata_core::{
+    EntityDecl, EntityId, EntityRef, EntityType, Event, EventId, Precision, RecordedEvent, Source, Timestamp,
+    ValidTime,
+};
+
+/// The first byte of every stored event; a new layout gets a new byte.
+const RECORD_FORMAT: u8 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct StoredEvent {
+    /// Repeats the key's position, so a record under the wrong key is caught.
+    position: u64,
+    /// Recorded time, microseconds since the epoch.
+    recorded_at: i64,
+    id: [u8; 16],
+    kind: String,
+    /// The valid time exactly as given; re-parsed on decode.
+    at: String,
+    precision: u8,
+    subject: StoredRef,
+    object: Option<StoredRef>,
+    about: Vec<StoredRef>,
+    /// JSON text of the attrs; postcard cannot carry `serde_json::Value`.
+    attrs: Option<String>,
+    source: Option<StoredSource>,
+    retracts: Option<[u8; 16]>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredRef {
+    id: String,
+    decl: Option<StoredDecl>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredDecl {
+    entity_type: Option<u8>,
+    name: Option<String>,
+    attrs: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredSource {
+    publisher: Option<String>,
+    url: Option<String>,
+    title: Option<String>,
+    published: Option<String>,
+}
+
+fn precision_byte(p: Precision) -> u8 {
+    match p {
+        Precision::Day => 0,
+        Precision::Month => 1,
+        Precision::Quarter => 2,
+        Precision::Year => 3,
+        Precision::Instant => 4,
+    }
+}
+
+fn type_byte(t: EntityType) -> u8 {
+    match t {
+        EntityType::Actor => 0,
+        EntityType::Agency => 1,
+        EntityType::Chip => 2,
+    }
+}
+
+fn type_of(b: u8) -> Result<EntityType, String> {
+    match b {
+        0 => Ok(EntityType::Actor),
+        1 => Ok(EntityType::Agency),
+        2 => Ok(EntityType::Chip),
+        other => Err(format!("unknown entity type code {other}")),
+    }
+}
+
+fn attrs_text(attrs: &Map<String, Value>) -> Result<Option<String>, String> {
+    if attrs.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(attrs).map(Some).map_err(|e| format!("attrs cannot be written as JSON: {e}"))
+}
+
+fn attrs_of(text: Option<String>) -> Result<Map<String, Value>, String> {
+    match text {
+        None => Ok(Map::new()),
+        Some(t) => serde_json::from_str(&t).map_err(|e| format!("attrs are not a JSON object: {e}")),
+    }
+}
+
+fn store_ref(r: &EntityRef) -> Result<StoredRef, String> {
+    let decl = match &r.decl {
+        None => None,
+        Some(d) => Some(StoredDecl {
+            entity_type: d.entity_type.map(type_byte),
+            name: d.name.clone(),
+            attrs: attrs_text(&d.attrs)?,
+        }),
+    };
+    Ok(StoredRef { id: r.id.as_str().to_owned(), decl })
+}
+
+fn load_ref(r: StoredRef) -> Result<EntityRef, String> {
+    let id = EntityId::parse(&r.id)?;
+    let decl = match r.decl {
+        None => None,
+        Some(d) => Some(EntityDecl {
+            entity_type: d.entity_type.map(type_of).transpose()?,
+            name: d.name,
+            attrs: attrs_of(d.attrs)?,
+        }),
+    };
+    Ok(EntityRef { id, decl })
+}
+
+/// Encodes an event for the `L` record. Fails only if attrs cannot be
+/// written as JSON, which a `serde_json::Map` always can.
+pub(crate) fn encode(r: &RecordedEvent) -> Result<Vec<u8>, String> {
+    let e = &r.event;
+    let stored = StoredEvent {
+        position: r.position,
+        recorded_at: r.recorded_at.0,
+        id: *e.id.as_bytes(),
+        kind: e.kind.clone(),
+        at: e.at.as_str().to_owned(),
+        precision: precision_byte(e.at.precision()),
+        subject: store_ref(&e.subject)?,
+        object: e.object.as_ref().map(store_ref).transpose()?,
+        about: e.about.iter().map(store_ref).collect::<Result<_, _>>()?,
+        attrs: attrs_text(&e.attrs)?,
+        source: e.source.as_ref().map(|s| StoredSource {
+            publisher: s.publisher.clone(),
+            url: s.url.clone(),
+            title: s.title.clone(),
+            published: s.published.clone(),
+        }),
+        retracts: e.retracts.map(|id| *id.as_bytes()),
+    };
+    postcard::to_extend(&stored, vec![RECORD_FORMAT]).map_err(|e| format!("postcard: {e}"))
+}
+
+/// Decodes an `L` record stored under `position`; the error says what is wrong.
+pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, String> {
+    let (format, body) = bytes.split_first().ok_or("the record is empty")?;
+    if *format != RECORD_FORMAT {
+        return Err(format!("unknown record format {format} (this build writes {RECORD_FORMAT})"));
+    }
+    let (s, rest): (StoredEvent, &[u8]) =
+        postcard::take_from_bytes(body).map_err(|e| format!("undecodable record: {e}"))?;
+    if !rest.is_empty() {
+        return Err(format!("{} unexpected bytes after the record", rest.len()));
+    }
+    if s.position != position {
+        return Err(format!("the record under position {position} says it is position {}", s.position));
+    }
+    let at = ValidTime::parse(&s.at)?;
+    if precision_byte(at.precision()) != s.precision {
+        return Err(format!("valid time {:?} is stored with precision code {}", s.at, s.precision));
+    }
+    let event = Event {
+        id: EventId::from_bytes(s.id),
+        kind: s.kind,
+        at,
+        subject: load_ref(s.subject)?,
+        object: s.object.map(load_ref).transpose()?,
+        about: s.about.into_iter().map(load_ref).collect::<Result<_, _>>()?,
+        attrs: attrs_of(s.attrs)?,
+        source: s.source.map(|s| Source { publisher: s.publisher, url: s.url, title: s.title, published: s.published }),
+        retracts: s.retracts.map(EventId::from_bytes),
+    };
+    Ok(RecordedEvent { position, recorded_at: Timestamp(s.recorded_at), event })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_core::{parse_line, Location, Vocabulary};
+
+    fn sample() -> RecordedEvent {
+        let line = r#"{"id":"0190f3a2-7b1c-7cc0-8a01-9d2b1c3e4f50","kind":"approval_granted","at":"2026-Q1","subject":"cn-miit","object":{"id":"bytedance","type":"actor","name":"ByteDance","country":"CN"},"about":["nvidia-h200"],"attrs":{"quantity":400000,"ratio":0.1,"nested":{"list":[1,"two",null,true]}},"source":{"publisher":"Reuters","published":"2026-01-28"}}"#;
+        let parsed = parse_line(line, Location::Line(1), &Vocabulary::builtin()).unwrap();
+        RecordedEvent { position: 3, recorded_at: Timestamp(1_769_600_000_123_456), event: parsed.event }
+    }
+
+    #[test]
+    fn an_event_round_trips() {
+        let r = sample();
+        let bytes = encode(&r).unwrap();
+        assert_eq!(bytes[0], RECORD_FORMAT);
+        assert_eq!(decode(&bytes, 3).unwrap(), r);
+    }
+
+    #[test]
+    fn every_truncation_and_byte_flip_is_an_error_or_a_valid_event_never_a_panic() {
+        let bytes = encode(&sample()).unwrap();
+        for len in 0..bytes.len() {
+            assert!(decode(&bytes[..len], 3).is_err(), "truncated to {len} bytes");
+        }
+        for i in 0..bytes.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut b = bytes.clone();
+                b[i] ^= flip;
+                // A flip inside a string may still decode; it must not panic.
+                let _ = decode(&b, 3);
+            }
+        }
+    }
+
+    #[test]
+    fn damage_is_described() {
+        let mut bytes = encode(&sample()).unwrap();
+        assert!(decode(&bytes, 4).unwrap_err().contains("says it is position 3"));
+        bytes.push(0);
+        assert!(decode(&bytes, 3).unwrap_err().contains("unexpected bytes"));
+        bytes[0] = 9;
+        assert!(decode(&bytes, 3).unwrap_err().contains("unknown record format 9"));
+        assert!(decode(&[], 3).unwrap_err().contains("empty"));
+    }
+}

@@ -1,0 +1,121 @@
+//! Opening a data directory with sled: refuse what is not ours before sled
+//! writes into it, and turn sled's failures into errors a person can act on.
+
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use crate::backend::{from_sled, SledStore};
+use crate::durable::Syncer;
+use crate::Error;
+
+/// A `db` file no larger than this has never held a record: sled writes a
+/// 96-byte header when an empty database is closed, and a whole segment
+/// (512 KiB) on the first flush of data.
+const EMPTY_LOG_MAX: u64 = 4096;
+
+/// A data directory opened with sled, and what it looked like before.
+pub(crate) struct Opened {
+    pub(crate) sled: SledStore,
+    /// Whether the store may be created here: the directory was missing or
+    /// empty, or holds only the files of a creation that stopped before
+    /// its first record.
+    pub(crate) may_create: bool,
+}
+
+/// Whether `name` is a file sled 0.34.7 keeps in its directory.
+fn is_sled_file(name: &str) -> bool {
+    matches!(name, "conf" | "db" | "blobs") || name.starts_with("snap.")
+}
+
+/// Creates `dir` if missing; fails with `Foreign` if it holds files that are
+/// not sled's, since opening sled there would add files to someone's folder.
+/// Returns whether the directory holds a log that has had records.
+fn inspect(dir: &Path) -> Result<bool, Error> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(Error::Foreign { path: dir.to_path_buf(), reason: "it is a file, not a directory".into() })
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            return Ok(false);
+        }
+        Err(e) => return Err(Error::io(dir, e)),
+    }
+    let mut strangers = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let name = entry.map_err(|e| Error::io(dir, e))?.file_name().to_string_lossy().into_owned();
+        if !is_sled_file(&name) {
+            strangers.push(name);
+        }
+    }
+    if !strangers.is_empty() {
+        strangers.sort();
+        let more = strangers.len().saturating_sub(3);
+        strangers.truncate(3);
+        let mut reason = format!("it holds files strata did not write: {}", strangers.join(", "));
+        if more > 0 {
+            reason.push_str(&format!(" and {more} more"));
+        }
+        return Err(Error::Foreign { path: dir.to_path_buf(), reason });
+    }
+    let db_len = match std::fs::metadata(dir.join("db")) {
+        Ok(m) => m.len(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+        Err(e) => return Err(Error::io(&dir.join("db"), e)),
+    };
+    Ok(db_len > EMPTY_LOG_MAX)
+}
+
+/// sled reports a held lock as `Io(Other, "could not acquire lock on ...:
+/// Os { .. WouldBlock .. }")`; the kind alone does not tell it apart.
+fn is_lock_error(e: &sled::Error) -> bool {
+    match e {
+        sled::Error::Io(io) => {
+            io.kind() == io::ErrorKind::WouldBlock || io.to_string().contains("could not acquire lock")
+        }
+        _ => false,
+    }
+}
+
+pub(crate) fn open_sled(dir: &Path) -> Result<Opened, Error> {
+    let had_records = inspect(dir)?;
+    let config = sled::Config::new().path(dir);
+    let db = match catch_unwind(AssertUnwindSafe(|| config.open())) {
+        Ok(Ok(db)) => db,
+        Ok(Err(e)) if is_lock_error(&e) => return Err(Error::Locked { path: dir.to_path_buf() }),
+        Ok(Err(sled::Error::Unsupported(why))) => {
+            return Err(Error::Foreign { path: dir.to_path_buf(), reason: format!("sled cannot open it: {why}") })
+        }
+        Ok(Err(e)) => return Err(from_sled(dir, e)),
+        Err(_) => {
+            return Err(Error::corrupt(Some(dir), "the storage engine (sled) failed while reading its files"))
+        }
+    };
+    let syncer = Syncer::open(dir)?;
+    Ok(Opened { sled: SledStore { db, dir: dir.to_path_buf(), syncer }, may_create: !had_records })
+}
+
+/// The bytes the store's files take: sled's log, blobs and snapshots.
+pub(crate) fn size_of_dir(dir: &Path) -> Result<u64, Error> {
+    let mut total = 0;
+    for d in [dir.to_path_buf(), dir.join("blobs")] {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(&d, e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&d, e))?;
+            match entry.metadata() {
+                Ok(m) if m.is_file() => total += m.len(),
+                Ok(_) => {}
+                // sled removes old snapshots and blobs as it goes.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&entry.path(), e)),
+            }
+        }
+    }
+    Ok(total)
+}
