@@ -1,1 +1,194 @@
-//! strata's facade: open a store, append batches, read consistent views, follow the log
+//! strata's facade: open a store, append batches, read consistent views,
+//! follow the log.
+//!
+//! [`Engine`] owns the durable log (`strata-store`) and the in-memory
+//! projection (`strata-graph`). Writers go through [`Engine::append`], which
+//! checks a whole batch, stores it durably, and only then shows it to
+//! readers; readers take a [`Snapshot`] and see exactly the events recorded
+//! up to it, however many appends land meanwhile.
+//!
+//! ```
+//! use strata_engine::{Config, Engine, TimeFilter};
+//!
+//! let engine = Engine::open(Config::in_memory()).unwrap();
+//! let batch = r#"{"kind":"entity_declared","at":"2026","subject":{"id":"cn-miit","type":"agency"}}
+//! {"kind":"entity_declared","at":"2026","subject":{"id":"bytedance","type":"actor","name":"ByteDance"}}
+//! {"kind":"approval_granted","at":"2026-01-28","subject":"cn-miit","object":"bytedance"}"#;
+//! let outcome = engine.append_text(batch, None).unwrap();
+//! assert_eq!(outcome.position, 3);
+//!
+//! let snap = engine.snapshot();
+//! let approved = snap.read(|g| g.relations(
+//!     &"bytedance".parse().unwrap(),
+//!     TimeFilter::as_of("2026-02-01".parse().unwrap()),
+//!     strata_engine::Direction::In,
+//!     None,
+//! ));
+//! assert_eq!(approved[0].from.as_str(), "cn-miit");
+//! ```
+
+mod append;
+mod error;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+use strata_core::{EventId, RecordedEvent, Timestamp, Vocabulary};
+use strata_graph::Projection;
+use strata_store::Store;
+use tokio::sync::broadcast;
+
+pub use append::AppendOutcome;
+pub use error::Error;
+pub use strata_core::{
+    Day, EntityDecl, EntityId, EntityRef, EntityType, Event, InvalidEvent, Location, ParsedLine, Precision, Source,
+    ValidTime,
+};
+pub use strata_graph::{
+    Direction, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathStep, PathView, RelationView, Role,
+    Stats, Subgraph, TimeFilter,
+};
+pub use strata_store::Head;
+
+/// How to open an engine.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data directory; `None` keeps the log in memory (tests, demos).
+    pub data_dir: Option<PathBuf>,
+    /// The vocabulary events are read with.
+    pub vocabulary: Vocabulary,
+    /// How many appended events a slow subscriber may fall behind before it
+    /// is told it lagged.
+    pub subscription_buffer: usize,
+}
+
+impl Config {
+    /// A durable store in `dir`, with the built-in vocabulary.
+    pub fn at(dir: impl Into<PathBuf>) -> Config {
+        Config { data_dir: Some(dir.into()), ..Config::in_memory() }
+    }
+
+    /// A store in memory, with the built-in vocabulary.
+    pub fn in_memory() -> Config {
+        Config { data_dir: None, vocabulary: Vocabulary::builtin(), subscription_buffer: 4096 }
+    }
+}
+
+/// The open store and its projection. Share it as `Arc<Engine>`.
+pub struct Engine {
+    store: Store,
+    graph: RwLock<Projection>,
+    /// Serialises writers; readers never take it.
+    writer: Mutex<()>,
+    appended: broadcast::Sender<Arc<RecordedEvent>>,
+}
+
+impl Engine {
+    /// Opens (or creates) the store and rebuilds the projection from its log.
+    pub fn open(config: Config) -> Result<Engine, Error> {
+        let store = match &config.data_dir {
+            Some(dir) => Store::open(dir)?,
+            None => Store::memory(),
+        };
+        let mut graph = Projection::new(config.vocabulary.clone());
+        let started = std::time::Instant::now();
+        for rec in store.scan(1) {
+            graph.apply(&rec?)?;
+        }
+        tracing::info!(events = graph.len(), elapsed_ms = started.elapsed().as_millis() as u64, "projection rebuilt from the log");
+        let (appended, _) = broadcast::channel(config.subscription_buffer.max(1));
+        Ok(Engine { store, graph: RwLock::new(graph), writer: Mutex::new(()), appended })
+    }
+
+    /// The vocabulary in force.
+    pub fn vocabulary(&self) -> strata_core::Vocabulary {
+        self.graph.read().vocabulary().clone()
+    }
+
+    /// The log's last position and recorded time.
+    pub fn head(&self) -> Head {
+        self.store.head()
+    }
+
+    /// A consistent view: every read through it sees the events recorded up
+    /// to now and none recorded later.
+    pub fn snapshot(&self) -> Snapshot<'_> {
+        let graph = self.graph.read();
+        Snapshot { engine: self, position: graph.len(), known_at: graph.last_recorded_at().unwrap_or(Timestamp::MIN) }
+    }
+
+    /// The event at a position, read from the log.
+    pub fn event_at(&self, position: u64) -> Result<Option<RecordedEvent>, Error> {
+        Ok(self.store.get(position)?)
+    }
+
+    /// Events from `from` (inclusive) in log order, read from the log.
+    pub fn scan(&self, from: u64) -> impl Iterator<Item = Result<RecordedEvent, Error>> + '_ {
+        self.store.scan(from).map(|r| r.map_err(Error::from))
+    }
+
+    /// Receives every event appended from now on, in log order.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<RecordedEvent>> {
+        self.appended.subscribe()
+    }
+
+    /// The bytes the log takes on disk (0 in memory).
+    pub fn size_on_disk(&self) -> Result<u64, Error> {
+        Ok(self.store.size_on_disk()?)
+    }
+
+    /// The position of the event with this id, if stored.
+    pub fn position_of(&self, id: EventId) -> Option<u64> {
+        self.graph.read().position_of(id)
+    }
+}
+
+/// A consistent read view (see [`Engine::snapshot`]).
+#[derive(Clone, Copy)]
+pub struct Snapshot<'a> {
+    engine: &'a Engine,
+    position: u64,
+    known_at: Timestamp,
+}
+
+impl<'a> Snapshot<'a> {
+    /// The last position the snapshot sees.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// The recorded time of the last event it sees (`Timestamp::MIN` when empty).
+    pub fn known_at(&self) -> Timestamp {
+        self.known_at
+    }
+
+    /// A `knownAt` asked by a reader, bounded by the snapshot.
+    pub fn clamp(&self, known_at: Option<Timestamp>) -> Timestamp {
+        known_at.map_or(self.known_at, |k| k.min(self.known_at))
+    }
+
+    /// A time filter bounded by the snapshot.
+    pub fn filter(&self, as_of: Option<Day>, known_at: Option<Timestamp>) -> TimeFilter {
+        TimeFilter { as_of, known_at: self.clamp(known_at) }
+    }
+
+    /// Runs a read of the projection. Pass times through [`Snapshot::filter`]
+    /// or [`Snapshot::clamp`] so the read stays inside the snapshot.
+    pub fn read<R>(&self, f: impl FnOnce(&Projection) -> R) -> R {
+        f(&self.engine.graph.read())
+    }
+
+    /// The event at `position`, if the snapshot sees it.
+    pub fn event_at(&self, position: u64) -> Result<Option<RecordedEvent>, Error> {
+        if position > self.position {
+            return Ok(None);
+        }
+        self.engine.event_at(position)
+    }
+
+    /// The engine the snapshot reads.
+    pub fn engine(&self) -> &'a Engine {
+        self.engine
+    }
+}

@@ -70,6 +70,8 @@ impl Projection {
         let (a, b) = self.graph.edge_endpoints(e)?;
         let rel = &self.rels[w.rel as usize];
         let closed = if rel.marks { None } else { self.valid_to(rel, known) };
+        let mut about: Vec<EntityId> = rel.about.iter().map(|&n| self.graph[n].id.clone()).collect();
+        about.sort();
         Some(RelationView {
             name: self.rel_names[rel.name as usize].clone(),
             role: w.role,
@@ -77,7 +79,7 @@ impl Projection {
             to: self.graph[b].id.clone(),
             valid_from: rel.valid_from,
             valid_to: closed.map(|(d, _)| d),
-            about: rel.about.iter().map(|&n| self.graph[n].id.clone()).collect(),
+            about,
             event: u64::from(rel.event) + 1,
             closed_by: closed.map(|(_, c)| u64::from(c) + 1),
         })
