@@ -46,7 +46,7 @@ pub use strata_core::{
     ValidTime,
 };
 pub use strata_graph::{
-    Direction, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathStep, PathView, RelationView, Role,
+    Direction, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathStep, PathView, Projection, RelationView, Role,
     Stats, Subgraph, TimeFilter,
 };
 pub use strata_store::Head;
