@@ -264,6 +264,12 @@ impl Store {
     }
 }
 
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.dir()).field("head", &self.head()).finish()
+    }
+}
+
 /// Checks the format key, writing it if the store is new.
 fn check_format(inner: &Backend, may_create: bool) -> Result<(), Error> {
     let path = inner.dir().unwrap_or(Path::new(":memory:")).to_path_buf();

@@ -85,8 +85,10 @@ pub(crate) fn open_sled(dir: &Path) -> Result<Opened, Error> {
     let db = match catch_unwind(AssertUnwindSafe(|| config.open())) {
         Ok(Ok(db)) => db,
         Ok(Err(e)) if is_lock_error(&e) => return Err(Error::Locked { path: dir.to_path_buf() }),
+        // The directory holds only sled's files, so a store sled cannot
+        // read (its `conf` damaged, say) is more likely ours than foreign.
         Ok(Err(sled::Error::Unsupported(why))) => {
-            return Err(Error::Foreign { path: dir.to_path_buf(), reason: format!("sled cannot open it: {why}") })
+            return Err(Error::corrupt(Some(dir), format!("sled cannot open its files: {why}")))
         }
         Ok(Err(e)) => return Err(from_sled(dir, e)),
         Err(_) => {
