@@ -22,15 +22,24 @@ use crate::Error;
 pub(crate) struct Syncer {
     /// sled's log, where every record lands first.
     db: (PathBuf, File),
-    /// The data directory and `blobs/`: their entries are files sled creates.
-    dirs: Vec<(PathBuf, File)>,
+    /// `blobs/`, synced when sled has put a new file in it (Unix only: only
+    /// there can a directory be opened and synced like a file).
+    blobs_dir: Option<(PathBuf, File)>,
     blobs: PathBuf,
     /// Blob files already synced; a blob is written once and never changed.
     synced_blobs: Mutex<HashSet<OsString>>,
 }
 
+/// Opens a file for syncing. Write access, because Windows will not flush a
+/// file opened read-only. Our handle takes no lock, and closing it leaves
+/// sled's alone: sled locks with `flock`, which belongs to sled's own handle.
 fn open_for_sync(path: &Path) -> Result<(PathBuf, File), Error> {
-    // fsync needs no write access on the platforms sled locks files on.
+    let file = std::fs::OpenOptions::new().write(true).open(path);
+    file.map(|f| (path.to_path_buf(), f)).map_err(|e| Error::io(path, e))
+}
+
+/// Opens a directory for syncing (Unix only).
+fn open_dir_for_sync(path: &Path) -> Result<(PathBuf, File), Error> {
     File::open(path).map(|f| (path.to_path_buf(), f)).map_err(|e| Error::io(path, e))
 }
 
@@ -40,38 +49,48 @@ fn sync((path, file): &(PathBuf, File)) -> Result<(), Error> {
 
 impl Syncer {
     /// Opens the handles of sled's files in `dir`, and syncs everything sled
-    /// may have written unsynced while opening (its `conf`, a snapshot).
+    /// may have written unsynced while opening: its `conf`, a snapshot, and
+    /// the directory's entries for them. sled 0.34.7 adds entries to the data
+    /// directory only while opening, so the directory is synced here only.
     pub(crate) fn open(dir: &Path) -> Result<Syncer, Error> {
         let blobs = dir.join("blobs");
-        let mut dirs = Vec::new();
-        // A directory can be opened and synced as a file only on Unix.
-        if cfg!(unix) {
-            dirs.push(open_for_sync(&blobs)?);
-            dirs.push(open_for_sync(dir)?);
-        }
-        let syncer = Syncer { db: open_for_sync(&dir.join("db"))?, dirs, blobs, synced_blobs: Mutex::default() };
+        let blobs_dir = if cfg!(unix) { Some(open_dir_for_sync(&blobs)?) } else { None };
+        let syncer = Syncer { db: open_for_sync(&dir.join("db"))?, blobs_dir, blobs, synced_blobs: Mutex::default() };
         sync(&open_for_sync(&dir.join("conf"))?)?;
         syncer.sync()?;
+        if let Some(d) = &syncer.blobs_dir {
+            sync(d)?;
+        }
+        if cfg!(unix) {
+            sync(&open_dir_for_sync(dir)?)?;
+        }
         Ok(syncer)
     }
 
-    /// Makes everything sled has written so far durable.
+    /// Makes everything sled has written so far durable. Only files that
+    /// changed are synced: a needless `fsync` still costs a disk cache flush.
     pub(crate) fn sync(&self) -> Result<(), Error> {
         sync(&self.db)?;
-        self.sync_new_blobs()?;
-        self.dirs.iter().try_for_each(sync)
+        if self.sync_new_blobs()? {
+            if let Some(d) = &self.blobs_dir {
+                sync(d)?;
+            }
+        }
+        Ok(())
     }
 
-    fn sync_new_blobs(&self) -> Result<(), Error> {
+    /// Syncs the blob files not synced before; says whether there were any.
+    fn sync_new_blobs(&self) -> Result<bool, Error> {
         let mut synced = self.synced_blobs.lock();
         let entries = std::fs::read_dir(&self.blobs).map_err(|e| Error::io(&self.blobs, e))?;
         let mut present = HashSet::new();
+        let mut new = false;
         for entry in entries {
             let entry = entry.map_err(|e| Error::io(&self.blobs, e))?;
             let name = entry.file_name();
             if !synced.contains(&name) {
-                match File::open(entry.path()).and_then(|f| f.sync_all()) {
-                    Ok(()) => {}
+                match std::fs::OpenOptions::new().write(true).open(entry.path()).and_then(|f| f.sync_all()) {
+                    Ok(()) => new = true,
                     // sled removes blobs that a newer write has replaced.
                     Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                     Err(e) => return Err(Error::io(&entry.path(), e)),
@@ -80,6 +99,6 @@ impl Syncer {
             present.insert(name);
         }
         *synced = present;
-        Ok(())
+        Ok(new)
     }
 }

@@ -38,7 +38,7 @@ fn inspect(dir: &Path) -> Result<bool, Error> {
         }
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            create_dir_durably(dir)?;
             return Ok(false);
         }
         Err(e) => return Err(Error::io(dir, e)),
@@ -66,6 +66,24 @@ fn inspect(dir: &Path) -> Result<bool, Error> {
         Err(e) => return Err(Error::io(&dir.join("db"), e)),
     };
     Ok(db_len > EMPTY_LOG_MAX)
+}
+
+/// Creates `dir` and any missing parents, and syncs the directory that got
+/// each new entry: otherwise a power cut could take the whole store away
+/// with a directory entry that never reached the disk.
+fn create_dir_durably(dir: &Path) -> Result<(), Error> {
+    let missing: Vec<&Path> = dir.ancestors().take_while(|a| !a.as_os_str().is_empty() && !a.exists()).collect();
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    if cfg!(unix) {
+        for created in missing {
+            let parent = match created.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            std::fs::File::open(parent).and_then(|f| f.sync_all()).map_err(|e| Error::io(parent, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// sled reports a held lock as `Io(Other, "could not acquire lock on ...:
