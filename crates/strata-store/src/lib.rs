@@ -134,11 +134,12 @@ impl Store {
     /// **Acknowledged means on disk.** The whole batch, its index entries and
     /// the new head go to sled as one `sled::Batch`, so after a crash either
     /// all of it is there or none. Before returning `Ok`, the store flushes
-    /// sled and then `fsync`s sled's files and directories itself, because
-    /// sled 0.34.7's flush uses `sync_file_range` on Linux, which persists
-    /// neither a grown file's size nor the disk's write cache. If the write
-    /// or the sync fails, the store refuses further appends until reopened,
-    /// since it can no longer say what reached the disk.
+    /// sled and then `fsync`s sled's log file (and any new blob file and its
+    /// directory) itself, because sled 0.34.7's flush uses `sync_file_range`
+    /// on Linux, which persists neither a grown file's size nor the disk's
+    /// write cache. Readers see the batch only once it is durable. If the
+    /// write or the sync fails, the store refuses further appends until
+    /// reopened, since it can no longer say what reached the disk.
     pub fn append(&self, events: &[RecordedEvent]) -> Result<(), Error> {
         let mut writer = self.writer.lock();
         if let Some(why) = &writer.failed {
