@@ -35,7 +35,6 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 use strata_core::{EventId, RecordedEvent, Timestamp, Vocabulary};
-use strata_graph::Projection;
 use strata_store::Store;
 use tokio::sync::broadcast;
 
