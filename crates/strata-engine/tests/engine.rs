@@ -1,0 +1,126 @@
+//! The engine as its users see it: data-driven fixtures (`data/*.test`) run
+//! through one harness, and a few Rust tests for what a script cannot say
+//! (restore bytes, error codes, concurrent snapshots, reopening a store).
+//!
+//! # Fixtures
+//!
+//! A `.test` file is a script, read top to bottom against a fresh durable
+//! (sled) store in a temporary directory:
+//!
+//! - `# ...` comments and blank lines are kept as they are.
+//! - `{...}` NDJSON event lines (and `[...]`, to test refusals) accumulate into a batch. `--- batch` ends the
+//!   batch before it and starts a new one; `--- batch expect=N` starts one
+//!   appended with `expected_position: Some(N)`. A `>` query, an `@load` line
+//!   or the end of the file also ends a batch. The batch is appended with
+//!   `append_text` as one atomic batch, so an error's `line N` counts the
+//!   batch's event lines from 1. Its outcome follows its last event line:
+//!   `ok: positions 4..6 (3 new)` or `error: <message>`.
+//! - `@load PATH` appends a file (relative to the workspace root) as one batch.
+//! - `> QUERY` runs a query against the current state.
+//! - Lines indented by two spaces are output: the harness writes them. With
+//!   `UPDATE_EXPECT=1` it rewrites the file with the new output; otherwise it
+//!   fails with a diff that names the file.
+//!
+//! Recorded times come from the clock, so output never prints one: events
+//! are named by position (`#N`), a recorded time inside an error message
+//! becomes `<recorded at #N>`, an event id the fixture did not write becomes
+//! `<id of #N>`, and the valid date of a retraction made by `> retract`
+//! (today) prints as `(today)`.
+//!
+//! # Queries
+//!
+//! `ID` is an entity id; `EVENT` is a UUID or `#N` (the event at position
+//! N). Options: `asOf=DATE` (any valid-time form; absent: no bound),
+//! `knownAt=@N` (the recorded time of position N; `@0` is before
+//! everything) or `knownAt=RFC3339` (absent: latest), `names=a,b` (relation
+//! names), `dir=out|in|both` (default both).
+//!
+//! - `relations ID [asOf] [knownAt] [dir] [names]`
+//! - `entity ID [asOf] [knownAt]`: `id type "name" {attrs}` or `(none)`
+//! - `entities [type=actor|agency|chip] [search=x] [asOf] [knownAt]`
+//! - `history ID [asOf] [knownAt]`
+//! - `events [entity=ID] [kinds=a,b] [from=DATE] [to=DATE] [knownAt] [retracted]`
+//! - `event EVENT [knownAt]`: the event, its precision and first day, and
+//!   `visible`, `retracted by #M` or `(unknown)` at `knownAt`
+//! - `path FROM TO [asOf] [knownAt] [maxHops=N] [names] [directed]` (maxHops defaults to 4)
+//! - `paths FROM TO [limit=N] [asOf] [knownAt] [maxHops=N] [names] [directed]` (limit defaults to 10)
+//! - `neighborhood ID [hops=N] [asOf] [knownAt] [names]` (hops defaults to 1)
+//! - `diff FROM TO [knownAt]`: `+ relation` (added), `- relation` (removed)
+//! - `stats [knownAt]`
+//! - `retract EVENT REASON...`: `Engine::retract` by the default analyst
+//! - `reopen`: drop the engine and open the same directory again, so the
+//!   projection is rebuilt from the log
+//!
+//! A relation prints as
+//! `approved cn-miit -> bytedance about [nvidia-h200] 2026-01-28..2026-03-01 #5 closed-by #7`
+//! (`..` with nothing after it while open; `approved about-link cn-miit ->
+//! nvidia-h200 ...` for an about-link), an event as
+//! `#5 approval_granted 2026-01-28 cn-miit -> bytedance about [nvidia-h200]`.
+
+// clippy.toml allows these in `#[test]` functions only; the helpers of a
+// test binary are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "engine/api.rs"]
+mod api;
+#[path = "engine/concurrency.rs"]
+mod concurrency;
+#[path = "engine/diff.rs"]
+mod diff;
+#[path = "engine/harness.rs"]
+mod harness;
+#[path = "engine/query.rs"]
+mod query;
+#[path = "engine/restore.rs"]
+mod restore;
+
+/// One test per fixture, so `cargo test -p strata-engine fixture::demo`
+/// runs one, and a failure names its file.
+macro_rules! fixtures {
+    ($($name:ident),* $(,)?) => {
+        mod fixture {
+            $(
+                #[test]
+                fn $name() {
+                    crate::harness::check(stringify!($name));
+                }
+            )*
+        }
+
+        /// Every fixture with a test above.
+        const FIXTURES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+fixtures! {
+    about_links,
+    bad_input,
+    coarse_dates,
+    declarations,
+    demo,
+    diff_events,
+    expected_position,
+    idempotency,
+    known_at,
+    marks,
+    opens_closes,
+    paths,
+    reopen,
+    retraction,
+    valid_time,
+}
+
+#[test]
+fn every_fixture_file_has_a_test() {
+    let mut files: Vec<String> = std::fs::read_dir(harness::data_dir())
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".test").map(str::to_owned)
+        })
+        .collect();
+    files.sort();
+    let mut listed: Vec<String> = FIXTURES.iter().map(|s| (*s).to_owned()).collect();
+    listed.sort();
+    assert_eq!(files, listed, "list every data/*.test file in the `fixtures!` macro of tests/engine.rs");
+}

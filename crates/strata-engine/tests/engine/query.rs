@@ -1,0 +1,392 @@
+//! The fixtures' query language (documented in `engine.rs`): parsing a `>`
+//! line, running it against a snapshot, and printing the answer as lines.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use strata_core::{EventId, Timestamp};
+use strata_engine::{
+    Day, Direction, EntityId, EntityType, EntityView, EventFilter, PathQuery, PathView, RelationView, Role, Snapshot,
+    TimeFilter,
+};
+
+use crate::harness::{outcome, Session};
+
+/// A query's words: positional arguments, `key=value` options and flags.
+struct Args<'s> {
+    session: &'s Session,
+    positional: Vec<String>,
+    options: BTreeMap<String, String>,
+    flags: BTreeSet<String>,
+}
+
+impl<'s> Args<'s> {
+    fn parse(session: &'s Session, words: &[&str], options: &[&str], flags: &[&str]) -> Args<'s> {
+        let mut args = Args { session, positional: Vec::new(), options: BTreeMap::new(), flags: BTreeSet::new() };
+        for w in words {
+            if let Some((k, v)) = w.split_once('=') {
+                if !options.contains(&k) {
+                    session.fail(format!("unknown option {k:?}; this query takes {options:?}"));
+                }
+                args.options.insert(k.to_owned(), v.to_owned());
+            } else if flags.contains(w) {
+                args.flags.insert((*w).to_owned());
+            } else {
+                args.positional.push((*w).to_owned());
+            }
+        }
+        args
+    }
+
+    fn positional(&self, n: usize, usage: &str) -> &[String] {
+        if self.positional.len() != n {
+            self.session.fail(format!("usage: {usage}"));
+        }
+        &self.positional
+    }
+
+    fn opt(&self, key: &str) -> Option<&str> {
+        self.options.get(key).map(String::as_str)
+    }
+
+    fn flag(&self, f: &str) -> bool {
+        self.flags.contains(f)
+    }
+
+    fn number(&self, key: &str, default: usize) -> usize {
+        self.opt(key).map_or(default, |v| v.parse().unwrap_or_else(|_| self.session.fail(format!("{key}={v}: not a number"))))
+    }
+
+    fn day(&self, key: &str) -> Option<Day> {
+        self.opt(key).map(|v| day(self.session, v))
+    }
+
+    fn names(&self) -> Option<Vec<String>> {
+        self.opt("names").map(|v| v.split(',').map(str::to_owned).collect())
+    }
+
+    /// `knownAt`, resolved to a recorded time.
+    fn known_at(&self, snap: &Snapshot<'_>) -> Option<Timestamp> {
+        let v = self.opt("knownAt")?;
+        Some(match v.strip_prefix('@') {
+            Some("0") => Timestamp::MIN,
+            Some(n) => {
+                let pos: u64 = n.parse().unwrap_or_else(|_| self.session.fail(format!("knownAt={v}: expected @N")));
+                match snap.event_at(pos) {
+                    Ok(Some(rec)) => rec.recorded_at,
+                    _ => self.session.fail(format!("knownAt={v}: there is no event at position {pos}")),
+                }
+            }
+            None => Timestamp::parse(v).unwrap_or_else(|e| self.session.fail(e)),
+        })
+    }
+
+    /// The time filter of `asOf` and `knownAt`, bounded by the snapshot.
+    fn time(&self, snap: &Snapshot<'_>) -> TimeFilter {
+        snap.filter(self.day("asOf"), self.known_at(snap))
+    }
+}
+
+const TIME: [&str; 2] = ["asOf", "knownAt"];
+
+fn day(session: &Session, v: &str) -> Day {
+    Day::parse(v).unwrap_or_else(|e| session.fail(e))
+}
+
+fn entity_id(session: &Session, v: &str) -> EntityId {
+    EntityId::parse(v).unwrap_or_else(|e| session.fail(e))
+}
+
+/// An event named as a UUID or as `#N`.
+fn event_id(session: &Session, snap: &Snapshot<'_>, v: &str) -> EventId {
+    match v.strip_prefix('#') {
+        Some(n) => {
+            let pos: u64 = n.parse().unwrap_or_else(|_| session.fail(format!("{v}: expected #N")));
+            match snap.event_at(pos) {
+                Ok(Some(rec)) => rec.event.id,
+                _ => session.fail(format!("there is no event at position {pos}")),
+            }
+        }
+        None => EventId::parse(v).unwrap_or_else(|e| session.fail(e)),
+    }
+}
+
+/// Runs one query line (without its `>`) and returns its output lines.
+pub fn run(session: &mut Session, line: &str) -> Vec<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let Some((&command, words)) = words.split_first() else { session.fail("an empty query") };
+    match command {
+        "reopen" => {
+            if !words.is_empty() {
+                session.fail("usage: reopen");
+            }
+            match session.reopen() {
+                Ok(()) => vec![format!("reopened at position {}", session.engine().snapshot().position())],
+                Err(e) => vec![format!("error: {e}")],
+            }
+        }
+        "retract" => retract(session, words),
+        _ => read(session, command, words),
+    }
+}
+
+fn retract(session: &mut Session, words: &[&str]) -> Vec<String> {
+    let Some((target, reason)) = words.split_first() else { session.fail("usage: retract EVENT REASON...") };
+    let id = event_id(session, &session.engine().snapshot(), target);
+    let result = session.engine().retract(id, &reason.join(" "), None, None);
+    match result {
+        Ok(rec) => {
+            session.generated.insert(rec.position);
+            let target = session.engine().position_of(id).map_or_else(|| id.to_string(), |p| format!("#{p}"));
+            vec![format!("ok: position {} retracts {target}", rec.position)]
+        }
+        Err(e) => vec![outcome(&Err(e))],
+    }
+}
+
+fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
+    let snap = session.engine().snapshot();
+    let r = Render { session, snap };
+    match command {
+        "relations" => {
+            let a = Args::parse(session, words, &["asOf", "knownAt", "dir", "names"], &[]);
+            let id = entity_id(session, &a.positional(1, "relations ID [options]")[0]);
+            let dir = match a.opt("dir") {
+                None | Some("both") => Direction::Both,
+                Some("out") => Direction::Out,
+                Some("in") => Direction::In,
+                Some(d) => session.fail(format!("dir={d}: expected out, in or both")),
+            };
+            let names = a.names();
+            let rels = snap.read(|g| g.relations(&id, a.time(&snap), dir, names.as_deref()));
+            or_none(rels.iter().map(relation).collect())
+        }
+        "entity" => {
+            let a = Args::parse(session, words, &TIME, &[]);
+            let id = entity_id(session, &a.positional(1, "entity ID [asOf] [knownAt]")[0]);
+            let e = snap.read(|g| g.entity(&id, a.time(&snap)));
+            or_none(e.iter().map(entity).collect())
+        }
+        "entities" => {
+            let a = Args::parse(session, words, &["type", "search", "asOf", "knownAt"], &[]);
+            a.positional(0, "entities [type=T] [search=S] [asOf] [knownAt]");
+            let ty = a.opt("type").map(|t| EntityType::parse(t).unwrap_or_else(|e| session.fail(e)));
+            let es = snap.read(|g| g.entities(ty, a.opt("search"), a.time(&snap)));
+            or_none(es.iter().map(entity).collect())
+        }
+        "history" => {
+            let a = Args::parse(session, words, &TIME, &[]);
+            let id = entity_id(session, &a.positional(1, "history ID [asOf] [knownAt]")[0]);
+            let t = a.time(&snap);
+            let positions = snap.read(|g| g.history(&id, t));
+            or_none(positions.iter().map(|&p| r.event(p, t.known_at)).collect())
+        }
+        "events" => {
+            let a = Args::parse(session, words, &["entity", "kinds", "from", "to", "knownAt"], &["retracted"]);
+            a.positional(0, "events [entity=ID] [kinds=a,b] [from=D] [to=D] [knownAt] [retracted]");
+            let known = snap.clamp(a.known_at(&snap));
+            let filter = EventFilter {
+                entity: a.opt("entity").map(|e| entity_id(session, e)),
+                kinds: a.opt("kinds").map(|k| k.split(',').map(str::to_owned).collect()),
+                from: a.day("from"),
+                to: a.day("to"),
+                known_at: Some(known),
+                include_retracted: a.flag("retracted"),
+            };
+            let positions = snap.read(|g| g.events(&filter));
+            or_none(positions.iter().map(|&p| r.event(p, known)).collect())
+        }
+        "event" => {
+            let a = Args::parse(session, words, &["knownAt"], &[]);
+            let id = event_id(session, &snap, &a.positional(1, "event EVENT [knownAt]")[0]);
+            let known = snap.clamp(a.known_at(&snap));
+            match snap.read(|g| g.event_status(id, known)) {
+                None => vec!["(unknown)".into()],
+                Some(status) => {
+                    let rec = snap.event_at(status.position).unwrap().unwrap();
+                    let at = &rec.event.at;
+                    let mut lines = vec![
+                        r.event(status.position, known),
+                        format!("precision {}, valid from {}", at.precision().as_str(), at.start()),
+                    ];
+                    lines.push(match status.retracted_by {
+                        Some(by) => format!("retracted by #{by}"),
+                        None => "visible".into(),
+                    });
+                    lines
+                }
+            }
+        }
+        "path" => {
+            let a = Args::parse(session, words, &["asOf", "knownAt", "maxHops", "names"], &["directed"]);
+            let ends = a.positional(2, "path FROM TO [options]");
+            let (from, to) = (entity_id(session, &ends[0]), entity_id(session, &ends[1]));
+            let q = path_query(&a, &snap);
+            match snap.read(|g| g.path(&from, &to, &q)) {
+                None => vec!["(none)".into()],
+                Some(p) => {
+                    let mut lines = vec![hops(&p)];
+                    lines.extend(steps(&p, ""));
+                    lines
+                }
+            }
+        }
+        "paths" => {
+            let a = Args::parse(session, words, &["asOf", "knownAt", "maxHops", "names", "limit"], &["directed"]);
+            let ends = a.positional(2, "paths FROM TO [options]");
+            let (from, to) = (entity_id(session, &ends[0]), entity_id(session, &ends[1]));
+            let q = path_query(&a, &snap);
+            let ps = snap.read(|g| g.paths(&from, &to, &q, a.number("limit", 10)));
+            let mut lines = vec![format!("{} path{}", ps.len(), if ps.len() == 1 { "" } else { "s" })];
+            for (i, p) in ps.iter().enumerate() {
+                let label = format!("[{}] ", i + 1);
+                let mut s = steps(p, &label);
+                for l in s.iter_mut().skip(1) {
+                    *l = format!("{}{l}", " ".repeat(label.len()));
+                }
+                lines.extend(s);
+            }
+            lines
+        }
+        "neighborhood" => {
+            let a = Args::parse(session, words, &["asOf", "knownAt", "hops", "names"], &[]);
+            let id = entity_id(session, &a.positional(1, "neighborhood ID [options]")[0]);
+            let names = a.names();
+            match snap.read(|g| g.neighborhood(&id, a.number("hops", 1), a.time(&snap), names.as_deref())) {
+                None => vec!["(none)".into()],
+                Some(sub) => {
+                    let nodes: Vec<&str> = sub.nodes.iter().map(|n| n.id.as_str()).collect();
+                    let mut lines = vec![format!("nodes: {}", nodes.join(", "))];
+                    lines.extend(sub.edges.iter().map(relation));
+                    lines
+                }
+            }
+        }
+        "diff" => {
+            let a = Args::parse(session, words, &["knownAt"], &[]);
+            let ends = a.positional(2, "diff FROM TO [knownAt]");
+            let (from, to) = (day(session, &ends[0]), day(session, &ends[1]));
+            let known = snap.clamp(a.known_at(&snap));
+            let d = snap.read(|g| g.diff(from, to, known));
+            let mut lines: Vec<String> = d.added.iter().map(|r| format!("+ {}", relation(r))).collect();
+            lines.extend(d.removed.iter().map(|r| format!("- {}", relation(r))));
+            if lines.is_empty() {
+                lines.push("(no change)".into());
+            }
+            lines
+        }
+        "stats" => {
+            let a = Args::parse(session, words, &["knownAt"], &[]);
+            a.positional(0, "stats [knownAt]");
+            let s = snap.read(|g| g.stats(snap.clamp(a.known_at(&snap))));
+            let last = match s.last_recorded_at {
+                None => "none".to_owned(),
+                Some(t) => match snap.event_at(s.events) {
+                    Ok(Some(rec)) if rec.recorded_at == t => format!("#{}", s.events),
+                    _ => format!("{t} (not the recorded time of #{})", s.events),
+                },
+            };
+            vec![format!("events {}, entities {}, relations {}, last recorded {last}", s.events, s.entities, s.relations)]
+        }
+        other => session.fail(format!("unknown query {other:?}")),
+    }
+}
+
+fn path_query(a: &Args<'_>, snap: &Snapshot<'_>) -> PathQuery {
+    PathQuery { time: a.time(snap), max_hops: a.number("maxHops", 4), relations: a.names(), directed: a.flag("directed") }
+}
+
+fn or_none(lines: Vec<String>) -> Vec<String> {
+    if lines.is_empty() {
+        vec!["(none)".into()]
+    } else {
+        lines
+    }
+}
+
+fn hops(p: &PathView) -> String {
+    format!("{} hop{}", p.hops(), if p.hops() == 1 { "" } else { "s" })
+}
+
+/// One line per step, the first prefixed with `label`.
+fn steps(p: &PathView, label: &str) -> Vec<String> {
+    if p.steps.is_empty() {
+        return vec![format!("{label}(no steps)")];
+    }
+    p.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let prefix = if i == 0 { label } else { "" };
+            format!("{prefix}{} => {} via {}", s.from, s.to, relation(&s.relation))
+        })
+        .collect()
+}
+
+fn ids(ids: &[EntityId]) -> String {
+    ids.iter().map(EntityId::as_str).collect::<Vec<_>>().join(", ")
+}
+
+/// `approved cn-miit -> bytedance about [nvidia-h200] 2026-01-28..2026-03-01 #5 closed-by #7`.
+pub fn relation(r: &RelationView) -> String {
+    let role = match r.role {
+        Role::SubjectObject => "",
+        Role::About => " about-link",
+    };
+    let mut s = format!("{}{role} {} -> {}", r.name, r.from, r.to);
+    if !r.about.is_empty() {
+        s.push_str(&format!(" about [{}]", ids(&r.about)));
+    }
+    let to = r.valid_to.map(|d| d.to_string()).unwrap_or_default();
+    s.push_str(&format!(" {}..{to} #{}", r.valid_from, r.event));
+    if let Some(c) = r.closed_by {
+        s.push_str(&format!(" closed-by #{c}"));
+    }
+    s
+}
+
+/// `bytedance actor "ByteDance" {"country":"CN"}`.
+fn entity(e: &EntityView) -> String {
+    format!(
+        "{} {} {} {}",
+        e.id,
+        e.entity_type,
+        serde_json::Value::String(e.name.clone()),
+        serde_json::Value::Object(e.attrs.clone())
+    )
+}
+
+/// Prints events, which needs the log and the session.
+struct Render<'a> {
+    session: &'a Session,
+    snap: Snapshot<'a>,
+}
+
+impl Render<'_> {
+    /// `#5 approval_granted 2026-01-28 cn-miit -> bytedance about [nvidia-h200]`,
+    /// with `(retracted by #M)` when retracted at `known`.
+    fn event(&self, position: u64, known: Timestamp) -> String {
+        let rec = match self.snap.event_at(position) {
+            Ok(Some(rec)) => rec,
+            other => self.session.fail(format!("no event at position {position}: {other:?}")),
+        };
+        let ev = &rec.event;
+        let at = if self.session.generated.contains(&position) { "(today)".to_owned() } else { ev.at.to_string() };
+        let mut s = format!("#{position} {} {at} {}", ev.kind, ev.subject.id);
+        if let Some(o) = &ev.object {
+            s.push_str(&format!(" -> {}", o.id));
+        }
+        if !ev.about.is_empty() {
+            let about: Vec<EntityId> = ev.about.iter().map(|a| a.id.clone()).collect();
+            s.push_str(&format!(" about [{}]", ids(&about)));
+        }
+        if let Some(t) = ev.retracts {
+            let target = self.snap.engine().position_of(t).map_or_else(|| t.to_string(), |p| format!("#{p}"));
+            s.push_str(&format!(" retracts {target}"));
+        }
+        let status = self.snap.read(|g| g.event_status_at(position, known));
+        if let Some(by) = status.and_then(|st| st.retracted_by) {
+            s.push_str(&format!(" (retracted by #{by})"));
+        }
+        s
+    }
+}
