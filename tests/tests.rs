@@ -1,1 +1,7 @@
-//! end-to-end tests
+//! End-to-end tests of the `strata` binary and its HTTP server, on the demo
+//! dataset: what a user at a terminal or with curl would see.
+
+mod cli;
+mod readme;
+mod server;
+mod support;

@@ -1,1 +1,100 @@
-fn main() {}
+//! The `strata` binary: thin glue over the library crates. `main` turns any
+//! error into a one-line message a person can act on and a non-zero exit.
+
+mod args;
+mod export;
+mod import;
+mod serve;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use strata_engine::{Config, Engine};
+
+use crate::args::{Cli, Command, Global};
+
+/// The demo dataset, compiled in so `serve --demo` works from any directory.
+pub(crate) const DEMO: &str = include_str!("../../examples/h200-china.ndjson");
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let mut msg = format!("error: {e}");
+            for cause in e.chain().skip(1) {
+                msg.push_str(&format!(": {cause}"));
+            }
+            let _ = writeln!(std::io::stderr(), "{msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(a) => serve::run(&cli.global, a),
+        Command::Import(a) => import::run(&cli.global, a),
+        Command::Query(a) => query(&cli.global, a),
+        Command::Export(a) => export::run(&cli.global, a),
+    }
+}
+
+impl Global {
+    /// The data directory: `--data`, else `$STRATA_DATA`, else `./strata-data`.
+    pub(crate) fn data_dir(&self) -> PathBuf {
+        self.data.clone().unwrap_or_else(|| PathBuf::from("strata-data"))
+    }
+
+    /// The engine configuration: data directory and vocabulary.
+    pub(crate) fn config(&self, data_dir: Option<PathBuf>) -> anyhow::Result<Config> {
+        let mut config = match data_dir {
+            Some(dir) => Config::at(dir),
+            None => Config::in_memory(),
+        };
+        if let Some(path) = &self.vocabulary {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the vocabulary file {}", path.display()))?;
+            config.vocabulary = strata_core::Vocabulary::from_json(&text)
+                .with_context(|| format!("in the vocabulary file {}", path.display()))?;
+        }
+        Ok(config)
+    }
+
+    /// Opens the engine on the data directory.
+    pub(crate) fn open(&self) -> anyhow::Result<Arc<Engine>> {
+        let dir = self.data_dir();
+        let engine = Engine::open(self.config(Some(dir.clone()))?)
+            .with_context(|| format!("cannot open the store in {}", dir.display()))?;
+        Ok(Arc::new(engine))
+    }
+}
+
+fn query(global: &Global, a: args::QueryArgs) -> anyhow::Result<ExitCode> {
+    let document = if a.query == "-" {
+        std::io::read_to_string(std::io::stdin()).context("cannot read the query from standard input")?
+    } else if let Some(path) = a.query.strip_prefix('@') {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read the query file {path}"))?
+    } else {
+        a.query.clone()
+    };
+    let mut request = async_graphql::Request::new(document);
+    if let Some(vars) = &a.vars {
+        let value: serde_json::Value = serde_json::from_str(vars).context("--vars is not valid JSON")?;
+        request = request.variables(async_graphql::Variables::from_json(value));
+    }
+    let engine = global.open()?;
+    let schema = strata_graphql::build_schema(engine.clone(), strata_graphql::SchemaConfig::default());
+    let request = strata_graphql::prepare(request, &engine);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let response = runtime.block_on(schema.execute(request));
+    let failed = !response.errors.is_empty();
+    let json = serde_json::to_string_pretty(&response).context("cannot print the response")?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{json}")?;
+    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,134 @@
+//! `strata export`: the log as NDJSON (a restorable backup), or the graph at
+//! a date as GraphML or Graphviz DOT.
+
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use strata_core::{to_line, Day, Timestamp};
+use strata_engine::{Direction, EntityView, RelationView, Role, TimeFilter};
+
+use crate::args::{ExportArgs, ExportFormat, Global};
+
+pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let known_at = match &args.known_at {
+        Some(t) => Some(Timestamp::parse(t).map_err(anyhow::Error::msg).context("--known-at")?),
+        None => None,
+    };
+    let as_of = match &args.as_of {
+        Some(d) => Some(Day::parse(d).map_err(anyhow::Error::msg).context("--as-of")?),
+        None => None,
+    };
+    if args.format == ExportFormat::Ndjson && as_of.is_some() {
+        bail!("--as-of applies to graphml and dot; an ndjson export is the log itself (cut it with --known-at)");
+    }
+    let engine = global.open()?;
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = BufWriter::new(out);
+    match args.format {
+        ExportFormat::Ndjson => {
+            let limit = known_at.unwrap_or(Timestamp::MAX);
+            for rec in engine.scan(1) {
+                let rec = rec?;
+                if rec.recorded_at > limit {
+                    break;
+                }
+                writeln!(out, "{}", to_line(&rec))?;
+            }
+        }
+        ExportFormat::Graphml | ExportFormat::Dot => {
+            let snap = engine.snapshot();
+            let t = snap.filter(as_of, known_at);
+            let (nodes, edges) = snap.read(|g| graph_at(g, t));
+            if args.format == ExportFormat::Graphml {
+                write_graphml(&mut out, &nodes, &edges)?;
+            } else {
+                write_dot(&mut out, &nodes, &edges)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn graph_at(g: &strata_engine::Projection, t: TimeFilter) -> (Vec<EntityView>, Vec<RelationView>) {
+    let nodes = g.entities(None, None, t);
+    let edges = nodes.iter().flat_map(|n| g.relations(&n.id, t, Direction::Out, None)).collect();
+    (nodes, edges)
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn role(r: Role) -> &'static str {
+    match r {
+        Role::SubjectObject => "SUBJECT_OBJECT",
+        Role::About => "ABOUT",
+    }
+}
+
+fn write_graphml(out: &mut impl Write, nodes: &[EntityView], edges: &[RelationView]) -> std::io::Result<()> {
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(out, r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns">"#)?;
+    for (id, on, name) in [
+        ("type", "node", "type"),
+        ("name", "node", "name"),
+        ("relation", "edge", "relation"),
+        ("role", "edge", "role"),
+        ("validFrom", "edge", "validFrom"),
+        ("validTo", "edge", "validTo"),
+        ("event", "edge", "event"),
+    ] {
+        writeln!(out, r#"  <key id="{id}" for="{on}" attr.name="{name}" attr.type="string"/>"#)?;
+    }
+    writeln!(out, r#"  <graph id="strata" edgedefault="directed">"#)?;
+    for n in nodes {
+        writeln!(out, r#"    <node id="{}">"#, xml(n.id.as_str()))?;
+        writeln!(out, r#"      <data key="type">{}</data>"#, n.entity_type)?;
+        writeln!(out, r#"      <data key="name">{}</data>"#, xml(&n.name))?;
+        writeln!(out, "    </node>")?;
+    }
+    for (i, e) in edges.iter().enumerate() {
+        writeln!(out, r#"    <edge id="e{i}" source="{}" target="{}">"#, xml(e.from.as_str()), xml(e.to.as_str()))?;
+        writeln!(out, r#"      <data key="relation">{}</data>"#, xml(&e.name))?;
+        writeln!(out, r#"      <data key="role">{}</data>"#, role(e.role))?;
+        writeln!(out, r#"      <data key="validFrom">{}</data>"#, e.valid_from)?;
+        if let Some(to) = e.valid_to {
+            writeln!(out, r#"      <data key="validTo">{to}</data>"#)?;
+        }
+        writeln!(out, r#"      <data key="event">{}</data>"#, e.event)?;
+        writeln!(out, "    </edge>")?;
+    }
+    writeln!(out, "  </graph>")?;
+    writeln!(out, "</graphml>")
+}
+
+fn dot_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn write_dot(out: &mut impl Write, nodes: &[EntityView], edges: &[RelationView]) -> std::io::Result<()> {
+    writeln!(out, "digraph strata {{")?;
+    writeln!(out, "  node [shape=box, fontname=\"Helvetica\"];")?;
+    for n in nodes {
+        let shape = match n.entity_type {
+            strata_core::EntityType::Actor => "box",
+            strata_core::EntityType::Agency => "house",
+            strata_core::EntityType::Chip => "ellipse",
+        };
+        writeln!(out, "  {} [label={}, shape={shape}];", dot_str(n.id.as_str()), dot_str(&n.name))?;
+    }
+    for e in edges {
+        let style = if e.role == Role::About { ", style=dashed" } else { "" };
+        let label = match e.valid_to {
+            Some(to) => format!("{} [{}, {})", e.name, e.valid_from, to),
+            None => format!("{} [{}, ..)", e.name, e.valid_from),
+        };
+        writeln!(out, "  {} -> {} [label={}{style}];", dot_str(e.from.as_str()), dot_str(e.to.as_str()), dot_str(&label))?;
+    }
+    writeln!(out, "}}")
+}
