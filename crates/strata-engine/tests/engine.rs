@@ -106,6 +106,7 @@ fixtures! {
     opens_closes,
     paths,
     reopen,
+    retracted_entities,
     retraction,
     valid_time,
 }
