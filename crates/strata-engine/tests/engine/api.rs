@@ -94,3 +94,84 @@ fn a_reopened_store_answers_as_before() {
     assert_eq!(rec.position, head.position + 1);
     assert!(Some(rec.recorded_at) > head.recorded_at);
 }
+
+#[test]
+fn a_store_open_elsewhere_is_a_storage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = Engine::open(Config::at(dir.path())).unwrap();
+    let second = Engine::open(Config::at(dir.path())).err().expect("a second open of the same directory is refused");
+    assert_eq!(second.code(), "STORAGE", "{second}");
+}
+
+#[test]
+fn append_takes_parsed_lines_and_values() {
+    use strata_core::{parse_line, Location, Vocabulary};
+    let engine = Engine::open(Config::in_memory()).unwrap();
+    let vocab = Vocabulary::builtin();
+    let lines = [
+        r#"{"kind":"entity_declared","at":"2008","subject":{"id":"miit","type":"agency"}}"#,
+        r#"{"kind":"entity_declared","at":"2012","subject":{"id":"bytedance","type":"actor"}}"#,
+    ];
+    let parsed = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (Location::Line(i + 1), parse_line(l, Location::Line(i + 1), &vocab).unwrap()))
+        .collect();
+    let outcome = engine.append(parsed, Some(0)).unwrap();
+    assert_eq!((outcome.position, outcome.appended), (2, 2));
+
+    // GraphQL inputs come as values, and errors name their index.
+    let values: Vec<serde_json::Value> = vec![
+        serde_json::json!({"kind": "approval_granted", "at": "2026-01-28", "subject": "miit", "object": "bytedance"}),
+        serde_json::json!({"kind": "approval_revoked", "at": "2026-13-01", "subject": "miit", "object": "bytedance"}),
+    ];
+    let e = engine.append_values(&values, None).unwrap_err();
+    assert!(e.to_string().starts_with("events[1], field `at`: invalid date"), "{e}");
+    let outcome = engine.append_values(&values[..1], Some(2)).unwrap();
+    assert_eq!((outcome.position, outcome.appended), (3, 1));
+}
+
+#[test]
+fn retract_by_someone_with_a_source() {
+    let engine = Engine::open(Config::in_memory()).unwrap();
+    let out = engine
+        .append_text(
+            r#"{"kind":"entity_declared","at":"2020","subject":{"id":"editor","type":"actor","name":"Editor"}}
+{"kind":"entity_declared","at":"2008","subject":{"id":"miit","type":"agency"}}
+{"kind":"entity_declared","at":"2012","subject":{"id":"bytedance","type":"actor"}}
+{"kind":"approval_granted","at":"2026-01-28","subject":"miit","object":"bytedance"}"#,
+            None,
+        )
+        .unwrap();
+    let approval = out.events[3].event.id;
+    let source = strata_engine::Source { publisher: Some("Reuters".into()), ..Default::default() };
+    let by = strata_engine::EntityRef::by_id("editor".parse().unwrap());
+    let rec = engine.retract(approval, "denied", Some(by), Some(source.clone())).unwrap();
+    assert_eq!(rec.position, 5);
+    assert_eq!(rec.event.subject.id.as_str(), "editor");
+    assert_eq!(rec.event.retracts, Some(approval));
+    assert_eq!(rec.event.source, Some(source));
+    assert_eq!(rec.event.attrs.get("reason"), Some(&serde_json::json!("denied")));
+    let snap = engine.snapshot();
+    let status = snap.read(|g| g.event_status(approval, snap.known_at())).unwrap();
+    assert_eq!(status.retracted_by, Some(5));
+
+    // A retraction by an agency is refused like any event of the wrong type.
+    let by = strata_engine::EntityRef::by_id("miit".parse().unwrap());
+    let e = engine.retract(out.events[2].event.id, "x", Some(by), None).unwrap_err();
+    assert!(e.to_string().contains("needs an actor as subject"), "{e}");
+}
+
+#[test]
+fn subscribers_see_each_stored_event_once_in_order() {
+    let engine = Engine::open(Config::in_memory()).unwrap();
+    let mut rx = engine.subscribe();
+    let decl = r#"{"id":"0194f000-0000-7000-8000-000000000001","kind":"entity_declared","at":"2008","subject":{"id":"miit","type":"agency"}}
+{"kind":"entity_declared","at":"2012","subject":{"id":"bytedance","type":"actor"}}"#;
+    engine.append_text(decl, None).unwrap();
+    // Refused batches and idempotent retries send nothing.
+    engine.append_text(r#"{"kind":"approval_revoked","at":"2026","subject":"miit","object":"bytedance"}"#, None).unwrap_err();
+    engine.append_text(decl.lines().next().unwrap(), None).unwrap();
+    let positions: Vec<u64> = std::iter::from_fn(|| rx.try_recv().ok()).map(|r| r.position).collect();
+    assert_eq!(positions, [1, 2]);
+}
