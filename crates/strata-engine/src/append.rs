@@ -114,7 +114,7 @@ impl Engine {
 
         // Which events are new, and which are retries of stored ones.
         enum Slot {
-            Stored(RecordedEvent),
+            Stored(Box<RecordedEvent>),
             New(usize),
         }
         let mut slots = Vec::with_capacity(batch.len());
@@ -138,7 +138,7 @@ impl Engine {
                     if rec.event != line.event {
                         return Err(InvalidEvent::new(loc, "id", format!("event id {id} is already stored (position {position}) with different content; an id names one event forever")).into());
                     }
-                    slots.push(Slot::Stored(rec));
+                    slots.push(Slot::Stored(Box::new(rec)));
                     continue;
                 }
             }
@@ -149,15 +149,21 @@ impl Engine {
 
         // Recorded time never runs backwards.
         let mut last = head.recorded_at;
+        // Where `last` comes from: the log, or an earlier line of this batch.
+        let mut last_from: Option<Location> = None;
         let mut times = Vec::with_capacity(fresh.len());
         for (loc, line) in &fresh {
             let t = match line.recorded_at {
                 Some(given) => {
                     if let Some(l) = last.filter(|l| given <= *l) {
+                        let what = match last_from {
+                            None => format!("the log's last recorded time {l}"),
+                            Some(prev) => format!("the recorded time of {prev} of this batch ({l})"),
+                        };
                         return Err(InvalidEvent::new(
                             *loc,
                             "recordedAt",
-                            format!("{given} is not later than the log's last recorded time {l}; recorded time never runs backwards (restore an export into an empty store)"),
+                            format!("{given} is not later than {what}; recorded time never runs backwards (restore an export into an empty store)"),
                         )
                         .into());
                     }
@@ -169,6 +175,7 @@ impl Engine {
                 }
             };
             last = Some(t);
+            last_from = Some(*loc);
             times.push(t);
         }
 
@@ -205,7 +212,7 @@ impl Engine {
         let events = slots
             .into_iter()
             .filter_map(|s| match s {
-                Slot::Stored(rec) => Some(rec),
+                Slot::Stored(rec) => Some(*rec),
                 Slot::New(i) => records.get(i).cloned(),
             })
             .collect();

@@ -20,7 +20,7 @@
 //! let snap = engine.snapshot();
 //! let approved = snap.read(|g| g.relations(
 //!     &"bytedance".parse().unwrap(),
-//!     TimeFilter::as_of("2026-02-01".parse().unwrap()),
+//!     TimeFilter::as_of(strata_engine::Day::parse("2026-02-01").unwrap()),
 //!     strata_engine::Direction::In,
 //!     None,
 //! ));

@@ -24,7 +24,8 @@ struct PendingRel {
 
 #[derive(Default)]
 struct Overlay {
-    entities: FxHashMap<EntityId, EntityType>,
+    /// Entities declared in the batch: their type and the declaring events.
+    entities: FxHashMap<EntityId, (EntityType, Vec<EventId>)>,
     events: FxHashMap<EventId, bool>, // id -> is a retraction
     retracted: FxHashSet<EventId>,
     opens: Vec<PendingRel>,
@@ -69,7 +70,7 @@ impl Projection {
         })?;
 
         // Entities: resolve, declare, and check types against the kind.
-        let subject_ty = self.resolve(&ev.subject, loc, "subject", ov)?;
+        let subject_ty = self.resolve(&ev.subject, ev.id, loc, "subject", ov)?;
         if !spec.subject.contains(&subject_ty) {
             return Err(err(
                 "subject",
@@ -80,7 +81,7 @@ impl Projection {
             if o.id == ev.subject.id {
                 return Err(err("object", format!("{} is both subject and object; a relation links two different entities", o.id)));
             }
-            let ty = self.resolve(o, loc, "object", ov)?;
+            let ty = self.resolve(o, ev.id, loc, "object", ov)?;
             let allowed = match &spec.object {
                 ObjectRule::Required(t) | ObjectRule::Optional(t) => t.as_slice(),
                 ObjectRule::None => &[],
@@ -94,7 +95,7 @@ impl Projection {
         }
         for (i, a) in ev.about.iter().enumerate() {
             let field = format!("about[{i}]");
-            let ty = self.resolve(a, loc, &field, ov)?;
+            let ty = self.resolve(a, ev.id, loc, &field, ov)?;
             if !spec.about.is_empty() && !spec.about.contains(&ty) {
                 return Err(err(
                     &field,
@@ -137,33 +138,48 @@ impl Projection {
 
     /// The type of a referenced entity, declaring it in the overlay if the
     /// reference declares it.
-    fn resolve(&self, r: &EntityRef, loc: Location, field: &str, ov: &mut Overlay) -> Result<EntityType, InvalidEvent> {
-        let known = ov.entities.get(&r.id).copied().or_else(|| {
-            let n = *self.nodes.get(&r.id)?;
-            self.node_visible(n, Timestamp::MAX).then(|| self.graph[n].ty)
-        });
+    ///
+    /// An entity exists while one of its declarations (in the log or earlier
+    /// in the batch) is not retracted, counting retractions earlier in the
+    /// batch. Its type is fixed by its first declaration, even once that is
+    /// retracted: the projection keeps one node per id.
+    fn resolve(&self, r: &EntityRef, ev: EventId, loc: Location, field: &str, ov: &mut Overlay) -> Result<EntityType, InvalidEvent> {
+        let node = self.nodes.get(&r.id).copied();
+        let typed = ov.entities.get(&r.id).map(|(t, _)| *t).or_else(|| node.map(|n| self.graph[n].ty));
+        let in_batch = ov.entities.get(&r.id).is_some_and(|(_, evs)| evs.iter().any(|e| !ov.retracted.contains(e)));
+        let in_log = node.is_some_and(|n| self.graph[n].decls.iter().any(|d| self.base_visible(d.event, ov)));
+        let exists = in_batch || in_log;
         let declared = r.decl.as_ref().and_then(|d| d.entity_type);
-        match (known, declared) {
-            (Some(k), Some(d)) if k != d => Err(InvalidEvent::new(
-                loc,
-                format!("{field}.type"),
-                format!("entity {} is {} already; an entity's type never changes", r.id, article(k)),
-            )),
-            (Some(k), _) => Ok(k),
-            (None, Some(d)) => {
-                ov.entities.insert(r.id.clone(), d);
-                Ok(d)
+        if let (Some(k), Some(d)) = (typed, declared) {
+            if k != d {
+                let why = if exists { "" } else { " (its declarations were retracted, but an id keeps its type: use another id)" };
+                return Err(InvalidEvent::new(
+                    loc,
+                    format!("{field}.type"),
+                    format!("entity {} is {} already{why}; an entity's type never changes", r.id, article(k)),
+                ));
             }
-            (None, None) => Err(InvalidEvent::new(
-                loc,
-                field,
-                format!(
-                    "unknown entity {:?}: declare it first, with an entity_declared event or an inline {{\"id\": \"{}\", \"type\": ..., \"name\": ...}} on this or an earlier line",
-                    r.id.as_str(),
-                    r.id
-                ),
-            )),
         }
+        let ty = match (exists, typed, declared) {
+            (true, Some(k), _) => k,
+            (false, _, Some(d)) => d,
+            _ => {
+                return Err(InvalidEvent::new(
+                    loc,
+                    field,
+                    format!(
+                        "unknown entity {:?}: declare it first, with an entity_declared event or an inline {{\"id\": \"{}\", \"type\": ..., \"name\": ...}} on this or an earlier line",
+                        r.id.as_str(),
+                        r.id
+                    ),
+                ))
+            }
+        };
+        if r.decl.is_some() {
+            let entry = ov.entities.entry(r.id.clone()).or_insert_with(|| (ty, Vec::new()));
+            entry.1.push(ev);
+        }
+        Ok(ty)
     }
 
     fn base_visible(&self, ix: Ix, ov: &Overlay) -> bool {
