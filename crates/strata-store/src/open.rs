@@ -4,6 +4,7 @@
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::backend::{from_sled, SledStore};
 use crate::durable::Syncer;
@@ -13,6 +14,9 @@ use crate::Error;
 /// 96-byte header when an empty database is closed, and a whole segment
 /// (512 KiB) on the first flush of data.
 const EMPTY_LOG_MAX: u64 = 4096;
+
+/// How long to wait for a lock that may be our own, just released.
+const LOCK_PATIENCE: Duration = Duration::from_secs(1);
 
 /// A data directory opened with sled, and what it looked like before.
 pub(crate) struct Opened {
@@ -100,7 +104,21 @@ fn is_lock_error(e: &sled::Error) -> bool {
 pub(crate) fn open_sled(dir: &Path) -> Result<Opened, Error> {
     let had_records = inspect(dir)?;
     let config = sled::Config::new().path(dir);
-    let db = match catch_unwind(AssertUnwindSafe(|| config.open())) {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    let db = loop {
+        match catch_unwind(AssertUnwindSafe(|| config.open())) {
+            // sled releases its lock from a background I/O thread some
+            // milliseconds after its `Db` is dropped, so a store reopened in
+            // the same process can find its own lock still held: wait a bit.
+            Ok(Err(e)) if is_lock_error(&e) && started.elapsed() < LOCK_PATIENCE => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => break other,
+        }
+    };
+    let db = match db {
         Ok(Ok(db)) => db,
         Ok(Err(e)) if is_lock_error(&e) => return Err(Error::Locked { path: dir.to_path_buf() }),
         // The directory holds only sled's files, so a store sled cannot

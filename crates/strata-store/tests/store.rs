@@ -62,6 +62,21 @@ pub fn all(store: &Store) -> Vec<RecordedEvent> {
     store.scan(1).collect::<Result<_, _>>().unwrap()
 }
 
+/// sled itself, for writing what a foreign or damaged store would hold.
+/// Retries while a just-dropped `Db` of this process still holds the lock
+/// (sled releases it from a background thread).
+pub fn raw_sled(dir: &Path) -> sled::Db {
+    for _ in 0..200 {
+        match sled::open(dir) {
+            Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("sled's lock on {dir:?} was never released");
+}
+
 /// The names in a directory, sorted.
 pub fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> =

@@ -39,7 +39,7 @@ fn crash_child() {
 fn a_killed_writer_loses_no_acknowledged_batch() {
     let tmp = TempDir::new().unwrap();
     let mut acked = 0;
-    for delay in [40, 150, 300] {
+    for delay in [0, 20, 100] {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["crash::crash_child", "--exact", "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, tmp.path())
@@ -48,17 +48,21 @@ fn a_killed_writer_loses_no_acknowledged_batch() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (acks, acked_rx) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .filter_map(|l| l.strip_prefix("acked ").and_then(|n| n.parse::<u64>().ok()))
-                .last()
+            let lines = BufReader::new(stdout).lines().map_while(Result::ok);
+            for n in lines.filter_map(|l| l.strip_prefix("acked ").and_then(|n| n.parse::<u64>().ok())) {
+                let _ = acks.send(n);
+            }
         });
+        // Kill it some time after its first acknowledged batch.
+        let first = acked_rx.recv_timeout(Duration::from_secs(20));
         std::thread::sleep(Duration::from_millis(delay));
         child.kill().unwrap();
         child.wait().unwrap();
-        acked = reader.join().unwrap().unwrap_or(acked);
+        reader.join().unwrap();
+        assert!(first.is_ok(), "the child never appended; was it started with the right test name?");
+        acked = acked_rx.try_iter().last().or(first.ok()).unwrap_or(acked);
 
         let store = Store::open(tmp.path()).unwrap();
         let head = store.head().position;
@@ -67,5 +71,4 @@ fn a_killed_writer_loses_no_acknowledged_batch() {
         assert_eq!(all(&store).len() as u64, head);
         acked = head;
     }
-    assert!(acked > 0, "the child never appended; was it started with the right test name?");
 }

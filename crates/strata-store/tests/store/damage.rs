@@ -125,7 +125,7 @@ fn damaged_files_give_an_error_never_a_panic() {
 fn a_log_unreadable_from_its_start_is_not_taken_for_a_new_store() {
     let tmp = TempDir::new().unwrap();
     {
-        let db = sled::open(tmp.path()).unwrap();
+        let db = crate::raw_sled(tmp.path());
         for i in 0..100u32 {
             db.insert(i.to_be_bytes(), vec![7; 100]).unwrap();
         }
@@ -134,7 +134,7 @@ fn a_log_unreadable_from_its_start_is_not_taken_for_a_new_store() {
     // Without a snapshot, sled reads damage at the start of its log as an
     // empty database; the store must not quietly start over in it.
     Damage::Flip(0).apply(tmp.path());
-    assert_eq!(sled::open(tmp.path()).unwrap().len(), 0, "sled sees an empty database");
+    assert_eq!(crate::raw_sled(tmp.path()).len(), 0, "sled sees an empty database");
     let err = catch_unwind(|| Store::open(tmp.path())).unwrap().err().unwrap();
     assert!(matches!(err, Error::Corruption { .. }), "{err:?}");
     assert!(err.to_string().contains("holds no records"), "{err}");
@@ -143,7 +143,7 @@ fn a_log_unreadable_from_its_start_is_not_taken_for_a_new_store() {
 #[test]
 fn a_creation_that_stopped_before_the_first_record_is_finished() {
     let tmp = TempDir::new().unwrap();
-    drop(sled::open(tmp.path()).unwrap());
+    drop(crate::raw_sled(tmp.path()));
     let store = Store::open(tmp.path()).unwrap();
     assert!(store.is_empty());
     store.append(&crate::sample_from(1)).unwrap();

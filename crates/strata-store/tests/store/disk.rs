@@ -13,7 +13,7 @@ use crate::{all, names_in, recorded, sample_from, time_of, SAMPLE};
 
 /// Writes raw key/value pairs with sled itself, as a damaged or foreign store would hold.
 fn poke(dir: &Path, writes: &[(&[u8], Option<&[u8]>)]) {
-    let db = sled::open(dir).unwrap();
+    let db = crate::raw_sled(dir);
     for (k, v) in writes {
         match v {
             Some(v) => db.insert(k, *v).unwrap(),
