@@ -1,0 +1,101 @@
+//! The enums of SPEC section 4 and their conversions to and from the engine's types.
+
+use async_graphql::Enum;
+
+/// What kind of thing an entity is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntityType {
+    /// Companies, people, investors.
+    Actor,
+    /// Ministries, regulators, legislatures, governments.
+    Agency,
+    /// Products.
+    Chip,
+}
+
+impl From<strata_core::EntityType> for EntityType {
+    fn from(t: strata_core::EntityType) -> Self {
+        match t {
+            strata_core::EntityType::Actor => EntityType::Actor,
+            strata_core::EntityType::Agency => EntityType::Agency,
+            strata_core::EntityType::Chip => EntityType::Chip,
+        }
+    }
+}
+
+impl From<EntityType> for strata_core::EntityType {
+    fn from(t: EntityType) -> Self {
+        match t {
+            EntityType::Actor => strata_core::EntityType::Actor,
+            EntityType::Agency => strata_core::EntityType::Agency,
+            EntityType::Chip => strata_core::EntityType::Chip,
+        }
+    }
+}
+
+/// Which edges of an entity to follow.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// Edges leaving the entity.
+    Out,
+    /// Edges arriving at the entity.
+    In,
+    /// Both.
+    #[default]
+    Both,
+}
+
+impl From<Direction> for strata_engine::Direction {
+    fn from(d: Direction) -> Self {
+        match d {
+            Direction::Out => strata_engine::Direction::Out,
+            Direction::In => strata_engine::Direction::In,
+            Direction::Both => strata_engine::Direction::Both,
+        }
+    }
+}
+
+/// How an edge belongs to its event.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationRole {
+    /// The edge from the event's subject to its object.
+    SubjectObject,
+    /// An edge from the event's subject (or object) to an entity the event was about.
+    About,
+}
+
+impl From<strata_engine::Role> for RelationRole {
+    fn from(r: strata_engine::Role) -> Self {
+        match r {
+            strata_engine::Role::SubjectObject => RelationRole::SubjectObject,
+            strata_engine::Role::About => RelationRole::About,
+        }
+    }
+}
+
+/// How precisely the valid time of an event was given.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// `YYYY-MM-DD`
+    Day,
+    /// `YYYY-MM`
+    Month,
+    /// `YYYY-Qn`
+    Quarter,
+    /// `YYYY`
+    Year,
+    /// An RFC 3339 date-time.
+    Instant,
+}
+
+impl From<strata_core::Precision> for Precision {
+    fn from(p: strata_core::Precision) -> Self {
+        match p {
+            strata_core::Precision::Day => Precision::Day,
+            strata_core::Precision::Month => Precision::Month,
+            strata_core::Precision::Quarter => Precision::Quarter,
+            strata_core::Precision::Year => Precision::Year,
+            strata_core::Precision::Instant => Precision::Instant,
+        }
+    }
+}

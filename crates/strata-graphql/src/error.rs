@@ -1,0 +1,166 @@
+//! Errors as GraphQL clients see them: a sentence a person can act on, and
+//! `extensions.code` (plus the details a program needs) for scripts.
+//!
+//! Failures of the store or of the engine itself are logged here, in full,
+//! and shown to clients only as a short message: their text can name paths
+//! and internals that are none of a client's business.
+
+use async_graphql::{ErrorExtensionValues, ErrorExtensions, Value};
+use strata_core::InvalidEvent;
+
+/// The errors the schema reports.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument cannot be used (`BAD_INPUT`, with `extensions.argument`).
+    #[error("argument `{argument}`: {reason}")]
+    BadArgument {
+        /// The argument, as the query names it (`from`, `by.id`).
+        argument: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// An event was refused (`BAD_INPUT`, with `extensions.location` such
+    /// as `events[2]` and `extensions.field` such as `at`); nothing of its
+    /// batch was stored.
+    #[error(transparent)]
+    Invalid(InvalidEvent),
+    /// `expectedPosition` was not the log's position (`CONFLICT`, with
+    /// `extensions.expected` and `extensions.actual`); nothing was stored.
+    #[error("the log is at position {actual}, not at the expected position {expected}; read the new events and retry")]
+    Conflict {
+        /// The position the writer expected.
+        expected: u64,
+        /// The log's position.
+        actual: u64,
+    },
+    /// The server refuses mutations (`READ_ONLY`).
+    #[error("this server is read-only: mutations are turned off")]
+    ReadOnly,
+    /// A subscriber did not keep up with the log (`LAGGED`).
+    #[error("subscriber fell behind by {0} events; resubscribe with fromPosition")]
+    Lagged(u64),
+    /// The store failed (`STORAGE`); the server log has the details.
+    #[error("the store failed to read or write; the server log has the details")]
+    Storage,
+    /// strata itself failed (`INTERNAL`); the server log has the details.
+    #[error("internal error; the server log has the details")]
+    Internal,
+}
+
+impl Error {
+    /// A refused argument.
+    pub(crate) fn arg(argument: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::BadArgument { argument: argument.into(), reason: reason.into() }
+    }
+
+    /// An internal failure, logged here with what the client is not told.
+    pub(crate) fn internal(detail: impl std::fmt::Display) -> Error {
+        tracing::error!(%detail, "GraphQL request failed inside strata");
+        Error::Internal
+    }
+
+    /// The stable code of `extensions.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::BadArgument { .. } | Error::Invalid(_) => "BAD_INPUT",
+            Error::Conflict { .. } => "CONFLICT",
+            Error::ReadOnly => "READ_ONLY",
+            Error::Lagged(_) => "LAGGED",
+            Error::Storage => "STORAGE",
+            Error::Internal => "INTERNAL",
+        }
+    }
+
+    /// The code and the details that go with it.
+    pub(crate) fn extension_values(&self) -> ErrorExtensionValues {
+        let mut ext = ErrorExtensionValues::default();
+        ext.set("code", self.code());
+        match self {
+            Error::BadArgument { argument, .. } => ext.set("argument", argument.as_str()),
+            Error::Invalid(e) => {
+                ext.set("location", e.location.to_string());
+                ext.set("field", e.field.as_str());
+                ext.set("reason", e.reason.as_str());
+            }
+            Error::Conflict { expected, actual } => {
+                ext.set("expected", Value::from(*expected));
+                ext.set("actual", Value::from(*actual));
+            }
+            Error::Lagged(n) => ext.set("lagged", Value::from(*n)),
+            Error::ReadOnly | Error::Storage | Error::Internal => {}
+        }
+        ext
+    }
+}
+
+impl From<strata_engine::Error> for Error {
+    fn from(e: strata_engine::Error) -> Error {
+        match e {
+            strata_engine::Error::Invalid(invalid) => Error::Invalid(invalid),
+            strata_engine::Error::Conflict { expected, actual } => Error::Conflict { expected, actual },
+            other if other.code() == "STORAGE" => {
+                tracing::error!(error = %other, "GraphQL request failed in the store");
+                Error::Storage
+            }
+            other => Error::internal(other),
+        }
+    }
+}
+
+impl ErrorExtensions for Error {
+    fn extend(&self) -> async_graphql::Error {
+        let mut e = async_graphql::Error::new(self.to_string());
+        e.extensions = Some(self.extension_values());
+        e
+    }
+}
+
+/// Fills in `extensions.code` of an error on its way out: from the crate's
+/// [`Error`] it came from, or `BAD_INPUT` for the errors async-graphql
+/// raises itself (syntax, validation, argument types), which are all about
+/// the document a client sent.
+pub(crate) fn add_code(err: &mut async_graphql::ServerError) {
+    if err.extensions.as_ref().is_some_and(|x| x.get("code").is_some()) {
+        return;
+    }
+    if let Some(e) = err.source::<Error>() {
+        let values = e.extension_values();
+        err.message = e.to_string();
+        err.extensions = Some(values);
+        return;
+    }
+    err.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "BAD_INPUT");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_core::Location;
+
+    #[test]
+    fn codes_and_details() {
+        let invalid = Error::Invalid(InvalidEvent::new(Location::Index(2), "at", "invalid date"));
+        let ext = invalid.extension_values();
+        assert_eq!(ext.get("code"), Some(&Value::from("BAD_INPUT")));
+        assert_eq!(ext.get("location"), Some(&Value::from("events[2]")));
+        assert_eq!(ext.get("field"), Some(&Value::from("at")));
+        assert_eq!(invalid.to_string(), "events[2], field `at`: invalid date");
+
+        let conflict = Error::from(strata_engine::Error::Conflict { expected: 3, actual: 69 });
+        let ext = conflict.extension_values();
+        assert_eq!(ext.get("code"), Some(&Value::from("CONFLICT")));
+        assert_eq!(ext.get("actual"), Some(&Value::from(69u64)));
+    }
+
+    #[test]
+    fn server_errors_get_a_code() {
+        let mut from_crate = async_graphql::Error::new_with_source(Error::ReadOnly).into_server_error(Default::default());
+        add_code(&mut from_crate);
+        assert_eq!(from_crate.extensions.as_ref().and_then(|x| x.get("code")), Some(&Value::from("READ_ONLY")));
+
+        let mut parse = async_graphql::ServerError::new("Unknown field \"nope\"", None);
+        add_code(&mut parse);
+        assert_eq!(parse.extensions.as_ref().and_then(|x| x.get("code")), Some(&Value::from("BAD_INPUT")));
+    }
+}

@@ -1,0 +1,244 @@
+//! The query root: entities, events, paths, neighbourhoods, diffs and counts,
+//! each at an `asOf`/`knownAt` bounded by the request's snapshot.
+
+use async_graphql::{Context, Object, ID};
+use strata_core::{EntityId, EventId};
+use strata_engine::{EventFilter, PathQuery, TimeFilter};
+
+use crate::connection::{self, EntityConnection, EntityEdge, EventConnection, EventEdge};
+use crate::context::{engine, snapshot};
+use crate::enums::EntityType;
+use crate::error::Error;
+use crate::scalars::{day, instant, Date, DateTime};
+use crate::types::{Entity, Event, GraphDiff, Path, Relation, Stats, Subgraph};
+
+/// The longest path or widest neighbourhood a query may ask for, in hops.
+pub const MAX_HOPS: usize = 10;
+/// The most paths `paths` may return.
+pub const MAX_PATHS: usize = 1000;
+
+/// An entity id argument, checked.
+pub(crate) fn entity_id(argument: &str, id: &ID) -> Result<EntityId, Error> {
+    EntityId::parse(id.as_str()).map_err(|e| Error::arg(argument, e))
+}
+
+/// An event id argument, checked.
+pub(crate) fn event_id(argument: &str, id: &ID) -> Result<EventId, Error> {
+    EventId::parse(id.as_str()).map_err(|e| Error::arg(argument, e))
+}
+
+/// Refuses kinds the vocabulary does not have: a typo would otherwise
+/// silently match nothing.
+pub(crate) fn check_kinds(engine: &strata_engine::Engine, kinds: &[String]) -> Result<(), Error> {
+    let vocab = engine.vocabulary();
+    match kinds.iter().find(|k| vocab.get(k).is_none()) {
+        Some(k) => Err(Error::arg("kinds", format!("unknown kind {k:?}; the vocabulary has {}", vocab.kind_list()))),
+        None => Ok(()),
+    }
+}
+
+fn bounded(argument: &str, n: i32, max: usize) -> Result<usize, Error> {
+    usize::try_from(n)
+        .ok()
+        .filter(|&n| n <= max)
+        .ok_or_else(|| Error::arg(argument, format!("{argument} must be between 0 and {max}, not {n}")))
+}
+
+/// The root of every read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueryRoot;
+
+/// Reads of the graph. `asOf` is valid time (a date; omitted: no bound, so
+/// closed relations are hidden and future ones shown); `knownAt` is recorded
+/// time (omitted: everything the request sees).
+#[Object(name = "Query")]
+impl QueryRoot {
+    /// The entity, or null when it is unknown at `knownAt`.
+    async fn entity(&self, ctx: &Context<'_>, id: ID, as_of: Option<Date>, known_at: Option<DateTime>) -> Result<Option<Entity>, Error> {
+        let id = entity_id("id", &id)?;
+        let snap = snapshot(ctx)?;
+        Ok(Entity::load(engine(ctx)?, &id, snap.filter(day(as_of), instant(known_at)), snap.known_at))
+    }
+
+    /// Entities by id, optionally of one type and matching `search` (in the
+    /// id or the name, case-insensitive).
+    #[allow(clippy::too_many_arguments)]
+    async fn entities(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "type")] entity_type: Option<EntityType>,
+        search: Option<String>,
+        as_of: Option<Date>,
+        known_at: Option<DateTime>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<EntityConnection, Error> {
+        let size = connection::page_size(first)?;
+        let after = after.as_deref().map(connection::entity_after).transpose()?;
+        let snap = snapshot(ctx)?;
+        let time = snap.filter(day(as_of), instant(known_at));
+        let all = engine(ctx)?.snapshot().read(|g| g.entities(entity_type.map(Into::into), search.as_deref(), time));
+        let start = match &after {
+            Some(id) => connection::start_after(&all, id, |e| Ok(e.id.clone()))?,
+            None => 0,
+        };
+        let edges: Vec<EntityEdge> = all
+            .iter()
+            .skip(start)
+            .take(size)
+            .map(|view| EntityEdge {
+                cursor: connection::entity_cursor(&view.id),
+                node: Entity { view: view.clone(), time, cap: snap.known_at },
+            })
+            .collect();
+        let cursors: Vec<String> = edges.iter().map(|e| e.cursor.clone()).collect();
+        Ok(EntityConnection {
+            page_info: connection::page_info(start, edges.len(), all.len(), &cursors),
+            total_count: all.len() as u64,
+            edges,
+        })
+    }
+
+    /// The event with this id, or null when it was not recorded by
+    /// `knownAt`. A retracted event is still returned, with `retractedBy`.
+    async fn event(&self, ctx: &Context<'_>, id: ID, known_at: Option<DateTime>) -> Result<Option<Event>, Error> {
+        let id = event_id("id", &id)?;
+        let snap = snapshot(ctx)?;
+        let known = snap.clamp(instant(known_at));
+        let engine = engine(ctx)?;
+        let Some(status) = engine.snapshot().read(|g| g.event_status(id, known)) else { return Ok(None) };
+        Event::load(engine, status.position, known, snap.known_at).map(Some)
+    }
+
+    /// Events in valid-time order, then log order: those naming `entity`, of
+    /// `kinds`, whose valid time starts between `from` and `to` (both
+    /// included); retracted ones only with `includeRetracted`.
+    #[allow(clippy::too_many_arguments)]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        entity: Option<ID>,
+        kinds: Option<Vec<String>>,
+        from: Option<Date>,
+        to: Option<Date>,
+        known_at: Option<DateTime>,
+        #[graphql(default_with = "Some(false)")] include_retracted: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<EventConnection, Error> {
+        let entity = entity.as_ref().map(|id| entity_id("entity", id)).transpose()?;
+        let size = connection::page_size(first)?;
+        let after = after.as_deref().map(connection::event_after).transpose()?;
+        let snap = snapshot(ctx)?;
+        let known = snap.clamp(instant(known_at));
+        let engine = engine(ctx)?;
+        if let Some(kinds) = &kinds {
+            check_kinds(engine, kinds)?;
+        }
+        let include_retracted = include_retracted.unwrap_or(false);
+        let filter = EventFilter { entity, kinds, from: day(from), to: day(to), known_at: Some(known), include_retracted };
+        let all = engine.snapshot().read(|g| g.events(&filter));
+        let start = match &after {
+            Some(key) => connection::start_after(&all, key, |&p| {
+                let e = Event::load(engine, p, known, snap.known_at)?;
+                Ok((e.rec.event.at.start(), p))
+            })?,
+            None => 0,
+        };
+        let mut edges = Vec::new();
+        for &p in all.iter().skip(start).take(size) {
+            let node = Event::load(engine, p, known, snap.known_at)?;
+            edges.push(EventEdge { cursor: connection::event_cursor(node.rec.event.at.start(), p), node });
+        }
+        let cursors: Vec<String> = edges.iter().map(|e| e.cursor.clone()).collect();
+        Ok(EventConnection {
+            page_info: connection::page_info(start, edges.len(), all.len(), &cursors),
+            total_count: all.len() as u64,
+            edges,
+        })
+    }
+
+    /// A shortest path from `from` to `to` of at most `maxHops` steps,
+    /// following edges either way unless `directed`; null when none.
+    #[allow(clippy::too_many_arguments)]
+    async fn path(
+        &self,
+        ctx: &Context<'_>,
+        from: ID,
+        to: ID,
+        as_of: Option<Date>,
+        known_at: Option<DateTime>,
+        #[graphql(default_with = "Some(6)")] max_hops: Option<i32>,
+        relations: Option<Vec<String>>,
+        #[graphql(default_with = "Some(false)")] directed: Option<bool>,
+    ) -> Result<Option<Path>, Error> {
+        let (from, to) = (entity_id("from", &from)?, entity_id("to", &to)?);
+        let snap = snapshot(ctx)?;
+        let time = snap.filter(day(as_of), instant(known_at));
+        let max_hops = bounded("maxHops", max_hops.unwrap_or(6), MAX_HOPS)?;
+        let query = PathQuery { time, max_hops, relations, directed: directed.unwrap_or(false) };
+        let found = engine(ctx)?.snapshot().read(|g| g.path(&from, &to, &query));
+        Ok(found.map(|view| Path { view, time, cap: snap.known_at }))
+    }
+
+    /// All simple paths from `from` to `to` of at most `maxHops` steps,
+    /// shortest first, at most `limit` of them (edges followed either way).
+    #[allow(clippy::too_many_arguments)]
+    async fn paths(
+        &self,
+        ctx: &Context<'_>,
+        from: ID,
+        to: ID,
+        as_of: Option<Date>,
+        known_at: Option<DateTime>,
+        #[graphql(default_with = "Some(4)")] max_hops: Option<i32>,
+        relations: Option<Vec<String>>,
+        #[graphql(default_with = "Some(20)")] limit: Option<i32>,
+    ) -> Result<Vec<Path>, Error> {
+        let (from, to) = (entity_id("from", &from)?, entity_id("to", &to)?);
+        let limit = bounded("limit", limit.unwrap_or(20), MAX_PATHS)?;
+        let snap = snapshot(ctx)?;
+        let time = snap.filter(day(as_of), instant(known_at));
+        let max_hops = bounded("maxHops", max_hops.unwrap_or(4), MAX_HOPS)?;
+        let query = PathQuery { time, max_hops, relations, directed: false };
+        let found = engine(ctx)?.snapshot().read(|g| g.paths(&from, &to, &query, limit));
+        Ok(found.into_iter().map(|view| Path { view, time, cap: snap.known_at }).collect())
+    }
+
+    /// The entities within `hops` of `id` and the edges followed to reach
+    /// them; null when the entity is unknown.
+    async fn neighborhood(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default_with = "Some(1)")] hops: Option<i32>,
+        as_of: Option<Date>,
+        known_at: Option<DateTime>,
+        relations: Option<Vec<String>>,
+    ) -> Result<Option<Subgraph>, Error> {
+        let id = entity_id("id", &id)?;
+        let hops = bounded("hops", hops.unwrap_or(1), MAX_HOPS)?;
+        let snap = snapshot(ctx)?;
+        let time = snap.filter(day(as_of), instant(known_at));
+        let found = engine(ctx)?.snapshot().read(|g| g.neighborhood(&id, hops, time, relations.as_deref()));
+        Ok(found.map(|view| Subgraph { view, time, cap: snap.known_at }))
+    }
+
+    /// Relations visible at `to` and not at `from` (added), and the reverse (removed).
+    async fn diff(&self, ctx: &Context<'_>, from: Date, to: Date, known_at: Option<DateTime>) -> Result<GraphDiff, Error> {
+        let snap = snapshot(ctx)?;
+        let known = snap.clamp(instant(known_at));
+        let diff = engine(ctx)?.snapshot().read(|g| g.diff(from.0, to.0, known));
+        let at = |day, views: Vec<strata_engine::RelationView>| -> Vec<Relation> {
+            let time = TimeFilter { as_of: Some(day), known_at: known };
+            views.into_iter().map(|view| Relation { view, time, cap: snap.known_at }).collect()
+        };
+        Ok(GraphDiff { added: at(to.0, diff.added), removed: at(from.0, diff.removed) })
+    }
+
+    /// Counts of the store at `knownAt`.
+    async fn stats(&self, ctx: &Context<'_>, known_at: Option<DateTime>) -> Result<Stats, Error> {
+        let known = snapshot(ctx)?.clamp(instant(known_at));
+        Ok(engine(ctx)?.snapshot().read(|g| g.stats(known)).into())
+    }
+}
