@@ -248,3 +248,50 @@ impl MutationRoot {
         recorded(&engine, vec![rec]).pop().ok_or_else(|| Error::internal("a retraction vanished"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entity(id: &str) -> EntityRefInput {
+        EntityRefInput { id: ID(id.into()), entity_type: None, name: None, attrs: None }
+    }
+
+    #[test]
+    fn inputs_become_ndjson_lines() {
+        let input = EventInput {
+            id: None,
+            kind: "approval_granted".into(),
+            at: "2026-01-28".into(),
+            subject: entity("cn-miit"),
+            object: Some(EntityRefInput {
+                entity_type: Some(EntityType::Actor),
+                name: Some("ByteDance".into()),
+                attrs: Some(Json(json!({"country": "CN"}))),
+                ..entity("bytedance")
+            }),
+            about: Some(vec![entity("nvidia-h200")]),
+            attrs: None,
+            source: Some(SourceInput { publisher: Some("Reuters".into()), ..SourceInput::default() }),
+            retracts: None,
+        };
+        assert_eq!(
+            input.to_value(),
+            json!({"kind": "approval_granted", "at": "2026-01-28", "subject": "cn-miit",
+                   "object": {"id": "bytedance", "type": "actor", "name": "ByteDance", "attrs": {"country": "CN"}},
+                   "about": ["nvidia-h200"], "source": {"publisher": "Reuters"}})
+        );
+    }
+
+    #[test]
+    fn retraction_arguments_are_checked() {
+        let by = EntityRefInput { name: Some(" ".into()), ..entity("analyst") };
+        assert!(matches!(by.to_ref("by"), Err(Error::BadArgument { argument, .. }) if argument == "by.name"));
+        assert!(matches!(entity("Analyst").to_ref("by"), Err(Error::BadArgument { argument, .. }) if argument == "by.id"));
+        assert_eq!(entity("analyst").to_ref("by").ok().and_then(|r| r.decl), None);
+        let source = SourceInput { published: Some("someday".into()), ..SourceInput::default() };
+        assert!(matches!(source.to_source("source"), Err(Error::BadArgument { argument, .. }) if argument == "source.published"));
+        assert_eq!(SourceInput::default().to_source("source").ok(), Some(None));
+    }
+}

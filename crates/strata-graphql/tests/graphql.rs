@@ -22,7 +22,8 @@ use serde_json::{json, Value};
 use strata_engine::{Config, Engine};
 use strata_graphql::{build_schema, sdl, SchemaConfig, StrataSchema};
 
-const DATASET: &str = include_str!("../../../examples/h200-china.ndjson");
+/// The demo dataset: 69 events from three articles.
+pub(crate) const DATASET: &str = include_str!("../../../examples/h200-china.ndjson");
 
 /// The id of the demo event with this two-digit suffix.
 pub(crate) fn ev(n: u32) -> String {

@@ -58,3 +58,23 @@ async fn the_subscription_filters_on_the_server() {
     let r = serde_json::to_value(bad.next().await.expect("an error")).expect("json");
     assert_eq!(r["errors"][0]["extensions"], json!({"code": "BAD_INPUT", "argument": "fromPosition"}), "{r}");
 }
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_is_told_so_and_the_stream_ends() {
+    let config = strata_engine::Config { subscription_buffer: 2, ..strata_engine::Config::in_memory() };
+    let engine = std::sync::Arc::new(strata_engine::Engine::open(config).expect("engine"));
+    engine.append_text(crate::DATASET, None).expect("dataset");
+    let schema = strata_graphql::build_schema(engine.clone(), strata_graphql::SchemaConfig::default());
+    let mut stream = schema.execute_stream("subscription { eventAppended(fromPosition: 69) { position } }");
+    assert_eq!(next(&mut stream).await, json!({"position": 69}));
+    for day in 1..=5 {
+        let line = format!(r#"{{"kind":"statement_made","at":"2026-02-0{day}","subject":"nvidia"}}"#);
+        engine.append_text(&line, None).expect("append");
+    }
+    let response = tokio::time::timeout(Duration::from_secs(5), stream.next()).await.expect("in time").expect("an error");
+    let response = serde_json::to_value(response).expect("json");
+    let error = &response["errors"][0];
+    assert_eq!(error["extensions"], json!({"code": "LAGGED", "lagged": 3}), "{response}");
+    assert_eq!(error["message"], "subscriber fell behind by 3 events; resubscribe with fromPosition");
+    assert!(tokio::time::timeout(Duration::from_secs(5), stream.next()).await.expect("in time").is_none());
+}
