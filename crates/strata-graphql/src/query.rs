@@ -61,7 +61,8 @@ impl QueryRoot {
     }
 
     /// Entities by id, optionally of one type and matching `search` (in the
-    /// id or the name, case-insensitive).
+    /// id or the name, case-insensitive). Pages of `first` (default 100, at
+    /// most 1000) after the cursor `after`.
     #[allow(clippy::too_many_arguments)]
     async fn entities(
         &self,
@@ -112,7 +113,8 @@ impl QueryRoot {
 
     /// Events in valid-time order, then log order: those naming `entity`, of
     /// `kinds`, whose valid time starts between `from` and `to` (both
-    /// included); retracted ones only with `includeRetracted`.
+    /// included); retracted ones only with `includeRetracted`. Pages of
+    /// `first` (default 100, at most 1000) after the cursor `after`.
     #[allow(clippy::too_many_arguments)]
     async fn events(
         &self,
@@ -158,8 +160,8 @@ impl QueryRoot {
         })
     }
 
-    /// A shortest path from `from` to `to` of at most `maxHops` steps,
-    /// following edges either way unless `directed`; null when none.
+    /// A shortest path from `from` to `to` of at most `maxHops` steps (up
+    /// to 10), following edges either way unless `directed`; null when none.
     #[allow(clippy::too_many_arguments)]
     async fn path(
         &self,
@@ -181,8 +183,9 @@ impl QueryRoot {
         Ok(found.map(|view| Path { view, time, cap: snap.known_at }))
     }
 
-    /// All simple paths from `from` to `to` of at most `maxHops` steps,
-    /// shortest first, at most `limit` of them (edges followed either way).
+    /// All simple paths from `from` to `to` of at most `maxHops` steps (up
+    /// to 10), shortest first, at most `limit` of them (up to 1000; edges
+    /// followed either way).
     #[allow(clippy::too_many_arguments)]
     async fn paths(
         &self,
@@ -205,8 +208,8 @@ impl QueryRoot {
         Ok(found.into_iter().map(|view| Path { view, time, cap: snap.known_at }).collect())
     }
 
-    /// The entities within `hops` of `id` and the edges followed to reach
-    /// them; null when the entity is unknown.
+    /// The entities within `hops` (up to 10) of `id` and the edges followed
+    /// to reach them; null when the entity is unknown.
     async fn neighborhood(
         &self,
         ctx: &Context<'_>,
