@@ -73,6 +73,7 @@ impl Server {
             }
         }
         let _ = child.kill();
+        let _ = child.wait();
         panic!("the server did not report its address; stderr:\n{seen}");
     }
 

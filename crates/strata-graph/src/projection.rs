@@ -68,6 +68,16 @@ pub(crate) struct Close {
     pub about: SmallVec<[NodeIndex; 2]>,
 }
 
+/// What an opening, marking or closing event says about its relation.
+struct Link {
+    name: u16,
+    event: Ix,
+    subject: NodeIndex,
+    object: Option<NodeIndex>,
+    about: SmallVec<[NodeIndex; 2]>,
+    day: Day,
+}
+
 /// The key closes match opens on: relation name, subject, object.
 pub(crate) type RelKey = (u16, NodeIndex, Option<NodeIndex>);
 
@@ -213,9 +223,9 @@ impl Projection {
         let about = about_set(ev.about.iter().map(|a| self.nodes[&a.id]));
         match (effect, rel_name) {
             (Effect::Opens | Effect::Marks, Some(name)) => {
-                self.add_rel(name, ix, subject, object, about, day, effect == Effect::Marks);
+                self.add_rel(Link { name, event: ix, subject, object, about, day }, effect == Effect::Marks);
             }
-            (Effect::Closes, Some(name)) => self.add_close(name, ix, subject, object, about, day),
+            (Effect::Closes, Some(name)) => self.add_close(Link { name, event: ix, subject, object, about, day }),
             (Effect::Retracts, _) => {
                 if let Some(t) = retract_target {
                     self.events[t as usize].retracted_by = Some(ix);
@@ -256,17 +266,8 @@ impl Projection {
         n
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn add_rel(
-        &mut self,
-        name: u16,
-        ix: Ix,
-        subject: NodeIndex,
-        object: Option<NodeIndex>,
-        about: SmallVec<[NodeIndex; 2]>,
-        day: Day,
-        marks: bool,
-    ) {
+    fn add_rel(&mut self, link: Link, marks: bool) {
+        let Link { name, event: ix, subject, object, about, day } = link;
         let rel_id = self.rels.len() as u32;
         let mut edges = SmallVec::new();
         if let Some(o) = object {
@@ -294,15 +295,8 @@ impl Projection {
         self.rels.push(Rel { name, event: ix, subject, object, about, valid_from: day, marks, closes, edges });
     }
 
-    fn add_close(
-        &mut self,
-        name: u16,
-        ix: Ix,
-        subject: NodeIndex,
-        object: Option<NodeIndex>,
-        about: SmallVec<[NodeIndex; 2]>,
-        day: Day,
-    ) {
+    fn add_close(&mut self, link: Link) {
+        let Link { name, event: ix, subject, object, about, day } = link;
         let key = (name, subject, object);
         if let Some(rels) = self.opens.get(&key) {
             for &r in rels {
