@@ -56,20 +56,95 @@ pub enum Command {
 }
 
 #[derive(Args, Debug)]
+#[command(after_long_help = SERVE_HELP)]
 pub struct ServeArgs {
-    /// The address to listen on.
+    /// The address to listen on (port 0: any free port; the chosen one is
+    /// printed as "GraphiQL at URL").
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
     pub addr: String,
     /// Load the demo dataset (examples/h200-china.ndjson) first. Without
     /// --data or $STRATA_DATA the demo runs on a fresh in-memory store.
+    /// Without a token it serves read-only.
     #[arg(long)]
     pub demo: bool,
-    /// Refuse mutations.
-    #[arg(long)]
+    /// A file holding the bearer token that mutations require (white space
+    /// around it is ignored); clients send `Authorization: Bearer <token>`.
+    /// $STRATA_TOKEN gives the token itself instead.
+    #[arg(long, value_name = "FILE", help_heading = "Access")]
+    pub token_file: Option<PathBuf>,
+    /// Accept mutations from anyone who can reach the server, without a
+    /// token: for a laptop, never for a shared server.
+    #[arg(long, help_heading = "Access")]
+    pub allow_anonymous_writes: bool,
+    /// Require the token for queries, GraphiQL and subscriptions too
+    /// (/healthz and /readyz stay open).
+    #[arg(long, help_heading = "Access")]
+    pub auth_reads: bool,
+    /// Refuse mutations (code READ_ONLY); needs no token.
+    #[arg(long, help_heading = "Access")]
     pub read_only: bool,
-    /// Log format.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    /// The deepest a query may nest its selections (code QUERY_TOO_DEEP).
+    #[arg(long, default_value_t = 24, value_name = "N", help_heading = "Limits",
+          value_parser = clap::value_parser!(u16).range(1..=strata_server::MAX_DEPTH_CEILING as i64))]
+    pub max_depth: u16,
+    /// The most a query may cost: each field counts 1, and a list field
+    /// counts its selection times its `first` or `limit` (code QUERY_TOO_COMPLEX).
+    #[arg(long, default_value_t = 20_000, value_name = "N", help_heading = "Limits")]
+    pub max_complexity: usize,
+    /// The largest request body, in bytes (HTTP 413, code BODY_TOO_LARGE);
+    /// also the largest websocket message.
+    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES", help_heading = "Limits")]
+    pub max_body_bytes: usize,
+    /// The most operations in one batch request, a JSON array (HTTP 400,
+    /// code BATCH_TOO_LARGE).
+    #[arg(long, default_value_t = 16, value_name = "N", help_heading = "Limits")]
+    pub max_batch: usize,
+    /// The most aliases one query may use, counted across its fragments
+    /// (code TOO_MANY_ALIASES).
+    #[arg(long, default_value_t = 64, value_name = "N", help_heading = "Limits")]
+    pub max_aliases: usize,
+    /// The longest one request may run, in seconds (code TIMEOUT).
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", help_heading = "Limits", value_parser = positive_seconds)]
+    pub timeout: f64,
+    /// How long a subscriber may take to read one message before the
+    /// server closes its websocket (close code 4008).
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS", help_heading = "Limits", value_parser = positive_seconds)]
+    pub ws_send_timeout: f64,
+    /// Refuse introspection queries (code INTROSPECTION_DISABLED); GraphiQL
+    /// then cannot show the schema.
+    #[arg(long, help_heading = "Limits")]
+    pub no_introspection: bool,
+    /// Allow browsers on this origin to call the API (repeatable; `*` for
+    /// any). Default: no CORS headers, so only same-origin pages can.
+    #[arg(long, value_name = "ORIGIN", help_heading = "Operations")]
+    pub cors_origin: Vec<String>,
+    /// Log format: one line per request (method, path, status, latency,
+    /// operation name) and per event of the server's life.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, help_heading = "Operations")]
     pub log_format: LogFormat,
+}
+
+/// The error codes `strata serve` answers with, after the flags in `--help`.
+const SERVE_HELP: &str = "\
+Every GraphQL error carries extensions.code. Limits and access:
+  UNAUTHENTICATED         HTTP 401: no or wrong `Authorization: Bearer <token>`
+  QUERY_TOO_DEEP          nested deeper than --max-depth
+  QUERY_TOO_COMPLEX       costs more than --max-complexity
+  TOO_MANY_ALIASES        more aliases than --max-aliases
+  BATCH_TOO_LARGE         HTTP 400: more operations than --max-batch
+  BODY_TOO_LARGE          HTTP 413: body over --max-body-bytes
+  TIMEOUT                 ran longer than --timeout
+  LIMIT_EXCEEDED          `first` over 1000, `maxHops`/`hops` over 10, `limit` over 1000
+  INTROSPECTION_DISABLED  __schema/__type with --no-introspection
+  READ_ONLY               a mutation on a --read-only server
+Websocket close codes: 4400 unreadable message, 4401 subscribe before
+connection_ack, 4403 token refused, 4008 subscriber too slow.";
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("expected a positive number of seconds, not {s:?}")),
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
