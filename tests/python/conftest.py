@@ -21,7 +21,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,6 @@ from gql.transport.websockets import WebsocketsTransport
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "h200-china.ndjson"
-DEMO_EVENTS = sum(1 for line in DEMO.read_text().splitlines() if line.strip())
 STARTUP_SECONDS = 30
 
 
@@ -51,19 +50,9 @@ def strata_env() -> dict[str, str]:
     # A developer's own settings must not leak into the server under test.
     for name in ("STRATA_DATA", "STRATA_VOCABULARY", "STRATA_TOKEN"):
         env.pop(name, None)
-    env["RUST_LOG"] = "warn"
+    # Request logs too, so that the log a test reads is the whole of it.
+    env["RUST_LOG"] = "info"
     return env
-
-
-def serve_help() -> str:
-    out = subprocess.run(
-        [str(strata_bin()), "serve", "--help"], capture_output=True, text=True, env=strata_env(), check=True
-    )
-    return out.stdout
-
-
-def has_serve_flag(flag: str) -> bool:
-    return flag in serve_help()
 
 
 @dataclass
@@ -75,7 +64,6 @@ class StrataServer:
     data: Path
     token: str | None
     log: Path
-    clients: list = field(default_factory=list)
 
     @property
     def graphql_url(self) -> str:
@@ -147,18 +135,29 @@ class StrataServer:
                 self.process.wait()
 
 
-def start_server(tmp: Path, extra: list[str] | None = None, token: str | None = None) -> StrataServer:
-    """Imports the demo into a fresh data directory under `tmp`, then serves it."""
-    binary = strata_bin()
+def import_demo(tmp: Path) -> Path:
+    """A fresh data directory under `tmp` holding the demo, put there by `strata import`."""
     data = tmp / "data"
-    env = strata_env()
     imported = subprocess.run(
-        [str(binary), "import", str(DEMO), "--data", str(data)], capture_output=True, text=True, env=env
+        [str(strata_bin()), "import", str(DEMO), "--data", str(data)], capture_output=True, text=True, env=strata_env()
     )
     assert imported.returncode == 0, f"strata import failed:\n{imported.stdout}\n{imported.stderr}"
+    return data
 
+
+def start_server(
+    tmp: Path, extra: list[str] | None = None, token: str | None = None, token_env: str | None = None
+) -> StrataServer:
+    """Imports the demo into a fresh data directory under `tmp`, then serves it
+    with `token` in a --token-file, or `token_env` in $STRATA_TOKEN."""
+    binary = strata_bin()
+    data = import_demo(tmp)
+    env = strata_env()
+    if token_env is not None:
+        env["STRATA_TOKEN"] = token_env
+        token = token_env
     args = [str(binary), "serve", "--addr", "127.0.0.1:0", "--data", str(data)]
-    if token is not None:
+    if token is not None and token_env is None:
         token_file = tmp / "token"
         token_file.write_text(token + "\n")
         token_file.chmod(0o600)
@@ -205,14 +204,10 @@ def wait_ready(server: StrataServer) -> None:
     raise AssertionError(f"strata serve never became ready ({last}):\n{server.log.read_text(errors='replace')}")
 
 
-def auth_supported() -> bool:
-    return has_serve_flag("--token-file")
-
-
 @pytest.fixture(scope="session")
-def token() -> str | None:
-    """The bearer token the servers are started with (None while the binary has no --token-file)."""
-    return secrets.token_urlsafe(24) if auth_supported() else None
+def token() -> str:
+    """The bearer token the servers are started with (in a --token-file)."""
+    return secrets.token_urlsafe(24)
 
 
 @pytest.fixture(scope="session")
@@ -238,10 +233,10 @@ def start(tmp_path):
     """Starts servers with extra flags; stops them at the end of the test."""
     started: list[StrataServer] = []
 
-    def go(extra: list[str] | None = None, token: str | None = None, name: str = "s") -> StrataServer:
-        d = tmp_path / f"{name}{len(started)}"
+    def go(extra: list[str] | None = None, token: str | None = None, token_env: str | None = None) -> StrataServer:
+        d = tmp_path / f"s{len(started)}"
         d.mkdir()
-        s = start_server(d, extra, token)
+        s = start_server(d, extra, token, token_env)
         started.append(s)
         return s
 

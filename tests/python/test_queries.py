@@ -149,3 +149,21 @@ def test_bad_arguments_get_bad_input_and_name_the_problem(demo_server, query, va
     if argument:
         assert argument in err["message"], err
     assert demo_server.alive()
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        (b"not json", 400),
+        (b'{"query": "{ stats { events } }", "variables": "oops"}', 400),
+        (b'{"query": 42}', 400),
+        # An empty document parses as JSON, so it is a GraphQL syntax error (HTTP 200 with errors, as async-graphql answers them).
+        (b"{}", 200),
+    ],
+)
+def test_a_body_that_is_not_a_graphql_request_gets_a_json_error(demo_server, body, status):
+    got, answer = demo_server.post(body)
+    assert got == status, (got, answer)
+    assert isinstance(answer, dict), f"a JSON error a script can parse, not {answer!r}"
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_INPUT", answer
+    assert demo_server.stats()["events"] == len(demo.events())
