@@ -171,3 +171,61 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// A websocket client of `/graphql/ws`.
+pub type Ws = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>;
+
+/// What a websocket read gave: a JSON message, or the close frame's code and reason.
+#[derive(Debug)]
+pub enum WsEvent {
+    Message(Value),
+    Closed(u16, String),
+}
+
+impl Server {
+    /// Opens `/graphql/ws` with the graphql-transport-ws subprotocol and `headers`.
+    pub fn ws(&self, headers: &[(&str, &str)]) -> Result<Ws, tungstenite::Error> {
+        use tungstenite::client::IntoClientRequest;
+        let url = format!("{}/graphql/ws", self.url.replace("http://", "ws://"));
+        let mut req = url.into_client_request()?;
+        req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+        for (k, v) in headers {
+            let name = tungstenite::http::HeaderName::from_bytes(k.as_bytes()).unwrap();
+            req.headers_mut().insert(name, v.parse().unwrap());
+        }
+        let (mut ws, _) = tungstenite::connect(req)?;
+        if let tungstenite::stream::MaybeTlsStream::Plain(s) = ws.get_mut() {
+            s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        }
+        Ok(ws)
+    }
+
+    /// Opens `/graphql/ws` and completes `connection_init` with `payload`.
+    pub fn ws_init(&self, payload: Value) -> Ws {
+        let mut ws = self.ws(&[]).expect("the websocket opens");
+        ws_send(&mut ws, serde_json::json!({"type": "connection_init", "payload": payload}));
+        match ws_recv(&mut ws) {
+            WsEvent::Message(m) if m["type"] == "connection_ack" => ws,
+            other => panic!("no connection_ack: {other:?}"),
+        }
+    }
+}
+
+pub fn ws_send(ws: &mut Ws, message: Value) {
+    ws.send(tungstenite::Message::text(message.to_string())).expect("the websocket takes a message");
+}
+
+/// The next message (pings and pongs skipped), or how the connection closed.
+pub fn ws_recv(ws: &mut Ws) -> WsEvent {
+    loop {
+        match ws.read() {
+            Ok(tungstenite::Message::Text(t)) => return WsEvent::Message(serde_json::from_str(&t).unwrap()),
+            Ok(tungstenite::Message::Close(Some(frame))) => {
+                return WsEvent::Closed(frame.code.into(), frame.reason.to_string())
+            }
+            Ok(tungstenite::Message::Close(None)) => return WsEvent::Closed(1005, String::new()),
+            Ok(_) => continue,
+            Err(e) => panic!("the websocket failed: {e}"),
+        }
+    }
+}

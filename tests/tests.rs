@@ -6,4 +6,5 @@
 mod cli;
 mod readme;
 mod server;
+mod server_limits;
 mod support;

@@ -110,6 +110,10 @@ pub struct ServeArgs {
     /// server closes its websocket (close code 4008).
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS", help_heading = "Limits", value_parser = positive_seconds)]
     pub ws_send_timeout: f64,
+    /// How many new events a subscriber may fall behind before its
+    /// subscription ends with LAGGED and its websocket is closed (4008).
+    #[arg(long, default_value_t = 4096, value_name = "EVENTS", help_heading = "Limits")]
+    pub subscription_buffer: usize,
     /// Refuse introspection queries (code INTROSPECTION_DISABLED); GraphiQL
     /// then cannot show the schema.
     #[arg(long, help_heading = "Limits")]

@@ -70,9 +70,15 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::warn!("--allow-anonymous-writes: anyone who can reach this server can append events");
     }
     let engine = if args.demo && global.data.is_none() {
-        Arc::new(Engine::open(global.config(None)?).context("cannot open an in-memory store")?)
+        let mut config = global.config(None)?;
+        config.subscription_buffer = args.subscription_buffer;
+        Arc::new(Engine::open(config).context("cannot open an in-memory store")?)
     } else {
-        global.open()?
+        let dir = global.data_dir();
+        let mut config = global.config(Some(dir.clone()))?;
+        config.subscription_buffer = args.subscription_buffer;
+        let engine = Engine::open(config).with_context(|| format!("cannot open the store in {}", dir.display()))?;
+        Arc::new(engine)
     };
     if args.demo {
         let outcome = engine.append_text(crate::DEMO, None).context("cannot load the demo dataset")?;

@@ -29,9 +29,9 @@ use std::time::Duration;
 
 use async_graphql::http::{GraphiQLSource, WebSocketProtocols};
 use async_graphql::BatchRequest;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
-use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
+use axum::body::Body;
+use axum::extract::{State, WebSocketUpgrade};
+use futures_util::StreamExt;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -91,7 +91,6 @@ pub fn app(engine: Arc<Engine>, config: ServerConfig) -> Router {
             max_complexity: Some(config.limits.max_complexity),
         },
     );
-    let max_body = config.limits.max_body_bytes;
     let gate = Arc::new(Gate {
         schema,
         engine,
@@ -107,7 +106,6 @@ pub fn app(engine: Arc<Engine>, config: ServerConfig) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/", get(index))
-        .layer(DefaultBodyLimit::max(max_body))
         .with_state(gate);
     if let Some(cors) = cors(&config.cors_origins) {
         router = router.layer(cors);
@@ -171,16 +169,39 @@ impl Gate {
     }
 }
 
-async fn graphql(State(gate): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+/// Reads a request body of at most `max` bytes.
+///
+/// A larger one is still read, and thrown away as it comes, up to a few
+/// times the limit: a client that writes its whole body before reading
+/// the answer (most HTTP libraries) then gets the 413 instead of a broken
+/// pipe. Past that the connection is closed on it.
+async fn read_body(body: Body, max: usize) -> Result<Vec<u8>, Refusal> {
+    let drain = max.saturating_mul(4).max(64 << 20);
+    let mut stream = body.into_data_stream();
+    let (mut buf, mut seen) = (Vec::new(), 0usize);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Refusal::BadRequest(format!("the body could not be read: {e}")))?;
+        seen = seen.saturating_add(chunk.len());
+        if seen > drain {
+            break;
+        }
+        if seen <= max {
+            buf.extend_from_slice(&chunk);
+        }
+    }
+    if seen > max {
+        return Err(Refusal::BodyTooLarge { max });
+    }
+    Ok(buf)
+}
+
+async fn graphql(State(gate): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     if let Some(refusal) = gate.refuse_read(&headers) {
         return refusal.into_response();
     }
-    let body = match body {
+    let body = match read_body(body, gate.limits.max_body_bytes).await {
         Ok(body) => body,
-        Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
-            return Refusal::BodyTooLarge { max: gate.limits.max_body_bytes }.into_response()
-        }
-        Err(e) => return Refusal::BadRequest(e.body_text()).into_response(),
+        Err(refusal) => return refusal.into_response(),
     };
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(b) => b,
