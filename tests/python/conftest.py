@@ -35,6 +35,14 @@ DEMO = ROOT / "examples" / "h200-china.ndjson"
 STARTUP_SECONDS = 30
 
 
+def pytest_report_header(config):
+    import gql
+    import graphql
+    import websockets
+
+    return f"clients: gql {gql.__version__}, graphql-core {graphql.__version__}, websockets {websockets.__version__}"
+
+
 def strata_bin() -> Path:
     env = os.environ.get("STRATA_BIN")
     if env:

@@ -138,7 +138,6 @@ def test_stats_match_the_imported_file(demo_server):
         ("query($d: Date) { entity(id: \"nvidia\", asOf: $d) { id } }", {"d": "2026-13-01"}, None),
         ("{ events(kinds: [\"no_such_kind\"]) { totalCount } }", None, "kinds"),
         ("{ entity(id: \"Not A Slug\") { id } }", None, "id"),
-        ("{ path(from: \"nvidia\", to: \"deepseek\", maxHops: 11) { hops } }", None, "maxHops"),
     ],
 )
 def test_bad_arguments_get_bad_input_and_name_the_problem(demo_server, query, variables, argument):
@@ -148,6 +147,25 @@ def test_bad_arguments_get_bad_input_and_name_the_problem(demo_server, query, va
     assert err["extensions"]["code"] == "BAD_INPUT", err
     if argument:
         assert argument in err["message"], err
+    assert demo_server.alive()
+
+
+@pytest.mark.parametrize(
+    "query, argument",
+    [
+        ("{ entities(first: 1000000) { totalCount } }", "first"),
+        ("{ events(first: 1001) { totalCount } }", "first"),
+        ('{ path(from: "nvidia", to: "deepseek", maxHops: 11) { hops } }', "maxHops"),
+        ('{ paths(from: "nvidia", to: "deepseek", limit: 5000) { hops } }', "limit"),
+        ('{ neighborhood(id: "nvidia", hops: 11) { nodes { id } } }', "hops"),
+    ],
+)
+def test_arguments_over_their_limit_get_limit_exceeded(demo_server, query, argument):
+    with pytest.raises(TransportQueryError) as caught:
+        demo_server.execute(query)
+    err = caught.value.errors[0]
+    assert err["extensions"]["code"] == "LIMIT_EXCEEDED", err
+    assert argument in err["message"], err
     assert demo_server.alive()
 
 

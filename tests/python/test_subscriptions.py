@@ -58,10 +58,11 @@ def run(coro):
 
 
 def test_catch_up_then_live_with_no_gap_and_no_duplicate(server):
-    """The subscriber replays the whole log while another client appends 20
-    batches; it must see every position exactly once, in order."""
-    batches = [[letter("2026-02-01"), letter("2026-02-02")] for _ in range(20)]
-    total = len(demo.events()) + sum(len(b) for b in batches)
+    """The subscriber replays the whole log while three other clients append
+    ten two-event batches each; it must see every position exactly once, in
+    order, and each batch as one unbroken run."""
+    writers = [[[letter("2026-02-01"), letter("2026-02-02")] for _ in range(10)] for _ in range(3)]
+    total = len(demo.events()) + sum(len(b) for w in writers for b in w)
 
     async def scenario():
         received: list[dict] = []
@@ -75,26 +76,30 @@ def test_catch_up_then_live_with_no_gap_and_no_duplicate(server):
                     if len(received) == total:
                         return
 
-        async def writer():
+        async def writer(batches):
             # Start writing while the subscriber is still replaying the log.
             await started.wait()
             acks = []
             async with server.client() as http:
                 for b in batches:
                     r = await http.execute(GraphQLRequest(APPEND, variable_values={"events": b}))
-                    acks += r["appendEvents"]["events"]
+                    acks.append(r["appendEvents"]["events"])
             return acks
 
         sub = asyncio.create_task(subscriber())
-        acks = await writer()
+        acks = await asyncio.gather(*(writer(w) for w in writers))
         await sub
-        return received, acks
+        return received, [batch for w in acks for batch in w]
 
     received, acks = run(scenario())
     positions = [e["position"] for e in received]
     assert positions == list(range(1, total + 1)), "consecutive positions: no gap, no duplicate"
     assert [e["id"] for e in received[: len(demo.events())]] == [e["id"] for e in demo.events()]
-    assert {(a["id"], a["position"]) for a in acks} == {(e["id"], e["position"]) for e in received[len(demo.events()) :]}
+    by_position = {e["position"]: e["id"] for e in received}
+    for batch in acks:
+        first = batch[0]["position"]
+        assert [a["position"] for a in batch] == [first, first + 1], "a batch is stored as one run"
+        assert all(by_position[a["position"]] == a["id"] for a in batch), "the subscriber saw what was acknowledged"
 
 
 def test_filters_run_on_the_server(server):
