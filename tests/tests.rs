@@ -7,4 +7,5 @@ mod cli;
 mod readme;
 mod server;
 mod server_limits;
+mod server_ws;
 mod support;
