@@ -85,11 +85,13 @@ class StrataServer:
         token = token if token is not None else self.token
         return {"Authorization": f"Bearer {token}"} if token else {}
 
-    def client(self, token: str | None = None, anonymous: bool = False) -> Client:
-        """A gql client over HTTP (aiohttp), with the server's token unless `anonymous`."""
+    def client(self, token: str | None = None, anonymous: bool = False, fetch_schema: bool = False) -> Client:
+        """A gql client over HTTP (aiohttp), with the server's token unless
+        `anonymous`; with `fetch_schema`, gql introspects the server first and
+        validates every request against the schema before sending it."""
         headers = {} if anonymous else self.headers(token)
         transport = AIOHTTPTransport(url=self.graphql_url, headers=headers, timeout=20)
-        return Client(transport=transport, execute_timeout=20)
+        return Client(transport=transport, execute_timeout=20, fetch_schema_from_transport=fetch_schema)
 
     def ws_client(self, token: str | None = None) -> Client:
         """A gql client over websockets, speaking graphql-transport-ws."""

@@ -7,11 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from gql import GraphQLRequest
+from gql.transport.exceptions import TransportQueryError
 from graphql import (
     build_client_schema,
     build_schema,
     find_breaking_changes,
     find_dangerous_changes,
+    GraphQLError,
     get_introspection_query,
     lexicographic_sort_schema,
     parse,
@@ -89,3 +92,21 @@ def test_the_served_schema_equals_schema_graphql(served_schema):
     # Those ignore added optional fields and descriptions: compare the whole
     # text too (print_schema leaves the built-in directives out).
     assert print_schema(lexicographic_sort_schema(served_schema)) == print_schema(lexicographic_sort_schema(on_disk))
+
+
+def test_no_introspection_refuses_the_schema_but_not_queries(start):
+    s = start(["--no-introspection"], token="t0ken-for-this-test")
+    with pytest.raises(TransportQueryError) as caught:
+        s.execute(get_introspection_query())
+    assert caught.value.errors[0]["extensions"]["code"] == "INTROSPECTION_DISABLED"
+    assert s.stats()["events"] > 0
+
+
+def test_gql_with_the_fetched_schema_validates_before_sending(demo_server):
+    """gql's fetch_schema_from_transport, as scripts that want early errors use it."""
+    client = demo_server.client(fetch_schema=True)
+    for name, query in readme_queries().items():
+        assert client.execute(GraphQLRequest(query)), name
+    assert client.schema is not None and client.schema.get_type("Entity") is not None
+    with pytest.raises(GraphQLError, match="nope"):
+        client.execute(GraphQLRequest('{ entity(id: "nvidia") { nope } }'))

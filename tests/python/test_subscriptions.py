@@ -211,7 +211,7 @@ async def misbehave(server, frames: list[str], init: bool):
                 await asyncio.wait_for(ws.recv(), 1)
         except websockets.ConnectionClosed as closed:
             return closed.rcvd, closed.sent
-        except TimeoutError:
+        except asyncio.TimeoutError:  # not the builtin TimeoutError before Python 3.11
             return None, None
 
 
