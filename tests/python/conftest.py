@@ -72,6 +72,7 @@ class StrataServer:
     data: Path
     token: str | None
     log: Path
+    last_headers: Any = None
 
     @property
     def graphql_url(self) -> str:
@@ -93,13 +94,14 @@ class StrataServer:
         transport = AIOHTTPTransport(url=self.graphql_url, headers=headers, timeout=20)
         return Client(transport=transport, execute_timeout=20, fetch_schema_from_transport=fetch_schema)
 
-    def ws_client(self, token: str | None = None) -> Client:
-        """A gql client over websockets, speaking graphql-transport-ws."""
-        payload = {"Authorization": f"Bearer {token or self.token}"} if (token or self.token) else None
+    def ws_client(self, token: str | None = None, anonymous: bool = False) -> Client:
+        """A gql client over websockets, speaking graphql-transport-ws; it
+        presents the token in connection_init's payload unless `anonymous`."""
+        token = None if anonymous else (token or self.token)
+        payload = {"Authorization": f"Bearer {token}"} if token else None
         transport = WebsocketsTransport(
             url=self.ws_url,
             subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
-            headers=self.headers(token),
             init_payload=payload,
             connect_timeout=10,
             close_timeout=5,
@@ -121,8 +123,10 @@ class StrataServer:
         )
         try:
             with urllib.request.urlopen(req, timeout=20) as resp:
+                self.last_headers = resp.headers
                 return resp.status, json.loads(resp.read() or b"null")
         except urllib.error.HTTPError as e:
+            self.last_headers = e.headers
             text = e.read()
             try:
                 return e.code, json.loads(text)

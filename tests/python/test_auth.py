@@ -47,6 +47,7 @@ def test_a_mutation_without_a_token_is_a_401_and_stores_nothing(server):
     before = server.stats()["events"]
     err = refused(server.post({"query": APPEND, "variables": {"e": [one_letter()]}}))
     assert "Authorization: Bearer" in err["message"], err
+    assert server.last_headers.get("WWW-Authenticate", "").startswith("Bearer"), dict(server.last_headers)
     # What a gql script sees: gql's aiohttp transport reads the GraphQL errors
     # of the 401's JSON body, so the script gets the server's message and code
     # (a body that were not GraphQL JSON would give TransportServerError(401)).
@@ -85,6 +86,21 @@ def test_a_mutation_inside_a_batch_or_behind_a_query_needs_the_token_too(server)
     named = "query Q { stats { events } } mutation M($e: [EventInput!]!) { appendEvents(events: $e) { position } }"
     refused(server.post({"query": named, "operationName": "M", "variables": {"e": [one_letter()]}}))
     assert server.stats()["events"] == before
+
+
+def test_a_mutation_over_the_websocket_needs_the_token_too(server):
+    before = server.stats()["events"]
+
+    async def mutate(client):
+        async with client as ws:
+            return await ws.execute(GraphQLRequest(APPEND, variable_values={"e": [one_letter()]}))
+
+    with pytest.raises(TransportQueryError) as caught:
+        asyncio.run(asyncio.wait_for(mutate(server.ws_client(anonymous=True)), 20))
+    assert caught.value.errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert server.stats()["events"] == before
+    done = asyncio.run(asyncio.wait_for(mutate(server.ws_client()), 20))
+    assert done["appendEvents"]["position"] == before + 1
 
 
 def test_strata_token_in_the_environment_works_like_the_file(start):
