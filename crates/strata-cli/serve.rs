@@ -69,21 +69,14 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     if token.is_none() && !read_only {
         tracing::warn!("--allow-anonymous-writes: anyone who can reach this server can append events");
     }
-    let engine = if args.demo && global.data.is_none() {
-        let mut config = global.config(None)?;
-        config.subscription_buffer = args.subscription_buffer;
-        Arc::new(Engine::open(config).context("cannot open an in-memory store")?)
+    let (mut engine_config, place) = if args.demo && global.data.is_none() {
+        (global.config(None)?, "an in-memory store".to_string())
     } else {
         let dir = global.data_dir();
-        let mut config = global.config(Some(dir.clone()))?;
-        config.subscription_buffer = args.subscription_buffer;
-        let engine = Engine::open(config).with_context(|| format!("cannot open the store in {}", dir.display()))?;
-        Arc::new(engine)
+        (global.config(Some(dir.clone()))?, format!("the store in {}", dir.display()))
     };
-    if args.demo {
-        let outcome = engine.append_text(crate::DEMO, None).context("cannot load the demo dataset")?;
-        tracing::info!(new = outcome.appended, position = outcome.position, "demo dataset loaded");
-    }
+    engine_config.subscription_buffer = args.subscription_buffer;
+    let demo = args.demo;
     let config = ServerConfig {
         read_only,
         token,
@@ -101,18 +94,24 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
         cors_origins: args.cors_origin.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let served = engine.clone();
-    runtime.block_on(async move {
+    let engine = runtime.block_on(async move {
+        // Bind first: /healthz answers (and /readyz says 503) while a large
+        // log is replayed into the projection.
         let listener = tokio::net::TcpListener::bind(&args.addr)
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let local = listener.local_addr()?;
-        tracing::info!(addr = %local, read_only, "serving GraphQL; open http://{local}/graphql in a browser for GraphiQL");
+        tracing::info!(addr = %local, "listening; opening the store");
+        let starting = strata_server::Starting::new();
+        let server = tokio::spawn(strata_server::serve(listener, starting.router(), shutdown_signal()));
+        let engine = tokio::task::spawn_blocking(move || open(engine_config, &place, demo)).await??;
+        starting.ready(strata_server::app(engine.clone(), config));
+        tracing::info!(addr = %local, read_only, "ready; open http://{local}/graphql in a browser for GraphiQL");
         eprintln!("strata: GraphiQL at http://{local}/graphql");
-        let app = strata_server::app(served, config);
-        strata_server::serve(listener, app, shutdown_signal()).await.context("the server failed")?;
+        server.await?.context("the server failed")?;
         tracing::info!("stopped accepting requests; in-flight requests finished");
-        anyhow::Ok(())
+        drop(starting);
+        anyhow::Ok(engine)
     })?;
     // Dropping the runtime ends the websocket tasks still open (their
     // subscriptions hold the engine); then this is the engine's last owner.
@@ -126,6 +125,16 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // store releases its lock.
     tracing::info!(position, "store closed; shut down");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the store, rebuilding the projection, and loads the demo if asked.
+fn open(config: strata_engine::Config, place: &str, demo: bool) -> anyhow::Result<Arc<Engine>> {
+    let engine = Engine::open(config).with_context(|| format!("cannot open {place}"))?;
+    if demo {
+        let outcome = engine.append_text(crate::DEMO, None).context("cannot load the demo dataset")?;
+        tracing::info!(new = outcome.appended, position = outcome.position, "demo dataset loaded");
+    }
+    Ok(Arc::new(engine))
 }
 
 async fn shutdown_signal() {

@@ -24,7 +24,7 @@ mod limits;
 mod ws;
 
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_graphql::http::{GraphiQLSource, WebSocketProtocols};
@@ -38,6 +38,7 @@ use axum::routing::get;
 use axum::Router;
 use strata_engine::Engine;
 use strata_graphql::{build_schema, SchemaConfig};
+use tower::ServiceExt;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
@@ -262,6 +263,52 @@ async fn index() -> Response {
         .into_response()
 }
 
+/// The server while the store opens and its projection is rebuilt from the
+/// log: `/healthz` answers at once; `/readyz` and every other route answer
+/// 503 until [`Starting::ready`] hands over the app, then the app answers
+/// them all. Bind first, serve [`Starting::router`], open the engine, call
+/// `ready`: a probe sees the process alive while a large log is replayed.
+#[derive(Clone, Default)]
+pub struct Starting {
+    app: Arc<OnceLock<Router>>,
+}
+
+impl Starting {
+    /// A server not ready yet.
+    pub fn new() -> Starting {
+        Starting::default()
+    }
+
+    /// The router to serve from the start.
+    pub fn router(&self) -> Router {
+        let slot = self.app.clone();
+        Router::new().fallback(move |req: axum::extract::Request| {
+            let slot = slot.clone();
+            async move {
+                match slot.get() {
+                    Some(app) => match app.clone().oneshot(req).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    },
+                    None if req.uri().path() == "/healthz" => healthz().await.into_response(),
+                    None => (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        [(header::RETRY_AFTER, "1")],
+                        "starting: rebuilding the projection from the log\n",
+                    )
+                        .into_response(),
+                }
+            }
+        })
+    }
+
+    /// Hands over the app: from now on it answers every request.
+    pub fn ready(&self, app: Router) {
+        // Set once; a second call is a caller's mistake with no effect.
+        let _ = self.app.set(app);
+    }
+}
+
 /// Serves the app on `listener` until `shutdown` completes; in-flight
 /// requests finish first.
 pub async fn serve(
@@ -270,4 +317,28 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_engine::Config;
+
+    async fn status(router: &Router, path: &str) -> StatusCode {
+        let req = axum::http::Request::get(path).body(Body::empty()).unwrap();
+        router.clone().oneshot(req).await.unwrap().status()
+    }
+
+    #[tokio::test]
+    async fn ready_once_the_app_is_handed_over() {
+        let starting = Starting::new();
+        let router = starting.router();
+        assert_eq!(status(&router, "/healthz").await, StatusCode::OK);
+        assert_eq!(status(&router, "/readyz").await, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(&router, "/graphql").await, StatusCode::SERVICE_UNAVAILABLE);
+        let engine = Arc::new(Engine::open(Config::in_memory()).unwrap());
+        starting.ready(app(engine, ServerConfig::default()));
+        assert_eq!(status(&router, "/readyz").await, StatusCode::OK);
+        assert_eq!(status(&router, "/graphql").await, StatusCode::OK);
+    }
 }
