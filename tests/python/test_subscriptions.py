@@ -246,3 +246,42 @@ def test_the_server_keeps_serving_after_misbehaving_websocket_clients(demo_serve
                 return item["eventAppended"]["position"]
 
     assert run(follow()) == last, "a well-behaved subscriber is still served"
+
+
+def test_a_lagging_subscriber_gets_lagged_and_resumes_without_a_gap(start, token):
+    """The README's recovery: a subscriber that falls more than
+    --subscription-buffer events behind gets LAGGED and its stream ends; it
+    resubscribes from one past the last event it received and misses nothing."""
+    s = start(["--subscription-buffer", "4"], token=token)
+    head = s.stats()["events"]
+    burst = [letter("2026-02-14") for _ in range(300)]
+    final = head + 1 + len(burst)
+
+    async def scenario():
+        received, lagged = [], None
+        async with s.client() as http:
+            async with s.ws_client() as ws:
+                try:
+                    async for item in ws.subscribe(GraphQLRequest(SUBSCRIBE, variable_values={"from": head + 1})):
+                        received.append(item["eventAppended"])
+                        if len(received) == 1:
+                            # The subscription is live now: one batch far larger than its buffer.
+                            await http.execute(GraphQLRequest(APPEND, variable_values={"events": burst}))
+                        if received[-1]["position"] == final:
+                            break
+                except TransportQueryError as e:
+                    lagged = e.errors[0]
+            if received[-1]["position"] < final:
+                async with s.ws_client() as ws:
+                    resume = {"from": received[-1]["position"] + 1}
+                    async for item in ws.subscribe(GraphQLRequest(SUBSCRIBE, variable_values=resume)):
+                        received.append(item["eventAppended"])
+                        if received[-1]["position"] == final:
+                            break
+        return received, lagged
+
+    # The first event is appended before the loop, so the subscription has something to deliver.
+    s.execute(APPEND, {"events": [letter("2026-02-13")]})
+    received, lagged = run(scenario())
+    assert lagged is not None and lagged["extensions"]["code"] == "LAGGED", lagged
+    assert [e["position"] for e in received] == list(range(head + 1, final + 1)), "no gap, no duplicate"
