@@ -257,3 +257,5 @@ def start(tmp_path):
     yield go
     for s in started:
         s.stop()
+    for s in started:
+        assert s.process.returncode == 0, f"the server did not shut down cleanly:\n{s.log.read_text()}"
