@@ -6,10 +6,12 @@ copied from the server's output.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
-from gql.transport.exceptions import TransportQueryError
+from gql import GraphQLRequest
+from gql.transport.exceptions import TransportQueryError, TransportServerError
 
 import demo
 
@@ -185,3 +187,20 @@ def test_a_body_that_is_not_a_graphql_request_gets_a_json_error(demo_server, bod
     assert isinstance(answer, dict), f"a JSON error a script can parse, not {answer!r}"
     assert answer["errors"][0]["extensions"]["code"] == "BAD_INPUT", answer
     assert demo_server.stats()["events"] == len(demo.events())
+
+
+def test_a_gql_batch_gets_one_answer_per_request_in_order(demo_server):
+    ids = ["deepseek", "nvidia", "cn-miit"]
+    requests = [GraphQLRequest("query($id: ID!) { entity(id: $id) { id } }", variable_values={"id": i}) for i in ids]
+    answers = demo_server.client().execute_batch(requests)
+    assert [a["entity"]["id"] for a in answers] == ids
+
+
+def test_a_batch_over_the_limit_is_refused_whole(demo_server):
+    requests = [GraphQLRequest("{ stats { events } }") for _ in range(500)]
+    with pytest.raises(TransportServerError) as caught:
+        demo_server.client().execute_batch(requests)
+    assert caught.value.code == 400
+    status, body = demo_server.post(json.dumps([r.payload for r in requests]).encode())
+    assert status == 400 and body["errors"][0]["extensions"]["code"] == "BATCH_TOO_LARGE", (status, body)
+    assert demo_server.alive()
