@@ -201,3 +201,37 @@ fn sigterm_shuts_down_cleanly_and_the_data_is_there_after_a_restart() {
     let r = again.graphql(r#"{ entity(id: "bytedance") { name } }"#, json!({}));
     assert_eq!(r["data"]["entity"]["name"], "ByteDance", "{r}");
 }
+
+#[test]
+fn a_backup_while_the_server_runs_is_the_same_as_strata_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let o = crate::support::run(std::path::Path::new(data), &["import", crate::support::demo_file().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let server = Server::start(&["--data", data, "--auth-reads"]);
+    let (status, r) = server.post(&append_body(), Some(TOKEN));
+    assert_eq!(status, 200, "{r}");
+
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    let export = |token: Option<&str>| {
+        let mut c = crate::support::strata();
+        c.args(["export", "--server", &server.url]);
+        if let Some(t) = token {
+            c.args(["--token-file", t]);
+        }
+        c.output().unwrap()
+    };
+    let refused = export(None);
+    assert!(!refused.status.success());
+    assert!(crate::support::stderr(&refused).contains("401"), "{}", crate::support::stderr(&refused));
+    let live = export(Some(token_file.to_str().unwrap()));
+    assert!(live.status.success(), "{}", crate::support::stderr(&live));
+    assert_eq!(crate::support::stdout(&live).lines().count(), 70, "the demo and the one appended");
+
+    assert!(server.terminate().success());
+    let offline = crate::support::run(std::path::Path::new(data), &["export"]);
+    assert!(offline.status.success(), "{}", crate::support::stderr(&offline));
+    assert_eq!(live.stdout, offline.stdout, "the same bytes as strata export");
+}

@@ -205,4 +205,14 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Export the log (ndjson) of a running `strata serve` at this URL
+    /// (e.g. http://127.0.0.1:8080) instead of opening the data directory,
+    /// which the server holds: a backup while it runs, as of the moment
+    /// the export starts.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// With --server: a file holding the token the server's --auth-reads
+    /// requires ($STRATA_TOKEN gives the token itself instead).
+    #[arg(long, value_name = "FILE", requires = "server")]
+    pub token_file: Option<PathBuf>,
 }

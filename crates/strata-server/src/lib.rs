@@ -11,6 +11,8 @@
 //! - `GET /graphql`: GraphiQL, to explore the API in a browser.
 //! - `GET /graphql/ws`: subscriptions over graphql-transport-ws (and the
 //!   legacy graphql-ws).
+//! - `GET /export`: the log as NDJSON, the bytes of `strata export`, read
+//!   from one snapshot (a backup while the server runs).
 //! - `GET /healthz`: the process is up; `GET /readyz`: the projection is built.
 //!
 //! Mutations need the token when one is configured ([`ServerConfig::token`]);
@@ -19,6 +21,7 @@
 //! `{"errors":[{"message": ..., "extensions":{"code":"UNAUTHENTICATED"}}]}`.
 
 mod auth;
+mod export;
 mod gate;
 mod limits;
 mod ws;
@@ -106,6 +109,7 @@ pub fn app(engine: Arc<Engine>, config: ServerConfig) -> Router {
         .route("/graphql/ws", get(subscriptions))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/export", get(export::ndjson))
         .route("/", get(index))
         .with_state(gate);
     if let Some(cors) = cors(&config.cors_origins) {
@@ -159,7 +163,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 
 impl Gate {
     /// The refusal for a read when reads need the token and `headers` lack it.
-    fn refuse_read(&self, headers: &HeaderMap) -> Option<Refusal> {
+    pub(crate) fn refuse_read(&self, headers: &HeaderMap) -> Option<Refusal> {
         if !self.auth_reads {
             return None;
         }
