@@ -94,14 +94,17 @@ class StrataServer:
         transport = AIOHTTPTransport(url=self.graphql_url, headers=headers, timeout=20)
         return Client(transport=transport, execute_timeout=20, fetch_schema_from_transport=fetch_schema)
 
-    def ws_client(self, token: str | None = None, anonymous: bool = False) -> Client:
-        """A gql client over websockets, speaking graphql-transport-ws; it
-        presents the token in connection_init's payload unless `anonymous`."""
+    def ws_client(
+        self, token: str | None = None, anonymous: bool = False, subprotocol: str = "graphql-transport-ws"
+    ) -> Client:
+        """A gql client over websockets, speaking graphql-transport-ws (or the
+        legacy Apollo `graphql-ws`); it presents the token in
+        connection_init's payload unless `anonymous`."""
         token = None if anonymous else (token or self.token)
         payload = {"Authorization": f"Bearer {token}"} if token else None
         transport = WebsocketsTransport(
             url=self.ws_url,
-            subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+            subprotocols=[subprotocol],
             init_payload=payload,
             connect_timeout=10,
             close_timeout=5,

@@ -138,12 +138,13 @@ def test_filters_run_on_the_server(server):
     assert positions == sorted(positions)
 
 
-def test_from_position_past_the_head_waits_for_new_events(server):
+@pytest.mark.parametrize("subprotocol", ["graphql-transport-ws", "graphql-ws"])
+def test_from_position_gets_what_was_appended_before_subscribing(server, subprotocol):
     head = server.stats()["events"]
     batch = [letter("2026-02-12"), letter("2026-02-13")]
 
     async def scenario():
-        async with server.ws_client() as ws, server.client() as http:
+        async with server.ws_client(subprotocol=subprotocol) as ws, server.client() as http:
             # Appended before the subscription: the log replay still delivers it.
             await http.execute(GraphQLRequest(APPEND, variable_values={"events": batch}))
             received = []
