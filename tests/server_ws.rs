@@ -197,3 +197,41 @@ fn a_subscriber_that_stops_reading_is_disconnected() {
     assert!(started.elapsed() < Duration::from_secs(20));
     still_serving(&server);
 }
+
+#[test]
+fn limits_hold_over_the_websocket_too() {
+    let server = Server::start(&["--demo"]);
+    let mut ws = server.ws_init(json!({}));
+    let aliases: String = (0..1000).map(|i| format!("a{i}: stats {{ events }} ")).collect();
+    let deep = format!("{}{}", "{ a ".repeat(10_000), "}".repeat(10_000));
+    for (id, query, code) in [("1", format!("{{ {aliases} }}"), "TOO_MANY_ALIASES"), ("2", deep, "QUERY_TOO_DEEP")] {
+        ws_send(&mut ws, json!({"id": id, "type": "subscribe", "payload": {"query": query}}));
+        match ws_recv(&mut ws) {
+            WsEvent::Message(m) => assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], code, "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(ws_recv(&mut ws), WsEvent::Message(m) if m["type"] == "complete"));
+    }
+    // A query over the socket runs as over HTTP.
+    ws_send(&mut ws, json!({"id": "3", "type": "subscribe", "payload": {"query": "{ stats { events } }"}}));
+    match ws_recv(&mut ws) {
+        WsEvent::Message(m) => assert_eq!(m["payload"]["data"]["stats"]["events"], 69, "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn sigterm_with_an_open_subscription_still_shuts_down() {
+    let server = Server::start(&["--demo"]);
+    let mut ws = server.ws_init(json!({}));
+    subscribe(&mut ws, Some(69));
+    assert_eq!(next_position(&mut ws), 69);
+    let started = Instant::now();
+    assert!(server.terminate().success());
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    // The subscriber is told the server is going away.
+    match ws_recv(&mut ws) {
+        WsEvent::Closed(code, reason) => assert_eq!(code, 1001, "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -77,6 +77,7 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     engine_config.subscription_buffer = args.subscription_buffer;
     let demo = args.demo;
+    let (closing, closing_rx) = tokio::sync::watch::channel(false);
     let config = ServerConfig {
         read_only,
         token,
@@ -92,6 +93,7 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
             ws_send_timeout: Duration::from_secs_f64(args.ws_send_timeout),
         },
         cors_origins: args.cors_origin.clone(),
+        closing: Some(closing_rx),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let engine = runtime.block_on(async move {
@@ -103,7 +105,11 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
         let local = listener.local_addr()?;
         tracing::info!(addr = %local, "listening; opening the store");
         let starting = strata_server::Starting::new();
-        let server = tokio::spawn(strata_server::serve(listener, starting.router(), shutdown_signal()));
+        let signal = async move {
+            shutdown_signal().await;
+            let _ = closing.send(true);
+        };
+        let server = tokio::spawn(strata_server::serve(listener, starting.router(), signal));
         let engine = tokio::task::spawn_blocking(move || open(engine_config, &place, demo)).await??;
         starting.ready(strata_server::app(engine.clone(), config));
         tracing::info!(addr = %local, read_only, "ready; open http://{local}/graphql in a browser for GraphiQL");
@@ -113,8 +119,13 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
         drop(starting);
         anyhow::Ok(engine)
     })?;
-    // Dropping the runtime ends the websocket tasks still open (their
-    // subscriptions hold the engine); then this is the engine's last owner.
+    // The websocket tasks (which hold the engine) are closing their
+    // sockets; give them a moment, then dropping the runtime ends any left,
+    // and this is the engine's last owner.
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while Arc::strong_count(&engine) > 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     runtime.shutdown_timeout(Duration::from_secs(5));
     let position = engine.head().position;
     match Arc::try_unwrap(engine) {

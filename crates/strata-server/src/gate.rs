@@ -24,6 +24,7 @@ pub(crate) struct Gate {
     pub read_only: bool,
     pub introspection: bool,
     pub limits: Limits,
+    pub closing: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl Gate {
@@ -60,17 +61,20 @@ impl Gate {
 
     /// Runs `request` within the time limit.
     ///
-    /// The execution runs as its own task: resolvers compute synchronously
-    /// between awaits, and only a separate task lets the timer answer the
-    /// client on time (the task is aborted at its next await).
+    /// Resolvers compute synchronously between awaits (a path search runs
+    /// to its end), so the execution runs on a blocking thread: the
+    /// runtime's workers stay free for other clients, and the timer can
+    /// answer this one on time. A computation past its time still runs to
+    /// its end on that thread, bounded by the complexity limit; its result
+    /// is dropped.
     pub(crate) async fn execute(&self, request: Request) -> Response {
         let mut request = strata_graphql::prepare(request, &self.engine);
         if !self.introspection {
             request = request.disable_introspection();
         }
         let schema = self.schema.clone();
-        let task = tokio::spawn(async move { schema.execute(request).await });
-        let abort = task.abort_handle();
+        let runtime = tokio::runtime::Handle::current();
+        let task = tokio::task::spawn_blocking(move || runtime.block_on(schema.execute(request)));
         match tokio::time::timeout(self.limits.timeout, task).await {
             Ok(Ok(response)) => response,
             Ok(Err(join)) => {
@@ -78,7 +82,6 @@ impl Gate {
                 Response::from_errors(vec![internal_error()])
             }
             Err(_) => {
-                abort.abort();
                 tracing::warn!(limit = ?self.limits.timeout, "a GraphQL request ran out of time");
                 Refusal::Timeout(self.limits.timeout).graphql_response()
             }

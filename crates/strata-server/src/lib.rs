@@ -47,7 +47,7 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::Token;
 pub use limits::{Limits, Refusal, MAX_DEPTH_CEILING};
-pub use ws::{CLOSE_BAD_MESSAGE, CLOSE_FORBIDDEN, CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED};
+pub use ws::{CLOSE_BAD_MESSAGE, CLOSE_FORBIDDEN, CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED};
 
 use crate::auth::Credentials;
 use crate::gate::Gate;
@@ -68,6 +68,10 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Origins browsers may call the API from (`*`: any); none: no CORS headers.
     pub cors_origins: Vec<String>,
+    /// Turns `true` when the server shuts down: open websockets are then
+    /// closed with 1001 (going away), which graceful shutdown alone does
+    /// not do, since it waits only for HTTP requests.
+    pub closing: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl Default for ServerConfig {
@@ -79,6 +83,7 @@ impl Default for ServerConfig {
             introspection: true,
             limits: Limits::default(),
             cors_origins: Vec::new(),
+            closing: None,
         }
     }
 }
@@ -103,6 +108,7 @@ pub fn app(engine: Arc<Engine>, config: ServerConfig) -> Router {
         read_only: config.read_only,
         introspection: config.introspection,
         limits: config.limits,
+        closing: config.closing,
     });
     let mut router = Router::new()
         .route("/graphql", get(graphiql).post(graphql))

@@ -209,6 +209,8 @@ pub(crate) struct Shape {
     pub introspects: bool,
     /// Whether the operation that runs (or, unnamed among several, any) is a mutation.
     pub mutates: bool,
+    /// Whether the operation that runs (or, unnamed among several, any) is a subscription.
+    pub subscribes: bool,
 }
 
 /// The shape of `doc`, run as `operation` (when the request names one).
@@ -222,6 +224,7 @@ pub(crate) fn shape(doc: &ExecutableDocument, operation: Option<&str>) -> Shape 
             (None, _) => true,
         };
         shape.mutates |= runs && op.node.ty == OperationType::Mutation;
+        shape.subscribes |= runs && op.node.ty == OperationType::Subscription;
         if runs && shape.operation.is_none() {
             shape.operation = name.map(|n| n.to_string());
         }

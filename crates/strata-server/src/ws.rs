@@ -15,7 +15,10 @@ use serde_json::Value;
 
 use crate::auth::{bearer, Credentials};
 use crate::gate::Gate;
+use crate::limits::shape;
 
+/// The close code when the server shuts down (RFC 6455: going away).
+pub const CLOSE_GOING_AWAY: u16 = 1001;
 /// The close code for a subscriber that does not read fast enough.
 pub const CLOSE_TOO_SLOW: u16 = 4008;
 /// graphql-transport-ws: a message the server cannot read.
@@ -60,6 +63,14 @@ impl Executor for Guarded {
         if let Err(refusal) = self.gate.check(&mut request, self.credentials()) {
             return stream::once(future::ready(refusal.graphql_response())).boxed();
         }
+        // graphql-transport-ws sends queries and mutations this way too:
+        // they run as over HTTP, within the time limit.
+        let operation = request.operation_name.clone();
+        let subscribes = request.parsed_query().map_or(true, |doc| shape(doc, operation.as_deref()).subscribes);
+        if !subscribes {
+            let gate = self.gate.clone();
+            return stream::once(async move { gate.execute(request).await }).boxed();
+        }
         let mut request = strata_graphql::prepare(request, &self.gate.engine);
         if !self.gate.introspection {
             request = request.disable_introspection();
@@ -97,6 +108,19 @@ fn close_code(protocol: WebSocketProtocols, code: u16, reason: &str) -> u16 {
         (WebSocketProtocols::GraphQLWS, 1002) => CLOSE_BAD_MESSAGE,
         (WebSocketProtocols::GraphQLWS, 1011) => CLOSE_UNAUTHORIZED,
         _ => code,
+    }
+}
+
+/// Completes when the server starts shutting down; never without a signal.
+async fn shut_down(closing: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+    match closing {
+        Some(rx) => {
+            if rx.wait_for(|closing| *closing).await.is_err() {
+                // The sender is gone without a shutdown: nothing will come.
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending::<()>().await,
     }
 }
 
@@ -138,7 +162,16 @@ pub(crate) async fn serve(socket: WebSocket, gate: Arc<Gate>, protocol: WebSocke
     let messages = async_graphql::http::WebSocket::new(executor, input, protocol).on_connection_init(on_init);
     futures_util::pin_mut!(messages);
     let send_timeout = gate.limits.ws_send_timeout;
-    while let Some(message) = messages.next().await {
+    let mut closing = gate.closing.clone();
+    loop {
+        let message = tokio::select! {
+            message = messages.next() => message,
+            () = shut_down(&mut closing) => {
+                close(&mut sink, CLOSE_GOING_AWAY, "the server is shutting down; reconnect with fromPosition").await;
+                return;
+            }
+        };
+        let Some(message) = message else { return };
         match message {
             WsMessage::Text(text) => {
                 let lagged = is_lagged(&text);
