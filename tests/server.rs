@@ -235,3 +235,24 @@ fn a_backup_while_the_server_runs_is_the_same_as_strata_export() {
     assert!(offline.status.success(), "{}", crate::support::stderr(&offline));
     assert_eq!(live.stdout, offline.stdout, "the same bytes as strata export");
 }
+
+#[test]
+fn sigterm_lets_an_in_flight_request_finish() {
+    let server = Server::start(&["--demo", "--max-complexity", "100000000"]);
+    // A request that takes a while (about a second in a debug build).
+    let body: String = (0..4)
+        .map(|i| format!(r#"p{i}: paths(from: "nvidia", to: "deepseek", maxHops: 10, limit: 1000) {{ hops steps {{ relation {{ name }} }} }} "#))
+        .collect();
+    let query = json!({ "query": format!("{{ {body} }}") }).to_string();
+    let url = server.url.clone();
+    let slow = std::thread::spawn(move || {
+        ureq::post(&format!("{url}/graphql")).content_type("application/json").send(&query).map(|mut r| {
+            r.body_mut().with_config().limit(1 << 30).read_json::<serde_json::Value>()
+        })
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(server.terminate().success());
+    let r = slow.join().unwrap().expect("the in-flight request was answered").expect("with JSON");
+    assert!(r.get("errors").is_none(), "{}", &r.to_string()[..200.min(r.to_string().len())]);
+    assert_eq!(r["data"]["p3"][0]["hops"], 2, "the whole answer arrived");
+}

@@ -41,7 +41,8 @@ pub struct Global {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the GraphQL API (POST /graphql), GraphiQL (GET /graphql in a
-    /// browser), subscriptions (/graphql/ws) and /healthz.
+    /// browser), subscriptions (/graphql/ws), the log (GET /export), and
+    /// /healthz and /readyz. Mutations need a token (see --token-file).
     Serve(ServeArgs),
     /// Append NDJSON files to the log. Each file is one atomic batch: if any
     /// line is bad, the error names the line and field and nothing of that
@@ -142,7 +143,10 @@ Every GraphQL error carries extensions.code. Limits and access:
   INTROSPECTION_DISABLED  __schema/__type with --no-introspection
   READ_ONLY               a mutation on a --read-only server
 Websocket close codes: 4400 unreadable message, 4401 subscribe before
-connection_ack, 4403 token refused, 4008 subscriber too slow.";
+connection_ack, 4403 token refused, 4008 subscriber too slow, 1001 server
+shutting down.
+On SIGTERM or ctrl-c the server lets in-flight requests finish, closes the
+store and exits 0.";
 
 fn positive_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
