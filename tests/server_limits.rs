@@ -213,3 +213,12 @@ fn json_logs_are_one_object_per_line_with_the_request() {
         assert!(serde_json::from_str::<Value>(l).is_ok(), "every log line is JSON: {l}");
     }
 }
+
+#[test]
+fn limit_flags_refuse_nonsense_values() {
+    for bad in [["--timeout", "0"], ["--timeout", "1e30"], ["--max-depth", "100"], ["--ws-send-timeout", "never"]] {
+        let o = crate::support::strata().args(["serve", "--demo", "--addr", "127.0.0.1:0"]).args(bad).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        assert!(crate::support::stderr(&o).contains(bad[0]), "{bad:?}: {}", crate::support::stderr(&o));
+    }
+}

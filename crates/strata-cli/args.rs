@@ -1,6 +1,7 @@
 //! The command line, as clap types: every flag documented, so `--help` teaches.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -105,12 +106,12 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 64, value_name = "N", help_heading = "Limits")]
     pub max_aliases: usize,
     /// The longest one request may run, in seconds (code TIMEOUT).
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", help_heading = "Limits", value_parser = positive_seconds)]
-    pub timeout: f64,
+    #[arg(long, default_value = "30", value_name = "SECONDS", help_heading = "Limits", value_parser = positive_seconds)]
+    pub timeout: Duration,
     /// How long a subscriber may take to read one message before the
     /// server closes its websocket (close code 4008).
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS", help_heading = "Limits", value_parser = positive_seconds)]
-    pub ws_send_timeout: f64,
+    #[arg(long, default_value = "10", value_name = "SECONDS", help_heading = "Limits", value_parser = positive_seconds)]
+    pub ws_send_timeout: Duration,
     /// How many new events a subscriber may fall behind before its
     /// subscription ends with LAGGED and its websocket is closed (4008).
     #[arg(long, default_value_t = 4096, value_name = "EVENTS", help_heading = "Limits")]
@@ -148,10 +149,12 @@ shutting down.
 On SIGTERM or ctrl-c the server lets in-flight requests finish, closes the
 store and exits 0.";
 
-fn positive_seconds(s: &str) -> Result<f64, String> {
+/// A positive number of seconds, fractions allowed (`0.5`), at most a year.
+fn positive_seconds(s: &str) -> Result<Duration, String> {
+    const YEAR: f64 = 365.0 * 24.0 * 3600.0;
     match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
-        _ => Err(format!("expected a positive number of seconds, not {s:?}")),
+        Ok(v) if v > 0.0 && v <= YEAR => Duration::try_from_secs_f64(v).map_err(|e| e.to_string()),
+        _ => Err(format!("expected a positive number of seconds (at most a year), not {s:?}")),
     }
 }
 
