@@ -6,4 +6,6 @@
 mod cli;
 mod readme;
 mod server;
+mod server_limits;
+mod server_ws;
 mod support;

@@ -1,6 +1,7 @@
 //! The command line, as clap types: every flag documented, so `--help` teaches.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -41,7 +42,8 @@ pub struct Global {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the GraphQL API (POST /graphql), GraphiQL (GET /graphql in a
-    /// browser), subscriptions (/graphql/ws) and /healthz.
+    /// browser), subscriptions (/graphql/ws), the log (GET /export), and
+    /// /healthz and /readyz. Mutations need a token (see --token-file).
     Serve(ServeArgs),
     /// Append NDJSON files to the log. Each file is one atomic batch: if any
     /// line is bad, the error names the line and field and nothing of that
@@ -56,20 +58,104 @@ pub enum Command {
 }
 
 #[derive(Args, Debug)]
+#[command(after_long_help = SERVE_HELP)]
 pub struct ServeArgs {
-    /// The address to listen on.
+    /// The address to listen on (port 0: any free port; the chosen one is
+    /// printed as "GraphiQL at URL").
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
     pub addr: String,
     /// Load the demo dataset (examples/h200-china.ndjson) first. Without
     /// --data or $STRATA_DATA the demo runs on a fresh in-memory store.
+    /// Without a token it serves read-only.
     #[arg(long)]
     pub demo: bool,
-    /// Refuse mutations.
-    #[arg(long)]
+    /// A file holding the bearer token that mutations require (white space
+    /// around it is ignored); clients send `Authorization: Bearer <token>`.
+    /// $STRATA_TOKEN gives the token itself instead.
+    #[arg(long, value_name = "FILE", help_heading = "Access")]
+    pub token_file: Option<PathBuf>,
+    /// Accept mutations from anyone who can reach the server, without a
+    /// token: for a laptop, never for a shared server.
+    #[arg(long, help_heading = "Access")]
+    pub allow_anonymous_writes: bool,
+    /// Require the token for queries, GraphiQL and subscriptions too
+    /// (/healthz and /readyz stay open).
+    #[arg(long, help_heading = "Access")]
+    pub auth_reads: bool,
+    /// Refuse mutations (code READ_ONLY); needs no token.
+    #[arg(long, help_heading = "Access")]
     pub read_only: bool,
-    /// Log format.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    /// The deepest a query may nest its selections (code QUERY_TOO_DEEP).
+    #[arg(long, default_value_t = 24, value_name = "N", help_heading = "Limits",
+          value_parser = clap::value_parser!(u16).range(1..=strata_server::MAX_DEPTH_CEILING as i64))]
+    pub max_depth: u16,
+    /// The most a query may cost: each field counts 1, and a list field
+    /// counts its selection times its `first` or `limit` (code QUERY_TOO_COMPLEX).
+    #[arg(long, default_value_t = 20_000, value_name = "N", help_heading = "Limits")]
+    pub max_complexity: usize,
+    /// The largest request body, in bytes (HTTP 413, code BODY_TOO_LARGE);
+    /// also the largest websocket message.
+    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES", help_heading = "Limits")]
+    pub max_body_bytes: usize,
+    /// The most operations in one batch request, a JSON array (HTTP 400,
+    /// code BATCH_TOO_LARGE).
+    #[arg(long, default_value_t = 16, value_name = "N", help_heading = "Limits")]
+    pub max_batch: usize,
+    /// The most aliases one query may use, counted across its fragments
+    /// (code TOO_MANY_ALIASES).
+    #[arg(long, default_value_t = 64, value_name = "N", help_heading = "Limits")]
+    pub max_aliases: usize,
+    /// The longest one request may run, in seconds (code TIMEOUT).
+    #[arg(long, default_value = "30", value_name = "SECONDS", help_heading = "Limits", value_parser = positive_seconds)]
+    pub timeout: Duration,
+    /// How long a subscriber may take to read one message before the
+    /// server closes its websocket (close code 4008).
+    #[arg(long, default_value = "10", value_name = "SECONDS", help_heading = "Limits", value_parser = positive_seconds)]
+    pub ws_send_timeout: Duration,
+    /// How many new events a subscriber may fall behind before its
+    /// subscription ends with LAGGED and its websocket is closed (4008).
+    #[arg(long, default_value_t = 4096, value_name = "EVENTS", help_heading = "Limits")]
+    pub subscription_buffer: usize,
+    /// Refuse introspection queries (code INTROSPECTION_DISABLED); GraphiQL
+    /// then cannot show the schema.
+    #[arg(long, help_heading = "Limits")]
+    pub no_introspection: bool,
+    /// Allow browsers on this origin to call the API (repeatable; `*` for
+    /// any). Default: no CORS headers, so only same-origin pages can.
+    #[arg(long, value_name = "ORIGIN", help_heading = "Operations")]
+    pub cors_origin: Vec<String>,
+    /// Log format: one line per request (method, path, status, latency,
+    /// operation name) and per event of the server's life.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, help_heading = "Operations")]
     pub log_format: LogFormat,
+}
+
+/// The error codes `strata serve` answers with, after the flags in `--help`.
+const SERVE_HELP: &str = "\
+Every GraphQL error carries extensions.code. Limits and access:
+  UNAUTHENTICATED         HTTP 401: no or wrong `Authorization: Bearer <token>`
+  QUERY_TOO_DEEP          nested deeper than --max-depth
+  QUERY_TOO_COMPLEX       costs more than --max-complexity
+  TOO_MANY_ALIASES        more aliases than --max-aliases
+  BATCH_TOO_LARGE         HTTP 400: more operations than --max-batch
+  BODY_TOO_LARGE          HTTP 413: body over --max-body-bytes
+  TIMEOUT                 ran longer than --timeout
+  LIMIT_EXCEEDED          `first` over 1000, `maxHops`/`hops` over 10, `limit` over 1000
+  INTROSPECTION_DISABLED  __schema/__type with --no-introspection
+  READ_ONLY               a mutation on a --read-only server
+Websocket close codes: 4400 unreadable message, 4401 subscribe before
+connection_ack, 4403 token refused, 4008 subscriber too slow, 1001 server
+shutting down.
+On SIGTERM or ctrl-c the server lets in-flight requests finish, closes the
+store and exits 0.";
+
+/// A positive number of seconds, fractions allowed (`0.5`), at most a year.
+fn positive_seconds(s: &str) -> Result<Duration, String> {
+    const YEAR: f64 = 365.0 * 24.0 * 3600.0;
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= YEAR => Duration::try_from_secs_f64(v).map_err(|e| e.to_string()),
+        _ => Err(format!("expected a positive number of seconds (at most a year), not {s:?}")),
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,4 +212,14 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Export the log (ndjson) of a running `strata serve` at this URL
+    /// (e.g. http://127.0.0.1:8080) instead of opening the data directory,
+    /// which the server holds: a backup while it runs, as of the moment
+    /// the export starts.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// With --server: a file holding the token the server's --auth-reads
+    /// requires ($STRATA_TOKEN gives the token itself instead).
+    #[arg(long, value_name = "FILE", requires = "server")]
+    pub token_file: Option<PathBuf>,
 }

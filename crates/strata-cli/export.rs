@@ -11,6 +11,9 @@ use strata_engine::{Direction, EntityView, RelationView, Role, TimeFilter};
 use crate::args::{ExportArgs, ExportFormat, Global};
 
 pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    if let Some(url) = &args.server {
+        return remote(url, &args);
+    }
     let known_at = match &args.known_at {
         Some(t) => Some(Timestamp::parse(t).map_err(anyhow::Error::msg).context("--known-at")?),
         None => None,
@@ -52,6 +55,75 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The log of a running server, from its `GET /export`.
+fn remote(url: &str, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    if args.format != ExportFormat::Ndjson || args.as_of.is_some() || args.known_at.is_some() {
+        bail!("--server exports the log as ndjson; --format, --as-of and --known-at need the data directory");
+    }
+    let token = match &args.token_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the token file {}", path.display()))?
+                .trim()
+                .to_owned(),
+        ),
+        None => std::env::var("STRATA_TOKEN").ok().map(|t| t.trim().to_owned()),
+    };
+    let endpoint = format!("{}/export", url.trim_end_matches('/'));
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut request = agent.get(&endpoint);
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    let mut response = request.call().with_context(|| format!("cannot reach {endpoint}"))?;
+    if !response.status().is_success() {
+        let status = response.status();
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        let message = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["errors"][0]["message"].as_str().map(str::to_owned))
+            .unwrap_or(body);
+        bail!("{endpoint} answered {status}: {}", message.trim());
+    }
+    let expected: Option<u64> = response
+        .headers()
+        .get("x-strata-position")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = LineCount { inner: BufWriter::new(out), lines: 0 };
+    let mut body = response.into_body().into_reader();
+    std::io::copy(&mut body, &mut out).with_context(|| format!("the export from {endpoint} broke off"))?;
+    out.flush()?;
+    if let Some(expected) = expected {
+        if out.lines != expected {
+            bail!("the export from {endpoint} has {} lines, not the {expected} the server announced", out.lines);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A writer that counts the lines passing through it.
+struct LineCount<W> {
+    inner: W,
+    lines: u64,
+}
+
+impl<W: Write> Write for LineCount<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn graph_at(g: &strata_engine::Projection, t: TimeFilter) -> (Vec<EntityView>, Vec<RelationView>) {

@@ -10,13 +10,22 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use strata_core::{Day, EntityId};
 
-use crate::error::Error;
+use crate::error::{over_limit, Error};
 use crate::types::{Entity, Event};
 
 /// The page size when `first` is not given.
 pub const DEFAULT_FIRST: usize = 100;
 /// The largest page a client may ask for.
 pub const MAX_FIRST: usize = 1000;
+
+/// What a list of `first` items costs, for the complexity limit: its
+/// selection once per item it may return. A `first` over the limit counts
+/// as the limit, so that the resolver (not the complexity rule) refuses it
+/// with the message that names `first`.
+pub(crate) fn cost(first: Option<i32>, default: usize, max: usize, child: usize) -> usize {
+    let items = first.map_or(default, |n| usize::try_from(n).unwrap_or(0).min(max));
+    items.max(1).saturating_mul(child)
+}
 
 /// Where a page is in its list.
 #[derive(SimpleObject, Debug, Clone, PartialEq, Eq)]
@@ -75,10 +84,8 @@ pub struct EventConnection {
 pub(crate) fn page_size(first: Option<i32>) -> Result<usize, Error> {
     match first {
         None => Ok(DEFAULT_FIRST),
-        Some(n) => usize::try_from(n)
-            .ok()
-            .filter(|&n| n <= MAX_FIRST)
-            .ok_or_else(|| Error::arg("first", format!("first must be between 0 and {MAX_FIRST}, not {n}"))),
+        Some(n) if n < 0 => Err(Error::arg("first", format!("first must be between 0 and {MAX_FIRST}, not {n}"))),
+        Some(n) => usize::try_from(n).ok().filter(|&n| n <= MAX_FIRST).ok_or_else(|| over_limit("first", n, MAX_FIRST)),
     }
 }
 
@@ -153,8 +160,11 @@ mod tests {
         assert_eq!(page_size(Some(0)).ok(), Some(0));
         assert_eq!(page_size(Some(1000)).ok(), Some(1000));
         for bad in [-1, 1001, 5000] {
-            let msg = page_size(Some(bad)).err().map(|e| e.to_string()).unwrap_or_default();
+            let err = page_size(Some(bad)).err();
+            let msg = err.as_ref().map(|e| e.to_string()).unwrap_or_default();
             assert!(msg.contains("first must be between 0 and 1000"), "{msg}");
+            let code = err.map(|e| e.code()).unwrap_or_default();
+            assert_eq!(code, if bad < 0 { "BAD_INPUT" } else { "LIMIT_EXCEEDED" });
         }
     }
 

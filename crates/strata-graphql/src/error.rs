@@ -25,6 +25,17 @@ pub enum Error {
     /// batch was stored.
     #[error(transparent)]
     Invalid(InvalidEvent),
+    /// An argument is over a limit the server enforces (`LIMIT_EXCEEDED`,
+    /// with `extensions.argument` and `extensions.max`).
+    #[error("argument `{argument}`: {reason}")]
+    LimitExceeded {
+        /// The argument, as the query names it (`first`, `maxHops`).
+        argument: String,
+        /// What the limit is.
+        reason: String,
+        /// The largest value allowed.
+        max: u64,
+    },
     /// `expectedPosition` was not the log's position (`CONFLICT`, with
     /// `extensions.expected` and `extensions.actual`); nothing was stored.
     #[error("the log is at position {actual}, not at the expected position {expected}; read the new events and retry")]
@@ -64,6 +75,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::BadArgument { .. } | Error::Invalid(_) => "BAD_INPUT",
+            Error::LimitExceeded { .. } => "LIMIT_EXCEEDED",
             Error::Conflict { .. } => "CONFLICT",
             Error::ReadOnly => "READ_ONLY",
             Error::Lagged(_) => "LAGGED",
@@ -78,6 +90,10 @@ impl Error {
         ext.set("code", self.code());
         match self {
             Error::BadArgument { argument, .. } => ext.set("argument", argument.as_str()),
+            Error::LimitExceeded { argument, max, .. } => {
+                ext.set("argument", argument.as_str());
+                ext.set("max", Value::from(*max));
+            }
             Error::Invalid(e) => {
                 ext.set("location", e.location.to_string());
                 ext.set("field", e.field.as_str());
@@ -116,10 +132,37 @@ impl ErrorExtensions for Error {
     }
 }
 
+/// The messages of async-graphql 7.2's own depth and complexity limits
+/// (`Schema::limit_depth`, `limit_complexity`), which carry no code, and
+/// what a client reads instead.
+const LIMIT_MESSAGES: [(&str, &str, &str); 2] = [
+    (
+        "Query is nested too deep.",
+        "QUERY_TOO_DEEP",
+        "the query is nested deeper than this server allows (--max-depth); select fewer levels",
+    ),
+    (
+        "Query is too complex.",
+        "QUERY_TOO_COMPLEX",
+        "the query asks for more than this server allows (--max-complexity): each field counts 1 and a \
+         list counts its selection times its `first` or `limit`; ask for smaller pages or fewer fields",
+    ),
+];
+
+/// The refusal of argument `argument`, `n`, over its limit `max`.
+pub(crate) fn over_limit(argument: &str, n: i32, max: usize) -> Error {
+    Error::LimitExceeded {
+        argument: argument.into(),
+        reason: format!("{argument} must be between 0 and {max}, not {n}"),
+        max: max as u64,
+    }
+}
+
 /// Fills in `extensions.code` of an error on its way out: from the crate's
-/// [`Error`] it came from, or `BAD_INPUT` for the errors async-graphql
-/// raises itself (syntax, validation, argument types), which are all about
-/// the document a client sent.
+/// [`Error`] it came from, `QUERY_TOO_DEEP` or `QUERY_TOO_COMPLEX` for
+/// async-graphql's own limits, or `BAD_INPUT` for the other errors
+/// async-graphql raises itself (syntax, validation, argument types), which
+/// are all about the document a client sent.
 pub(crate) fn add_code(err: &mut async_graphql::ServerError) {
     if err.extensions.as_ref().is_some_and(|x| x.get("code").is_some()) {
         return;
@@ -128,6 +171,11 @@ pub(crate) fn add_code(err: &mut async_graphql::ServerError) {
         let values = e.extension_values();
         err.message = e.to_string();
         err.extensions = Some(values);
+        return;
+    }
+    if let Some((_, code, message)) = LIMIT_MESSAGES.iter().find(|(m, _, _)| *m == err.message) {
+        err.message = (*message).to_owned();
+        err.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", *code);
         return;
     }
     err.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "BAD_INPUT");
@@ -158,6 +206,11 @@ mod tests {
         let mut from_crate = async_graphql::Error::new_with_source(Error::ReadOnly).into_server_error(Default::default());
         add_code(&mut from_crate);
         assert_eq!(from_crate.extensions.as_ref().and_then(|x| x.get("code")), Some(&Value::from("READ_ONLY")));
+
+        let mut deep = async_graphql::ServerError::new("Query is nested too deep.", None);
+        add_code(&mut deep);
+        assert_eq!(deep.extensions.as_ref().and_then(|x| x.get("code")), Some(&Value::from("QUERY_TOO_DEEP")));
+        assert!(deep.message.contains("--max-depth"), "{}", deep.message);
 
         let mut parse = async_graphql::ServerError::new("Unknown field \"nope\"", None);
         add_code(&mut parse);

@@ -11,8 +11,10 @@
 //! request bounds its `knownAt` by it, however many appends land meanwhile.
 //! A caller may attach its own with [`prepare`].
 //!
-//! Every error carries `extensions.code`: `BAD_INPUT`, `CONFLICT`,
-//! `READ_ONLY`, `LAGGED`, `STORAGE` or `INTERNAL` (see [`Error`]).
+//! Every error carries `extensions.code`: `BAD_INPUT`, `LIMIT_EXCEEDED`,
+//! `CONFLICT`, `READ_ONLY`, `LAGGED`, `STORAGE` or `INTERNAL` (see
+//! [`Error`]), and `QUERY_TOO_DEEP` or `QUERY_TOO_COMPLEX` for the limits
+//! of [`SchemaConfig`].
 //!
 //! ```
 //! use std::sync::Arc;

@@ -38,10 +38,11 @@ pub(crate) fn check_kinds(engine: &strata_engine::Engine, kinds: &[String]) -> R
 }
 
 fn bounded(argument: &str, n: i32, max: usize) -> Result<usize, Error> {
-    usize::try_from(n)
-        .ok()
-        .filter(|&n| n <= max)
-        .ok_or_else(|| Error::arg(argument, format!("{argument} must be between 0 and {max}, not {n}")))
+    match usize::try_from(n) {
+        Err(_) => Err(Error::arg(argument, format!("{argument} must be between 0 and {max}, not {n}"))),
+        Ok(v) if v > max => Err(crate::error::over_limit(argument, n, max)),
+        Ok(v) => Ok(v),
+    }
 }
 
 /// The root of every read.
@@ -64,6 +65,7 @@ impl QueryRoot {
     /// id or the name, case-insensitive). Pages of `first` (default 100, at
     /// most 1000) after the cursor `after`.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "connection::cost(first, connection::DEFAULT_FIRST, connection::MAX_FIRST, child_complexity)")]
     async fn entities(
         &self,
         ctx: &Context<'_>,
@@ -116,6 +118,7 @@ impl QueryRoot {
     /// included); retracted ones only with `includeRetracted`. Pages of
     /// `first` (default 100, at most 1000) after the cursor `after`.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "connection::cost(first, connection::DEFAULT_FIRST, connection::MAX_FIRST, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,
@@ -187,6 +190,7 @@ impl QueryRoot {
     /// to 10), shortest first, at most `limit` of them (up to 1000; edges
     /// followed either way).
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "connection::cost(limit, 20, MAX_PATHS, child_complexity)")]
     async fn paths(
         &self,
         ctx: &Context<'_>,

@@ -18,6 +18,12 @@ use crate::enums::{Direction, EntityType, Precision, RelationRole};
 use crate::error::Error;
 use crate::scalars::{Date, DateTime};
 
+/// What an unpaged list (an entity's relations or history) costs, for the
+/// complexity limit: its selection this many times. Lists nested in lists
+/// multiply, so deep fan-outs (`relations { to { relations { to ... } } }`)
+/// hit the limit long before they could touch the whole graph.
+const RELATIONS_COST: usize = 10;
+
 /// Where a claim comes from.
 #[derive(SimpleObject, Debug, Clone, PartialEq, Eq)]
 pub struct Source {
@@ -104,6 +110,7 @@ impl Entity {
 
     /// Its visible relations, oldest first; about-links point from the
     /// event's subject (and object) to what it was about.
+    #[graphql(complexity = "RELATIONS_COST.saturating_mul(child_complexity)")]
     async fn relations(
         &self,
         ctx: &Context<'_>,
@@ -117,6 +124,7 @@ impl Entity {
 
     /// The visible events that name it, in valid-time order then log order,
     /// up to `asOf`.
+    #[graphql(complexity = "RELATIONS_COST.saturating_mul(child_complexity)")]
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<Event>, Error> {
         let engine = engine(ctx)?;
         let positions = engine.snapshot().read(|g| g.history(&self.view.id, self.time));

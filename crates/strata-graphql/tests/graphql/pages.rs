@@ -71,9 +71,17 @@ async fn event_pages_keep_valid_time_order() {
 #[tokio::test]
 async fn bad_arguments_are_bad_input() {
     let (_, schema) = demo();
-    let e = error(&schema, "{ entities(first: 5000) { totalCount } }", json!({})).await;
+    let e = error(&schema, "{ entities(first: -1) { totalCount } }", json!({})).await;
     assert_eq!(e["extensions"]["code"], "BAD_INPUT", "{e}");
     assert!(e["message"].as_str().unwrap_or_default().contains("first must be between 0 and 1000"), "{e}");
+    // Over a limit: a code of its own, the argument and the largest value allowed.
+    let e = error(&schema, "{ entities(first: 5000) { totalCount } }", json!({})).await;
+    assert_eq!(e["extensions"], json!({"code": "LIMIT_EXCEEDED", "argument": "first", "max": 1000}), "{e}");
+    assert!(e["message"].as_str().unwrap_or_default().contains("first must be between 0 and 1000"), "{e}");
+    let e = error(&schema, r#"{ paths(from: "nvidia", to: "deepseek", maxHops: 11) { hops } }"#, json!({})).await;
+    assert_eq!(e["extensions"], json!({"code": "LIMIT_EXCEEDED", "argument": "maxHops", "max": 10}), "{e}");
+    let e = error(&schema, r#"{ paths(from: "nvidia", to: "deepseek", limit: 1001) { hops } }"#, json!({})).await;
+    assert_eq!(e["extensions"], json!({"code": "LIMIT_EXCEEDED", "argument": "limit", "max": 1000}), "{e}");
     let e = error(&schema, r#"{ entities(after: "bm9wZQ") { totalCount } }"#, json!({})).await;
     assert_eq!(e["extensions"], json!({"code": "BAD_INPUT", "argument": "after"}), "{e}");
     let e = error(&schema, r#"{ path(from: "John Moolenaar", to: "deepseek") { hops } }"#, json!({})).await;
