@@ -3,8 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
 
+mod backup;
 mod cli;
+mod concurrency;
+mod crash;
+mod damage;
 mod readme;
+mod rng;
 mod server;
 mod server_limits;
 mod server_ws;

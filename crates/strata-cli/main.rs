@@ -27,7 +27,11 @@ fn main() -> ExitCode {
         Err(e) => {
             let mut msg = format!("error: {e}");
             for cause in e.chain().skip(1) {
-                msg.push_str(&format!(": {cause}"));
+                // An error that prints its source (an I/O error) would say it twice.
+                let cause = cause.to_string();
+                if !msg.contains(&cause) {
+                    msg.push_str(&format!(": {cause}"));
+                }
             }
             let _ = writeln!(std::io::stderr(), "{msg}");
             ExitCode::FAILURE

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 #[non_exhaustive]
 pub enum Error {
     /// Reading or writing a file of the store failed.
-    #[error("I/O error on {}: {source}", path.display())]
+    #[error("I/O error on {}: {source}{}", path.display(), io_remedy(source))]
     Io {
         /// The file or directory the operation was on.
         path: PathBuf,
@@ -74,6 +74,19 @@ pub enum Error {
     /// Any other refusal, with its reason.
     #[error("{0}")]
     Other(String),
+}
+
+/// What a person can do about the I/O errors a data directory commonly
+/// meets, so that the message says more than the operating system does.
+fn io_remedy(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull => "; the disk is full: free space on it (nothing unacknowledged was kept) and retry",
+        std::io::ErrorKind::ReadOnlyFilesystem => {
+            "; strata writes to its data directory even to read it: mount it read-write, or copy it to writable storage"
+        }
+        std::io::ErrorKind::PermissionDenied => "; give this user read and write access to the data directory",
+        _ => "",
+    }
 }
 
 /// Displays a corruption with the one remedy strata offers.
