@@ -14,7 +14,7 @@ use libfuzzer_sys::fuzz_target;
 use strata_core::{parse_line, to_line, Location, RecordedEvent, Timestamp, Vocabulary};
 use strata_engine::{Config, Engine, Error};
 
-const DEMO: &str = include_str!("../../examples/h200-china.ndjson");
+const DEMO: &str = include_str!("../../../examples/h200-china.ndjson");
 
 fn vocabulary() -> &'static Vocabulary {
     static V: OnceLock<Vocabulary> = OnceLock::new();

@@ -17,7 +17,7 @@ use libfuzzer_sys::fuzz_target;
 use strata_engine::{Config, Engine};
 use strata_graphql::{build_schema, SchemaConfig, StrataSchema};
 
-const DEMO: &str = include_str!("../../examples/h200-china.ndjson");
+const DEMO: &str = include_str!("../../../examples/h200-china.ndjson");
 
 fn config() -> SchemaConfig {
     SchemaConfig { read_only: false, max_depth: Some(16), max_complexity: Some(2000) }
