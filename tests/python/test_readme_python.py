@@ -39,11 +39,6 @@ def lines_of(process: subprocess.Popen) -> queue.Queue:
     return lines
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README's example opens `with Client(...)` on a WebsocketsTransport, which gql refuses for async "
-    "transports (AssertionError: Only a sync transport can be used); `client.subscribe(...)` without `with` works",
-)
 def test_the_readme_subscription_example_catches_up_and_follows(server):
     code = readme_python().replace(README_URL, server.ws_url).replace("<token>", server.token)
     approvals = [e["id"] for e in demo.events() if e["kind"] == "approval_granted"]
