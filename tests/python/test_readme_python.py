@@ -11,7 +11,6 @@ import sys
 import threading
 import uuid
 
-import pytest
 
 import demo
 from conftest import ROOT
