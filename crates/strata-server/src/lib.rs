@@ -268,7 +268,8 @@ async fn index() -> Response {
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "strata: GraphQL at /graphql (GraphiQL in a browser), subscriptions at /graphql/ws, health at /healthz\n",
+        "strata: GraphQL at /graphql (GraphiQL in a browser), subscriptions at /graphql/ws (graphql-transport-ws), \
+         the log as NDJSON at /export, health at /healthz and /readyz\n",
     )
         .into_response()
 }
