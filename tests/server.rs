@@ -100,6 +100,18 @@ fn mutations_need_the_token_and_say_how_to_send_it() {
 }
 
 #[test]
+fn a_wrong_token_is_refused_even_on_open_reads() {
+    let server = Server::start(&["--demo"]);
+    let (status, r) = server.post(r#"{"query": "{ stats { events } }"}"#, Some("mistyped-token"));
+    assert_eq!((status, code(&r)), (401, "UNAUTHENTICATED"), "{r}");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("not valid"), "{r}");
+    // Without a token the same read is served.
+    let (status, r) = server.post(r#"{"query": "{ stats { events } }"}"#, None);
+    assert_eq!(status, 200, "{r}");
+    assert!(r["data"]["stats"]["events"].as_u64().unwrap() > 0, "{r}");
+}
+
+#[test]
 fn a_batch_with_a_mutation_and_no_token_is_refused_whole() {
     let server = Server::start(&["--demo"]);
     let before = events(&server);

@@ -188,11 +188,9 @@ PROTOCOL_VIOLATIONS = {
     "two subscriptions with one id": ([json.dumps(SUBSCRIBE_FRAME), json.dumps(SUBSCRIBE_FRAME)], 4409),
 }
 
-# Found by this suite: async-graphql 7.2's handler lets a second subscribe
-# with a live id through (the other deviations it found are fixed in ws.rs).
-NOT_YET = {
-    "two subscriptions with one id": "runs both subscriptions instead of closing with 4409",
-}
+# Deviations this suite found are fixed in ws.rs; one still open would be
+# listed here as a strict xfail, with its reason.
+NOT_YET: dict[str, str] = {}
 
 
 async def misbehave(server, frames: list[str], init: bool):

@@ -168,13 +168,14 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 }
 
 impl Gate {
-    /// The refusal for a read when reads need the token and `headers` lack it.
+    /// The refusal for a read: when reads need the token and `headers` lack
+    /// it, and whenever `headers` present a wrong token.
     pub(crate) fn refuse_read(&self, headers: &HeaderMap) -> Option<Refusal> {
-        if !self.auth_reads {
-            return None;
-        }
         match Credentials::of(self.token.as_ref(), headers) {
             Credentials::Valid => None,
+            Credentials::Missing if !self.auth_reads => None,
+            // Refused even where reads are open: a script with a mistyped
+            // token learns it at its first request, not at its first write.
             c => Some(Refusal::Unauthenticated(c.message("requests to this server"))),
         }
     }

@@ -3,8 +3,9 @@
 //! messages, closes with the protocol's codes, and cuts off a client that
 //! does not keep up.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::http::{WebSocketProtocols, WsMessage};
@@ -27,6 +28,8 @@ pub const CLOSE_BAD_MESSAGE: u16 = 4400;
 pub const CLOSE_UNAUTHORIZED: u16 = 4401;
 /// graphql-transport-ws: `connection_init` refused (no or wrong token).
 pub const CLOSE_FORBIDDEN: u16 = 4403;
+/// graphql-transport-ws: a `subscribe` with the id of a running operation.
+pub const CLOSE_DUPLICATE_ID: u16 = 4409;
 
 /// How a refusal from `connection_init` is told from other protocol errors.
 const FORBIDDEN: &str = "Forbidden: ";
@@ -76,6 +79,41 @@ impl Executor for Guarded {
             request = request.disable_introspection();
         }
         self.gate.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default())
+    }
+}
+
+/// The ids of the operations running on one graphql-transport-ws connection.
+#[derive(Default)]
+struct RunningIds(HashSet<String>);
+
+impl RunningIds {
+    /// Notes a client message; the id of a `subscribe` whose id is running.
+    fn incoming(&mut self, data: &[u8]) -> Option<String> {
+        let msg: Value = serde_json::from_slice(data).ok()?;
+        let id = msg["id"].as_str()?;
+        match msg["type"].as_str()? {
+            "subscribe" if !self.0.insert(id.to_owned()) => Some(id.to_owned()),
+            "complete" => {
+                self.0.remove(id);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Notes a server message: `complete` and `error` end an operation.
+    fn outgoing(&mut self, text: &str) {
+        // The tag comes first (serde's internally tagged enum); `next`
+        // messages, the bulk of the traffic, are not parsed.
+        if self.0.is_empty() || text.starts_with(r#"{"type":"next""#) {
+            return;
+        }
+        let Ok(msg) = serde_json::from_str::<Value>(text) else { return };
+        if matches!(msg["type"].as_str(), Some("complete" | "error")) {
+            if let Some(id) = msg["id"].as_str() {
+                self.0.remove(id);
+            }
+        }
     }
 }
 
@@ -139,9 +177,29 @@ pub(crate) async fn serve(socket: WebSocket, gate: Arc<Gate>, protocol: WebSocke
     let authed = Arc::new(AtomicBool::new(credentials == Credentials::Valid));
     let executor = Guarded { gate: gate.clone(), authed: authed.clone() };
     let (mut sink, input) = socket.split();
-    let input = input.take_while(|m| future::ready(m.is_ok())).filter_map(|m| {
+    // async-graphql 7.2 starts a second operation under an id that is still
+    // running; graphql-transport-ws says to close with 4409 instead. The ids
+    // are tracked here, on the way in and on the way out.
+    let running = Arc::new(Mutex::new(RunningIds::default()));
+    let (duplicate_tx, mut duplicate_rx) = tokio::sync::watch::channel(None::<String>);
+    let tracked = running.clone();
+    let input = input.take_while(|m| future::ready(m.is_ok())).filter_map(move |m| {
         future::ready(match m {
-            Ok(m @ (Message::Text(_) | Message::Binary(_))) => Some(m.into_data()),
+            Ok(m @ (Message::Text(_) | Message::Binary(_))) => {
+                let data = m.into_data();
+                let duplicate = if protocol == WebSocketProtocols::GraphQLWS {
+                    tracked.lock().unwrap_or_else(|e| e.into_inner()).incoming(&data)
+                } else {
+                    None
+                };
+                match duplicate {
+                    Some(id) => {
+                        let _ = duplicate_tx.send(Some(id));
+                        None
+                    }
+                    None => Some(data),
+                }
+            }
             _ => None,
         })
     });
@@ -166,6 +224,11 @@ pub(crate) async fn serve(socket: WebSocket, gate: Arc<Gate>, protocol: WebSocke
     loop {
         let message = tokio::select! {
             message = messages.next() => message,
+            Ok(()) = duplicate_rx.changed() => {
+                let id = duplicate_rx.borrow().clone().unwrap_or_default();
+                close(&mut sink, CLOSE_DUPLICATE_ID, &format!("Subscriber for {id} already exists")).await;
+                return;
+            }
             () = shut_down(&mut closing) => {
                 close(&mut sink, CLOSE_GOING_AWAY, "the server is shutting down; reconnect with fromPosition").await;
                 return;
@@ -174,6 +237,7 @@ pub(crate) async fn serve(socket: WebSocket, gate: Arc<Gate>, protocol: WebSocke
         let Some(message) = message else { return };
         match message {
             WsMessage::Text(text) => {
+                running.lock().unwrap_or_else(|e| e.into_inner()).outgoing(&text);
                 let lagged = is_lagged(&text);
                 match tokio::time::timeout(send_timeout, sink.send(Message::Text(text.into()))).await {
                     Ok(Ok(())) => {}
@@ -210,6 +274,21 @@ mod tests {
         assert_eq!(payload_token(&serde_json::json!({"token": "abc"})), Some("abc"));
         assert_eq!(payload_token(&serde_json::json!({})), None);
         assert_eq!(payload_token(&Value::Null), None);
+    }
+
+    #[test]
+    fn a_running_id_cannot_be_subscribed_again_until_it_completes() {
+        let mut ids = RunningIds::default();
+        let subscribe = br#"{"id":"1","type":"subscribe","payload":{"query":"{ stats { events } }"}}"#;
+        assert_eq!(ids.incoming(subscribe), None);
+        assert_eq!(ids.incoming(subscribe), Some("1".to_owned()));
+        ids.outgoing(r#"{"type":"next","id":"1","payload":{"data":{}}}"#);
+        assert_eq!(ids.incoming(subscribe), Some("1".to_owned()), "next does not end it");
+        ids.outgoing(r#"{"type":"complete","id":"1"}"#);
+        assert_eq!(ids.incoming(subscribe), None, "the server completed it");
+        assert_eq!(ids.incoming(br#"{"id":"1","type":"complete"}"#), None);
+        assert_eq!(ids.incoming(subscribe), None, "the client completed it");
+        assert_eq!(ids.incoming(b"not json"), None);
     }
 
     #[test]
