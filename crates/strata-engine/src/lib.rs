@@ -92,9 +92,7 @@ impl Engine {
         };
         let mut graph = Projection::new(config.vocabulary.clone());
         let started = std::time::Instant::now();
-        for rec in store.scan(1) {
-            graph.apply(&rec?)?;
-        }
+        rebuild(&store, &mut graph)?;
         tracing::info!(events = graph.len(), elapsed_ms = started.elapsed().as_millis() as u64, "projection rebuilt from the log");
         let (appended, _) = broadcast::channel(config.subscription_buffer.max(1));
         Ok(Engine { store, graph: RwLock::new(graph), writer: Mutex::new(()), appended })
@@ -141,6 +139,44 @@ impl Engine {
     pub fn position_of(&self, id: EventId) -> Option<u64> {
         self.graph.read().position_of(id)
     }
+}
+
+/// Events handed from the reading thread to the applying one at a time.
+const REBUILD_BATCH: usize = 1024;
+
+/// Replays the log into the projection. Reading (decompressing, decoding)
+/// and applying take about the same time, so the log is read on a second
+/// thread while this one applies: on two cores, open takes about half as long.
+fn rebuild(store: &Store, graph: &mut Projection) -> Result<(), Error> {
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RecordedEvent>, Error>>(8);
+        s.spawn(move || {
+            let mut batch = Vec::with_capacity(REBUILD_BATCH);
+            for rec in store.scan(1) {
+                match rec {
+                    Ok(rec) => batch.push(rec),
+                    Err(e) => {
+                        let _ = tx.send(Err(e.into()));
+                        return;
+                    }
+                }
+                if batch.len() == REBUILD_BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(REBUILD_BATCH));
+                    // The receiver hangs up only after an apply failed.
+                    if tx.send(Ok(full)).is_err() {
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(Ok(batch));
+        });
+        for batch in rx {
+            for rec in &batch? {
+                graph.apply(rec)?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// A consistent read view (see [`Engine::snapshot`]).

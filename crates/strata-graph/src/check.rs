@@ -28,8 +28,10 @@ struct Overlay {
     entities: FxHashMap<EntityId, (EntityType, Vec<EventId>)>,
     events: FxHashMap<EventId, bool>, // id -> is a retraction
     retracted: FxHashSet<EventId>,
-    opens: Vec<PendingRel>,
-    closes: Vec<PendingRel>,
+    /// Opens and closes of the batch by relation key: a close looks only at
+    /// its own key's, so checking a batch stays linear in its length.
+    opens: FxHashMap<Key, Vec<PendingRel>>,
+    closes: FxHashMap<Key, Vec<PendingRel>>,
 }
 
 fn sorted_ids<'a>(refs: impl Iterator<Item = &'a EntityRef>) -> Vec<EntityId> {
@@ -105,11 +107,14 @@ impl Projection {
         }
 
         match spec.effect {
-            Effect::Opens => ov.opens.push(self.pending(ev, spec)),
+            Effect::Opens => {
+                let open = self.pending(ev, spec);
+                ov.opens.entry(open.key.clone()).or_default().push(open);
+            }
             Effect::Closes => {
                 let close = self.pending(ev, spec);
                 self.check_close(&close, ov).map_err(|reason| err("kind", reason))?;
-                ov.closes.push(close);
+                ov.closes.entry(close.key.clone()).or_default().push(close);
             }
             Effect::Retracts => {
                 if let Some(target) = ev.retracts {
@@ -200,7 +205,7 @@ impl Projection {
                     self.base_visible(c.event, ov) && applies(c.day, &self.ids_of(&c.about))
                 })
             });
-            in_base || ov.closes.iter().any(|c| c.key == close.key && applies(c.day, &c.about))
+            in_base || ov.closes.get(&close.key).is_some_and(|cs| cs.iter().any(|c| applies(c.day, &c.about)))
         };
         let base_key = self.base_key(&close.key);
         let mut candidates = 0usize;
@@ -217,7 +222,7 @@ impl Projection {
                 }
             }
         }
-        for open in ov.opens.iter().filter(|o| o.key == close.key) {
+        for open in ov.opens.get(&close.key).map(Vec::as_slice).unwrap_or_default() {
             if ov.retracted.contains(&open.id) || open.day > close.day || !about_matches(&open.about) {
                 continue;
             }

@@ -1,29 +1,27 @@
-//! The key layout shared by both backends: one ordered keyspace, four prefixes.
+//! The key layout shared by both backends: one ordered keyspace, two prefixes.
 //!
-//! - `L` + position (u64 big-endian) -> encoded event (the log)
-//! - `I` + 16 uuid bytes -> position (u64 big-endian)
-//! - `E` + entity id + `0x00` + position -> empty (the entity index)
+//! - `L` + first position (u64 big-endian) -> a chunk of consecutive events
+//!   (`chunk.rs`)
 //! - `M` + name -> metadata (`format`, `head`)
 //!
 //! Big-endian positions make byte order equal numeric order, so range scans
-//! run in log order. `0x00` cannot occur in an id (ids are `[a-z0-9-]`), so
-//! `E` + id + `0x00` is a prefix of that entity's keys only.
+//! run in log order, and the chunk holding position p is the last one whose
+//! key is at most `L` + p. The id and entity indexes live in memory
+//! (`index.rs`): on disk they cost two to four sled inserts per event.
 
-use strata_core::{EntityId, EventId, Timestamp};
+use strata_core::Timestamp;
 
 pub(crate) const LOG: u8 = b'L';
-pub(crate) const ID: u8 = b'I';
-pub(crate) const ENTITY: u8 = b'E';
-
 /// The key naming the store's format.
 pub(crate) const FORMAT_KEY: &[u8] = b"Mformat";
 /// The key holding the last position and its recorded time.
 pub(crate) const HEAD_KEY: &[u8] = b"Mhead";
 /// The format this build writes and reads.
-pub(crate) const FORMAT: &str = "strata-log/1";
+pub(crate) const FORMAT: &str = "strata-log/2";
 /// The family prefix of strata's formats; the number after it orders them.
 pub(crate) const FORMAT_FAMILY: &str = "strata-log/";
 
+/// The key of the chunk whose first event is at `position`.
 pub(crate) fn log_key(position: u64) -> [u8; 9] {
     let mut k = [LOG; 9];
     k[1..].copy_from_slice(&position.to_be_bytes());
@@ -36,49 +34,6 @@ pub(crate) fn log_position(key: &[u8]) -> Option<u64> {
         [LOG, rest @ ..] => Some(u64::from_be_bytes(rest.try_into().ok()?)),
         _ => None,
     }
-}
-
-pub(crate) fn id_key(id: EventId) -> [u8; 17] {
-    let mut k = [ID; 17];
-    k[1..].copy_from_slice(id.as_bytes());
-    k
-}
-
-pub(crate) fn entity_prefix(id: &EntityId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(id.as_str().len() + 10);
-    k.push(ENTITY);
-    k.extend_from_slice(id.as_str().as_bytes());
-    k.push(0);
-    k
-}
-
-pub(crate) fn entity_key(id: &EntityId, position: u64) -> Vec<u8> {
-    let mut k = entity_prefix(id);
-    k.extend_from_slice(&position.to_be_bytes());
-    k
-}
-
-/// The position at the end of an `E` key whose prefix has been checked.
-pub(crate) fn entity_key_position(key: &[u8], prefix_len: usize) -> Option<u64> {
-    Some(u64::from_be_bytes(key.get(prefix_len..)?.try_into().ok()?))
-}
-
-/// The smallest key after every key that starts with `prefix`.
-pub(crate) fn prefix_end(prefix: &[u8]) -> Vec<u8> {
-    let mut end = prefix.to_vec();
-    // Prefixes here never end in 0xff (a tag letter or the 0x00 separator).
-    if let Some(last) = end.last_mut() {
-        *last = last.saturating_add(1);
-    }
-    end
-}
-
-pub(crate) fn position_value(position: u64) -> [u8; 8] {
-    position.to_be_bytes()
-}
-
-pub(crate) fn position_of_value(v: &[u8]) -> Option<u64> {
-    Some(u64::from_be_bytes(v.try_into().ok()?))
 }
 
 pub(crate) fn head_value(position: u64, recorded_at: Timestamp) -> [u8; 16] {
@@ -107,22 +62,9 @@ mod tests {
     }
 
     #[test]
-    fn an_entity_prefix_does_not_cover_a_longer_id() {
-        let ab = EntityId::parse("ab").unwrap();
-        let ab_c = EntityId::parse("ab-c").unwrap();
-        let prefix = entity_prefix(&ab);
-        assert!(entity_key(&ab, 7).starts_with(&prefix));
-        assert!(!entity_key(&ab_c, 7).starts_with(&prefix));
-        let end = prefix_end(&prefix);
-        assert!(entity_key(&ab, u64::MAX).as_slice() < end.as_slice());
-        assert_eq!(entity_key_position(&entity_key(&ab, 42), prefix.len()), Some(42));
-    }
-
-    #[test]
     fn head_values_round_trip_and_reject_wrong_lengths() {
         let v = head_value(9, Timestamp(-5));
         assert_eq!(head_of_value(&v), Some((9, Timestamp(-5))));
         assert_eq!(head_of_value(&v[..15]), None);
-        assert_eq!(position_of_value(&[1, 2, 3]), None);
     }
 }

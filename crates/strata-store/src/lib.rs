@@ -1,8 +1,10 @@
 //! strata's append-only event log, durable in sled; the only crate that knows sled.
 //!
 //! A [`Store`] holds [`RecordedEvent`]s at positions 1, 2, 3, ... with
-//! strictly increasing recorded times, an index from event id to position,
-//! and an index from entity to the positions of the events that mention it.
+//! strictly increasing recorded times, in chunks of consecutive events
+//! compressed together; an index from event id to position and one from
+//! entity to the positions of the events that mention it are kept in memory
+//! and built on first use.
 //! It checks that a batch continues the log; what an event means is the
 //! graph's business, not the store's.
 //!
@@ -20,9 +22,12 @@
 //! ```
 
 mod backend;
+mod chunk;
 mod codec;
 mod durable;
 mod error;
+mod headfile;
+mod index;
 mod keys;
 mod open;
 mod read;
@@ -35,6 +40,8 @@ use strata_core::{EntityId, EventId, RecordedEvent, Timestamp};
 
 use crate::backend::Backend;
 pub use crate::error::Error;
+use crate::headfile::{Acked, HeadFile};
+use crate::index::Indexes;
 use crate::keys::{FORMAT, FORMAT_FAMILY, FORMAT_KEY, HEAD_KEY};
 
 /// The end of the log: its last position and that event's recorded time.
@@ -63,6 +70,9 @@ pub struct Store {
     writer: Mutex<Writer>,
     /// The head as readers see it: the last acknowledged append.
     head: RwLock<Head>,
+    /// What the last acknowledged append left, for a disk store.
+    head_file: Option<HeadFile>,
+    indexes: Indexes,
 }
 
 impl Store {
@@ -76,23 +86,35 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, Error> {
         let opened = open::open_sled(dir)?;
         tracing::debug!(dir = %dir.display(), "opened the event log");
-        Store::start(Backend::Sled(opened.sled), opened.may_create)
+        let inner = Backend::Sled(opened.sled);
+        let created = check_format(&inner, opened.may_create)?;
+        let (head, acked) = read::head_on_open(&inner)?;
+        let head_file = if created {
+            HeadFile::create(dir)?
+        } else {
+            let (file, recorded) = HeadFile::open(dir)?;
+            check_acked(&inner, dir, acked, recorded)?;
+            file
+        };
+        Ok(Store::start(inner, head, Some(head_file)))
     }
 
     /// A new, empty store in memory.
     pub fn memory() -> Store {
         let inner = Backend::Memory(Mutex::new(BTreeMap::new()));
-        let head = Head::default();
-        let store = Store { inner, writer: Mutex::new(Writer { head, failed: None }), head: RwLock::new(head) };
         // Writing to a map cannot fail.
-        let _ = store.inner.apply(vec![(FORMAT_KEY.to_vec(), FORMAT.as_bytes().to_vec())]);
-        store
+        let _ = inner.apply(vec![(FORMAT_KEY.to_vec(), FORMAT.as_bytes().to_vec())]);
+        Store::start(inner, Head::default(), None)
     }
 
-    fn start(inner: Backend, may_create: bool) -> Result<Store, Error> {
-        check_format(&inner, may_create)?;
-        let head = read::head_on_open(&inner)?;
-        Ok(Store { inner, writer: Mutex::new(Writer { head, failed: None }), head: RwLock::new(head) })
+    fn start(inner: Backend, head: Head, head_file: Option<HeadFile>) -> Store {
+        Store {
+            inner,
+            writer: Mutex::new(Writer { head, failed: None }),
+            head: RwLock::new(head),
+            head_file,
+            indexes: Indexes::default(),
+        }
     }
 
     /// The end of the log, as of the last acknowledged append.
@@ -150,23 +172,37 @@ impl Store {
         let Some(last) = events.last() else {
             return Ok(());
         };
-        let writes = self.batch_writes(writer.head, events)?;
+        let mut indexes = self.indexes.lock();
+        if indexes.ids.is_none() {
+            drop(indexes);
+            drop(self.indexes.ids(&self.inner)?);
+            indexes = self.indexes.lock();
+        }
+        let ids = indexes.ids.as_ref().ok_or_else(|| Error::Other("the id index was not built".into()))?;
+        let (writes, acked) = self.batch_writes(writer.head, events, ids)?;
         if let Err(e) = self.inner.apply(writes) {
             writer.failed = Some(e.to_string());
             return Err(e);
         }
+        if let Some(file) = &self.head_file {
+            if let Err(e) = file.write(acked) {
+                writer.failed = Some(e.to_string());
+                return Err(e);
+            }
+        }
+        indexes.add(events);
         let head = Head { position: last.position, recorded_at: Some(last.recorded_at) };
         writer.head = head;
         *self.head.write() = head;
         Ok(())
     }
 
-    /// Checks a batch against the head and builds its writes.
-    fn batch_writes(&self, head: Head, events: &[RecordedEvent]) -> Result<Vec<backend::Entry>, Error> {
+    /// Checks a batch against the head and the stored ids, and builds its
+    /// writes (its chunks and the new head) and the head file's record.
+    fn batch_writes(&self, head: Head, events: &[RecordedEvent], stored: &index::Ids) -> Result<(Vec<backend::Entry>, Acked), Error> {
         let mut expected = head.position;
         let mut previous = head.recorded_at;
         let mut ids = HashSet::with_capacity(events.len());
-        let mut writes = Vec::with_capacity(events.len() * 4 + 1);
         for r in events {
             expected = expected.checked_add(1).ok_or_else(|| Error::Other("the log is full".into()))?;
             if r.position != expected {
@@ -183,24 +219,24 @@ impl Store {
             if !ids.insert(r.event.id) {
                 return Err(Error::Other(format!("event id {} appears twice in the batch", r.event.id)));
             }
-            if let Some(p) = self.stored_position(r.event.id)? {
+            if let Some(p) = stored.get(&r.event.id) {
                 return Err(Error::Other(format!("event id {} is already stored at position {p}", r.event.id)));
             }
-            let bytes = codec::encode(r).map_err(|e| Error::Other(format!("event {}: {e}", r.event.id)))?;
-            writes.push((keys::log_key(r.position).to_vec(), bytes));
-            writes.push((keys::id_key(r.event.id).to_vec(), keys::position_value(r.position).to_vec()));
-            let mut mentioned: Vec<&EntityId> = Vec::new();
-            for entity in r.event.refs() {
-                if !mentioned.contains(&&entity.id) {
-                    mentioned.push(&entity.id);
-                    writes.push((keys::entity_key(&entity.id, r.position), Vec::new()));
-                }
-            }
+        }
+        let chunks = chunk::encode_all(events).map_err(Error::Other)?;
+        let mut acked = Acked::default();
+        let mut writes = Vec::with_capacity(chunks.len() + 1);
+        for (first, value) in chunks {
+            acked.chunk_first = first;
+            acked.chunk_crc = crc32fast::hash(&value);
+            writes.push((keys::log_key(first).to_vec(), value));
         }
         if let Some(last) = events.last() {
+            acked.position = last.position;
+            acked.recorded_at = last.recorded_at.0;
             writes.push((HEAD_KEY.to_vec(), keys::head_value(last.position, last.recorded_at).to_vec()));
         }
-        Ok(writes)
+        Ok((writes, acked))
     }
 
     /// The event at `position`, if the log has one there.
@@ -209,27 +245,24 @@ impl Store {
         if position == 0 || position > head.position {
             return Ok(None);
         }
-        match self.inner.get(&keys::log_key(position))? {
-            Some(bytes) => self.decode(&bytes, position).map(Some),
-            None => Err(self.corrupt(format!("position {position} is missing from the log, which ends at {}", head.position))),
+        let missing = || self.corrupt(format!("position {position} is missing from the log, which ends at {}", head.position));
+        let Some((first, value)) = read::chunk_at(&self.inner, position)? else { return Err(missing()) };
+        let header = chunk::Header::read(&value)
+            .map_err(|what| self.corrupt(format!("the chunk at position {first}: {what}")))?;
+        if first + header.count() <= position {
+            return Err(missing());
         }
+        let events = header.events(first).map_err(|what| self.corrupt(what))?;
+        Ok(events.into_iter().nth((position - first) as usize))
     }
 
     /// The position of the event with id `id`, if it is stored.
+    ///
+    /// The first call builds the id index from the log's chunk headers.
     pub fn position_of(&self, id: EventId) -> Result<Option<u64>, Error> {
         let head = self.head().position;
-        Ok(self.stored_position(id)?.filter(|p| *p <= head))
-    }
-
-    /// The position under the id index, including a write in progress.
-    fn stored_position(&self, id: EventId) -> Result<Option<u64>, Error> {
-        match self.inner.get(&keys::id_key(id))? {
-            None => Ok(None),
-            Some(v) => match keys::position_of_value(&v) {
-                Some(p) => Ok(Some(p)),
-                None => Err(self.corrupt(format!("the index entry of event {id} is not a position"))),
-            },
-        }
+        let ids = self.indexes.ids(&self.inner)?;
+        Ok(ids.as_ref().and_then(|ids| ids.get(&id).copied()).filter(|p| *p <= head))
     }
 
     /// The events at positions `from_position` and later, in log order, up to
@@ -239,25 +272,14 @@ impl Store {
     }
 
     /// The positions of the events that mention the entity (as subject,
-    /// object or about), ascending; read from an index, not the log.
+    /// object or about), ascending.
+    ///
+    /// The first call builds the entity index by reading the whole log.
     pub fn entity_positions(&self, id: &EntityId) -> Result<Vec<u64>, Error> {
         let head = self.head().position;
-        let prefix = keys::entity_prefix(id);
-        let mut out = Vec::new();
-        for entry in self.inner.range(prefix.clone(), keys::prefix_end(&prefix)) {
-            let (key, _) = entry?;
-            let position = keys::entity_key_position(&key, prefix.len())
-                .ok_or_else(|| self.corrupt(format!("an index entry of entity {id} is malformed")))?;
-            if position > head {
-                break;
-            }
-            out.push(position);
-        }
-        Ok(out)
-    }
-
-    fn decode(&self, bytes: &[u8], position: u64) -> Result<RecordedEvent, Error> {
-        codec::decode(bytes, position).map_err(|what| self.corrupt(format!("the record at position {position}: {what}")))
+        let entities = self.indexes.entities(self)?;
+        let positions = entities.as_ref().and_then(|e| e.get(id)).map(Vec::as_slice).unwrap_or_default();
+        Ok(positions.iter().copied().take_while(|p| *p <= head).collect())
     }
 
     fn corrupt(&self, what: String) -> Error {
@@ -271,11 +293,11 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// Checks the format key, writing it if the store is new.
-fn check_format(inner: &Backend, may_create: bool) -> Result<(), Error> {
+/// Checks the format key, writing it if the store is new; says whether it was.
+fn check_format(inner: &Backend, may_create: bool) -> Result<bool, Error> {
     let path = inner.dir().unwrap_or(Path::new(":memory:")).to_path_buf();
     match inner.get(FORMAT_KEY)? {
-        Some(found) if found == FORMAT.as_bytes() => Ok(()),
+        Some(found) if found == FORMAT.as_bytes() => Ok(false),
         Some(found) => {
             let found = String::from_utf8_lossy(&found).into_owned();
             let newer = found
@@ -283,8 +305,17 @@ fn check_format(inner: &Backend, may_create: bool) -> Result<(), Error> {
                 .and_then(|n| n.parse::<u64>().ok())
                 .zip(FORMAT.strip_prefix(FORMAT_FAMILY).and_then(|n| n.parse::<u64>().ok()))
                 .is_some_and(|(found, ours)| found > ours);
+            let older = found.strip_prefix(FORMAT_FAMILY).is_some() && !newer;
             if newer {
                 Err(Error::NewerFormat { path, found, supported: FORMAT.into() })
+            } else if older {
+                Err(Error::Foreign {
+                    path,
+                    reason: format!(
+                        "it was written by an older strata in format {found}, which this build ({FORMAT}) does not read; \
+                         export it with the strata that wrote it and import the export into a new directory"
+                    ),
+                })
             } else {
                 Err(Error::Foreign { path, reason: format!("its format is {found:?}, which this build does not read") })
             }
@@ -303,7 +334,38 @@ fn check_format(inner: &Backend, may_create: bool) -> Result<(), Error> {
                      (if strata was stopped while creating this directory, it holds nothing and may be deleted)",
                 ));
             }
-            inner.apply(vec![(FORMAT_KEY.to_vec(), FORMAT.as_bytes().to_vec())])
+            inner.apply(vec![(FORMAT_KEY.to_vec(), FORMAT.as_bytes().to_vec())])?;
+            Ok(true)
         }
     }
+}
+
+/// Holds the log found on open against what the head file says was
+/// acknowledged: a log that lost acknowledged events is damaged, even when
+/// what is left reads as a valid log.
+fn check_acked(inner: &Backend, dir: &Path, found: Acked, recorded: Acked) -> Result<(), Error> {
+    let corrupt = |what: String| Error::corrupt(Some(dir), what);
+    if found.position < recorded.position {
+        return Err(corrupt(format!(
+            "its log ends at position {}, but {} events were acknowledged (the last recorded at {}): \
+             the end of sled's log was lost",
+            found.position,
+            recorded.position,
+            recorded.time()
+        )));
+    }
+    if recorded.position == 0 {
+        return Ok(());
+    }
+    let chunk = read::chunk_at(inner, recorded.position)?;
+    let matches = chunk.as_ref().is_some_and(|(first, value)| {
+        *first == recorded.chunk_first && crc32fast::hash(value) == recorded.chunk_crc
+    });
+    if !matches || (found.position == recorded.position && found.recorded_at != recorded.recorded_at) {
+        return Err(corrupt(format!(
+            "the chunk holding position {} (the last acknowledged) differs from the one that was acknowledged",
+            recorded.position
+        )));
+    }
+    Ok(())
 }

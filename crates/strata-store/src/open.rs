@@ -27,9 +27,10 @@ pub(crate) struct Opened {
     pub(crate) may_create: bool,
 }
 
-/// Whether `name` is a file sled 0.34.7 keeps in its directory.
+/// Whether `name` is a file the store keeps in its directory: sled 0.34.7's
+/// and the head file.
 fn is_sled_file(name: &str) -> bool {
-    matches!(name, "conf" | "db" | "blobs") || name.starts_with("snap.")
+    matches!(name, "conf" | "db" | "blobs" | crate::headfile::NAME) || name.starts_with("snap.")
 }
 
 /// Creates `dir` if missing; fails with `Foreign` if it holds files that are
@@ -135,7 +136,7 @@ pub(crate) fn open_sled(dir: &Path) -> Result<Opened, Error> {
     Ok(Opened { sled: SledStore { db, dir: dir.to_path_buf(), syncer }, may_create: !had_records })
 }
 
-/// The bytes the store's files take: sled's log, blobs and snapshots.
+/// The bytes the store's files take: sled's log, blobs and snapshots, the head file.
 pub(crate) fn size_of_dir(dir: &Path) -> Result<u64, Error> {
     let mut total = 0;
     for d in [dir.to_path_buf(), dir.join("blobs")] {

@@ -34,10 +34,13 @@ fn open_no_panic(dir: &Path) -> Result<Store, Error> {
     catch_unwind(AssertUnwindSafe(|| Store::open(dir))).unwrap_or_else(|_| panic!("opening {dir:?} panicked"))
 }
 
+/// The sample appended one event per batch, so each event is a chunk of its own.
 fn store_with_sample(dir: &Path) -> Vec<RecordedEvent> {
     let events = sample_from(1);
     let store = Store::open(dir).unwrap();
-    store.append(&events).unwrap();
+    for e in &events {
+        store.append(std::slice::from_ref(e)).unwrap();
+    }
     events
 }
 
@@ -123,7 +126,7 @@ fn a_store_of_a_newer_format_is_refused() {
     let err = open_no_panic(tmp.path()).err().unwrap();
     match &err {
         Error::NewerFormat { found, supported, .. } => {
-            assert_eq!((found.as_str(), supported.as_str()), ("strata-log/99", "strata-log/1"));
+            assert_eq!((found.as_str(), supported.as_str()), ("strata-log/99", "strata-log/2"));
         }
         other => panic!("expected NewerFormat, got {other:?}"),
     }
@@ -196,4 +199,53 @@ fn an_event_larger_than_a_sled_page_survives_reopen() {
     let store = Store::open(tmp.path()).unwrap();
     assert_eq!(store.get(1).unwrap(), Some(big));
     assert!(store.size_on_disk().unwrap() > 300_000);
+}
+
+#[test]
+fn a_log_that_lost_acknowledged_events_is_corruption_not_a_shorter_log() {
+    // What sled does with damage after its last snapshot: the end of the
+    // log is gone, and what is left reads as a valid, shorter log.
+    let tmp = TempDir::new().unwrap();
+    store_with_sample(tmp.path());
+    let mut head = 4u64.to_be_bytes().to_vec();
+    head.extend_from_slice(&time_of(4).0.to_be_bytes());
+    poke(tmp.path(), &[(&log_key(5), None), (b"Mhead", Some(&head))]);
+    let msg = corruption(open_no_panic(tmp.path()));
+    assert!(msg.contains("ends at position 4, but 5 events were acknowledged"), "{msg}");
+    assert!(msg.contains(&tmp.path().display().to_string()), "the error names the directory: {msg}");
+
+    // Without its head file the store cannot tell, so it refuses to open.
+    let tmp = TempDir::new().unwrap();
+    store_with_sample(tmp.path());
+    std::fs::remove_file(tmp.path().join("strata-head")).unwrap();
+    assert!(corruption(open_no_panic(tmp.path())).contains("head file"));
+}
+
+#[test]
+fn a_head_file_torn_in_one_copy_still_opens() {
+    let tmp = TempDir::new().unwrap();
+    let events = store_with_sample(tmp.path());
+    let path = tmp.path().join("strata-head");
+    let mut bytes = std::fs::read(&path).unwrap();
+    // The newer copy of the five appends is in the first slot (the sixth write).
+    bytes[20] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let store = open_no_panic(tmp.path()).unwrap();
+    assert_eq!(all(&store), events);
+    for b in &mut bytes[64..] {
+        *b = 0;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    drop(store);
+    assert!(corruption(open_no_panic(tmp.path())).contains("head file"));
+}
+
+#[test]
+fn a_store_of_the_older_format_is_refused_with_what_to_do() {
+    let tmp = TempDir::new().unwrap();
+    poke(tmp.path(), &[(b"Mformat", Some(b"strata-log/1")), (b"L\0\0\0\0\0\0\0\x01", Some(b"\x01"))]);
+    let err = open_no_panic(tmp.path()).err().unwrap();
+    assert!(matches!(err, Error::Foreign { .. }), "{err:?}");
+    assert!(err.to_string().contains("older strata in format strata-log/1"), "{err}");
+    assert!(err.to_string().contains("export it"), "{err}");
 }

@@ -169,3 +169,27 @@ fn concurrent_appends_serialize() {
     assert_shareable::<Store>();
     on_both(racing_writers);
 }
+
+/// A batch bigger than a chunk: every position reads back, by get, by scan
+/// from any point, and by id, across chunk boundaries and later batches.
+fn many_chunks(store: &Store) {
+    let n = 3000u64;
+    let batch: Vec<_> = (1..=n).map(|p| recorded(p, crate::SAMPLE[(p % 5) as usize])).collect();
+    store.append(&batch).unwrap();
+    let more: Vec<_> = (n + 1..=n + 7).map(|p| recorded(p, crate::SAMPLE[(p % 5) as usize])).collect();
+    store.append(&more).unwrap();
+    let all: Vec<_> = batch.iter().chain(&more).cloned().collect();
+    assert_eq!(crate::all(store), all);
+    for p in [1, 2, 511, 512, 513, 1000, 2047, 2999, 3000, 3001, 3007] {
+        assert_eq!(store.get(p).unwrap().as_ref(), Some(&all[p as usize - 1]), "get({p})");
+        let tail: Vec<_> = store.scan(p).collect::<Result<_, _>>().unwrap();
+        assert_eq!(tail, all[p as usize - 1..], "scan({p})");
+        assert_eq!(store.position_of(all[p as usize - 1].event.id).unwrap(), Some(p));
+    }
+    assert_eq!(store.get(n + 8).unwrap(), None);
+}
+
+#[test]
+fn batches_larger_than_a_chunk_read_back() {
+    on_both(many_chunks);
+}
