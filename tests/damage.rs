@@ -200,9 +200,9 @@ fn a_store_of_a_newer_format_is_refused_with_the_remedy() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     demo_store(&data);
-    poke(&data, b"Mformat", b"strata-log/2");
+    poke(&data, b"Mformat", b"strata-log/99");
     let Answer::Refused(err) = ask(&data) else { panic!("a newer store was read") };
-    assert!(err.contains("newer strata") && err.contains("strata-log/2") && err.contains("upgrade strata"), "{err}");
+    assert!(err.contains("newer strata") && err.contains("strata-log/99") && err.contains("upgrade strata"), "{err}");
     // An import must not write into it either.
     let o = run_bounded(&data, &["import", demo_file().to_str().unwrap()]);
     assert!(!o.status.success() && stderr(&o).contains("upgrade strata"), "{}", stderr(&o));
