@@ -287,6 +287,25 @@ impl Store {
     }
 }
 
+impl Drop for Store {
+    /// After a failed write, sled 0.34 is left with an I/O buffer that never
+    /// becomes stable, and dropping its `Db` flushes and waits for it
+    /// forever (seen on a full disk). The write was refused and reported;
+    /// nothing acknowledged is waiting in sled, so its handle is leaked
+    /// instead of flushed, and the process can exit. Its threads and file
+    /// lock go with the process.
+    fn drop(&mut self) {
+        if self.writer.get_mut().failed.is_none() {
+            return;
+        }
+        let inner = std::mem::replace(&mut self.inner, Backend::Memory(Mutex::new(BTreeMap::new())));
+        if let Backend::Sled(sled) = inner {
+            tracing::warn!(dir = %sled.dir.display(), "closing the event log without a final flush after a failed write");
+            std::mem::forget(sled);
+        }
+    }
+}
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("dir", &self.dir()).field("head", &self.head()).finish()
