@@ -1,7 +1,7 @@
 //! Calendar arithmetic and the text forms of valid and recorded time, written
 //! without a date library: the generator formats millions of dates.
 
-use std::io::Write;
+use crate::write::push_uint;
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
 pub(crate) fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
@@ -49,36 +49,57 @@ pub(crate) fn start_of(day: i32, precision: Precision) -> i32 {
     }
 }
 
+/// Writes `y-m-d` with the given separators (`-`, or none for month/year).
+fn push_date(out: &mut Vec<u8>, y: i32, m: u32, d: Option<u32>) {
+    push_uint(out, y.max(0) as u64, 4);
+    out.push(b'-');
+    push_uint(out, u64::from(m), 2);
+    if let Some(d) = d {
+        out.push(b'-');
+        push_uint(out, u64::from(d), 2);
+    }
+}
+
+fn push_clock(out: &mut Vec<u8>, secs: u64) {
+    push_uint(out, secs / 3600, 2);
+    out.push(b':');
+    push_uint(out, secs / 60 % 60, 2);
+    out.push(b':');
+    push_uint(out, secs % 60, 2);
+}
+
 /// Writes the valid time `day` at `precision`; `seconds` places an instant in its day.
 pub(crate) fn write_valid(out: &mut Vec<u8>, day: i32, precision: Precision, seconds: u32) {
     let (y, m, d) = civil_from_days(day);
-    // Writing into a Vec cannot fail.
-    let _ = match precision {
-        Precision::Day => write!(out, "{y:04}-{m:02}-{d:02}"),
-        Precision::Month => write!(out, "{y:04}-{m:02}"),
-        Precision::Quarter => write!(out, "{y:04}-Q{}", (m - 1) / 3 + 1),
-        Precision::Year => write!(out, "{y:04}"),
-        Precision::Instant => {
-            let s = seconds % 86_400;
-            write!(out, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+    match precision {
+        Precision::Day => push_date(out, y, m, Some(d)),
+        Precision::Month => push_date(out, y, m, None),
+        Precision::Quarter => {
+            push_uint(out, y.max(0) as u64, 4);
+            out.extend_from_slice(b"-Q");
+            push_uint(out, u64::from((m - 1) / 3 + 1), 1);
         }
-    };
+        Precision::Year => push_uint(out, y.max(0) as u64, 4),
+        Precision::Instant => {
+            push_date(out, y, m, Some(d));
+            out.push(b'T');
+            push_clock(out, u64::from(seconds % 86_400));
+            out.push(b'Z');
+        }
+    }
 }
 
 /// Writes a recorded time (microseconds since the epoch) in the store's RFC 3339 form.
 pub(crate) fn write_timestamp(out: &mut Vec<u8>, micros: i64) {
     let day = micros.div_euclid(86_400_000_000);
-    let rest = micros.rem_euclid(86_400_000_000);
+    let rest = micros.rem_euclid(86_400_000_000) as u64;
     let (y, m, d) = civil_from_days(day as i32);
-    let secs = rest / 1_000_000;
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60,
-        rest % 1_000_000
-    );
+    push_date(out, y, m, Some(d));
+    out.push(b'T');
+    push_clock(out, rest / 1_000_000);
+    out.push(b'.');
+    push_uint(out, rest % 1_000_000, 6);
+    out.push(b'Z');
 }
 
 #[cfg(test)]

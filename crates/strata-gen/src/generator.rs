@@ -2,6 +2,7 @@
 //! and the step that writes the next event with the declarations it needs.
 
 use std::io::Write;
+use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 use strata_core::{Effect, Vocabulary};
@@ -48,6 +49,16 @@ struct Target {
     key: Option<Key>,
 }
 
+/// What a source's title says.
+enum Title<'a> {
+    /// Most news items are cited by publisher and address alone.
+    None,
+    Profile(u32),
+    Update(u32),
+    Correction(&'static str),
+    Event { subject: u32, kind: &'a str, object: Option<u32> },
+}
+
 /// One entity chosen for an event: which, and whether this event introduces it.
 #[derive(Clone, Copy)]
 struct Pick {
@@ -59,7 +70,8 @@ struct Pick {
 pub struct Generator {
     config: Config,
     rng: Rng,
-    plans: Plans,
+    /// Shared so a plan can be read while the state changes.
+    plans: Rc<Plans>,
     entities: Vec<Entity>,
     /// Entities of each class, for uniform picks.
     members: [Vec<u32>; 5],
@@ -82,7 +94,7 @@ pub struct Generator {
 impl Generator {
     /// A generator of `config.events` events drawn from the kinds of `vocab`.
     pub fn new(config: Config, vocab: &Vocabulary) -> Result<Generator, Error> {
-        let plans = Plans::new(vocab)?;
+        let plans = Rc::new(Plans::new(vocab)?);
         let start_day = days_from_civil(START_YEAR, 1, 1);
         let span_days = i64::from(days_from_civil(START_YEAR + YEARS, 1, 1) - start_day);
         let span_micros = span_days * 86_400_000_000;
@@ -265,31 +277,56 @@ impl Generator {
     }
 
     /// Closes a line with its source and recorded time, and counts it.
-    fn finish(&mut self, out: &mut Vec<u8>, title: &str) {
+    fn finish(&mut self, out: &mut Vec<u8>, title: Title<'_>) {
         let recorded = self.start_micros + self.written as i64 * self.step_micros;
         let (publisher, slug) = PUBLISHERS[self.rng.skewed(PUBLISHERS.len())];
-        let day = recorded.div_euclid(86_400_000_000) as i32;
-        let (y, m, d) = civil_from_days(day);
         push_key(out, "source");
         out.push(b'{');
         push_field(out, "publisher", publisher);
         push_key(out, "url");
-        let _ = write!(out, "\"https://{slug}.example/{y:04}/{m:02}/{d:02}/");
+        out.extend_from_slice(b"\"https://");
+        out.extend_from_slice(slug.as_bytes());
+        out.extend_from_slice(b".example/n/");
         let mut n = String::new();
         push_base36(&mut n, self.written);
         out.extend_from_slice(n.as_bytes());
         out.push(b'"');
-        push_field(out, "title", title);
+        self.push_title(out, title);
         push_key(out, "published");
         out.push(b'"');
         let p = if self.rng.chance(100_000) { Precision::Month } else { Precision::Day };
-        write_valid(out, day, p, 0);
+        write_valid(out, recorded.div_euclid(86_400_000_000) as i32, p, 0);
         out.extend_from_slice(b"\"}");
         push_key(out, "recordedAt");
         out.push(b'"');
         write_timestamp(out, recorded);
         out.extend_from_slice(b"\"}\n");
         self.written += 1;
+    }
+
+    /// Writes `,"title":"..."` from entity names and words that need no escaping.
+    fn push_title(&self, out: &mut Vec<u8>, title: Title<'_>) {
+        let name = |ix: u32| self.entities[ix as usize].name.as_bytes();
+        let mut parts: [&[u8]; 5] = [b""; 5];
+        match title {
+            Title::None => return,
+            Title::Profile(ix) => parts[..2].copy_from_slice(&[b"Profile: ", name(ix)]),
+            Title::Update(ix) => parts[..2].copy_from_slice(&[b"Update: ", name(ix)]),
+            Title::Correction(reason) => parts[..2].copy_from_slice(&[b"Correction: ", reason.as_bytes()]),
+            Title::Event { subject, kind, object } => {
+                parts[..3].copy_from_slice(&[name(subject), b" ", kind.as_bytes()]);
+                if let Some(o) = object {
+                    parts[3..].copy_from_slice(&[b" ", name(o)]);
+                }
+            }
+        }
+        push_key(out, "title");
+        out.push(b'"');
+        for part in parts {
+            // Kind names are `[a-z_]` (the vocabulary checks); say them as words.
+            out.extend(part.iter().map(|&b| if b == b'_' { b' ' } else { b }));
+        }
+        out.push(b'"');
     }
 
     /// An entity reference: its id, or an inline declaration.
@@ -313,30 +350,28 @@ impl Generator {
     fn declaration(&mut self, out: &mut Vec<u8>, ix: u32, cursor: i32) {
         let class = self.entities[ix as usize].class;
         let (day, precision) = self.declaration_date(class, cursor);
-        let kind = self.plans.declare.clone();
-        self.begin(out, &kind, day, precision);
+        let plans = Rc::clone(&self.plans);
+        self.begin(out, &plans.declare, day, precision);
         push_key(out, "subject");
         self.push_ref(out, ix, true);
-        let title = format!("Profile: {}", self.entities[ix as usize].name);
-        self.finish(out, &title);
+        self.finish(out, Title::Profile(ix));
     }
 
     /// A later declaration of a known entity, changing an attribute.
     fn redeclaration(&mut self, out: &mut Vec<u8>, cursor: i32) {
         let ix = self.rng.index(self.entities.len()) as u32;
         let (day, precision) = self.event_date(cursor);
-        let kind = self.plans.declare.clone();
-        self.begin(out, &kind, day, precision);
+        let plans = Rc::clone(&self.plans);
+        self.begin(out, &plans.declare, day, precision);
         push_key(out, "subject");
         let e = &self.entities[ix as usize];
         out.push(b'{');
         push_field(out, "id", &e.id);
         push_field(out, "type", e.class.entity_type().as_str());
-        let title = format!("Update: {}", e.name);
         let status = *self.rng.pick(&STATUSES);
         push_field(out, "status", status);
         out.push(b'}');
-        self.finish(out, &title);
+        self.finish(out, Title::Update(ix));
     }
 
     fn retraction(&mut self, out: &mut Vec<u8>, cursor: i32) {
@@ -349,10 +384,9 @@ impl Generator {
                 }
             }
         }
-        let subject_classes = self.plans.retract.subject.clone();
-        let by = self.pick(&subject_classes, &[]);
-        let kind = self.plans.retract.kind.clone();
-        self.begin(out, &kind, cursor, Precision::Day);
+        let plans = Rc::clone(&self.plans);
+        let by = self.pick(&plans.retract.subject, &[]);
+        self.begin(out, &plans.retract.kind, cursor, Precision::Day);
         push_key(out, "subject");
         self.push_ref(out, by.ix, by.new);
         push_key(out, "attrs");
@@ -362,8 +396,7 @@ impl Generator {
         out.push(b'}');
         push_key(out, "retracts");
         push_event_id(out, self.config.seed, target.line);
-        let title = format!("Correction: {reason}");
-        self.finish(out, &title);
+        self.finish(out, Title::Correction(reason));
     }
 
     fn relation_event(&mut self, out: &mut Vec<u8>, cursor: i32) {
@@ -374,8 +407,8 @@ impl Generator {
             }
             p = self.rng.weighted(&self.plans.cumulative_no_close);
         }
-        let plan = self.plans.relations[p].clone();
-        self.open_or_mark(out, &plan, cursor);
+        let plans = Rc::clone(&self.plans);
+        self.open_or_mark(out, &plans.relations[p], cursor);
     }
 
     fn open_or_mark(&mut self, out: &mut Vec<u8>, plan: &Plan, cursor: i32) {
@@ -459,16 +492,12 @@ impl Generator {
             out.push(b']');
         }
         self.push_attrs(out, plan.attrs);
-        let title = match object {
-            Some(o) => format!(
-                "{} {} {}",
-                self.entities[subject.ix as usize].name,
-                plan.kind.replace('_', " "),
-                self.entities[o.ix as usize].name
-            ),
-            None => format!("{} {}", self.entities[subject.ix as usize].name, plan.kind.replace('_', " ")),
+        let title = if self.rng.chance(250_000) {
+            Title::Event { subject: subject.ix, kind: &plan.kind, object: object.map(|o| o.ix) }
+        } else {
+            Title::None
         };
-        self.finish(out, &title);
+        self.finish(out, title);
 
         for pick in &all {
             let class = self.entities[pick.ix as usize].class;
@@ -511,7 +540,8 @@ impl Generator {
                 _ => continue, // closed or retracted since
             }
         };
-        let plan = &self.plans.relations[p];
+        let plans = Rc::clone(&self.plans);
+        let plan = &plans.relations[p];
         let (s, o) = (self.entities[key.1 as usize].class, key.2);
         let allowed = plan.subject.contains(&s)
             && (o == u32::MAX || plan.object.contains(&self.entities[o as usize].class));
@@ -520,14 +550,13 @@ impl Generator {
             self.open[rel].push((key, self.keys.get(&key).and_then(|s| s.open).map_or(0, |x| x.0)));
             return false;
         }
-        let kind = plan.kind.clone();
         let span = i64::from(cursor) - i64::from(opened_at) + 1;
         let day = opened_at + self.rng.below(span.max(1) as u64) as i32;
         let (_, mut precision) = self.event_date(cursor);
         if start_of(day, precision) < opened_at {
             precision = Precision::Day;
         }
-        self.begin(out, &kind, day, precision);
+        self.begin(out, &plan.kind, day, precision);
         push_key(out, "subject");
         self.push_ref(out, key.1, false);
         if o != u32::MAX {
@@ -540,8 +569,12 @@ impl Generator {
             self.push_ref(out, a, false);
             out.push(b']');
         }
-        let title = format!("{} {}", self.entities[key.1 as usize].name, kind.replace('_', " "));
-        self.finish(out, &title);
+        let title = if self.rng.chance(250_000) {
+            Title::Event { subject: key.1, kind: &plan.kind, object: (o != u32::MAX).then_some(o) }
+        } else {
+            Title::None
+        };
+        self.finish(out, title);
         if let Some(state) = self.keys.get_mut(&key) {
             state.open = None;
             let closed = start_of(day, precision);
@@ -559,10 +592,10 @@ impl Generator {
         match attrs {
             Attrs::None => {}
             Attrs::Quantity => push_number(out, "quantity", 100 * (1 + self.rng.below(2000))),
-            Attrs::Quote => push_field(out, "quote", *self.rng.pick(&QUOTES)),
-            Attrs::Role => push_field(out, "role", *self.rng.pick(&ROLES)),
+            Attrs::Quote => push_field(out, "quote", self.rng.pick(&QUOTES)),
+            Attrs::Role => push_field(out, "role", self.rng.pick(&ROLES)),
             Attrs::Amount => push_number(out, "amount_usd", 1_000_000 * (1 + self.rng.below(500))),
-            Attrs::Directive => push_field(out, "directive", *self.rng.pick(&DIRECTIVES)),
+            Attrs::Directive => push_field(out, "directive", self.rng.pick(&DIRECTIVES)),
             Attrs::ChipUse => {
                 let model = format!("{}-{}B", self.rng.pick(&MODELS), 1 + self.rng.below(400));
                 push_field(out, "model", &model);

@@ -8,6 +8,12 @@ use crate::rng::splitmix64;
 /// Appends `s` as a JSON string, escaping what JSON requires.
 pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
+    // Generated text rarely needs escaping: copy it whole when it does not.
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     for &b in s.as_bytes() {
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
@@ -40,14 +46,34 @@ pub(crate) fn push_field(out: &mut Vec<u8>, key: &str, value: &str) {
 /// Appends `,"key":n`.
 pub(crate) fn push_number(out: &mut Vec<u8>, key: &str, n: u64) {
     push_key(out, key);
-    let _ = write!(out, "{n}");
+    push_uint(out, n, 1);
+}
+
+/// Appends `n` in decimal, zero-padded to at least `width` digits (no
+/// formatting machinery: dates and numbers are most of the output).
+pub(crate) fn push_uint(out: &mut Vec<u8>, mut n: u64, width: usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    while buf.len() - i < width && i > 0 {
+        i -= 1;
+        buf[i] = b'0';
+    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 /// The id of the event on line `line` of the log seeded `seed`: a random
 /// (version 4) UUID derived from both, so retractions can name earlier
 /// events without the generator keeping their ids.
 pub(crate) fn push_event_id(out: &mut Vec<u8>, seed: u64, line: u64) {
-    let base = splitmix64(seed ^ 0x5EED_1D5);
+    let base = splitmix64(seed ^ 0x05EE_D1D5);
     let hi = splitmix64(base ^ line.wrapping_mul(2));
     let lo = splitmix64(base ^ line.wrapping_mul(2).wrapping_add(1));
     let mut b = [0u8; 16];
