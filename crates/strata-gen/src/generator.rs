@@ -178,16 +178,16 @@ impl Generator {
     // ---- choosing entities ----
 
     fn pick(&mut self, classes: &[Class], avoid: &[u32]) -> Pick {
-        let class = *self.rng.pick(classes);
+        let class = self.rng.pick(classes);
         let c = class.index();
         for _ in 0..4 {
             if self.members[c].is_empty() || self.rng.chance(class.new_ppm()) {
                 break;
             }
             let ix = if self.ends[c].is_empty() || self.rng.chance(200_000) {
-                *self.rng.pick(&self.members[c])
+                self.rng.pick(&self.members[c])
             } else {
-                *self.rng.pick(&self.ends[c])
+                self.rng.pick(&self.ends[c])
             };
             if !avoid.contains(&ix) {
                 return Pick { ix, new: false };
@@ -198,8 +198,8 @@ impl Generator {
 
     fn create(&mut self, class: Class) -> u32 {
         let ix = self.entities.len() as u32;
-        let syllable = *self.rng.pick(&SYLLABLES);
-        let ending = *self.rng.pick(&ENDINGS);
+        let syllable = self.rng.pick(&SYLLABLES);
+        let ending = self.rng.pick(&ENDINGS);
         let country = self.rng.skewed(COUNTRIES.len()) as u8;
         let mut detail = 0u8;
         let name = match class {
@@ -368,7 +368,7 @@ impl Generator {
         out.push(b'{');
         push_field(out, "id", &e.id);
         push_field(out, "type", e.class.entity_type().as_str());
-        let status = *self.rng.pick(&STATUSES);
+        let status = self.rng.pick(&STATUSES);
         push_field(out, "status", status);
         out.push(b'}');
         self.finish(out, Title::Update(ix));
@@ -391,7 +391,7 @@ impl Generator {
         self.push_ref(out, by.ix, by.new);
         push_key(out, "attrs");
         out.push(b'{');
-        let reason = *self.rng.pick(&REASONS);
+        let reason = self.rng.pick(&REASONS);
         push_field(out, "reason", reason);
         out.push(b'}');
         push_key(out, "retracts");
@@ -423,7 +423,7 @@ impl Generator {
             if opens && self.keys.get(&(rel, subject.ix, o.ix)).is_some_and(|s| s.open.is_some()) {
                 o = self.pick(&plan.object, &[subject.ix, o.ix]);
                 if self.keys.get(&(rel, subject.ix, o.ix)).is_some_and(|s| s.open.is_some()) {
-                    let class = *self.rng.pick(&plan.object);
+                    let class = self.rng.pick(&plan.object);
                     o = Pick { ix: self.create(class), new: true };
                 }
             }

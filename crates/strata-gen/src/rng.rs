@@ -49,8 +49,8 @@ impl Rng {
     }
 
     /// An element of a non-empty slice.
-    pub(crate) fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.index(xs.len())]
+    pub(crate) fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.index(xs.len())]
     }
 
     /// An index skewed towards the front (the minimum of two draws), for
