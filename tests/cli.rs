@@ -152,7 +152,7 @@ fn a_damaged_data_directory_is_an_error_not_a_panic() {
 fn generate_piped_into_import_loads_every_event_and_is_reproducible() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let generate = strata()
+    let mut generate = strata()
         .args(["generate", "--events", "3000", "--seed", "5"])
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -160,9 +160,10 @@ fn generate_piped_into_import_loads_every_event_and_is_reproducible() {
     let import = strata()
         .args(["import", "-", "--data"])
         .arg(&data)
-        .stdin(generate.stdout.unwrap())
+        .stdin(generate.stdout.take().unwrap())
         .output()
         .unwrap();
+    assert!(generate.wait().unwrap().success());
     assert!(import.status.success(), "{}", stderr(&import));
     assert!(stderr(&import).contains("3000 new events"), "{}", stderr(&import));
     let r = query(&data, "{ stats { events entities relations } }");
