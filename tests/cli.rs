@@ -119,7 +119,7 @@ fn export_graphml_and_dot_show_the_graph_at_a_date() {
 fn help_teaches_the_commands() {
     let o = strata().arg("--help").output().unwrap();
     let help = stdout(&o);
-    for word in ["serve", "import", "query", "export", "--data", "STRATA_DATA"] {
+    for word in ["serve", "import", "query", "export", "generate", "--data", "STRATA_DATA"] {
         assert!(help.contains(word), "{word} missing from --help:\n{help}");
     }
     let o = strata().args(["import", "--help"]).output().unwrap();
@@ -146,4 +146,36 @@ fn a_damaged_data_directory_is_an_error_not_a_panic() {
     assert!(err.starts_with("error: "), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(err.contains(dir.path().to_str().unwrap()), "names the directory: {err}");
+}
+
+#[test]
+fn generate_piped_into_import_loads_every_event_and_is_reproducible() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut generate = strata()
+        .args(["generate", "--events", "3000", "--seed", "5"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let import = strata()
+        .args(["import", "-", "--data"])
+        .arg(&data)
+        .stdin(generate.stdout.take().unwrap())
+        .output()
+        .unwrap();
+    assert!(generate.wait().unwrap().success());
+    assert!(import.status.success(), "{}", stderr(&import));
+    assert!(stderr(&import).contains("3000 new events"), "{}", stderr(&import));
+    let r = query(&data, "{ stats { events entities relations } }");
+    assert_eq!(r["data"]["stats"]["events"], 3000);
+    assert!(r["data"]["stats"]["entities"].as_u64().unwrap() > 100, "{r}");
+    assert!(r["data"]["stats"]["relations"].as_u64().unwrap() > 1000, "{r}");
+
+    // The same seed writes the same bytes, to a file as to a pipe.
+    let file = dir.path().join("g.ndjson");
+    let o = strata().args(["generate", "--events", "3000", "--seed", "5", "-o"]).arg(&file).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let piped = strata().args(["generate", "--events", "3000", "--seed", "5"]).output().unwrap();
+    assert_eq!(std::fs::read(&file).unwrap(), piped.stdout);
+    assert!(stderr(&o).contains("3000 events"), "{}", stderr(&o));
 }

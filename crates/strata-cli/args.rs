@@ -55,6 +55,12 @@ pub enum Command {
     /// Write the log (ndjson, a restorable backup) or the graph at a date
     /// (graphml, dot) to standard output or a file.
     Export(ExportArgs),
+    /// Write a realistic synthetic log (NDJSON) for scale tests and
+    /// benchmarks: power-law degrees, every kind of the vocabulary, dates of
+    /// every precision over twenty years, ~1% retractions. The same
+    /// --events and --seed give the same bytes. Example:
+    /// `strata generate --events 1000000 -o big.ndjson && strata import big.ndjson`
+    Generate(GenerateArgs),
 }
 
 #[derive(Args, Debug)]
@@ -222,4 +228,17 @@ pub struct ExportArgs {
     /// requires ($STRATA_TOKEN gives the token itself instead).
     #[arg(long, value_name = "FILE", requires = "server")]
     pub token_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// How many events (lines) to write.
+    #[arg(long, value_name = "N")]
+    pub events: u64,
+    /// The seed: the same seed and --events give the same bytes.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

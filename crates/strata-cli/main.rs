@@ -3,6 +3,7 @@
 
 mod args;
 mod export;
+mod generate;
 mod import;
 mod serve;
 
@@ -45,6 +46,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(a) => import::run(&cli.global, a),
         Command::Query(a) => query(&cli.global, a),
         Command::Export(a) => export::run(&cli.global, a),
+        Command::Generate(a) => generate::run(&cli.global, a),
     }
 }
 

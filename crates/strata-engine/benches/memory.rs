@@ -1,0 +1,66 @@
+//! The projection's memory per relation and the store's bytes on disk per
+//! event, at each size of `STRATA_BENCH_EVENTS` (see `common`). Not a
+//! criterion benchmark: it counts, and prints one line per size.
+//!
+//! Memory is what the projection holds on the heap after every event of the
+//! generated log is applied to it, counted by a global allocator that tracks
+//! live bytes; the store (sled and its cache) is left out by feeding the
+//! projection parsed lines directly.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a measurement stops on the first surprise
+
+mod common;
+
+use std::alloc::System;
+
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+use strata_core::{parse_line, Effect, Location, RecordedEvent, Timestamp, Vocabulary};
+use strata_engine::Projection;
+
+/// The system allocator, counting what is allocated and freed.
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+fn main() {
+    // `cargo bench` passes `--bench` (and a filter, perhaps); there is nothing to filter.
+    let vocab = Vocabulary::builtin();
+    println!("size: events | projection: bytes, bytes/event, bytes/relation (relations = opening and marking events) | disk: store bytes/event, NDJSON bytes/event, store/NDJSON");
+    for n in common::sizes() {
+        let file = common::ndjson(n);
+        let text = std::fs::read_to_string(&file).unwrap();
+
+        let region = Region::new(GLOBAL);
+        let mut projection = Projection::new(vocab.clone());
+        let mut relations = 0u64;
+        for (i, line) in text.lines().enumerate() {
+            let parsed = parse_line(line, Location::Line(i + 1), &vocab).unwrap();
+            let effect = vocab.get(&parsed.event.kind).map(|k| k.effect);
+            relations += u64::from(matches!(effect, Some(Effect::Opens | Effect::Marks)));
+            let rec = RecordedEvent {
+                position: i as u64 + 1,
+                recorded_at: parsed.recorded_at.unwrap_or(Timestamp(i as i64)),
+                event: parsed.event,
+            };
+            projection.apply(&rec).unwrap();
+        }
+        let change = region.change();
+        let live = change.bytes_allocated as isize - change.bytes_deallocated as isize + change.bytes_reallocated;
+        let bytes = live.max(0) as u64;
+        let stats = projection.stats(Timestamp::MAX);
+        assert_eq!(stats.events, n);
+        drop(projection);
+
+        let store = common::dir_size(&common::store(n));
+        let ndjson = text.len() as u64;
+        println!(
+            "{n}: projection {:.1} MB, {:.0} B/event, {:.0} B/relation ({relations} relations, {} entities) | disk {:.0} B/event, NDJSON {:.0} B/event, store/NDJSON {:.2}",
+            bytes as f64 / 1e6,
+            bytes as f64 / n as f64,
+            bytes as f64 / relations.max(1) as f64,
+            stats.entities,
+            store as f64 / n as f64,
+            ndjson as f64 / n as f64,
+            store as f64 / ndjson as f64,
+        );
+    }
+}
