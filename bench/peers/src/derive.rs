@@ -1,0 +1,157 @@
+//! The edge table, derived from the NDJSON log without strata's projection.
+//!
+//! The peers need relations with validity intervals. Taking them from
+//! strata's own graph would make every peer repeat strata's mistakes, so this
+//! module replays the vocabulary's effects itself, from the parsed lines only:
+//! opens and marks make relations, a relation ends at the earliest matching
+//! close dated on or after it (closes are order-independent), about-links
+//! share their relation's interval, retracted events are ignored (knownAt is
+//! "everything recorded"), and an entity is visible while some surviving
+//! event declares it.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use strata_core::{Effect, EventId, Location, Vocabulary};
+
+/// "Still open": later than any date a query asks about.
+pub const OPEN_END: i32 = i32::MAX;
+
+/// One directed edge of the graph, valid for the days `[from, to)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    pub src: u32,
+    pub dst: u32,
+    pub from: i32,
+    pub to: i32,
+}
+
+/// What every system is loaded with.
+pub struct Dataset {
+    /// Entity ids; an entity's index here is its number everywhere else.
+    pub names: Vec<String>,
+    /// Whether the entity is visible (declared by an event that survives).
+    pub visible: Vec<bool>,
+    pub edges: Vec<Edge>,
+    /// The NDJSON text, handed to strata as is.
+    pub text: String,
+    pub events: usize,
+    pub retracted: usize,
+}
+
+impl Dataset {
+    pub fn index_of(&self) -> HashMap<&str, u32> {
+        self.names.iter().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect()
+    }
+}
+
+struct Opening {
+    key: (String, u32, Option<u32>),
+    about: Vec<u32>,
+    from: i32,
+    marks: bool,
+}
+
+struct Closing {
+    about: Vec<u32>,
+    at: i32,
+}
+
+/// Reads `path` and derives the dataset.
+pub fn load(path: &Path, vocab: &Vocabulary) -> Result<Dataset> {
+    let mut text = String::new();
+    let mut lines = Vec::new();
+    let reader = BufReader::new(File::open(path).with_context(|| format!("opening {}", path.display()))?);
+    for (i, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = strata_core::parse_line(&line, Location::Line(i + 1), vocab).map_err(|e| anyhow::anyhow!("{e}"))?;
+        text.push_str(&line);
+        text.push('\n');
+        lines.push(parsed.event);
+    }
+    let retracted: HashSet<EventId> = lines.iter().filter_map(|e| e.retracts).collect();
+
+    let mut names: Vec<String> = Vec::new();
+    let mut index: HashMap<String, u32> = HashMap::new();
+    let mut intern = |id: &str| -> u32 {
+        if let Some(&i) = index.get(id) {
+            return i;
+        }
+        let i = names.len() as u32;
+        names.push(id.to_string());
+        index.insert(id.to_string(), i);
+        i
+    };
+    let mut declared: HashSet<u32> = HashSet::new();
+    let mut openings: Vec<Opening> = Vec::new();
+    let mut closings: HashMap<(String, u32, Option<u32>), Vec<Closing>> = HashMap::new();
+    for ev in &lines {
+        let Some(spec) = vocab.get(&ev.kind) else { bail!("kind {} not in the vocabulary", ev.kind) };
+        for r in ev.refs() {
+            intern(r.id.as_str());
+        }
+        if retracted.contains(&ev.id) || spec.effect == Effect::Retracts {
+            continue;
+        }
+        for r in ev.refs() {
+            if r.decl.is_some() {
+                declared.insert(intern(r.id.as_str()));
+            }
+        }
+        let s = intern(ev.subject.id.as_str());
+        let o = ev.object.as_ref().map(|r| intern(r.id.as_str()));
+        let mut about: Vec<u32> = ev.about.iter().map(|r| intern(r.id.as_str())).collect();
+        about.sort_unstable();
+        about.dedup();
+        let rel = spec.relation.clone().unwrap_or_default();
+        let day = ev.at.start().0;
+        match spec.effect {
+            Effect::Declares => {
+                declared.insert(s);
+            }
+            Effect::Opens | Effect::Marks => {
+                openings.push(Opening { key: (rel, s, o), about, from: day, marks: spec.effect == Effect::Marks })
+            }
+            Effect::Closes => closings.entry((rel, s, o)).or_default().push(Closing { about, at: day }),
+            Effect::Retracts => {}
+        }
+    }
+
+    let mut edges = Vec::new();
+    for op in &openings {
+        let to = if op.marks {
+            OPEN_END
+        } else {
+            closings
+                .get(&op.key)
+                .into_iter()
+                .flatten()
+                .filter(|c| c.at >= op.from && (c.about.is_empty() || c.about == op.about))
+                .map(|c| c.at)
+                .min()
+                .unwrap_or(OPEN_END)
+        };
+        if to <= op.from {
+            continue; // closed on the day it opened: never visible
+        }
+        let (_, s, o) = op.key;
+        let mut push = |src: u32, dst: u32| edges.push(Edge { src, dst, from: op.from, to });
+        if let Some(o) = o {
+            push(s, o);
+        }
+        for &c in &op.about {
+            push(s, c);
+            if let Some(o) = o {
+                push(o, c);
+            }
+        }
+    }
+    let visible = (0..names.len() as u32).map(|i| declared.contains(&i)).collect();
+    Ok(Dataset { names, visible, edges, text, events: lines.len(), retracted: retracted.len() })
+}
