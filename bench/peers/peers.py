@@ -63,11 +63,13 @@ def run_kuzu(work, q, budget_s):
     hops, max_hops = q["neighbourhood_hops"], q["path_max_hops"]
     # SHORTEST mode visits each reachable node once (a BFS), where the
     # default walk semantics would enumerate every walk of up to 3 hops.
-    nb_query = conn.prepare(
+    # Plain execute with parameters: a prepared statement of this query fails
+    # to bind in Kuzu 0.11.3 ("Cannot evaluate $_12_ ...").
+    nb_query = (
         f"MATCH (a:E {{id: $s}})-[r:R* SHORTEST 1..{hops} (r, n | WHERE r.vf <= $t AND r.vt > $t)]-(b:E) "
         "WHERE b.visible RETURN DISTINCT b.id"
     )
-    path_query = conn.prepare(
+    path_query = (
         f"MATCH (a:E {{id: $s}})-[r:R* SHORTEST 1..{max_hops} (r, n | WHERE r.vf <= $t AND r.vt > $t)]-(b:E {{id: $g}}) "
         "RETURN length(r)"
     )

@@ -96,13 +96,17 @@ pub fn load(path: &Path, vocab: &Vocabulary) -> Result<Dataset> {
         for r in ev.refs() {
             intern(r.id.as_str());
         }
-        if retracted.contains(&ev.id) || spec.effect == Effect::Retracts {
+        if retracted.contains(&ev.id) {
             continue;
         }
+        // A retraction's own subject may be declared inline: it counts.
         for r in ev.refs() {
             if r.decl.is_some() {
                 declared.insert(intern(r.id.as_str()));
             }
+        }
+        if spec.effect == Effect::Retracts {
+            continue;
         }
         let s = intern(ev.subject.id.as_str());
         let o = ev.object.as_ref().map(|r| intern(r.id.as_str()));

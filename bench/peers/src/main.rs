@@ -71,16 +71,20 @@ fn main() -> Result<()> {
     let vocab = Vocabulary::builtin();
     let started = Instant::now();
     let data = derive::load(&a.input, &vocab)?;
-    eprintln!(
-        "{}: {} events ({} retracted), {} entities, {} edges with intervals, derived in {:.1} s",
-        a.input.display(),
+    let dataset = format!(
+        "{}: {} events ({} retracted), {} entities, {} edges with validity intervals (derived in {:.1} s)",
+        a.input.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
         data.events,
         data.retracted,
         data.names.len(),
         data.edges.len(),
         started.elapsed().as_secs_f64()
     );
+    eprintln!("{dataset}");
     let q = questions::draw(&data, a.questions, a.seed);
+    if q.neighbourhood.is_empty() {
+        bail!("{} has no relations to ask about", a.input.display());
+    }
     questions::write_work_dir(&a.work, &data, &q)?;
 
     let mut outcomes: Vec<Outcome> = Vec::new();
@@ -118,7 +122,7 @@ fn main() -> Result<()> {
         let more: Vec<Outcome> = serde_json::from_slice(&std::fs::read(&results)?)?;
         outcomes.extend(more);
     }
-    let table = report::render(&q, &outcomes);
+    let table = report::render(&dataset, &q, &outcomes);
     std::fs::write(a.work.join("table.md"), &table)?;
     std::fs::write(a.work.join("outcomes.json"), serde_json::to_vec(&outcomes)?)?;
     println!("{table}");

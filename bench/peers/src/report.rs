@@ -25,14 +25,15 @@ fn fmt_us(us: Option<f64>) -> String {
 
 fn ratio(x: Option<f64>, base: Option<f64>) -> String {
     match (x, base) {
+        (Some(x), Some(b)) if b > 0.0 && x / b < 0.95 => format!("{:.2}×", x / b),
         (Some(x), Some(b)) if b > 0.0 => format!("{:.1}×", x / b),
         _ => "-".into(),
     }
 }
 
-/// How many of the questions `o` answered the same as `base` (over the
-/// questions both answered), and the first difference.
-fn agreement<A: PartialEq + std::fmt::Debug>(base: &[A], other: &[A]) -> (usize, usize, Option<String>) {
+/// How many of the questions `other` answered the same as `base` (over the
+/// questions both answered), and a description of the first difference.
+fn agreement<A: PartialEq>(base: &[A], other: &[A], describe: impl Fn(&A, &A) -> String) -> (usize, usize, Option<String>) {
     let n = base.len().min(other.len());
     let mut first = None;
     let mut same = 0;
@@ -40,19 +41,26 @@ fn agreement<A: PartialEq + std::fmt::Debug>(base: &[A], other: &[A]) -> (usize,
         if base[i] == other[i] {
             same += 1;
         } else if first.is_none() {
-            let show = |a: &A| {
-                let s = format!("{a:?}");
-                if s.len() > 120 { format!("{}…", &s[..120]) } else { s }
-            };
-            first = Some(format!("question {i}: strata {} vs {}", show(&base[i]), show(&other[i])));
+            first = Some(format!("question {i}: {}", describe(&base[i], &other[i])));
         }
     }
     (same, n, first)
 }
 
+fn set_difference(strata: &Vec<u32>, other: &Vec<u32>) -> String {
+    let a: std::collections::BTreeSet<_> = strata.iter().collect();
+    let b: std::collections::BTreeSet<_> = other.iter().collect();
+    let show = |v: Vec<&&u32>| {
+        let head: Vec<String> = v.iter().take(8).map(|x| x.to_string()).collect();
+        format!("[{}{}] ({})", head.join(", "), if v.len() > 8 { ", …" } else { "" }, v.len())
+    };
+    format!("only strata has {}, only it has {} (entity numbers: lines of nodes.csv)", show(a.difference(&b).collect()), show(b.difference(&a).collect()))
+}
+
 /// The markdown table, then the agreement and notes of each system.
-pub fn render(q: &Questions, outcomes: &[Outcome]) -> String {
+pub fn render(dataset: &str, q: &Questions, outcomes: &[Outcome]) -> String {
     let mut out = String::new();
+    let _ = writeln!(out, "{dataset}");
     let Some(base) = outcomes.first() else { return out };
     let b_nb = percentile(&base.neighbourhood_us, 0.5);
     let b_pa = percentile(&base.path_us, 0.5);
@@ -69,8 +77,8 @@ pub fn render(q: &Questions, outcomes: &[Outcome]) -> String {
     for o in outcomes {
         let nb = percentile(&o.neighbourhood_us, 0.5);
         let pa = percentile(&o.path_us, 0.5);
-        let (s1, n1, d1) = agreement(&base.neighbourhood, &o.neighbourhood);
-        let (s2, n2, d2) = agreement(&base.path, &o.path);
+        let (s1, n1, d1) = agreement(&base.neighbourhood, &o.neighbourhood, set_difference);
+        let (s2, n2, d2) = agreement(&base.path, &o.path, |a, b| format!("strata {a:?} hops, it {b:?}"));
         let agree = if std::ptr::eq(o, base) { "(reference)".to_string() } else { format!("{s1}/{n1} nbhd, {s2}/{n2} paths") };
         let _ = writeln!(
             out,
