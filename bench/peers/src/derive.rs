@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -63,16 +63,19 @@ struct Closing {
 /// Reads `path` and derives the dataset.
 pub fn load(path: &Path, vocab: &Vocabulary) -> Result<Dataset> {
     let mut text = String::new();
+    let mut reader = BufReader::new(File::open(path).with_context(|| format!("opening {}", path.display()))?);
+    std::io::Read::read_to_string(&mut reader, &mut text)?;
+    from_text(text, vocab)
+}
+
+/// Derives the dataset from NDJSON text.
+pub fn from_text(text: String, vocab: &Vocabulary) -> Result<Dataset> {
     let mut lines = Vec::new();
-    let reader = BufReader::new(File::open(path).with_context(|| format!("opening {}", path.display()))?);
-    for (i, line) in reader.lines().enumerate() {
-        let line = line?;
+    for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let parsed = strata_core::parse_line(&line, Location::Line(i + 1), vocab).map_err(|e| anyhow::anyhow!("{e}"))?;
-        text.push_str(&line);
-        text.push('\n');
+        let parsed = strata_core::parse_line(line, Location::Line(i + 1), vocab).map_err(|e| anyhow::anyhow!("{e}"))?;
         lines.push(parsed.event);
     }
     let retracted: HashSet<EventId> = lines.iter().filter_map(|e| e.retracts).collect();
@@ -158,4 +161,84 @@ pub fn load(path: &Path, vocab: &Vocabulary) -> Result<Dataset> {
     }
     let visible = (0..names.len() as u32).map(|i| declared.contains(&i)).collect();
     Ok(Dataset { names, visible, edges, text, events: lines.len(), retracted: retracted.len() })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::time::Duration;
+
+    use super::*;
+    use crate::questions::{Questions, NEIGHBOURHOOD_HOPS, PATH_MAX_HOPS};
+    use crate::systems;
+
+    const LOG: &str = r#"{"kind":"entity_declared","at":"2019","subject":{"id":"miit","type":"agency"}}
+{"kind":"entity_declared","at":"2019","subject":{"id":"bytedance","type":"actor"}}
+{"kind":"entity_declared","at":"2019","subject":{"id":"h200","type":"chip"}}
+{"kind":"entity_declared","at":"2019","subject":{"id":"h20","type":"chip"}}
+{"id":"00000000-0000-4000-8000-000000000001","kind":"approval_granted","at":"2020-01-01","subject":"miit","object":"bytedance","about":["h200"]}
+{"kind":"approval_revoked","at":"2022","subject":"miit","object":"bytedance"}
+{"kind":"approval_revoked","at":"2021-Q2","subject":"miit","object":"bytedance","about":["h200"]}
+{"kind":"approval_granted","at":"2020-03","subject":"miit","object":"bytedance","about":["h20"]}
+{"id":"00000000-0000-4000-8000-000000000002","kind":"order_placed","at":"2020-05-05","subject":"bytedance","object":"h20"}
+{"kind":"statement_made","at":"2023","subject":{"id":"deepseek","type":"actor","name":"DeepSeek"},"about":["h20"]}
+{"kind":"event_retracted","at":"2024","subject":{"id":"analyst","type":"actor"},"retracts":"00000000-0000-4000-8000-000000000002"}
+"#;
+
+    fn day(s: &str) -> i32 {
+        strata_core::Day::parse(s).unwrap().0
+    }
+
+    #[test]
+    fn intervals_follow_the_vocabulary_and_closes_in_any_order() {
+        let data = from_text(LOG.to_string(), &Vocabulary::builtin()).unwrap();
+        let n = data.index_of();
+        let edge = |a: &str, b: &str| -> Vec<(i32, i32)> {
+            let mut v: Vec<_> =
+                data.edges.iter().filter(|e| e.src == n[a] && e.dst == n[b]).map(|e| (e.from, e.to)).collect();
+            v.sort();
+            v
+        };
+        // The about-specific close (earlier date, later in the log) ends the
+        // h200 approval; the h20 one, opened after it in the log, still ends
+        // at the close that names no about.
+        assert_eq!(
+            edge("miit", "bytedance"),
+            vec![(day("2020-01-01"), day("2021-04-01")), (day("2020-03-01"), day("2022-01-01"))]
+        );
+        assert_eq!(edge("miit", "h200"), vec![(day("2020-01-01"), day("2021-04-01"))]);
+        assert_eq!(edge("bytedance", "h20"), vec![(day("2020-03-01"), day("2022-01-01"))], "the retracted order is gone");
+        assert_eq!(edge("deepseek", "h20"), vec![(day("2023-01-01"), OPEN_END)], "a statement without object links its about");
+        assert!(data.visible[n["analyst"] as usize], "a retraction declares its inline subject");
+    }
+
+    #[test]
+    fn strata_answers_as_the_derived_edges_do() {
+        let data = from_text(LOG.to_string(), &Vocabulary::builtin()).unwrap();
+        let n = data.index_of();
+        let dates = ["2019-06-01", "2020-02-01", "2020-06-01", "2021-06-01", "2022-06-01", "2023-06-01"];
+        let ids = ["miit", "bytedance", "h200", "h20", "deepseek"];
+        let mut q = Questions {
+            neighbourhood_hops: NEIGHBOURHOOD_HOPS,
+            path_max_hops: PATH_MAX_HOPS,
+            neighbourhood: vec![],
+            path: vec![],
+        };
+        for d in dates {
+            for a in ids {
+                q.neighbourhood.push((n[a], day(d)));
+                for b in ids {
+                    q.path.push((n[a], n[b], day(d)));
+                }
+            }
+        }
+        let budget = Duration::from_secs(60);
+        let strata = systems::strata(&data, &q, budget).unwrap();
+        let plain = systems::plain(&data, &q, budget).unwrap();
+        assert_eq!(strata.neighbourhood, plain.neighbourhood);
+        assert_eq!(strata.path, plain.path);
+        let reached = strata.path.iter().filter(|p| p.is_some_and(|h| h > 0)).count();
+        assert!(reached > 10, "the log connects entities at some dates ({reached})");
+    }
 }
