@@ -234,7 +234,7 @@ mod tests {
             }
         }
         let budget = Duration::from_secs(60);
-        let strata = systems::strata(&data, &q, budget).unwrap();
+        let strata = systems::strata(&data, &q, budget, 0).unwrap();
         let plain = systems::plain(&data, &q, budget).unwrap();
         assert_eq!(strata.neighbourhood, plain.neighbourhood);
         assert_eq!(strata.path, plain.path);

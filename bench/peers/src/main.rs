@@ -17,7 +17,8 @@ use strata_core::Vocabulary;
 use crate::questions::Outcome;
 
 const USAGE: &str = "usage: strata-peers --input FILE [--work DIR] [--questions N] [--seed S] [--budget-s SECS]
-                    [--python PYTHON [--script peers.py]] [--skip SYSTEM,...]";
+                    [--python PYTHON [--script peers.py]] [--skip SYSTEM,...]
+                    [--strata-batch LINES]  (0: the whole log as one batch; default 0)";
 
 struct Args {
     input: PathBuf,
@@ -28,6 +29,7 @@ struct Args {
     python: Option<PathBuf>,
     script: PathBuf,
     skip: Vec<String>,
+    strata_batch: usize,
 }
 
 fn args() -> Result<Args> {
@@ -40,6 +42,7 @@ fn args() -> Result<Args> {
         python: None,
         script: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/peers.py")),
         skip: Vec::new(),
+        strata_batch: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -52,6 +55,7 @@ fn args() -> Result<Args> {
             "--budget-s" => a.budget = Duration::from_secs(value()?.parse()?),
             "--python" => a.python = Some(value()?.into()),
             "--script" => a.script = value()?.into(),
+            "--strata-batch" => a.strata_batch = value()?.parse()?,
             "--skip" => a.skip = value()?.split(',').map(str::to_string).collect(),
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -90,7 +94,7 @@ fn main() -> Result<()> {
     let mut outcomes: Vec<Outcome> = Vec::new();
     let skip = |name: &str| a.skip.iter().any(|s| s == name);
     eprintln!("strata ...");
-    outcomes.push(systems::strata(&data, &q, a.budget)?);
+    outcomes.push(systems::strata(&data, &q, a.budget, a.strata_batch)?);
     if !skip("plain") {
         eprintln!("plain BFS ...");
         outcomes.push(systems::plain(&data, &q, a.budget)?);
