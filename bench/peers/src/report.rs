@@ -47,7 +47,7 @@ fn agreement<A: PartialEq>(base: &[A], other: &[A], describe: impl Fn(&A, &A) ->
     (same, n, first)
 }
 
-fn set_difference(strata: &Vec<u32>, other: &Vec<u32>) -> String {
+fn set_difference(strata: &[u32], other: &[u32]) -> String {
     let a: std::collections::BTreeSet<_> = strata.iter().collect();
     let b: std::collections::BTreeSet<_> = other.iter().collect();
     let show = |v: Vec<&&u32>| {
@@ -77,7 +77,7 @@ pub fn render(dataset: &str, q: &Questions, outcomes: &[Outcome]) -> String {
     for o in outcomes {
         let nb = percentile(&o.neighbourhood_us, 0.5);
         let pa = percentile(&o.path_us, 0.5);
-        let (s1, n1, d1) = agreement(&base.neighbourhood, &o.neighbourhood, set_difference);
+        let (s1, n1, d1) = agreement(&base.neighbourhood, &o.neighbourhood, |a, b| set_difference(a, b));
         let (s2, n2, d2) = agreement(&base.path, &o.path, |a, b| format!("strata {a:?} hops, it {b:?}"));
         let agree = if std::ptr::eq(o, base) { "(reference)".to_string() } else { format!("{s1}/{n1} nbhd, {s2}/{n2} paths") };
         let _ = writeln!(
