@@ -15,12 +15,14 @@
 //! GraphQL. Everything it holds can be rebuilt from the log.
 
 mod check;
+mod checkpoint;
 mod error;
 mod projection;
 mod query;
 mod traverse;
 mod view;
 
+pub use checkpoint::{CheckpointError, CheckpointMark};
 pub use error::ApplyError;
 pub use projection::Projection;
 pub use view::{

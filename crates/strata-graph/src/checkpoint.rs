@@ -1,0 +1,417 @@
+//! The projection as bytes: a checkpoint, so that opening a large log does
+//! not replay it from the start.
+//!
+//! The encoding is this crate's own, versioned by [`FORMAT`]: integers as
+//! LEB128 varints (indices that only grow as deltas), strings with their
+//! length, attributes as JSON text. It holds exactly the state
+//! [`Projection::apply`] builds, minus what is derived from it (the maps
+//! from ids, the open/close keys, the valid-time order), which decoding
+//! rebuilds in the order `apply` would have.
+//!
+//! Decoding trusts nothing: every index is checked against what it points
+//! into, so a damaged or foreign checkpoint is an error, never a panic or a
+//! projection that panics later. Checksums and files are the store's
+//! business; this module does no I/O.
+
+use std::collections::BTreeSet;
+
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use serde_json::{Map, Value};
+use smallvec::SmallVec;
+use strata_core::{Day, EntityId, EntityType, EventId, Timestamp, Vocabulary};
+
+use crate::projection::{Close, Decl, EdgeW, EventMeta, Ix, Node, Projection, Rel, RelKey};
+use crate::view::Role;
+
+/// The first bytes of every checkpoint, with the encoding's version.
+const FORMAT: &[u8] = b"strata-projection/1\n";
+
+/// Why a checkpoint cannot be used; the caller rebuilds from the log.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckpointError {
+    /// Not a checkpoint of this format (another version, or not one at all).
+    #[error("not a strata-projection/1 checkpoint")]
+    Format,
+    /// Written with another vocabulary than the one in force.
+    #[error("the checkpoint was written with a different vocabulary")]
+    Vocabulary,
+    /// Cut short or inconsistent.
+    #[error("the checkpoint is damaged: {0}")]
+    Damaged(String),
+}
+
+fn damaged(what: impl Into<String>) -> CheckpointError {
+    CheckpointError::Damaged(what.into())
+}
+
+/// Where the checkpoint stands in the log, for the caller to check against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointMark {
+    /// The position of the last event it holds (0: none).
+    pub position: u64,
+    /// That event's id and recorded time.
+    pub last: Option<(EventId, Timestamp)>,
+}
+
+impl Projection {
+    /// The position, id and recorded time of the last event applied.
+    pub fn mark(&self) -> CheckpointMark {
+        CheckpointMark { position: self.len(), last: self.events.last().map(|e| (e.id, e.recorded_at)) }
+    }
+
+    /// The projection as checkpoint bytes (see [`Projection::from_checkpoint`]).
+    pub fn to_checkpoint(&self) -> Vec<u8> {
+        let mut w = Writer { buf: Vec::with_capacity(64 * self.events.len() + 1024) };
+        w.buf.extend_from_slice(FORMAT);
+        w.str(&vocabulary_fingerprint(&self.vocab));
+
+        w.uint(self.events.len() as u64);
+        let mut last_rec = 0i64;
+        for e in &self.events {
+            w.buf.extend_from_slice(e.id.as_bytes());
+            w.int(e.recorded_at.0.wrapping_sub(last_rec));
+            last_rec = e.recorded_at.0;
+            w.int(i64::from(e.day.0));
+            w.uint(u64::from(e.kind));
+            w.opt(e.retracted_by);
+        }
+
+        w.uint(self.graph.node_count() as u64);
+        for n in self.graph.node_indices() {
+            let node = &self.graph[n];
+            w.str(node.id.as_str());
+            w.uint(EntityType::ALL.iter().position(|&t| t == node.ty).unwrap_or(0) as u64);
+            w.uint(node.decls.len() as u64);
+            for d in &node.decls {
+                w.uint(u64::from(d.event));
+                w.int(i64::from(d.day.0));
+                match &d.name {
+                    Some(name) => {
+                        w.uint(1);
+                        w.str(name);
+                    }
+                    None => w.uint(0),
+                }
+                if d.attrs.is_empty() {
+                    w.str("");
+                } else {
+                    w.str(&Value::Object(d.attrs.clone()).to_string());
+                }
+            }
+            w.ascending(node.events.iter().copied());
+        }
+
+        w.uint(self.graph.edge_count() as u64);
+        for e in self.graph.edge_indices() {
+            let (Some((a, b)), Some(wt)) = (self.graph.edge_endpoints(e), self.graph.edge_weight(e)) else { continue };
+            w.uint(a.index() as u64);
+            w.uint(b.index() as u64);
+            w.uint(u64::from(wt.rel));
+            w.uint(u64::from(wt.role == Role::About));
+        }
+
+        w.uint(self.rels.len() as u64);
+        for r in &self.rels {
+            w.uint(u64::from(r.name));
+            w.uint(u64::from(r.event));
+            w.uint(r.subject.index() as u64);
+            w.opt(r.object.map(|o| o.index() as u32));
+            w.list(r.about.iter().map(|a| a.index() as u32));
+            w.int(i64::from(r.valid_from.0));
+            w.uint(u64::from(r.marks));
+            w.list(r.closes.iter().copied());
+            w.list(r.edges.iter().map(|e| e.index() as u32));
+        }
+
+        // Closes in log order, so that decoding pushes each key's list in
+        // the order `apply` did.
+        let mut closes: Vec<(&RelKey, &Close)> = self.closes.iter().flat_map(|(k, cs)| cs.iter().map(move |c| (k, c))).collect();
+        closes.sort_unstable_by_key(|(_, c)| c.event);
+        w.uint(closes.len() as u64);
+        for ((name, subject, object), c) in closes {
+            w.uint(u64::from(*name));
+            w.uint(subject.index() as u64);
+            w.opt(object.map(|o| o.index() as u32));
+            w.uint(u64::from(c.event));
+            w.int(i64::from(c.day.0));
+            w.list(c.about.iter().map(|a| a.index() as u32));
+        }
+        w.buf
+    }
+
+    /// Rebuilds a projection from [`Projection::to_checkpoint`]'s bytes,
+    /// read with `vocab`, which must be the vocabulary it was written with.
+    pub fn from_checkpoint(bytes: &[u8], vocab: Vocabulary) -> Result<Projection, CheckpointError> {
+        let body = bytes.strip_prefix(FORMAT).ok_or(CheckpointError::Format)?;
+        let mut r = Reader { buf: body, at: 0 };
+        if r.str()? != vocabulary_fingerprint(&vocab) {
+            return Err(CheckpointError::Vocabulary);
+        }
+        let mut p = Projection::new(vocab);
+        let kinds = p.kinds.len() as u64;
+
+        let n_events = r.count(17)?;
+        let mut last_rec = 0i64;
+        p.events.reserve_exact(n_events);
+        p.ids.reserve(n_events);
+        for ix in 0..n_events {
+            let id = EventId::from_bytes(r.array()?);
+            last_rec = last_rec.wrapping_add(r.int()?);
+            let day = r.day()?;
+            let kind = r.below(kinds, "event kind")? as u16;
+            let retracted_by = r.opt(n_events as u64, "retraction")?;
+            if p.ids.insert(id, ix as Ix).is_some() {
+                return Err(damaged(format!("event id {id} appears twice")));
+            }
+            if p.events.last().is_some_and(|e| e.recorded_at.0 >= last_rec) {
+                return Err(damaged("recorded times do not increase"));
+            }
+            p.events.push(EventMeta { id, recorded_at: Timestamp(last_rec), day, kind, retracted_by });
+        }
+        let mut by_day: Vec<(Day, Ix)> = p.events.iter().enumerate().map(|(ix, e)| (e.day, ix as Ix)).collect();
+        by_day.sort_unstable();
+        p.by_day = BTreeSet::from_iter(by_day);
+        let n_events = n_events as u64;
+
+        let n_nodes = r.count(3)?;
+        p.graph = StableDiGraph::with_capacity(n_nodes, 0);
+        p.nodes.reserve(n_nodes);
+        for _ in 0..n_nodes {
+            let id = EntityId::parse(r.str()?).map_err(damaged)?;
+            let ty = EntityType::ALL[r.below(EntityType::ALL.len() as u64, "entity type")? as usize];
+            let n_decls = r.count(4)?;
+            let mut decls = Vec::with_capacity(n_decls);
+            for _ in 0..n_decls {
+                let event = r.below(n_events, "declaration")? as Ix;
+                let day = r.day()?;
+                let name = match r.uint()? {
+                    0 => None,
+                    _ => Some(r.str()?.to_owned()),
+                };
+                let attrs = match r.str()? {
+                    "" => Map::new(),
+                    text => match serde_json::from_str(text) {
+                        Ok(Value::Object(m)) => m,
+                        _ => return Err(damaged("attributes are not a JSON object")),
+                    },
+                };
+                decls.push(Decl { event, day, name, attrs });
+            }
+            let events = r.ascending(n_events)?;
+            let n = p.graph.add_node(Node { id: id.clone(), ty, decls, events });
+            if p.nodes.insert(id, n).is_some() {
+                return Err(damaged("an entity appears twice"));
+            }
+        }
+        let n_nodes = n_nodes as u64;
+
+        let n_edges = r.count(4)?;
+        p.graph.reserve_exact_edges(n_edges);
+        let mut edge_rels = Vec::with_capacity(n_edges);
+        for _ in 0..n_edges {
+            let a = node(r.below(n_nodes, "edge source")?);
+            let b = node(r.below(n_nodes, "edge target")?);
+            let rel = r.uint()?;
+            let role = if r.below(2, "edge role")? == 1 { Role::About } else { Role::SubjectObject };
+            edge_rels.push(rel);
+            let rel = u32::try_from(rel).map_err(|_| damaged("edge relation out of range"))?;
+            p.graph.add_edge(a, b, EdgeW { rel, role });
+        }
+
+        let n_rels = r.count(8)?;
+        if edge_rels.iter().any(|&rel| rel >= n_rels as u64) {
+            return Err(damaged("an edge points past the relations"));
+        }
+        let names = p.rel_names.len() as u64;
+        p.rels.reserve_exact(n_rels);
+        for rel_id in 0..n_rels {
+            let name = r.below(names, "relation name")? as u16;
+            let event = r.below(n_events, "relation event")? as Ix;
+            let subject = node(r.below(n_nodes, "relation subject")?);
+            let object = r.opt(n_nodes, "relation object")?.map(|o| node(u64::from(o)));
+            let about = r.list(n_nodes, "about")?.into_iter().map(|a| node(u64::from(a))).collect();
+            let valid_from = r.day()?;
+            let marks = r.below(2, "marks")? == 1;
+            let closes = r.list(n_events, "close")?.into_iter().collect();
+            let edges = r.list(n_edges as u64, "relation edge")?.into_iter().map(|e| EdgeIndex::new(e as usize)).collect();
+            if !marks {
+                p.opens.entry((name, subject, object)).or_default().push(rel_id as u32);
+            }
+            p.rels.push(Rel { name, event, subject, object, about, valid_from, marks, closes, edges });
+        }
+
+        let n_closes = r.count(5)?;
+        for _ in 0..n_closes {
+            let name = r.below(names, "close relation")? as u16;
+            let subject = node(r.below(n_nodes, "close subject")?);
+            let object = r.opt(n_nodes, "close object")?.map(|o| node(u64::from(o)));
+            let event = r.below(n_events, "close event")? as Ix;
+            let day = r.day()?;
+            let about = r.list(n_nodes, "close about")?.into_iter().map(|a| node(u64::from(a))).collect();
+            p.closes.entry((name, subject, object)).or_default().push(Close { event, day, about });
+        }
+        if r.at != r.buf.len() {
+            return Err(damaged(format!("{} bytes follow the end", r.buf.len() - r.at)));
+        }
+        Ok(p)
+    }
+}
+
+fn node(i: u64) -> NodeIndex {
+    NodeIndex::new(i as usize)
+}
+
+/// What of the vocabulary the projection depends on: each kind's effect and
+/// relation, in order.
+fn vocabulary_fingerprint(vocab: &Vocabulary) -> String {
+    let mut s = String::new();
+    for k in vocab.kinds() {
+        s.push_str(&k.kind);
+        s.push(' ');
+        s.push_str(k.effect.as_str());
+        s.push(' ');
+        s.push_str(k.relation.as_deref().unwrap_or("-"));
+        s.push('\n');
+    }
+    s
+}
+
+struct Writer {
+    buf: Vec<u8>,
+}
+
+impl Writer {
+    fn uint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+
+    /// Zig-zag, so that small negative numbers stay short.
+    fn int(&mut self, v: i64) {
+        self.uint(((v << 1) ^ (v >> 63)) as u64);
+    }
+
+    fn str(&mut self, s: &str) {
+        self.uint(s.len() as u64);
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+
+    /// `None` as 0, `Some(v)` as v + 1.
+    fn opt(&mut self, v: Option<u32>) {
+        self.uint(v.map_or(0, |v| u64::from(v) + 1));
+    }
+
+    fn list(&mut self, items: impl ExactSizeIterator<Item = u32>) {
+        self.uint(items.len() as u64);
+        for i in items {
+            self.uint(u64::from(i));
+        }
+    }
+
+    /// A non-decreasing list, as deltas.
+    fn ascending(&mut self, items: impl ExactSizeIterator<Item = u32>) {
+        self.uint(items.len() as u64);
+        let mut last = 0;
+        for i in items {
+            self.uint(u64::from(i.wrapping_sub(last)));
+            last = i;
+        }
+    }
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn uint(&mut self) -> Result<u64, CheckpointError> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let &b = self.buf.get(self.at).ok_or_else(|| damaged("cut short"))?;
+            self.at += 1;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(damaged("a number is too long"))
+    }
+
+    fn int(&mut self) -> Result<i64, CheckpointError> {
+        let u = self.uint()?;
+        Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
+    }
+
+    fn day(&mut self) -> Result<Day, CheckpointError> {
+        i32::try_from(self.int()?).map(Day).map_err(|_| damaged("a day is out of range"))
+    }
+
+    /// A number below `bound`.
+    fn below(&mut self, bound: u64, what: &str) -> Result<u64, CheckpointError> {
+        let v = self.uint()?;
+        if v < bound {
+            Ok(v)
+        } else {
+            Err(damaged(format!("{what} {v} is out of range (below {bound})")))
+        }
+    }
+
+    fn opt(&mut self, bound: u64, what: &str) -> Result<Option<u32>, CheckpointError> {
+        match self.uint()? {
+            0 => Ok(None),
+            v if v - 1 < bound => Ok(Some((v - 1) as u32)),
+            v => Err(damaged(format!("{what} {} is out of range (below {bound})", v - 1))),
+        }
+    }
+
+    /// A count of items that each take at least `min_bytes`: a count the
+    /// rest of the input cannot hold is damage, not a huge allocation.
+    fn count(&mut self, min_bytes: usize) -> Result<usize, CheckpointError> {
+        let n = self.uint()?;
+        let left = (self.buf.len() - self.at) as u64;
+        if n.saturating_mul(min_bytes as u64) > left {
+            return Err(damaged(format!("a count of {n} does not fit in the {left} bytes left")));
+        }
+        Ok(n as usize)
+    }
+
+    fn bytes(&mut self, len: usize) -> Result<&'a [u8], CheckpointError> {
+        let end = self.at.checked_add(len).filter(|&e| e <= self.buf.len()).ok_or_else(|| damaged("cut short"))?;
+        let b = &self.buf[self.at..end];
+        self.at = end;
+        Ok(b)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], CheckpointError> {
+        self.bytes(N)?.try_into().map_err(|_| damaged("cut short"))
+    }
+
+    fn str(&mut self) -> Result<&'a str, CheckpointError> {
+        let len = self.count(1)?;
+        std::str::from_utf8(self.bytes(len)?).map_err(|_| damaged("a string is not UTF-8"))
+    }
+
+    fn list(&mut self, bound: u64, what: &str) -> Result<SmallVec<[u32; 2]>, CheckpointError> {
+        let n = self.count(1)?;
+        (0..n).map(|_| self.below(bound, what).map(|v| v as u32)).collect()
+    }
+
+    fn ascending(&mut self, bound: u64) -> Result<Vec<u32>, CheckpointError> {
+        let n = self.count(1)?;
+        let mut out = Vec::with_capacity(n);
+        let mut last = 0u64;
+        for _ in 0..n {
+            last = last.saturating_add(self.uint()?);
+            if last >= bound {
+                return Err(damaged(format!("event {last} is out of range (below {bound})")));
+            }
+            out.push(last as u32);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,134 @@
+//! A checkpoint holds the whole projection: decoded, it answers every query
+//! as the projection it was taken from, goes on applying events exactly as
+//! that one would, and damage to it is an error, never a panic.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
+
+use strata_core::{parse_line, Day, Location, RecordedEvent, Timestamp, Vocabulary};
+use strata_graph::{CheckpointError, EventFilter, PathQuery, Projection, TimeFilter};
+
+/// A generated log of `n` events, recorded one second apart.
+fn log(n: u64, seed: u64) -> Vec<RecordedEvent> {
+    let vocab = Vocabulary::builtin();
+    let text = strata_gen::generate(strata_gen::Config { events: n, seed }).unwrap();
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| RecordedEvent {
+            position: i as u64 + 1,
+            recorded_at: Timestamp(1_700_000_000_000_000 + 1_000_000 * i as i64),
+            event: parse_line(line, Location::Line(i + 1), &vocab).unwrap().event,
+        })
+        .collect()
+}
+
+fn project(events: &[RecordedEvent]) -> Projection {
+    let mut p = Projection::new(Vocabulary::builtin());
+    for e in events {
+        p.apply(e).unwrap();
+    }
+    p
+}
+
+/// Answers that read every part of the projection, at several times.
+fn answers(p: &Projection, events: &[RecordedEvent]) -> String {
+    let mut out = String::new();
+    let ids: Vec<_> = p.entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
+    let knowns = [Timestamp::MAX, events[events.len() / 2].recorded_at, events[events.len() / 5].recorded_at];
+    let days = [None, Day::from_ymd(2012, 6, 1), Day::from_ymd(2020, 1, 1)];
+    for (i, &known_at) in knowns.iter().enumerate() {
+        for &as_of in &days {
+            let t = TimeFilter { as_of, known_at };
+            out += &format!("{:?}\n", p.stats(known_at));
+            out += &format!("{:?}\n", p.entities(None, None, t));
+            for (j, id) in ids.iter().enumerate().skip(i).step_by(7) {
+                out += &format!("{:?}\n", p.relations(id, t, strata_graph::Direction::Both, None));
+                out += &format!("{:?}\n", p.history(id, t));
+                let to = &ids[(j * 31 + 5) % ids.len()];
+                let q = PathQuery { time: t, max_hops: 4, relations: None, directed: false };
+                out += &format!("{:?}\n", p.path(id, to, &q));
+                out += &format!("{:?}\n", p.neighborhood(id, 1, t, None));
+            }
+            if let (Some(a), Some(b)) = (Day::from_ymd(2010, 1, 1), as_of) {
+                out += &format!("{:?}\n", p.diff(a, b, known_at));
+            }
+            out += &format!("{:?}\n", p.events(&EventFilter { known_at: Some(known_at), ..EventFilter::default() }));
+        }
+    }
+    for e in events.iter().step_by(97) {
+        out += &format!("{:?}\n", p.event_status(e.event.id, Timestamp::MAX));
+    }
+    out
+}
+
+#[test]
+fn a_decoded_checkpoint_answers_like_the_projection_and_goes_on_alike() {
+    let events = log(3000, 7);
+    let (head, tail) = events.split_at(2000);
+    let original = project(head);
+    let bytes = original.to_checkpoint();
+    let mut decoded = Projection::from_checkpoint(&bytes, Vocabulary::builtin()).unwrap();
+    assert_eq!(decoded.mark(), original.mark());
+    assert_eq!(decoded.to_checkpoint(), bytes, "decode then encode gives the same bytes");
+    assert_eq!(answers(&decoded, head), answers(&original, head));
+
+    // The tail applies to the decoded projection as to one built from the
+    // whole log: the maps decoding rebuilt (ids, open and close keys) work.
+    for e in tail {
+        decoded.apply(e).unwrap();
+    }
+    let full = project(&events);
+    assert_eq!(decoded.to_checkpoint(), full.to_checkpoint());
+    assert_eq!(answers(&decoded, &events), answers(&full, &events));
+}
+
+#[test]
+fn an_empty_projection_round_trips() {
+    let p = Projection::new(Vocabulary::builtin());
+    let decoded = Projection::from_checkpoint(&p.to_checkpoint(), Vocabulary::builtin()).unwrap();
+    assert!(decoded.is_empty());
+    assert_eq!(decoded.mark().last, None);
+}
+
+#[test]
+fn damage_is_an_error_never_a_panic() {
+    let bytes = project(&log(150, 3)).to_checkpoint();
+    // Cuts: every one in the header, then every 7th byte.
+    for len in (0..200).chain((200..bytes.len()).step_by(7)) {
+        assert!(Projection::from_checkpoint(&bytes[..len], Vocabulary::builtin()).is_err(), "cut at {len}");
+    }
+    // Flipped bits all over: an error, or (where a flip lands in free text
+    // such as a name) a projection that still answers.
+    let mut x = 0x9e37_79b9_u32;
+    for _ in 0..1000 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let mut b = bytes.clone();
+        let i = x as usize % b.len();
+        b[i] ^= 1 << (x >> 29);
+        if let Ok(p) = Projection::from_checkpoint(&b, Vocabulary::builtin()) {
+            let ids: Vec<_> = p.entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
+            for id in ids.iter().take(5) {
+                let _ = p.neighborhood(id, 2, TimeFilter::LATEST, None);
+                let _ = p.path(id, &ids[0], &PathQuery { time: TimeFilter::LATEST, max_hops: 3, relations: None, directed: false });
+            }
+            let _ = p.stats(Timestamp::MAX);
+            let _ = p.diff(Day(0), Day(20_000), Timestamp::MAX);
+        }
+    }
+}
+
+#[test]
+fn another_format_or_vocabulary_is_refused() {
+    let bytes = project(&log(100, 1)).to_checkpoint();
+    let mut other = bytes.clone();
+    other[b"strata-projection/".len()] = b'9';
+    assert!(matches!(Projection::from_checkpoint(&other, Vocabulary::builtin()), Err(CheckpointError::Format)));
+
+    let builtin: serde_json::Value = serde_json::from_str(include_str!("../../../schema/vocabulary.json")).unwrap();
+    let mut changed = builtin.clone();
+    let kinds = changed["kinds"].as_array_mut().unwrap();
+    kinds.pop();
+    let vocab = Vocabulary::from_json(&changed.to_string()).unwrap();
+    assert!(matches!(Projection::from_checkpoint(&bytes, vocab), Err(CheckpointError::Vocabulary)));
+}
