@@ -204,9 +204,14 @@ impl Engine {
                 graph.apply(rec)?;
             }
         }
-        for rec in &records {
-            // No receiver is fine: nobody is subscribed.
-            let _ = self.appended.send(Arc::new(rec.clone()));
+        if self.appended.receiver_count() > 0 {
+            for rec in &records {
+                // A receiver that went away meanwhile is fine.
+                let _ = self.appended.send(Arc::new(rec.clone()));
+            }
+        }
+        if !records.is_empty() {
+            self.checkpoint_in_background();
         }
         let appended = records.len();
         let events = slots

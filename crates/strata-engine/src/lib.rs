@@ -28,6 +28,7 @@
 //! ```
 
 mod append;
+mod checkpoint;
 mod error;
 
 use std::path::PathBuf;
@@ -39,6 +40,7 @@ use strata_store::Store;
 use tokio::sync::broadcast;
 
 pub use append::AppendOutcome;
+pub use checkpoint::{CheckpointOutcome, Opened};
 pub use error::Error;
 pub use strata_core::{
     Day, EntityDecl, EntityId, EntityRef, EntityType, Event, InvalidEvent, Location, ParsedLine, Precision, Source,
@@ -60,6 +62,9 @@ pub struct Config {
     /// How many appended events a slow subscriber may fall behind before it
     /// is told it lagged.
     pub subscription_buffer: usize,
+    /// After how many events beyond the last checkpoint a new one is
+    /// written, in the background (0: never). See [`Engine::checkpoint`].
+    pub checkpoint_every: u64,
 }
 
 impl Config {
@@ -70,32 +75,62 @@ impl Config {
 
     /// A store in memory, with the built-in vocabulary.
     pub fn in_memory() -> Config {
-        Config { data_dir: None, vocabulary: Vocabulary::builtin(), subscription_buffer: 4096 }
+        Config {
+            data_dir: None,
+            vocabulary: Vocabulary::builtin(),
+            subscription_buffer: 4096,
+            checkpoint_every: checkpoint::DEFAULT_EVERY,
+        }
     }
 }
 
 /// The open store and its projection. Share it as `Arc<Engine>`.
 pub struct Engine {
-    store: Store,
-    graph: RwLock<Projection>,
+    store: Arc<Store>,
+    graph: Arc<RwLock<Projection>>,
     /// Serialises writers; readers never take it.
     writer: Mutex<()>,
     appended: broadcast::Sender<Arc<RecordedEvent>>,
+    checkpoints: checkpoint::Checkpoints,
+    opened: Opened,
 }
 
 impl Engine {
-    /// Opens (or creates) the store and rebuilds the projection from its log.
+    /// Opens (or creates) the store and builds the projection: from the
+    /// checkpoint kept beside the log and the events after it when there is
+    /// a usable one, from the whole log otherwise (see [`Engine::opened`]).
     pub fn open(config: Config) -> Result<Engine, Error> {
         let store = match &config.data_dir {
             Some(dir) => Store::open(dir)?,
             None => Store::memory(),
         };
-        let mut graph = Projection::new(config.vocabulary.clone());
         let started = std::time::Instant::now();
-        rebuild(&store, &mut graph)?;
-        tracing::info!(events = graph.len(), elapsed_ms = started.elapsed().as_millis() as u64, "projection rebuilt from the log");
+        let (graph, mut opened) = checkpoint::load(&store, &config.vocabulary)?;
+        opened.elapsed = started.elapsed();
+        tracing::info!(
+            events = graph.len(),
+            from_checkpoint = opened.from_checkpoint,
+            replayed = opened.replayed,
+            elapsed_ms = opened.elapsed.as_millis() as u64,
+            "projection ready"
+        );
         let (appended, _) = broadcast::channel(config.subscription_buffer.max(1));
-        Ok(Engine { store, graph: RwLock::new(graph), writer: Mutex::new(()), appended })
+        let checkpoints = checkpoint::Checkpoints::new(config.checkpoint_every, opened.from_checkpoint);
+        let engine = Engine {
+            store: Arc::new(store),
+            graph: Arc::new(RwLock::new(graph)),
+            writer: Mutex::new(()),
+            appended,
+            checkpoints,
+            opened,
+        };
+        engine.checkpoint_in_background();
+        Ok(engine)
+    }
+
+    /// How the last [`Engine::open`] built the projection.
+    pub fn opened(&self) -> Opened {
+        self.opened
     }
 
     /// The vocabulary in force.
@@ -139,44 +174,6 @@ impl Engine {
     pub fn position_of(&self, id: EventId) -> Option<u64> {
         self.graph.read().position_of(id)
     }
-}
-
-/// Events handed from the reading thread to the applying one at a time.
-const REBUILD_BATCH: usize = 1024;
-
-/// Replays the log into the projection. Reading (decompressing, decoding)
-/// and applying take about the same time, so the log is read on a second
-/// thread while this one applies: on two cores, open takes about half as long.
-fn rebuild(store: &Store, graph: &mut Projection) -> Result<(), Error> {
-    std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RecordedEvent>, Error>>(8);
-        s.spawn(move || {
-            let mut batch = Vec::with_capacity(REBUILD_BATCH);
-            for rec in store.scan(1) {
-                match rec {
-                    Ok(rec) => batch.push(rec),
-                    Err(e) => {
-                        let _ = tx.send(Err(e.into()));
-                        return;
-                    }
-                }
-                if batch.len() == REBUILD_BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(REBUILD_BATCH));
-                    // The receiver hangs up only after an apply failed.
-                    if tx.send(Ok(full)).is_err() {
-                        return;
-                    }
-                }
-            }
-            let _ = tx.send(Ok(batch));
-        });
-        for batch in rx {
-            for rec in &batch? {
-                graph.apply(rec)?;
-            }
-        }
-        Ok(())
-    })
 }
 
 /// A consistent read view (see [`Engine::snapshot`]).

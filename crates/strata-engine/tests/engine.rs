@@ -63,6 +63,8 @@
 
 #[path = "engine/api.rs"]
 mod api;
+#[path = "engine/checkpoint.rs"]
+mod checkpoint;
 #[path = "engine/concurrency.rs"]
 mod concurrency;
 #[path = "engine/diff.rs"]

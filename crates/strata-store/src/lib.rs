@@ -22,6 +22,7 @@
 //! ```
 
 mod backend;
+mod checkpoint;
 mod chunk;
 mod codec;
 mod durable;
@@ -73,6 +74,8 @@ pub struct Store {
     /// What the last acknowledged append left, for a disk store.
     head_file: Option<HeadFile>,
     indexes: Indexes,
+    /// One checkpoint write at a time (they share a temporary file).
+    checkpoint: Mutex<()>,
 }
 
 impl Store {
@@ -114,6 +117,7 @@ impl Store {
             head: RwLock::new(head),
             head_file,
             indexes: Indexes::default(),
+            checkpoint: Mutex::new(()),
         }
     }
 
@@ -142,6 +146,29 @@ impl Store {
         match self.inner.dir() {
             Some(dir) => open::size_of_dir(dir),
             None => Ok(0),
+        }
+    }
+
+    /// Replaces the checkpoint kept beside the log with `bytes`, atomically
+    /// and durably (see the module `checkpoint`); returns the bytes it takes
+    /// on disk. A memory store keeps none and returns 0.
+    ///
+    /// What the bytes mean is the caller's business: the store only gives
+    /// back exactly what was written, or an error.
+    pub fn write_checkpoint(&self, bytes: &[u8]) -> Result<u64, Error> {
+        let _one = self.checkpoint.lock();
+        match self.inner.dir() {
+            Some(dir) => checkpoint::write(dir, bytes),
+            None => Ok(0),
+        }
+    }
+
+    /// The checkpoint last written: `None` if there is none (or the store is
+    /// in memory), [`Error::Corruption`] if it does not read back whole.
+    pub fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, Error> {
+        match self.inner.dir() {
+            Some(dir) => checkpoint::read(dir),
+            None => Ok(None),
         }
     }
 

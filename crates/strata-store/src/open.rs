@@ -27,10 +27,11 @@ pub(crate) struct Opened {
     pub(crate) may_create: bool,
 }
 
-/// Whether `name` is a file the store keeps in its directory: sled 0.34.7's
-/// and the head file.
+/// Whether `name` is a file the store keeps in its directory: sled 0.34.7's,
+/// the head file and the checkpoint.
 fn is_sled_file(name: &str) -> bool {
-    matches!(name, "conf" | "db" | "blobs" | crate::headfile::NAME) || name.starts_with("snap.")
+    use crate::checkpoint::{NAME as CHECKPOINT, TMP_NAME as CHECKPOINT_TMP};
+    matches!(name, "conf" | "db" | "blobs" | crate::headfile::NAME | CHECKPOINT | CHECKPOINT_TMP) || name.starts_with("snap.")
 }
 
 /// Creates `dir` if missing; fails with `Foreign` if it holds files that are

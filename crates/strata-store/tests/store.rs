@@ -6,6 +6,8 @@
 // test binary are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "store/checkpoint.rs"]
+mod checkpoint;
 #[path = "store/crash.rs"]
 mod crash;
 #[path = "store/damage.rs"]

@@ -1,0 +1,223 @@
+//! Opening fast: the projection is checkpointed beside the log, loaded on
+//! open, and only the events after it are replayed.
+//!
+//! The checkpoint is an accelerator, never a source of truth. Loading one
+//! checks, in order: that the file reads back whole (the store's CRC), that
+//! it decodes with every index in range (the graph's decoder), that it was
+//! written with the vocabulary in force, and that the log still holds, at
+//! the checkpoint's last position, the very event (id and recorded time) it
+//! was taken after. Anything else, and the checkpoint is ignored with a
+//! warning and the projection rebuilt from the whole log, which is always
+//! correct, only slower.
+//!
+//! New checkpoints are written on a background thread once the log has
+//! grown [`Config::checkpoint_every`](crate::Config) events past the last
+//! one: the thread encodes the projection under a read lock (readers go on;
+//! the next writer waits for the encoding) and writes the file without any
+//! lock. Dropping the engine waits for a write in progress.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Mutex, RwLock};
+use strata_core::{RecordedEvent, Vocabulary};
+use strata_graph::Projection;
+use strata_store::Store;
+
+use crate::{Engine, Error};
+
+/// The default of `Config::checkpoint_every`: replaying this many events
+/// takes about half a second on two cores.
+pub(crate) const DEFAULT_EVERY: u64 = 100_000;
+
+/// How [`Engine::open`] built the projection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Opened {
+    /// The position of the checkpoint it started from (0: none, the whole log was replayed).
+    pub from_checkpoint: u64,
+    /// The events replayed from the log after it.
+    pub replayed: u64,
+    /// Whether a checkpoint was there but could not be used (the reason was logged).
+    pub checkpoint_ignored: bool,
+    /// The time it took, from the store being open to the projection being ready.
+    pub elapsed: Duration,
+}
+
+/// What [`Engine::checkpoint`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointOutcome {
+    /// The last position it holds.
+    pub position: u64,
+    /// Its size on disk, compressed (0 for a store in memory).
+    pub bytes: u64,
+    /// The time taken to encode and write it.
+    pub elapsed: Duration,
+}
+
+/// Builds the projection for `store`: from its checkpoint if usable, then the tail.
+pub(crate) fn load(store: &Store, vocab: &Vocabulary) -> Result<(Projection, Opened), Error> {
+    let mut opened = Opened::default();
+    let mut graph = match usable_checkpoint(store, vocab) {
+        Ok(Some(graph)) => graph,
+        Ok(None) => Projection::new(vocab.clone()),
+        Err(reason) => {
+            tracing::warn!(%reason, "ignoring the checkpoint; rebuilding the graph from the whole log");
+            opened.checkpoint_ignored = true;
+            Projection::new(vocab.clone())
+        }
+    };
+    opened.from_checkpoint = graph.len();
+    match replay(store, &mut graph) {
+        Ok(n) => opened.replayed = n,
+        // The checkpoint passed every check yet the log does not continue
+        // it: trust the log.
+        Err(Error::Rebuild(e)) if opened.from_checkpoint > 0 => {
+            tracing::warn!(reason = %e, "the log does not continue the checkpoint; rebuilding the graph from the whole log");
+            graph = Projection::new(vocab.clone());
+            opened = Opened { checkpoint_ignored: true, replayed: replay(store, &mut graph)?, ..Opened::default() };
+        }
+        Err(e) => return Err(e),
+    }
+    Ok((graph, opened))
+}
+
+/// The stored checkpoint, if there is one that fits the log; why not, if
+/// there is one that does not.
+fn usable_checkpoint(store: &Store, vocab: &Vocabulary) -> Result<Option<Projection>, String> {
+    let Some(bytes) = store.read_checkpoint().map_err(|e| e.to_string())? else { return Ok(None) };
+    let graph = Projection::from_checkpoint(&bytes, vocab.clone()).map_err(|e| e.to_string())?;
+    let mark = graph.mark();
+    let Some((id, recorded_at)) = mark.last else { return Ok(Some(graph)) };
+    let log_len = store.len();
+    if mark.position > log_len {
+        return Err(format!("the checkpoint ends at position {}, after the log's last position {log_len}", mark.position));
+    }
+    match store.get(mark.position).map_err(|e| e.to_string())? {
+        Some(rec) if rec.event.id == id && rec.recorded_at == recorded_at => Ok(Some(graph)),
+        _ => Err(format!("the log's event at position {} is not the one the checkpoint was taken after", mark.position)),
+    }
+}
+
+/// Events handed from the reading thread to the applying one at a time.
+const REPLAY_BATCH: usize = 1024;
+
+/// Applies the log's events after the projection's last one; returns how
+/// many. Reading (decompressing, decoding) and applying take about the same
+/// time, so the log is read on a second thread while this one applies.
+fn replay(store: &Store, graph: &mut Projection) -> Result<u64, Error> {
+    let from = graph.len() + 1;
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RecordedEvent>, Error>>(8);
+        s.spawn(move || {
+            let mut batch = Vec::with_capacity(REPLAY_BATCH);
+            for rec in store.scan(from) {
+                match rec {
+                    Ok(rec) => batch.push(rec),
+                    Err(e) => {
+                        let _ = tx.send(Err(e.into()));
+                        return;
+                    }
+                }
+                if batch.len() == REPLAY_BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(REPLAY_BATCH));
+                    // The receiver hangs up only after an apply failed.
+                    if tx.send(Ok(full)).is_err() {
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(Ok(batch));
+        });
+        let mut applied = 0u64;
+        for batch in rx {
+            for rec in &batch? {
+                graph.apply(rec)?;
+                applied += 1;
+            }
+        }
+        Ok(applied)
+    })
+}
+
+/// The engine's checkpointing state.
+pub(crate) struct Checkpoints {
+    every: u64,
+    /// The position of the newest checkpoint on disk (written or loaded).
+    written: Arc<AtomicU64>,
+    running: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Checkpoints {
+    pub(crate) fn new(every: u64, loaded: u64) -> Checkpoints {
+        Checkpoints { every, written: Arc::new(AtomicU64::new(loaded)), running: Mutex::new(None) }
+    }
+}
+
+/// Encodes the projection (under its read lock) and writes it.
+fn write(store: &Store, graph: &RwLock<Projection>, written: &AtomicU64) -> Result<CheckpointOutcome, Error> {
+    let started = Instant::now();
+    let (position, bytes) = {
+        let g = graph.read();
+        (g.len(), g.to_checkpoint())
+    };
+    let on_disk = store.write_checkpoint(&bytes)?;
+    written.fetch_max(position, Ordering::SeqCst);
+    Ok(CheckpointOutcome { position, bytes: on_disk, elapsed: started.elapsed() })
+}
+
+impl Engine {
+    /// Writes a checkpoint of the projection now, after waiting for one in
+    /// progress. The engine also writes them by itself, in the background
+    /// (see [`Config::checkpoint_every`](crate::Config)); call this to have
+    /// one before a planned restart.
+    pub fn checkpoint(&self) -> Result<CheckpointOutcome, Error> {
+        let mut running = self.checkpoints.running.lock();
+        if let Some(h) = running.take() {
+            let _ = h.join();
+        }
+        write(&self.store, &self.graph, &self.checkpoints.written)
+    }
+
+    /// Starts a background checkpoint if the log has grown enough since the
+    /// last one and none is being written.
+    pub(crate) fn checkpoint_in_background(&self) {
+        let c = &self.checkpoints;
+        if c.every == 0 || self.store.dir().is_none() {
+            return;
+        }
+        let len = self.graph.read().len();
+        if len.saturating_sub(c.written.load(Ordering::SeqCst)) < c.every {
+            return;
+        }
+        let mut running = c.running.lock();
+        if running.as_ref().is_some_and(|h| !h.is_finished()) {
+            return;
+        }
+        let (store, graph, written) = (Arc::clone(&self.store), Arc::clone(&self.graph), Arc::clone(&c.written));
+        let spawned = std::thread::Builder::new().name("strata-checkpoint".into()).spawn(move || {
+            match write(&store, &graph, &written) {
+                Ok(o) => tracing::info!(
+                    position = o.position,
+                    bytes = o.bytes,
+                    elapsed_ms = o.elapsed.as_millis() as u64,
+                    "checkpoint written"
+                ),
+                Err(e) => tracing::warn!(error = %e, "could not write a checkpoint; the next open replays more of the log"),
+            }
+        });
+        match spawned {
+            Ok(h) => *running = Some(h),
+            Err(e) => tracing::warn!(error = %e, "could not start the checkpoint thread"),
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if let Some(h) = self.checkpoints.running.get_mut().take() {
+            let _ = h.join();
+        }
+    }
+}

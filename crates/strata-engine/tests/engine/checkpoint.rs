@@ -1,0 +1,162 @@
+//! Opening from a checkpoint: the engine writes one in the background as
+//! the log grows, opens from it replaying only the tail, and answers exactly
+//! as an engine that replayed the whole log; a checkpoint that is damaged,
+//! taken from another log or written with another vocabulary is ignored and
+//! the graph rebuilt from the log.
+
+use std::path::Path;
+
+use strata_core::{Day, Timestamp, Vocabulary};
+use strata_engine::{Config, Direction, Engine, PathQuery, TimeFilter};
+
+fn generated(events: u64, seed: u64) -> Vec<String> {
+    strata_gen::generate(strata_gen::Config { events, seed }).unwrap().lines().map(str::to_owned).collect()
+}
+
+/// Appends `lines` in batches of `batch`.
+fn append(engine: &Engine, lines: &[String], batch: usize) {
+    for chunk in lines.chunks(batch) {
+        engine.append_text(&chunk.join("\n"), None).unwrap();
+    }
+}
+
+fn config(dir: &Path, every: u64) -> Config {
+    Config { checkpoint_every: every, ..Config::at(dir) }
+}
+
+/// Answers that read every part of the graph, at a few times.
+fn answers(engine: &Engine) -> String {
+    let snap = engine.snapshot();
+    let known = [Timestamp::MAX, snap.known_at()];
+    snap.read(|g| {
+        let ids: Vec<_> = g.entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
+        let mut out = format!("{:?}\n{:?}\n", g.stats(Timestamp::MAX), ids);
+        for as_of in [None, Day::from_ymd(2011, 3, 1), Day::from_ymd(2019, 9, 9)] {
+            let t = TimeFilter { as_of, known_at: known[0] };
+            for (i, id) in ids.iter().enumerate().step_by(11) {
+                out += &format!("{:?}\n", g.entity(id, t));
+                out += &format!("{:?}\n", g.relations(id, t, Direction::Both, None));
+                out += &format!("{:?}\n", g.history(id, t));
+                let to = &ids[(i * 17 + 3) % ids.len()];
+                out += &format!("{:?}\n", g.path(id, to, &PathQuery { time: t, max_hops: 4, relations: None, directed: false }));
+            }
+        }
+        out
+    })
+}
+
+/// The answers of an engine that replayed `lines` from scratch, in memory.
+fn replayed(lines: &[String]) -> String {
+    let engine = Engine::open(Config { checkpoint_every: 0, ..Config::in_memory() }).unwrap();
+    append(&engine, lines, 500);
+    answers(&engine)
+}
+
+#[test]
+fn open_starts_from_the_checkpoint_and_replays_only_the_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = generated(3000, 11);
+    {
+        let engine = Engine::open(config(dir.path(), 1000)).unwrap();
+        append(&engine, &lines[..2600], 400);
+        // Dropping waits for a checkpoint in progress.
+    }
+    assert!(dir.path().join("strata-checkpoint").exists());
+    let engine = Engine::open(config(dir.path(), 1000)).unwrap();
+    let opened = engine.opened();
+    assert!(opened.from_checkpoint >= 1000, "{opened:?}");
+    assert_eq!(opened.from_checkpoint + opened.replayed, 2600, "{opened:?}");
+    assert!(!opened.checkpoint_ignored);
+    assert_eq!(answers(&engine), replayed(&lines[..2600]));
+
+    // The graph from a checkpoint goes on taking events like any other.
+    append(&engine, &lines[2600..], 400);
+    assert_eq!(answers(&engine), replayed(&lines));
+    let written = engine.checkpoint().unwrap();
+    assert_eq!(written.position, 3000);
+    assert!(written.bytes > 0);
+    drop(engine);
+    let engine = Engine::open(config(dir.path(), 1000)).unwrap();
+    assert_eq!((engine.opened().from_checkpoint, engine.opened().replayed), (3000, 0));
+    assert_eq!(answers(&engine), replayed(&lines));
+}
+
+#[test]
+fn a_damaged_checkpoint_is_ignored_and_the_graph_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = generated(1500, 12);
+    {
+        let engine = Engine::open(config(dir.path(), 0)).unwrap();
+        append(&engine, &lines, 500);
+        engine.checkpoint().unwrap();
+    }
+    let path = dir.path().join("strata-checkpoint");
+    let good = std::fs::read(&path).unwrap();
+    let mut bad = good.clone();
+    let middle = bad.len() / 2;
+    bad[middle] ^= 0x40;
+    for damage in [bad, good[..good.len() / 3].to_vec(), b"not a checkpoint".to_vec()] {
+        std::fs::write(&path, &damage).unwrap();
+        let engine = Engine::open(config(dir.path(), 0)).unwrap();
+        let opened = engine.opened();
+        assert!(opened.checkpoint_ignored, "{opened:?}");
+        assert_eq!((opened.from_checkpoint, opened.replayed), (0, 1500));
+        assert_eq!(answers(&engine), replayed(&lines));
+    }
+}
+
+#[test]
+fn a_checkpoint_of_another_log_is_ignored() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (la, lb) = (generated(1200, 21), generated(1500, 22));
+    for (dir, lines) in [(&a, &la), (&b, &lb)] {
+        let engine = Engine::open(config(dir.path(), 0)).unwrap();
+        append(&engine, lines, 300);
+        engine.checkpoint().unwrap();
+    }
+    // A's checkpoint (1200 events) in B's directory: B's event 1200 is another one.
+    std::fs::copy(a.path().join("strata-checkpoint"), b.path().join("strata-checkpoint")).unwrap();
+    let engine = Engine::open(config(b.path(), 0)).unwrap();
+    assert!(engine.opened().checkpoint_ignored);
+    assert_eq!(answers(&engine), replayed(&lb));
+    drop(engine);
+    // B's checkpoint (1500 events) in A's directory: it runs past A's log.
+    let engine = Engine::open(config(b.path(), 0)).unwrap();
+    engine.checkpoint().unwrap();
+    drop(engine);
+    std::fs::copy(b.path().join("strata-checkpoint"), a.path().join("strata-checkpoint")).unwrap();
+    let engine = Engine::open(config(a.path(), 0)).unwrap();
+    assert!(engine.opened().checkpoint_ignored);
+    assert_eq!(answers(&engine), replayed(&la));
+}
+
+#[test]
+fn a_checkpoint_written_with_another_vocabulary_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = generated(800, 31);
+    {
+        let engine = Engine::open(config(dir.path(), 0)).unwrap();
+        append(&engine, &lines, 800);
+        engine.checkpoint().unwrap();
+    }
+    let mut vocab: serde_json::Value = serde_json::from_str(include_str!("../../../../schema/vocabulary.json")).unwrap();
+    vocab["kinds"].as_array_mut().unwrap().push(serde_json::json!({
+        "kind": "sample_shipped", "relation": "shipped", "effect": "marks", "subject": ["actor"], "object": ["actor"]
+    }));
+    let vocabulary = Vocabulary::from_json(&vocab.to_string()).unwrap();
+    let engine = Engine::open(Config { vocabulary, ..config(dir.path(), 0) }).unwrap();
+    assert!(engine.opened().checkpoint_ignored);
+    assert_eq!(engine.opened().replayed, 800);
+}
+
+#[test]
+fn no_checkpoint_is_written_when_disabled_or_below_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = generated(900, 41);
+    for (every, part) in [(0, &lines[..450]), (1000, &lines[450..])] {
+        let engine = Engine::open(config(dir.path(), every)).unwrap();
+        append(&engine, part, 450);
+        drop(engine);
+        assert!(!dir.path().join("strata-checkpoint").exists(), "every {every}");
+    }
+}
