@@ -179,3 +179,29 @@ fn generate_piped_into_import_loads_every_event_and_is_reproducible() {
     assert_eq!(std::fs::read(&file).unwrap(), piped.stdout);
     assert!(stderr(&o).contains("3000 events"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_checkpoint_speeds_the_next_open_and_a_damaged_one_is_ignored_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("g.ndjson");
+    let o = strata().args(["generate", "--events", "2000", "--seed", "9", "-o"]).arg(&file).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&data, &["import", "--checkpoint-every", "500", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let checkpoint = data.join("strata-checkpoint");
+    assert!(checkpoint.exists(), "import leaves a checkpoint");
+    let q = "{ stats { events entities relations } }";
+    let before = query(&data, q);
+    assert_eq!(before["data"]["stats"]["events"], 2000);
+
+    let mut bytes = std::fs::read(&checkpoint).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&checkpoint, &bytes).unwrap();
+    let o = run(&data, &["query", "--checkpoint-every", "0", q]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("ignoring the checkpoint"), "the warning names what happened: {}", stderr(&o));
+    assert!(stderr(&o).contains("strata-checkpoint"), "and the file: {}", stderr(&o));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap(), before, "the answer comes from the log");
+}

@@ -13,6 +13,7 @@ pub fn strata() -> Command {
     c.env_remove("STRATA_DATA")
         .env_remove("STRATA_VOCABULARY")
         .env_remove("STRATA_TOKEN")
+        .env_remove("STRATA_CHECKPOINT_EVERY")
         .env("RUST_LOG", "warn");
     c
 }

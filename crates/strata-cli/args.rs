@@ -37,6 +37,12 @@ pub struct Global {
     /// for the format): add event kinds without touching code.
     #[arg(long, global = true, env = "STRATA_VOCABULARY", value_name = "FILE")]
     pub vocabulary: Option<PathBuf>,
+    /// Write a checkpoint of the graph beside the log, in the background,
+    /// whenever the log has grown this many events past the last one (0:
+    /// never). Opening a store loads the checkpoint and replays only the
+    /// events after it; a damaged one is ignored with a warning.
+    #[arg(long, global = true, env = "STRATA_CHECKPOINT_EVERY", value_name = "EVENTS", default_value_t = 100_000)]
+    pub checkpoint_every: u64,
 }
 
 #[derive(Subcommand, Debug)]

@@ -41,6 +41,14 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if !matches!(cli.command, Command::Serve(_)) {
+        // What the library warns about (a checkpoint it had to ignore, say)
+        // reaches the person at the terminal; `serve` sets up its own log.
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
+    }
     match cli.command {
         Command::Serve(a) => serve::run(&cli.global, a),
         Command::Import(a) => import::run(&cli.global, a),
@@ -62,6 +70,7 @@ impl Global {
             Some(dir) => Config::at(dir),
             None => Config::in_memory(),
         };
+        config.checkpoint_every = self.checkpoint_every;
         if let Some(path) = &self.vocabulary {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the vocabulary file {}", path.display()))?;

@@ -16,6 +16,7 @@
 use std::collections::BTreeSet;
 
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 use smallvec::SmallVec;
 use strata_core::{Day, EntityId, EntityType, EventId, Timestamp, Vocabulary};
@@ -66,16 +67,21 @@ impl Projection {
         w.buf.extend_from_slice(FORMAT);
         w.str(&vocabulary_fingerprint(&self.vocab));
 
+        // The events go in a section of their own, with its length, so that
+        // decoding can read them on a second thread while it reads the rest.
         w.uint(self.events.len() as u64);
+        let mut events = Writer { buf: Vec::with_capacity(24 * self.events.len()) };
         let mut last_rec = 0i64;
         for e in &self.events {
-            w.buf.extend_from_slice(e.id.as_bytes());
-            w.int(e.recorded_at.0.wrapping_sub(last_rec));
+            events.buf.extend_from_slice(e.id.as_bytes());
+            events.int(e.recorded_at.0.wrapping_sub(last_rec));
             last_rec = e.recorded_at.0;
-            w.int(i64::from(e.day.0));
-            w.uint(u64::from(e.kind));
-            w.opt(e.retracted_by);
+            events.int(i64::from(e.day.0));
+            events.uint(u64::from(e.kind));
+            events.opt(e.retracted_by);
         }
+        w.uint(events.buf.len() as u64);
+        w.buf.extend_from_slice(&events.buf);
 
         w.uint(self.graph.node_count() as u64);
         for n in self.graph.node_indices() {
@@ -152,28 +158,58 @@ impl Projection {
         let kinds = p.kinds.len() as u64;
 
         let n_events = r.count(17)?;
-        let mut last_rec = 0i64;
-        p.events.reserve_exact(n_events);
-        p.ids.reserve(n_events);
-        for ix in 0..n_events {
-            let id = EventId::from_bytes(r.array()?);
-            last_rec = last_rec.wrapping_add(r.int()?);
-            let day = r.day()?;
-            let kind = r.below(kinds, "event kind")? as u16;
-            let retracted_by = r.opt(n_events as u64, "retraction")?;
-            if p.ids.insert(id, ix as Ix).is_some() {
-                return Err(damaged(format!("event id {id} appears twice")));
-            }
-            if p.events.last().is_some_and(|e| e.recorded_at.0 >= last_rec) {
-                return Err(damaged("recorded times do not increase"));
-            }
-            p.events.push(EventMeta { id, recorded_at: Timestamp(last_rec), day, kind, retracted_by });
+        let section = r.count(1)?;
+        let events = r.bytes(section)?;
+        let (events, rest) = std::thread::scope(|s| {
+            let events = s.spawn(|| decode_events(events, n_events, kinds));
+            let rest = decode_rest(&mut p, &mut r, n_events as u64);
+            (events.join(), rest)
+        });
+        let (events, ids, by_day) = events.map_err(|_| damaged("decoding the events failed"))??;
+        rest?;
+        p.events = events;
+        p.ids = ids;
+        p.by_day = by_day;
+        if r.at != r.buf.len() {
+            return Err(damaged(format!("{} bytes follow the end", r.buf.len() - r.at)));
         }
-        let mut by_day: Vec<(Day, Ix)> = p.events.iter().enumerate().map(|(ix, e)| (e.day, ix as Ix)).collect();
-        by_day.sort_unstable();
-        p.by_day = BTreeSet::from_iter(by_day);
-        let n_events = n_events as u64;
+        Ok(p)
+    }
+}
 
+type Events = (Vec<EventMeta>, FxHashMap<EventId, Ix>, BTreeSet<(Day, Ix)>);
+
+/// The events section: the events, the map from their ids and their valid-time order.
+fn decode_events(section: &[u8], n_events: usize, kinds: u64) -> Result<Events, CheckpointError> {
+    let mut r = Reader { buf: section, at: 0 };
+    let mut events = Vec::with_capacity(n_events);
+    let mut ids = FxHashMap::with_capacity_and_hasher(n_events, Default::default());
+    let mut last_rec = 0i64;
+    for ix in 0..n_events {
+        let id = EventId::from_bytes(r.array()?);
+        last_rec = last_rec.wrapping_add(r.int()?);
+        let day = r.day()?;
+        let kind = r.below(kinds, "event kind")? as u16;
+        let retracted_by = r.opt(n_events as u64, "retraction")?;
+        if ids.insert(id, ix as Ix).is_some() {
+            return Err(damaged(format!("event id {id} appears twice")));
+        }
+        if events.last().is_some_and(|e: &EventMeta| e.recorded_at.0 >= last_rec) {
+            return Err(damaged("recorded times do not increase"));
+        }
+        events.push(EventMeta { id, recorded_at: Timestamp(last_rec), day, kind, retracted_by });
+    }
+    if r.at != section.len() {
+        return Err(damaged("the events section has bytes left over"));
+    }
+    let mut by_day: Vec<(Day, Ix)> = events.iter().enumerate().map(|(ix, e)| (e.day, ix as Ix)).collect();
+    by_day.sort_unstable();
+    Ok((events, ids, BTreeSet::from_iter(by_day)))
+}
+
+/// Everything after the events: entities, edges, relations, closes.
+fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<(), CheckpointError> {
+    {
         let n_nodes = r.count(3)?;
         p.graph = StableDiGraph::with_capacity(n_nodes, 0);
         p.nodes.reserve(n_nodes);
@@ -251,10 +287,7 @@ impl Projection {
             let about = r.list(n_nodes, "close about")?.into_iter().map(|a| node(u64::from(a))).collect();
             p.closes.entry((name, subject, object)).or_default().push(Close { event, day, about });
         }
-        if r.at != r.buf.len() {
-            return Err(damaged(format!("{} bytes follow the end", r.buf.len() - r.at)));
-        }
-        Ok(p)
+        Ok(())
     }
 }
 

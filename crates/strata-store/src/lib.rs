@@ -76,6 +76,11 @@ pub struct Store {
     indexes: Indexes,
     /// One checkpoint write at a time (they share a temporary file).
     checkpoint: Mutex<()>,
+    /// The chunk `get` decoded last, by its first position: reading
+    /// neighbouring positions one by one (a retried import compares every
+    /// event with the stored one) decodes each chunk once, not once per event.
+    /// Stored events never change, so it is never stale.
+    last_chunk: Mutex<Option<(u64, std::sync::Arc<Vec<RecordedEvent>>)>>,
 }
 
 impl Store {
@@ -118,6 +123,7 @@ impl Store {
             head_file,
             indexes: Indexes::default(),
             checkpoint: Mutex::new(()),
+            last_chunk: Mutex::new(None),
         }
     }
 
@@ -272,6 +278,11 @@ impl Store {
         if position == 0 || position > head.position {
             return Ok(None);
         }
+        if let Some((first, events)) = &*self.last_chunk.lock() {
+            if let Some(rec) = position.checked_sub(*first).and_then(|i| events.get(i as usize)) {
+                return Ok(Some(rec.clone()));
+            }
+        }
         let missing = || self.corrupt(format!("position {position} is missing from the log, which ends at {}", head.position));
         let Some((first, value)) = read::chunk_at(&self.inner, position)? else { return Err(missing()) };
         let header = chunk::Header::read(&value)
@@ -279,8 +290,10 @@ impl Store {
         if first + header.count() <= position {
             return Err(missing());
         }
-        let events = header.events(first).map_err(|what| self.corrupt(what))?;
-        Ok(events.into_iter().nth((position - first) as usize))
+        let events = std::sync::Arc::new(header.events(first).map_err(|what| self.corrupt(what))?);
+        let found = events.get((position - first) as usize).cloned();
+        *self.last_chunk.lock() = Some((first, events));
+        Ok(found)
     }
 
     /// The position of the event with id `id`, if it is stored.
