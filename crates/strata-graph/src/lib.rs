@@ -18,6 +18,7 @@ mod check;
 mod error;
 mod projection;
 mod query;
+mod scratch;
 mod traverse;
 mod view;
 
