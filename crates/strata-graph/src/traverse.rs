@@ -219,7 +219,9 @@ impl Projection {
         let max_hops = hop_count(q.max_hops);
         let found = with_scratch(self.graph.node_bound(), |sc| {
             // Distance of every node to the goal, searched backwards, to prune
-            // branches that cannot reach it in the hops left.
+            // branches that cannot reach it in the hops left. A node the walk
+            // goes through needs one of at most `max_hops - 1`: the widest
+            // level, the last, is not searched; only the start may be that far.
             sc.slot(goal).bwd = 0;
             let mut queue = std::mem::take(&mut sc.a);
             queue.push(goal);
@@ -227,7 +229,7 @@ impl Projection {
             while let Some(&u) = queue.get(head) {
                 head += 1;
                 let d = sc.peek(u).bwd;
-                if d >= max_hops {
+                if d + 1 >= max_hops {
                     continue;
                 }
                 for (_, v, w, _) in self.steps(u, q.directed, true) {
@@ -238,7 +240,14 @@ impl Projection {
                 }
             }
             sc.a = queue;
-            let shortest = sc.peek(s).bwd;
+            let mut shortest = sc.peek(s).bwd;
+            if shortest == NONE && max_hops > 0 {
+                let far = max_hops - 1;
+                let names = names.as_deref();
+                if self.steps(s, q.directed, false).any(|(_, v, w, _)| sc.peek(v).bwd == far && self.step_ok(w, v, names, t, sc)) {
+                    shortest = max_hops;
+                }
+            }
             let mut found: Vec<Vec<(EdgeIndex, NodeIndex)>> = Vec::new();
             if shortest == NONE {
                 return found;
