@@ -74,7 +74,7 @@ impl Projection {
         self.path_view(s, &edges, t)
     }
 
-    /// Bidirectional breadth-first search (the smaller frontier grows), then
+    /// Bidirectional breadth-first search (the cheaper frontier grows), then
     /// the first shortest path in edge order, rebuilt from the two sides'
     /// distances.
     #[allow(clippy::too_many_arguments)]
@@ -98,13 +98,18 @@ impl Projection {
         let mut next = std::mem::take(&mut sc.c);
         fwd.push(s);
         bwd.push(goal);
-        // Levels fully searched on each side.
+        // Levels fully searched on each side, and what the next level of
+        // each would cost, estimated by the events its nodes appear in
+        // (about their degree; a hub's is large).
         let (mut df, mut db) = (0u32, 0u32);
+        let weight = |n: NodeIndex| self.graph[n].events.len() + 1;
+        let (mut cf, mut cb) = (weight(s), weight(goal));
         let found = loop {
             if df + db >= max_hops {
                 break None;
             }
-            let forward = fwd.len() <= bwd.len();
+            let forward = cf <= cb;
+            let mut cost = 0;
             let (frontier, d) = if forward { (&fwd, df) } else { (&bwd, db) };
             next.clear();
             let mut met = false;
@@ -121,6 +126,7 @@ impl Projection {
                         met = true;
                         break 'level;
                     }
+                    cost += weight(v);
                     next.push(v);
                 }
             }
@@ -130,12 +136,14 @@ impl Projection {
             }
             if forward {
                 df += 1;
+                cf = cost;
                 std::mem::swap(&mut fwd, &mut next);
                 if fwd.is_empty() {
                     break None;
                 }
             } else {
                 db += 1;
+                cb = cost;
                 std::mem::swap(&mut bwd, &mut next);
                 if bwd.is_empty() {
                     break None;
