@@ -161,6 +161,11 @@ impl Projection {
     #[inline]
     pub(crate) fn step_ok(&self, w: EdgeW, v: NodeIndex, names: Option<&[u16]>, t: TimeFilter, s: &mut Scratch) -> bool {
         let rel = &self.rels[w.rel as usize];
-        names.is_none_or(|ns| ns.contains(&rel.name)) && self.rel_holds(rel, t.as_of, t.known_at) && s.visible(self, v, t.known_at)
+        // A relation starting after `asOf` does not hold whatever its events
+        // say: answered from the relation alone, before reading the events.
+        names.is_none_or(|ns| ns.contains(&rel.name))
+            && t.as_of.is_none_or(|a| rel.valid_from <= a)
+            && self.rel_holds(rel, t.as_of, t.known_at)
+            && s.visible(self, v, t.known_at)
     }
 }
