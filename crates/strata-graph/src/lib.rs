@@ -19,6 +19,7 @@ mod checkpoint;
 mod error;
 mod projection;
 mod query;
+mod scratch;
 mod traverse;
 mod view;
 

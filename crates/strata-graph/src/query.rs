@@ -4,9 +4,10 @@
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction as PgDirection;
+use smallvec::SmallVec;
 use strata_core::{Day, EntityId, EntityType, EventId};
 
-use crate::projection::{Ix, Projection};
+use crate::projection::{Decl, Ix, Projection};
 use crate::view::{Direction, EntityView, EventFilter, EventStatus, GraphDiff, RelationView, Stats, TimeFilter};
 use crate::Timestamp;
 
@@ -18,18 +19,15 @@ impl Projection {
 
     pub(crate) fn entity_view(&self, n: NodeIndex, t: TimeFilter) -> Option<EntityView> {
         let node = &self.graph[n];
-        let visible: Vec<_> = node.decls.iter().filter(|d| self.event_visible(d.event, t.known_at)).collect();
-        let first = *visible.first()?;
-        let mut later: Vec<_> = visible[1..]
-            .iter()
-            .filter(|d| t.as_of.is_none_or(|a| d.day <= a))
-            .collect();
+        let mut visible = node.decls.iter().filter(|d| self.event_visible(d.event, t.known_at));
+        let first = visible.next()?;
+        let mut later: SmallVec<[&Decl; 4]> = visible.filter(|d| t.as_of.is_none_or(|a| d.day <= a)).collect();
         later.sort_by_key(|d| (d.day, d.event));
-        let mut name = first.name.clone();
+        let mut name = &first.name;
         let mut attrs = first.attrs.clone();
         for d in later {
             if d.name.is_some() {
-                name.clone_from(&d.name);
+                name = &d.name;
             }
             for (k, v) in &d.attrs {
                 attrs.insert(k.clone(), v.clone());
@@ -38,7 +36,7 @@ impl Projection {
         Some(EntityView {
             id: node.id.clone(),
             entity_type: node.ty,
-            name: name.unwrap_or_else(|| node.id.to_string()),
+            name: name.clone().unwrap_or_else(|| node.id.to_string()),
             attrs,
             declared_by: u64::from(first.event) + 1,
         })

@@ -4,48 +4,42 @@
 //! `astar`/`dijkstra` over an `EdgeFiltered` view are hundreds of times
 //! slower on this graph, because the filter runs through trait objects and
 //! they explore weights we do not have.
+//!
+//! The searches walk petgraph's edge lists in place ([`Steps`]), keep what
+//! they know of each node in per-query slots ([`Scratch`]) rather than hash
+//! maps, look at a node's visibility once per query, and test an edge's
+//! visibility only when its far end could still matter. Views are built at
+//! the end, for the answer only.
 
-use std::collections::VecDeque;
+use std::cmp::Ordering;
 
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
-use petgraph::visit::EdgeRef;
-use petgraph::Direction as PgDirection;
-use rustc_hash::{FxHashMap, FxHashSet};
-use strata_core::EntityId;
+use petgraph::visit::NodeIndexable;
+use smallvec::SmallVec;
+use strata_core::{Day, EntityId};
 
 use crate::projection::Projection;
-use crate::view::{PathQuery, PathStep, PathView, Subgraph, TimeFilter};
+use crate::scratch::{with_scratch, Scratch, Steps, BAD, NONE, ON_PATH};
+use crate::view::{EntityView, PathQuery, PathStep, PathView, Role, Subgraph, TimeFilter};
+
+#[cfg(test)]
+mod reference;
+#[cfg(test)]
+mod tests;
+
+/// A hop count as a slot distance (`NONE` stays out of reach).
+fn hop_count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX - 1).min(u32::MAX - 1)
+}
+
+/// What a neighbourhood search found: the nodes with their depth, in
+/// breadth-first order, and (when asked) the edges followed, each once.
+struct Hood {
+    nodes: Vec<(u32, NodeIndex)>,
+    edges: Vec<EdgeIndex>,
+}
 
 impl Projection {
-    /// Edges usable from `n`: outgoing ones, and incoming ones unless `directed`
-    /// (or, with `reverse`, the other way round), with the node they lead to.
-    fn steps_from(
-        &self,
-        n: NodeIndex,
-        directed: bool,
-        reverse: bool,
-        names: Option<&[u16]>,
-        t: TimeFilter,
-    ) -> Vec<(EdgeIndex, NodeIndex)> {
-        let mut out = Vec::new();
-        let (fwd, back) = if reverse { (PgDirection::Incoming, PgDirection::Outgoing) } else { (PgDirection::Outgoing, PgDirection::Incoming) };
-        for e in self.graph.edges_directed(n, fwd) {
-            let other = if e.source() == n { e.target() } else { e.source() };
-            if self.edge_passes(e.id(), names, t) {
-                out.push((e.id(), other));
-            }
-        }
-        if !directed {
-            for e in self.graph.edges_directed(n, back) {
-                let other = if e.source() == n { e.target() } else { e.source() };
-                if self.edge_passes(e.id(), names, t) {
-                    out.push((e.id(), other));
-                }
-            }
-        }
-        out
-    }
-
     fn path_view(&self, start: NodeIndex, edges: &[(EdgeIndex, NodeIndex)], t: TimeFilter) -> Option<PathView> {
         let mut steps = Vec::with_capacity(edges.len());
         let mut at = start;
@@ -62,6 +56,10 @@ impl Projection {
 
     /// A shortest path from `from` to `to` within `q.max_hops`, or `None`.
     /// A path from an entity to itself has no steps.
+    ///
+    /// Of the shortest paths, the one returned is the first in the order the
+    /// edges of each node are stored in (the one a breadth-first search from
+    /// `from` finds first), whichever way the search ran.
     pub fn path(&self, from: &EntityId, to: &EntityId, q: &PathQuery) -> Option<PathView> {
         let t = q.time;
         let s = self.node(from, t.known_at)?;
@@ -70,38 +68,149 @@ impl Projection {
             return Some(PathView { steps: Vec::new() });
         }
         let names = self.names_filter(q.relations.as_deref());
-        let mut parent: FxHashMap<NodeIndex, (NodeIndex, EdgeIndex)> = FxHashMap::default();
-        let mut frontier = vec![s];
-        let mut seen: FxHashSet<NodeIndex> = FxHashSet::default();
-        seen.insert(s);
-        for _ in 0..q.max_hops {
-            let mut next = Vec::new();
-            for &u in &frontier {
-                for (e, v) in self.steps_from(u, q.directed, false, names.as_deref(), t) {
-                    if !seen.insert(v) {
+        let edges = with_scratch(self.graph.node_bound(), |sc| {
+            self.shortest(s, goal, hop_count(q.max_hops), q.directed, names.as_deref(), t, sc)
+        })?;
+        self.path_view(s, &edges, t)
+    }
+
+    /// Bidirectional breadth-first search (the cheaper frontier grows), then
+    /// the first shortest path in edge order, rebuilt from the two sides'
+    /// distances.
+    #[allow(clippy::too_many_arguments)]
+    fn shortest(
+        &self,
+        s: NodeIndex,
+        goal: NodeIndex,
+        max_hops: u32,
+        directed: bool,
+        names: Option<&[u16]>,
+        t: TimeFilter,
+        sc: &mut Scratch,
+    ) -> Option<Vec<(EdgeIndex, NodeIndex)>> {
+        if max_hops == 0 {
+            return None;
+        }
+        sc.slot(s).fwd = 0;
+        sc.slot(goal).bwd = 0;
+        let mut fwd = std::mem::take(&mut sc.a);
+        let mut bwd = std::mem::take(&mut sc.b);
+        let mut next = std::mem::take(&mut sc.c);
+        fwd.push(s);
+        bwd.push(goal);
+        // Levels fully searched on each side, and what the next level of
+        // each would cost, estimated by the events its nodes appear in
+        // (about their degree; a hub's is large).
+        let (mut df, mut db) = (0u32, 0u32);
+        let weight = |n: NodeIndex| self.graph[n].events.len() + 1;
+        let (mut cf, mut cb) = (weight(s), weight(goal));
+        let found = loop {
+            if df + db >= max_hops {
+                break None;
+            }
+            let forward = cf <= cb;
+            let mut cost = 0;
+            let (frontier, d) = if forward { (&fwd, df) } else { (&bwd, db) };
+            next.clear();
+            let mut met = false;
+            'level: for &u in frontier.iter() {
+                for (_, v, w, _) in self.steps(u, directed, !forward) {
+                    let slot = sc.peek(v);
+                    let (mine, theirs) = if forward { (slot.fwd, slot.bwd) } else { (slot.bwd, slot.fwd) };
+                    if mine != NONE || !self.step_ok(w, v, names, t, sc) {
                         continue;
                     }
-                    parent.insert(v, (u, e));
-                    if v == goal {
-                        let mut edges = Vec::new();
-                        let mut at = goal;
-                        while at != s {
-                            let (p, e) = parent[&at];
-                            edges.push((e, at));
-                            at = p;
-                        }
-                        edges.reverse();
-                        return self.path_view(s, &edges, t);
+                    let slot = sc.slot(v);
+                    if forward { slot.fwd = d + 1 } else { slot.bwd = d + 1 }
+                    if theirs != NONE {
+                        met = true;
+                        break 'level;
                     }
+                    cost += weight(v);
                     next.push(v);
                 }
             }
-            if next.is_empty() {
-                break;
+            if met {
+                // The first meeting closes a shortest path: df + db + 1 hops.
+                break Some(df + db + 1);
             }
-            frontier = next;
+            if forward {
+                df += 1;
+                cf = cost;
+                std::mem::swap(&mut fwd, &mut next);
+                if fwd.is_empty() {
+                    break None;
+                }
+            } else {
+                db += 1;
+                cb = cost;
+                std::mem::swap(&mut bwd, &mut next);
+                if bwd.is_empty() {
+                    break None;
+                }
+            }
+        };
+        sc.a = fwd;
+        sc.b = bwd;
+        sc.c = next;
+        self.first_shortest(s, found?, df, directed, names, t, sc)
+    }
+
+    /// The first path of `k` hops from `s` in edge order, given exact
+    /// distances from `s` for the nodes up to `df` hops from it and exact
+    /// distances to the goal for those within `k - df - 1` hops of it.
+    /// Within the first `df` hops a depth-first search (each dead end
+    /// remembered) finds it; after that the distances to the goal lead the way.
+    #[allow(clippy::too_many_arguments)]
+    fn first_shortest(
+        &self,
+        s: NodeIndex,
+        k: u32,
+        df: u32,
+        directed: bool,
+        names: Option<&[u16]>,
+        t: TimeFilter,
+        sc: &mut Scratch,
+    ) -> Option<Vec<(EdgeIndex, NodeIndex)>> {
+        let mut edges: Vec<(EdgeIndex, NodeIndex)> = Vec::with_capacity(k as usize);
+        let mut stack: Vec<(NodeIndex, Steps<'_>)> = vec![(s, self.steps(s, directed, false))];
+        let (e, v) = loop {
+            let (u, step) = match stack.last_mut() {
+                Some((u, steps)) => (*u, steps.next()),
+                None => return None,
+            };
+            let Some((e, v, w, _)) = step else {
+                sc.slot(u).flags |= BAD;
+                stack.pop();
+                edges.pop();
+                continue;
+            };
+            let j = edges.len() as u32 + 1;
+            if j <= df {
+                let slot = sc.peek(v);
+                if slot.fwd != j || slot.flags & BAD != 0 || !self.step_ok(w, v, names, t, sc) {
+                    continue;
+                }
+                edges.push((e, v));
+                stack.push((v, self.steps(v, directed, false)));
+            } else if sc.peek(v).bwd == k - j && self.step_ok(w, v, names, t, sc) {
+                break (e, v);
+            }
+        };
+        drop(stack);
+        edges.push((e, v));
+        let mut at = v;
+        let mut left = k - edges.len() as u32;
+        while left > 0 {
+            let (e, x) = self
+                .steps(at, directed, false)
+                .find(|&(_, x, w, _)| sc.peek(x).bwd == left - 1 && self.step_ok(w, x, names, t, sc))
+                .map(|(e, x, _, _)| (e, x))?;
+            edges.push((e, x));
+            at = x;
+            left -= 1;
         }
-        None
+        Some(edges)
     }
 
     /// All simple paths from `from` to `to` of at most `q.max_hops` steps,
@@ -115,70 +224,144 @@ impl Projection {
             return Vec::new();
         }
         let names = self.names_filter(q.relations.as_deref());
-        // Distance of every node to the goal, searched backwards, to prune
-        // branches that cannot reach it in the hops left.
-        let mut dist: FxHashMap<NodeIndex, usize> = FxHashMap::default();
-        dist.insert(goal, 0);
-        let mut queue = VecDeque::from([goal]);
-        while let Some(u) = queue.pop_front() {
-            let d = dist[&u];
-            if d >= q.max_hops {
-                continue;
-            }
-            for (_, v) in self.steps_from(u, q.directed, true, names.as_deref(), t) {
-                if let std::collections::hash_map::Entry::Vacant(slot) = dist.entry(v) {
-                    slot.insert(d + 1);
-                    queue.push_back(v);
+        let max_hops = hop_count(q.max_hops);
+        let found = with_scratch(self.graph.node_bound(), |sc| {
+            // Distance of every node to the goal, searched backwards, to prune
+            // branches that cannot reach it in the hops left. A node the walk
+            // goes through needs one of at most `max_hops - 1`: the widest
+            // level, the last, is not searched; only the start may be that far.
+            sc.slot(goal).bwd = 0;
+            let mut queue = std::mem::take(&mut sc.a);
+            queue.push(goal);
+            let mut head = 0;
+            while let Some(&u) = queue.get(head) {
+                head += 1;
+                let d = sc.peek(u).bwd;
+                if d + 1 >= max_hops {
+                    continue;
+                }
+                for (_, v, w, _) in self.steps(u, q.directed, true) {
+                    if sc.peek(v).bwd == NONE && self.step_ok(w, v, names.as_deref(), t, sc) {
+                        sc.slot(v).bwd = d + 1;
+                        queue.push(v);
+                    }
                 }
             }
-        }
-        let Some(&shortest) = dist.get(&s) else { return Vec::new() };
-        let mut found: Vec<Vec<(EdgeIndex, NodeIndex)>> = Vec::new();
-        for len in shortest..=q.max_hops {
-            let mut walk = Walk { on_path: FxHashSet::from_iter([s]), edges: Vec::new() };
-            self.paths_of_len(s, goal, len, &dist, &mut walk, &mut found, limit, q.directed, names.as_deref(), t);
-            if found.len() >= limit {
-                break;
+            sc.a = queue;
+            let mut shortest = sc.peek(s).bwd;
+            if shortest == NONE && max_hops > 0 {
+                let far = max_hops - 1;
+                let names = names.as_deref();
+                if self.steps(s, q.directed, false).any(|(_, v, w, _)| sc.peek(v).bwd == far && self.step_ok(w, v, names, t, sc)) {
+                    shortest = max_hops;
+                }
             }
-        }
+            let mut found: Vec<Vec<(EdgeIndex, NodeIndex)>> = Vec::new();
+            if shortest == NONE {
+                return found;
+            }
+            sc.slot(s).flags |= ON_PATH;
+            let mut walk = Vec::new();
+            for len in shortest..=max_hops {
+                let mut w = Walk { goal, limit, directed: q.directed, names: names.as_deref(), t, edges: &mut walk, found: &mut found };
+                self.paths_of_len(s, len, &mut w, sc);
+                if found.len() >= limit {
+                    break;
+                }
+            }
+            found
+        });
         found.into_iter().filter_map(|edges| self.path_view(s, &edges, t)).collect()
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn paths_of_len(
-        &self,
-        u: NodeIndex,
-        goal: NodeIndex,
-        left: usize,
-        dist: &FxHashMap<NodeIndex, usize>,
-        walk: &mut Walk,
-        found: &mut Vec<Vec<(EdgeIndex, NodeIndex)>>,
-        limit: usize,
-        directed: bool,
-        names: Option<&[u16]>,
-        t: TimeFilter,
-    ) {
-        for (e, v) in self.steps_from(u, directed, false, names, t) {
-            if found.len() >= limit {
+    fn paths_of_len(&self, u: NodeIndex, left: u32, w: &mut Walk<'_, '_>, sc: &mut Scratch) {
+        for (e, v, weight, _) in self.steps(u, w.directed, false) {
+            if w.found.len() >= w.limit {
                 return;
             }
-            if v == goal {
-                if left == 1 {
-                    walk.edges.push((e, v));
-                    found.push(walk.edges.clone());
-                    walk.edges.pop();
+            if v == w.goal {
+                if left == 1 && self.step_ok(weight, v, w.names, w.t, sc) {
+                    w.edges.push((e, v));
+                    w.found.push(w.edges.clone());
+                    w.edges.pop();
                 }
                 continue;
             }
-            if left <= 1 || walk.on_path.contains(&v) || dist.get(&v).is_none_or(|&d| d > left - 1) {
+            let slot = sc.peek(v);
+            if left <= 1 || slot.flags & ON_PATH != 0 || slot.bwd == NONE || slot.bwd > left - 1 {
                 continue;
             }
-            walk.on_path.insert(v);
-            walk.edges.push((e, v));
-            self.paths_of_len(v, goal, left - 1, dist, walk, found, limit, directed, names, t);
-            walk.edges.pop();
-            walk.on_path.remove(&v);
+            if !self.step_ok(weight, v, w.names, w.t, sc) {
+                continue;
+            }
+            sc.slot(v).flags |= ON_PATH;
+            w.edges.push((e, v));
+            self.paths_of_len(v, left - 1, w, sc);
+            w.edges.pop();
+            sc.slot(v).flags &= !ON_PATH;
         }
+    }
+
+    /// Breadth-first search around `centre`, undirected. With `edges`, every
+    /// edge followed from a node less than `hops` away is listed once (from
+    /// its nearer end, or from the end with the smaller index when both are
+    /// as far); without, an edge is only tested when it could reach a new node.
+    fn hood(&self, centre: NodeIndex, hops: u32, names: Option<&[u16]>, t: TimeFilter, edges: bool, sc: &mut Scratch) -> Hood {
+        let mut out = Hood { nodes: vec![(0, centre)], edges: Vec::new() };
+        sc.slot(centre).fwd = 0;
+        let mut start = 0;
+        for d in 1..=hops {
+            let end = out.nodes.len();
+            if start == end {
+                break;
+            }
+            for i in start..end {
+                let u = out.nodes[i].1;
+                for (e, v, w, second) in self.steps(u, false, false) {
+                    let dv = sc.peek(v).fwd;
+                    if edges {
+                        let du = d - 1;
+                        let take = match dv {
+                            NONE => true,
+                            _ if dv != du => dv > du,
+                            _ if v == u => !second,
+                            _ => u.index() < v.index(),
+                        };
+                        if !take || !self.step_ok(w, v, names, t, sc) {
+                            continue;
+                        }
+                        out.edges.push(e);
+                    } else if dv != NONE || !self.step_ok(w, v, names, t, sc) {
+                        continue;
+                    }
+                    if dv == NONE {
+                        sc.slot(v).fwd = d;
+                        out.nodes.push((d, v));
+                    }
+                }
+            }
+            start = end;
+        }
+        // Breadth-first order is by depth already: sort each depth by id.
+        self.sort_by_depth_then_id(&mut out.nodes);
+        out
+    }
+
+    fn sort_by_depth_then_id(&self, nodes: &mut [(u32, NodeIndex)]) {
+        for level in nodes.chunk_by_mut(|a, b| a.0 == b.0) {
+            level.sort_unstable_by(|a, b| self.graph[a.1].id.cmp(&self.graph[b.1].id));
+        }
+    }
+
+    /// The ids of the entities within `hops` of `id`: the nodes of
+    /// [`Projection::neighborhood`], in its order (the centre first, then by
+    /// distance and id), without building their views or listing edges.
+    /// `None` when the entity is unknown.
+    pub fn neighborhood_ids(&self, id: &EntityId, hops: usize, t: TimeFilter, names: Option<&[String]>) -> Option<Vec<EntityId>> {
+        let centre = self.node(id, t.known_at)?;
+        let names = self.names_filter(names);
+        let hood = with_scratch(self.graph.node_bound(), |sc| self.hood(centre, hop_count(hops), names.as_deref(), t, false, sc));
+        Some(hood.nodes.into_iter().map(|(_, n)| self.graph[n].id.clone()).collect())
     }
 
     /// The entities within `hops` of `id` and the edges followed to reach
@@ -186,34 +369,72 @@ impl Projection {
     pub fn neighborhood(&self, id: &EntityId, hops: usize, t: TimeFilter, names: Option<&[String]>) -> Option<Subgraph> {
         let centre = self.node(id, t.known_at)?;
         let names = self.names_filter(names);
-        let mut depth: FxHashMap<NodeIndex, usize> = FxHashMap::default();
-        depth.insert(centre, 0);
-        let mut order = vec![centre];
-        let mut edges: FxHashSet<EdgeIndex> = FxHashSet::default();
-        let mut frontier = vec![centre];
-        for d in 1..=hops {
-            let mut next = Vec::new();
-            for &u in &frontier {
-                for (e, v) in self.steps_from(u, false, false, names.as_deref(), t) {
-                    edges.insert(e);
-                    if let std::collections::hash_map::Entry::Vacant(slot) = depth.entry(v) {
-                        slot.insert(d);
-                        order.push(v);
-                        next.push(v);
-                    }
-                }
-            }
-            frontier = next;
+        let (hood, order) = with_scratch(self.graph.node_bound(), |sc| {
+            let hood = self.hood(centre, hop_count(hops), names.as_deref(), t, true, sc);
+            let order = self.edge_order(&hood, t, sc);
+            (hood, order)
+        });
+        let nodes: Vec<EntityView> = hood.nodes.iter().filter_map(|&(_, n)| self.entity_view(n, t)).collect();
+        let edges = order.into_iter().filter_map(|e| self.relation_view(e, t.known_at)).collect();
+        Some(Subgraph { nodes, edges })
+    }
+
+    /// The neighbourhood's edges in the order of their `RelationView`s
+    /// (name, role, from, to, valid from, valid to, about, event), compared
+    /// on ranks and numbers rather than on the views' strings. Every edge's
+    /// ends are nodes of the neighbourhood.
+    fn edge_order(&self, hood: &Hood, t: TimeFilter, sc: &mut Scratch) -> Vec<EdgeIndex> {
+        // Ranks of the relation names and of the nodes' ids.
+        let mut by_name: Vec<u16> = (0..self.rel_names.len() as u16).collect();
+        by_name.sort_unstable_by(|&a, &b| self.rel_names[a as usize].cmp(&self.rel_names[b as usize]));
+        let mut name_rank = vec![0u16; by_name.len()];
+        for (r, &n) in by_name.iter().enumerate() {
+            name_rank[n as usize] = r as u16;
         }
-        let mut nodes: Vec<_> = order.into_iter().filter_map(|n| Some((depth[&n], self.entity_view(n, t)?))).collect();
-        nodes.sort_by(|(da, a), (db, b)| (da, &a.id).cmp(&(db, &b.id)));
-        let mut rels: Vec<_> = edges.into_iter().filter_map(|e| self.relation_view(e, t.known_at)).collect();
-        rels.sort();
-        Some(Subgraph { nodes: nodes.into_iter().map(|(_, v)| v).collect(), edges: rels })
+        let mut by_id: Vec<NodeIndex> = hood.nodes.iter().map(|&(_, n)| n).collect();
+        by_id.sort_unstable_by(|&a, &b| self.graph[a].id.cmp(&self.graph[b].id));
+        for (r, &n) in by_id.iter().enumerate() {
+            sc.slot(n).bwd = r as u32;
+        }
+        type Key = (u16, Role, u32, u32, Day, Option<Day>);
+        let mut keyed: Vec<(Key, u32, EdgeIndex)> = hood
+            .edges
+            .iter()
+            .filter_map(|&e| {
+                let w = *self.graph.edge_weight(e)?;
+                let (a, b) = self.graph.edge_endpoints(e)?;
+                let rel = &self.rels[w.rel as usize];
+                let valid_to = if rel.marks { None } else { self.valid_to(rel, t.known_at).map(|(d, _)| d) };
+                let key = (name_rank[rel.name as usize], w.role, sc.peek(a).bwd, sc.peek(b).bwd, rel.valid_from, valid_to);
+                Some((key, w.rel, e))
+            })
+            .collect();
+        keyed.sort_unstable_by(|(ka, ra, _), (kb, rb, _)| {
+            ka.cmp(kb).then_with(|| if ra == rb { Ordering::Equal } else { self.about_cmp(*ra, *rb) })
+        });
+        keyed.into_iter().map(|(_, _, e)| e).collect()
+    }
+
+    /// Two distinct relations with equal keys: by their sorted `about` ids,
+    /// then by event (what `RelationView`'s order compares next).
+    fn about_cmp(&self, a: u32, b: u32) -> Ordering {
+        let ids = |r: u32| {
+            let mut v: SmallVec<[&EntityId; 4]> = self.rels[r as usize].about.iter().map(|&n| &self.graph[n].id).collect();
+            v.sort_unstable();
+            v
+        };
+        let (ra, rb) = (&self.rels[a as usize], &self.rels[b as usize]);
+        ids(a).cmp(&ids(b)).then(ra.event.cmp(&rb.event))
     }
 }
 
-struct Walk {
-    on_path: FxHashSet<NodeIndex>,
-    edges: Vec<(EdgeIndex, NodeIndex)>,
+/// The state of one all-paths search.
+struct Walk<'a, 'n> {
+    goal: NodeIndex,
+    limit: usize,
+    directed: bool,
+    names: Option<&'n [u16]>,
+    t: TimeFilter,
+    edges: &'a mut Vec<(EdgeIndex, NodeIndex)>,
+    found: &'a mut Vec<Vec<(EdgeIndex, NodeIndex)>>,
 }

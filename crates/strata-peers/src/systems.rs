@@ -45,7 +45,7 @@ fn join_notes(a: Option<String>, b: Option<String>) -> Option<String> {
 
 /// strata in process: an in-memory engine fed the NDJSON in batches of
 /// `batch` lines (0: the whole file as one batch, as `strata import` does),
-/// asked through the projection's public reads (`neighborhood`, `path`).
+/// asked through the projection's public reads (`neighborhood_ids`, `path`).
 pub fn strata(data: &Dataset, q: &Questions, budget: Duration, batch: usize) -> Result<Outcome> {
     let started = Instant::now();
     let engine = Engine::open(Config::in_memory())?;
@@ -64,8 +64,8 @@ pub fn strata(data: &Dataset, q: &Questions, budget: Duration, batch: usize) -> 
     let hops = q.neighbourhood_hops;
     let (nb, nb_us, nb_note) = timed(&q.neighbourhood, budget, |(c, day)| {
         let t = snap.filter(Some(Day(day)), None);
-        let sub = snap.read(|g| g.neighborhood(&ids[c as usize], hops, t, None));
-        let mut set: Vec<u32> = sub.into_iter().flat_map(|s| s.nodes).filter_map(|n| index.get(n.id.as_str()).copied()).collect();
+        let found = snap.read(|g| g.neighborhood_ids(&ids[c as usize], hops, t, None));
+        let mut set: Vec<u32> = found.into_iter().flatten().filter_map(|id| index.get(id.as_str()).copied()).collect();
         set.sort_unstable();
         Ok(set)
     })?;

@@ -1,0 +1,171 @@
+//! Per-query scratch for the traversals: a slot per node index, reset lazily
+//! by a generation stamp, so that a query touching a few nodes pays for a
+//! few nodes and none pays for a hash map. The slots live in a small
+//! per-thread pool and are reused by the next query on the same thread.
+
+use std::cell::RefCell;
+
+use petgraph::stable_graph::{EdgeIndex, Edges, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::{Directed, Direction as PgDirection};
+use strata_core::Timestamp;
+
+use crate::projection::{EdgeW, Projection};
+use crate::view::TimeFilter;
+
+/// "No distance yet" in a slot.
+pub(crate) const NONE: u32 = u32::MAX;
+
+const VIS_KNOWN: u8 = 1;
+const VISIBLE: u8 = 2;
+/// A node known to lead nowhere useful (path reconstruction).
+pub(crate) const BAD: u8 = 4;
+/// A node on the walk being extended (all paths).
+pub(crate) const ON_PATH: u8 = 8;
+
+/// What a query knows of one node.
+#[derive(Clone, Copy)]
+pub(crate) struct Slot {
+    gen: u32,
+    /// Distance from the start (or the centre), `NONE` when not reached.
+    pub fwd: u32,
+    /// Distance to the goal, `NONE` when not reached (also an id rank in neighbourhoods).
+    pub bwd: u32,
+    pub flags: u8,
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot { gen: 0, fwd: NONE, bwd: NONE, flags: 0 };
+}
+
+/// The slots of one query, and vectors it reuses.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    gen: u32,
+    slots: Vec<Slot>,
+    pub a: Vec<NodeIndex>,
+    pub b: Vec<NodeIndex>,
+    pub c: Vec<NodeIndex>,
+}
+
+impl Scratch {
+    fn begin(&mut self, bound: usize) {
+        if self.slots.len() < bound {
+            self.slots.resize(bound, Slot::EMPTY);
+        }
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            self.slots.fill(Slot::EMPTY);
+            self.gen = 1;
+        }
+        self.a.clear();
+        self.b.clear();
+        self.c.clear();
+    }
+
+    /// The node's slot, emptied first if an earlier query left it.
+    #[inline]
+    pub fn slot(&mut self, n: NodeIndex) -> &mut Slot {
+        let gen = self.gen;
+        let s = &mut self.slots[n.index()];
+        if s.gen != gen {
+            *s = Slot { gen, ..Slot::EMPTY };
+        }
+        s
+    }
+
+    /// The node's slot as it is, without writing (an empty one if stale).
+    #[inline]
+    pub fn peek(&self, n: NodeIndex) -> Slot {
+        match self.slots.get(n.index()) {
+            Some(s) if s.gen == self.gen => *s,
+            _ => Slot::EMPTY,
+        }
+    }
+
+    /// Whether the entity exists at `known`, computed once per query.
+    #[inline]
+    pub fn visible(&mut self, p: &Projection, n: NodeIndex, known: Timestamp) -> bool {
+        let s = self.slot(n);
+        if s.flags & VIS_KNOWN != 0 {
+            return s.flags & VISIBLE != 0;
+        }
+        let v = p.node_visible(n, known);
+        let s = self.slot(n);
+        s.flags |= VIS_KNOWN | if v { VISIBLE } else { 0 };
+        v
+    }
+}
+
+thread_local! {
+    static POOL: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with a scratch sized for `bound` node indices, taken from (and
+/// given back to) the thread's pool; a nested query takes another one.
+pub(crate) fn with_scratch<R>(bound: usize, f: impl FnOnce(&mut Scratch) -> R) -> R {
+    let mut s = POOL.try_with(|p| p.borrow_mut().pop()).ok().flatten().unwrap_or_default();
+    s.begin(bound);
+    let out = f(&mut s);
+    let _ = POOL.try_with(|p| {
+        let mut pool = p.borrow_mut();
+        if pool.len() < 4 {
+            pool.push(s);
+        }
+    });
+    out
+}
+
+type PgEdges<'a> = Edges<'a, EdgeW, Directed, u32>;
+
+/// The edges usable from a node, walked in place: the outgoing ones, then
+/// the incoming ones unless directed (with `reverse`, the other way round),
+/// each with the node it leads to, its weight and whether it came from the
+/// second list. The order is the one the searches have always used.
+pub(crate) struct Steps<'a> {
+    n: NodeIndex,
+    first: PgEdges<'a>,
+    second: Option<PgEdges<'a>>,
+}
+
+impl Iterator for Steps<'_> {
+    type Item = (EdgeIndex, NodeIndex, EdgeW, bool);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let (e, second) = match self.first.next() {
+            Some(e) => (e, false),
+            None => (self.second.as_mut()?.next()?, true),
+        };
+        let other = if e.source() == self.n { e.target() } else { e.source() };
+        Some((e.id(), other, *e.weight(), second))
+    }
+}
+
+impl Projection {
+    /// The edges usable from `n` (see [`Steps`]), not yet filtered.
+    pub(crate) fn steps(&self, n: NodeIndex, directed: bool, reverse: bool) -> Steps<'_> {
+        let (fwd, back) =
+            if reverse { (PgDirection::Incoming, PgDirection::Outgoing) } else { (PgDirection::Outgoing, PgDirection::Incoming) };
+        Steps {
+            n,
+            first: self.graph.edges_directed(n, fwd),
+            second: (!directed).then(|| self.graph.edges_directed(n, back)),
+        }
+    }
+
+    /// Whether a step from a visible node over an edge of weight `w` to `v`
+    /// passes: the relation is named (when names are given), holds at `t`,
+    /// and `v` exists. The same answer as `edge_passes`, given that the node
+    /// the step leaves exists.
+    #[inline]
+    pub(crate) fn step_ok(&self, w: EdgeW, v: NodeIndex, names: Option<&[u16]>, t: TimeFilter, s: &mut Scratch) -> bool {
+        let rel = &self.rels[w.rel as usize];
+        // A relation starting after `asOf` does not hold whatever its events
+        // say: answered from the relation alone, before reading the events.
+        names.is_none_or(|ns| ns.contains(&rel.name))
+            && t.as_of.is_none_or(|a| rel.valid_from <= a)
+            && self.rel_holds(rel, t.as_of, t.known_at)
+            && s.visible(self, v, t.known_at)
+    }
+}
