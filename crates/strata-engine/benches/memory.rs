@@ -44,8 +44,19 @@ fn main() {
             projection.apply(&rec).unwrap();
         }
         let change = region.change();
-        let live = change.bytes_allocated as isize - change.bytes_deallocated as isize + change.bytes_reallocated;
-        let bytes = live.max(0) as u64;
+        // stats_alloc adds a realloc's growth to `bytes_allocated` (and its
+        // shrinking to `bytes_deallocated`) as well as to `bytes_reallocated`:
+        // live bytes are the first minus the second, nothing more.
+        let bytes = change.bytes_allocated.saturating_sub(change.bytes_deallocated) as u64;
+        let parts = projection.memory_report();
+        // The same projection from its checkpoint: every vector and map at
+        // its final size, without the slack of growing one event at a time.
+        let checkpoint = projection.to_checkpoint();
+        let region = Region::new(GLOBAL);
+        let decoded = Projection::from_checkpoint(&checkpoint, vocab.clone()).unwrap();
+        let change = region.change();
+        let decoded_bytes = change.bytes_allocated.saturating_sub(change.bytes_deallocated) as u64;
+        drop(decoded);
         let stats = projection.stats(Timestamp::MAX);
         assert_eq!(stats.events, n);
         drop(projection);
@@ -62,5 +73,15 @@ fn main() {
             ndjson as f64 / n as f64,
             store as f64 / ndjson as f64,
         );
+        println!(
+            "{n}: from its checkpoint ({:.1} MB encoded) the projection holds {:.1} MB, {:.0} B/relation",
+            checkpoint.len() as f64 / 1e6,
+            decoded_bytes as f64 / 1e6,
+            decoded_bytes as f64 / relations.max(1) as f64,
+        );
+        let estimated: usize = parts.iter().map(|(_, b)| b).sum();
+        let shares: Vec<String> =
+            parts.iter().map(|(what, b)| format!("{what} {:.0}%", 100.0 * *b as f64 / estimated.max(1) as f64)).collect();
+        println!("{n}: where it goes (estimated from capacities): {}", shares.join(", "));
     }
 }

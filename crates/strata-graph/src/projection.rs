@@ -358,3 +358,45 @@ impl Projection {
             && self.node_visible(b, known)
     }
 }
+
+impl Projection {
+    /// An estimate of the heap the projection's parts take, in bytes, from
+    /// their capacities: what the memory benchmark prints, to show where
+    /// the bytes go.
+    pub fn memory_report(&self) -> Vec<(&'static str, usize)> {
+        use std::mem::size_of;
+        let map = |len: usize, cap: usize, entry: usize| -> usize { let _ = len; cap * (entry + 1) };
+        let node_heap: usize = self
+            .graph
+            .node_weights()
+            .map(|n| {
+                n.id.as_str().len() + 16
+                    + n.events.capacity() * 4
+                    + n.decls.capacity() * size_of::<Decl>()
+                    + n.decls.iter().map(|d| d.name.as_ref().map_or(0, String::capacity) + d.attrs.len() * 64).sum::<usize>()
+            })
+            .sum();
+        let rel_heap: usize = self
+            .rels
+            .iter()
+            .map(|r| {
+                (if r.about.spilled() { r.about.capacity() * 4 } else { 0 })
+                    + (if r.closes.spilled() { r.closes.capacity() * 4 } else { 0 })
+                    + (if r.edges.spilled() { r.edges.capacity() * 4 } else { 0 })
+            })
+            .sum();
+        vec![
+            ("events", self.events.capacity() * size_of::<EventMeta>()),
+            ("ids", map(self.ids.len(), self.ids.capacity(), size_of::<(EventId, Ix)>())),
+            ("by_day", self.by_day.len() * size_of::<(Day, Ix)>() * 3 / 2),
+            ("graph nodes", self.graph.node_count() * (size_of::<Node>() + 16)),
+            ("node heap (ids, events, decls)", node_heap),
+            ("graph edges", self.graph.edge_count() * (size_of::<EdgeW>() + 20)),
+            ("rels", self.rels.capacity() * size_of::<Rel>()),
+            ("rel heap (spilled lists)", rel_heap),
+            ("opens", map(self.opens.len(), self.opens.capacity(), size_of::<(RelKey, Vec<u32>)>()) + self.opens.values().map(|v| v.capacity() * 4).sum::<usize>()),
+            ("closes", map(self.closes.len(), self.closes.capacity(), size_of::<(RelKey, Vec<Close>)>()) + self.closes.values().map(|v| v.capacity() * size_of::<Close>()).sum::<usize>()),
+            ("nodes map", map(self.nodes.len(), self.nodes.capacity(), size_of::<(EntityId, NodeIndex)>())),
+        ]
+    }
+}
