@@ -202,7 +202,7 @@ impl Projection {
             };
             let in_base = base_key.and_then(|k| self.closes.get(k)).is_some_and(|cs| {
                 cs.iter().any(|c| {
-                    self.base_visible(c.event, ov) && applies(c.day, &self.ids_of(&c.about))
+                    self.base_visible(c.event, ov) && applies(c.day, &self.ids_of(self.nodes_of(c.about)))
                 })
             });
             in_base || ov.closes.get(&close.key).is_some_and(|cs| cs.iter().any(|c| applies(c.day, &c.about)))
@@ -212,7 +212,7 @@ impl Projection {
         if let Some(k) = &base_key {
             for &r in self.opens.get(k).map(Vec::as_slice).unwrap_or(&[]) {
                 let rel = &self.rels[r as usize];
-                let about = self.ids_of(&rel.about);
+                let about = self.ids_of(self.nodes_of(rel.about));
                 if !self.base_visible(rel.event, ov) || rel.valid_from > close.day || !about_matches(&about) {
                     continue;
                 }

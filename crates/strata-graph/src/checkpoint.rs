@@ -15,13 +15,13 @@
 
 use std::collections::BTreeSet;
 
-use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 use smallvec::SmallVec;
 use strata_core::{Day, EntityId, EntityType, EventId, Timestamp, Vocabulary};
 
-use crate::projection::{Close, Decl, EdgeW, EventMeta, Ix, Node, Projection, Rel, RelKey};
+use crate::projection::{push_close, Close, Decl, EdgeW, EventMeta, Ix, Node, Projection, Rel, RelKey, NO_EVENT};
 use crate::view::Role;
 
 /// The first bytes of every checkpoint, with the encoding's version.
@@ -123,11 +123,13 @@ impl Projection {
             w.uint(u64::from(r.event));
             w.uint(r.subject.index() as u64);
             w.opt(r.object.map(|o| o.index() as u32));
-            w.list(r.about.iter().map(|a| a.index() as u32));
+            w.list(self.nodes_of(r.about).iter().map(|a| a.index() as u32));
             w.int(i64::from(r.valid_from.0));
             w.uint(u64::from(r.marks));
-            w.list(r.closes.iter().copied());
-            w.list(r.edges.iter().map(|e| e.index() as u32));
+            let closes: SmallVec<[Ix; 2]> = self.closes_of(r).collect();
+            w.list(closes.into_iter());
+            w.uint(u64::from(r.first_edge));
+            w.uint(u64::from(r.edge_count));
         }
 
         // Closes in log order, so that decoding pushes each key's list in
@@ -141,7 +143,7 @@ impl Projection {
             w.opt(object.map(|o| o.index() as u32));
             w.uint(u64::from(c.event));
             w.int(i64::from(c.day.0));
-            w.list(c.about.iter().map(|a| a.index() as u32));
+            w.list(self.nodes_of(c.about).iter().map(|a| a.index() as u32));
         }
         w.buf
     }
@@ -266,15 +268,38 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
             let event = r.below(n_events, "relation event")? as Ix;
             let subject = node(r.below(n_nodes, "relation subject")?);
             let object = r.opt(n_nodes, "relation object")?.map(|o| node(u64::from(o)));
-            let about = r.list(n_nodes, "about")?.into_iter().map(|a| node(u64::from(a))).collect();
+            let about: SmallVec<[NodeIndex; 2]> = r.list(n_nodes, "about")?.into_iter().map(|a| node(u64::from(a))).collect();
             let valid_from = r.day()?;
             let marks = r.below(2, "marks")? == 1;
-            let closes = r.list(n_events, "close")?.into_iter().collect();
-            let edges = r.list(n_edges as u64, "relation edge")?.into_iter().map(|e| EdgeIndex::new(e as usize)).collect();
+            let closes = r.list(n_events, "close")?;
+            let first_edge = r.uint()?;
+            let edge_count = r.uint()?;
+            let end = first_edge.checked_add(edge_count).filter(|&end| end <= n_edges as u64);
+            let end = end.ok_or_else(|| damaged("a relation's edges are out of range"))?;
+            if (first_edge..end).any(|e| edge_rels.get(e as usize) != Some(&(rel_id as u64))) {
+                return Err(damaged("a relation's edges belong to another relation"));
+            }
             if !marks {
                 p.opens.entry((name, subject, object)).or_default().push(rel_id as u32);
             }
-            p.rels.push(Rel { name, event, subject, object, about, valid_from, marks, closes, edges });
+            let about = p.span(&about);
+            let mut rel = Rel {
+                event,
+                subject,
+                object,
+                about,
+                valid_from,
+                close: NO_EVENT,
+                more_closes: 0,
+                first_edge: first_edge as u32,
+                edge_count: edge_count as u32,
+                name,
+                marks,
+            };
+            for c in closes {
+                push_close(&mut rel, &mut p.more_closes, c);
+            }
+            p.rels.push(rel);
         }
 
         let n_closes = r.count(5)?;
@@ -284,7 +309,8 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
             let object = r.opt(n_nodes, "close object")?.map(|o| node(u64::from(o)));
             let event = r.below(n_events, "close event")? as Ix;
             let day = r.day()?;
-            let about = r.list(n_nodes, "close about")?.into_iter().map(|a| node(u64::from(a))).collect();
+            let about: SmallVec<[NodeIndex; 2]> = r.list(n_nodes, "close about")?.into_iter().map(|a| node(u64::from(a))).collect();
+            let about = p.span(&about);
             p.closes.entry((name, subject, object)).or_default().push(Close { event, day, about });
         }
         Ok(())

@@ -46,26 +46,53 @@ pub(crate) struct EdgeW {
     pub role: Role,
 }
 
+/// A run of node indices in `Projection::pool`: an about-set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub off: u32,
+    pub len: u32,
+}
+
+/// No event (of `Rel::close`).
+pub(crate) const NO_EVENT: Ix = Ix::MAX;
+
 /// A relation: what one opening or marking event put in the graph.
+///
+/// Kept small (48 bytes): its about-set lives in `Projection::pool`, its
+/// edges are a run of consecutive edge indices (edges are added together
+/// and never removed), and its closes are one event inline, the rare
+/// others in `Projection::more_closes`.
 pub(crate) struct Rel {
-    pub name: u16,
     pub event: Ix,
     pub subject: NodeIndex,
     pub object: Option<NodeIndex>,
     /// Sorted, deduplicated.
-    pub about: SmallVec<[NodeIndex; 2]>,
+    pub about: Span,
     pub valid_from: Day,
+    /// The first close event that applies to it (same key, about-set, dated
+    /// on or after it), or `NO_EVENT`.
+    pub close: Ix,
+    /// 1 + the index in `Projection::more_closes` of the others, or 0.
+    pub more_closes: u32,
+    /// Its edges: `first_edge`, `first_edge + 1`, ... (`edge_count` of them).
+    pub first_edge: u32,
+    pub edge_count: u32,
+    pub name: u16,
     pub marks: bool,
-    /// Close events that apply to it (same key, about-set, dated on or after it).
-    pub closes: SmallVec<[Ix; 1]>,
-    pub edges: SmallVec<[EdgeIndex; 1]>,
+}
+
+impl Rel {
+    /// The relation's edges.
+    pub(crate) fn edges(&self) -> impl Iterator<Item = EdgeIndex> {
+        (self.first_edge..self.first_edge.saturating_add(self.edge_count)).map(|e| EdgeIndex::new(e as usize))
+    }
 }
 
 /// A close event, kept so that opens recorded after it still see it.
 pub(crate) struct Close {
     pub event: Ix,
     pub day: Day,
-    pub about: SmallVec<[NodeIndex; 2]>,
+    pub about: Span,
 }
 
 /// What an opening, marking or closing event says about its relation.
@@ -97,6 +124,28 @@ pub struct Projection {
     pub(crate) closes: FxHashMap<RelKey, Vec<Close>>,
     /// Events in valid-time order, then log order.
     pub(crate) by_day: BTreeSet<(Day, Ix)>,
+    /// The about-sets of relations and closes, one after another.
+    pub(crate) pool: Vec<NodeIndex>,
+    /// A relation's second and later closes (the first is `Rel::close`).
+    pub(crate) more_closes: Vec<SmallVec<[Ix; 2]>>,
+}
+
+/// The nodes of an about-set in `pool` (none if the span is out of range,
+/// which only a damaged checkpoint could make, and decoding refuses).
+pub(crate) fn pool_slice(pool: &[NodeIndex], s: Span) -> &[NodeIndex] {
+    pool.get(s.off as usize..(s.off as usize).saturating_add(s.len as usize)).unwrap_or(&[])
+}
+
+/// Adds a close to a relation: inline if it is the first, else in `more`.
+pub(crate) fn push_close(rel: &mut Rel, more: &mut Vec<SmallVec<[Ix; 2]>>, close: Ix) {
+    if rel.close == NO_EVENT {
+        rel.close = close;
+    } else if let Some(list) = rel.more_closes.checked_sub(1).and_then(|i| more.get_mut(i as usize)) {
+        list.push(close);
+    } else {
+        more.push(SmallVec::from_slice(&[close]));
+        rel.more_closes = more.len() as u32;
+    }
 }
 
 /// Sorted, deduplicated about-set of node indices.
@@ -128,6 +177,8 @@ impl Projection {
             opens: FxHashMap::default(),
             closes: FxHashMap::default(),
             by_day: BTreeSet::new(),
+            pool: Vec::new(),
+            more_closes: Vec::new(),
         }
     }
 
@@ -266,33 +317,66 @@ impl Projection {
         n
     }
 
+    /// Puts an about-set in the pool.
+    pub(crate) fn span(&mut self, about: &[NodeIndex]) -> Span {
+        let off = self.pool.len() as u32;
+        self.pool.extend_from_slice(about);
+        Span { off, len: about.len() as u32 }
+    }
+
+    /// The nodes of an about-set.
+    pub(crate) fn nodes_of(&self, s: Span) -> &[NodeIndex] {
+        pool_slice(&self.pool, s)
+    }
+
     fn add_rel(&mut self, link: Link, marks: bool) {
         let Link { name, event: ix, subject, object, about, day } = link;
         let rel_id = self.rels.len() as u32;
-        let mut edges = SmallVec::new();
+        let first_edge = self.graph.edge_count() as u32;
+        let mut edge_count = 0u32;
         if let Some(o) = object {
-            edges.push(self.graph.add_edge(subject, o, EdgeW { rel: rel_id, role: Role::SubjectObject }));
+            self.graph.add_edge(subject, o, EdgeW { rel: rel_id, role: Role::SubjectObject });
+            edge_count += 1;
         }
         for &a in &about {
             for end in std::iter::once(subject).chain(object) {
                 if end != a {
-                    edges.push(self.graph.add_edge(end, a, EdgeW { rel: rel_id, role: Role::About }));
+                    self.graph.add_edge(end, a, EdgeW { rel: rel_id, role: Role::About });
+                    edge_count += 1;
                 }
             }
         }
         let key = (name, subject, object);
-        let mut closes = SmallVec::new();
+        let mut closes: SmallVec<[Ix; 2]> = SmallVec::new();
         if !marks {
             if let Some(cs) = self.closes.get(&key) {
                 for c in cs {
-                    if c.day >= day && (c.about.is_empty() || c.about == about) {
+                    let c_about = pool_slice(&self.pool, c.about);
+                    if c.day >= day && (c_about.is_empty() || c_about == about.as_slice()) {
                         closes.push(c.event);
                     }
                 }
             }
             self.opens.entry(key).or_default().push(rel_id);
         }
-        self.rels.push(Rel { name, event: ix, subject, object, about, valid_from: day, marks, closes, edges });
+        let about = self.span(&about);
+        let mut rel = Rel {
+            event: ix,
+            subject,
+            object,
+            about,
+            valid_from: day,
+            close: NO_EVENT,
+            more_closes: 0,
+            first_edge,
+            edge_count,
+            name,
+            marks,
+        };
+        for c in closes {
+            push_close(&mut rel, &mut self.more_closes, c);
+        }
+        self.rels.push(rel);
     }
 
     fn add_close(&mut self, link: Link) {
@@ -300,13 +384,21 @@ impl Projection {
         let key = (name, subject, object);
         if let Some(rels) = self.opens.get(&key) {
             for &r in rels {
-                let rel = &mut self.rels[r as usize];
-                if rel.valid_from <= day && (about.is_empty() || rel.about == about) {
-                    rel.closes.push(ix);
+                let Some(rel) = self.rels.get_mut(r as usize) else { continue };
+                if rel.valid_from <= day && (about.is_empty() || pool_slice(&self.pool, rel.about) == about.as_slice()) {
+                    push_close(rel, &mut self.more_closes, ix);
                 }
             }
         }
+        let about = self.span(&about);
         self.closes.entry(key).or_default().push(Close { event: ix, day, about });
+    }
+
+    /// The close events that apply to a relation.
+    pub(crate) fn closes_of<'a>(&'a self, rel: &Rel) -> impl Iterator<Item = Ix> + 'a {
+        let first = (rel.close != NO_EVENT).then_some(rel.close);
+        let more = rel.more_closes.checked_sub(1).and_then(|i| self.more_closes.get(i as usize));
+        first.into_iter().chain(more.into_iter().flatten().copied())
     }
 
     // ---- visibility, shared by checks and queries ----
@@ -328,11 +420,7 @@ impl Projection {
 
     /// The first day a relation no longer holds, as known at `known`, and the close.
     pub(crate) fn valid_to(&self, rel: &Rel, known: Timestamp) -> Option<(Day, Ix)> {
-        rel.closes
-            .iter()
-            .filter(|&&c| self.event_visible(c, known))
-            .map(|&c| (self.events[c as usize].day, c))
-            .min()
+        self.closes_of(rel).filter(|&c| self.event_visible(c, known)).map(|c| (self.events[c as usize].day, c)).min()
     }
 
     /// Whether a relation's own event and interval make it visible (not its endpoints).
@@ -376,15 +464,7 @@ impl Projection {
                     + n.decls.iter().map(|d| d.name.as_ref().map_or(0, String::capacity) + d.attrs.len() * 64).sum::<usize>()
             })
             .sum();
-        let rel_heap: usize = self
-            .rels
-            .iter()
-            .map(|r| {
-                (if r.about.spilled() { r.about.capacity() * 4 } else { 0 })
-                    + (if r.closes.spilled() { r.closes.capacity() * 4 } else { 0 })
-                    + (if r.edges.spilled() { r.edges.capacity() * 4 } else { 0 })
-            })
-            .sum();
+        let more_closes: usize = self.more_closes.iter().map(|c| if c.spilled() { c.capacity() * 4 } else { 0 }).sum();
         vec![
             ("events", self.events.capacity() * size_of::<EventMeta>()),
             ("ids", map(self.ids.len(), self.ids.capacity(), size_of::<(EventId, Ix)>())),
@@ -393,7 +473,8 @@ impl Projection {
             ("node heap (ids, events, decls)", node_heap),
             ("graph edges", self.graph.edge_count() * (size_of::<EdgeW>() + 20)),
             ("rels", self.rels.capacity() * size_of::<Rel>()),
-            ("rel heap (spilled lists)", rel_heap),
+            ("about-sets", self.pool.capacity() * size_of::<NodeIndex>()),
+            ("more closes", self.more_closes.capacity() * size_of::<SmallVec<[Ix; 2]>>() + more_closes),
             ("opens", map(self.opens.len(), self.opens.capacity(), size_of::<(RelKey, Vec<u32>)>()) + self.opens.values().map(|v| v.capacity() * 4).sum::<usize>()),
             ("closes", map(self.closes.len(), self.closes.capacity(), size_of::<(RelKey, Vec<Close>)>()) + self.closes.values().map(|v| v.capacity() * size_of::<Close>()).sum::<usize>()),
             ("nodes map", map(self.nodes.len(), self.nodes.capacity(), size_of::<(EntityId, NodeIndex)>())),

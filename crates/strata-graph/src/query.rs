@@ -68,7 +68,7 @@ impl Projection {
         let (a, b) = self.graph.edge_endpoints(e)?;
         let rel = &self.rels[w.rel as usize];
         let closed = if rel.marks { None } else { self.valid_to(rel, known) };
-        let mut about: Vec<EntityId> = rel.about.iter().map(|&n| self.graph[n].id.clone()).collect();
+        let mut about: Vec<EntityId> = self.nodes_of(rel.about).iter().map(|&n| self.graph[n].id.clone()).collect();
         about.sort();
         Some(RelationView {
             name: self.rel_names[rel.name as usize].clone(),
@@ -195,7 +195,7 @@ impl Projection {
             if before == after {
                 continue;
             }
-            for &e in &rel.edges {
+            for e in rel.edges() {
                 if let Some((a, b)) = self.graph.edge_endpoints(e) {
                     if !(self.node_visible(a, known) && self.node_visible(b, known)) {
                         continue;

@@ -419,7 +419,7 @@ impl Projection {
     /// then by event (what `RelationView`'s order compares next).
     fn about_cmp(&self, a: u32, b: u32) -> Ordering {
         let ids = |r: u32| {
-            let mut v: SmallVec<[&EntityId; 4]> = self.rels[r as usize].about.iter().map(|&n| &self.graph[n].id).collect();
+            let mut v: SmallVec<[&EntityId; 4]> = self.nodes_of(self.rels[r as usize].about).iter().map(|&n| &self.graph[n].id).collect();
             v.sort_unstable();
             v
         };
