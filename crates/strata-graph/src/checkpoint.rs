@@ -1,7 +1,7 @@
 //! The projection as bytes: a checkpoint, so that opening a large log does
 //! not replay it from the start.
 //!
-//! The encoding is this crate's own, versioned by [`FORMAT`]: integers as
+//! The encoding is this crate's own, versioned by [`FORMAT`] (bumped whenever the encoding changes): integers as
 //! LEB128 varints (indices that only grow as deltas), strings with their
 //! length, attributes as JSON text. It holds exactly the state
 //! [`Projection::apply`] builds, minus what is derived from it (the maps
@@ -25,14 +25,14 @@ use crate::projection::{push_close, Close, Decl, EdgeW, EventMeta, Ix, Node, Pro
 use crate::view::Role;
 
 /// The first bytes of every checkpoint, with the encoding's version.
-const FORMAT: &[u8] = b"strata-projection/1\n";
+const FORMAT: &[u8] = b"strata-projection/2\n";
 
 /// Why a checkpoint cannot be used; the caller rebuilds from the log.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckpointError {
     /// Not a checkpoint of this format (another version, or not one at all).
-    #[error("not a strata-projection/1 checkpoint")]
+    #[error("not a strata-projection/2 checkpoint")]
     Format,
     /// Written with another vocabulary than the one in force.
     #[error("the checkpoint was written with a different vocabulary")]

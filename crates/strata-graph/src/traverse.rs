@@ -364,6 +364,16 @@ impl Projection {
         Some(hood.nodes.into_iter().map(|(_, n)| self.graph[n].id.clone()).collect())
     }
 
+    /// The entities of [`Projection::neighborhood`] without its edges: what
+    /// a reader who asks for no edges needs, without building a view of
+    /// every edge.
+    pub fn neighborhood_nodes(&self, id: &EntityId, hops: usize, t: TimeFilter, names: Option<&[String]>) -> Option<Vec<EntityView>> {
+        let centre = self.node(id, t.known_at)?;
+        let names = self.names_filter(names);
+        let hood = with_scratch(self.graph.node_bound(), |sc| self.hood(centre, hop_count(hops), names.as_deref(), t, false, sc));
+        Some(hood.nodes.iter().filter_map(|&(_, n)| self.entity_view(n, t)).collect())
+    }
+
     /// The entities within `hops` of `id` and the edges followed to reach
     /// them; `None` when the entity is unknown.
     pub fn neighborhood(&self, id: &EntityId, hops: usize, t: TimeFilter, names: Option<&[String]>) -> Option<Subgraph> {

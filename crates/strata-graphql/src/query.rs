@@ -227,7 +227,17 @@ impl QueryRoot {
         let hops = bounded("hops", hops.unwrap_or(1), MAX_HOPS)?;
         let snap = snapshot(ctx)?;
         let time = snap.filter(day(as_of), instant(known_at));
-        let found = engine(ctx)?.snapshot().read(|g| g.neighborhood(&id, hops, time, relations.as_deref()));
+        // Building a view of every edge costs more than the walk itself on
+        // a hub's neighbourhood: only when the request asks for edges.
+        let with_edges = ctx.look_ahead().field("edges").exists();
+        let found = engine(ctx)?.snapshot().read(|g| {
+            if with_edges {
+                g.neighborhood(&id, hops, time, relations.as_deref())
+            } else {
+                g.neighborhood_nodes(&id, hops, time, relations.as_deref())
+                    .map(|nodes| strata_engine::Subgraph { nodes, edges: Vec::new() })
+            }
+        });
         Ok(found.map(|view| Subgraph { view, time, cap: snap.known_at }))
     }
 

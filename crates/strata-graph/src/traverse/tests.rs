@@ -189,6 +189,8 @@ fn check(p: &Projection, pr: &Probe) -> Result<(), TestCaseError> {
     let hops = pr.max_hops.min(4);
     let hood = p.neighborhood(&a, hops, t, relations.as_deref());
     prop_assert_eq!(&hood, &p.neighborhood_reference(&a, hops, t, relations.as_deref()), "neighborhood {:?}", pr);
+    let nodes = p.neighborhood_nodes(&a, hops, t, relations.as_deref());
+    prop_assert_eq!(&nodes, &hood.as_ref().map(|h| h.nodes.clone()), "neighborhood_nodes {:?}", pr);
     let ids = p.neighborhood_ids(&a, hops, t, relations.as_deref());
     prop_assert_eq!(ids, hood.map(|h| h.nodes.into_iter().map(|n| n.id).collect::<Vec<_>>()), "neighborhood_ids {:?}", pr);
     Ok(())

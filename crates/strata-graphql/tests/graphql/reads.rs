@@ -107,6 +107,18 @@ async fn neighbourhoods_and_unknown_entities() {
     assert_eq!(ids(nodes, "/id"), ["cn-miit", "cn-mofcom", "deepseek", "nvidia-h200"]);
     assert_eq!(d["nowhere"], Value::Null);
     assert_eq!(d["entity"], Value::Null);
+
+    // Without edges in the request the server skips building them; the
+    // nodes are the same, in the same order, at every depth.
+    for hops in 1..=3 {
+        let q = format!(
+            r#"{{ with: neighborhood(id: "nvidia-h200", hops: {hops}, asOf: "2026-02-01") {{ nodes {{ id name type }} edges {{ name }} }}
+                 without: neighborhood(id: "nvidia-h200", hops: {hops}, asOf: "2026-02-01") {{ nodes {{ id name type }} }} }}"#
+        );
+        let d = data(&schema, &q, json!({})).await;
+        assert!(d["with"]["nodes"].as_array().is_some_and(|n| n.len() > 1), "{d}");
+        assert_eq!(d["with"]["nodes"], d["without"]["nodes"], "hops {hops}");
+    }
 }
 
 #[tokio::test]
