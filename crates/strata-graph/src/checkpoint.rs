@@ -172,6 +172,7 @@ impl Projection {
         p.events = events;
         p.ids = ids;
         p.by_day = by_day;
+        p.windows = p.rels.iter().map(|rel| p.window_now(rel)).collect();
         if r.at != r.buf.len() {
             return Err(damaged(format!("{} bytes follow the end", r.buf.len() - r.at)));
         }
@@ -254,7 +255,7 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
             let role = if r.below(2, "edge role")? == 1 { Role::About } else { Role::SubjectObject };
             edge_rels.push(rel);
             let rel = u32::try_from(rel).map_err(|_| damaged("edge relation out of range"))?;
-            p.graph.add_edge(a, b, EdgeW { rel, role });
+            p.add_edge(a, b, EdgeW { rel, role });
         }
 
         let n_rels = r.count(8)?;
@@ -299,6 +300,9 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
             for c in closes {
                 push_close(&mut rel, &mut p.more_closes, c);
             }
+            if p.rels.last().is_some_and(|last| last.event >= rel.event) {
+                return Err(damaged("relations are not in log order"));
+            }
             p.rels.push(rel);
         }
 
@@ -312,6 +316,7 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
             let about: SmallVec<[NodeIndex; 2]> = r.list(n_nodes, "close about")?.into_iter().map(|a| node(u64::from(a))).collect();
             let about = p.span(&about);
             p.closes.entry((name, subject, object)).or_default().push(Close { event, day, about });
+            p.close_keys.insert(event, (name, subject, object));
         }
         Ok(())
     }

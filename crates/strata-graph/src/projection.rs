@@ -128,6 +128,59 @@ pub struct Projection {
     pub(crate) pool: Vec<NodeIndex>,
     /// A relation's second and later closes (the first is `Rel::close`).
     pub(crate) more_closes: Vec<SmallVec<[Ix; 2]>>,
+    /// Each relation's window with everything known, by relation: what a
+    /// traversal at the latest `knownAt` reads instead of the relation's
+    /// events (see `Projection::holds_now`). Derived; kept up to date by
+    /// `apply`.
+    pub(crate) windows: Vec<Window>,
+    /// The key of every close event, to find the relations a retracted
+    /// close applied to. Derived.
+    pub(crate) close_keys: FxHashMap<Ix, RelKey>,
+    /// Each node's edges as two arrays (leaving, arriving), oldest first:
+    /// what traversals walk. petgraph keeps them as linked lists through
+    /// its edge array, one cache miss per edge, which on a hub of 100,000
+    /// edges is most of a query. Derived; kept by `add_edge`.
+    pub(crate) adj: Vec<Adjacency>,
+}
+
+/// One edge in a node's adjacency arrays.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Adj {
+    /// The node at the other end.
+    pub other: u32,
+    pub edge: u32,
+    /// The relation, with the role in the top bit (set: about-link).
+    pub w: u32,
+}
+
+impl Adj {
+    const ABOUT: u32 = 1 << 31;
+
+    pub(crate) fn weight(self) -> EdgeW {
+        EdgeW {
+            rel: self.w & !Adj::ABOUT,
+            role: if self.w & Adj::ABOUT != 0 { Role::About } else { Role::SubjectObject },
+        }
+    }
+}
+
+/// A node's edges, leaving and arriving.
+#[derive(Default)]
+pub(crate) struct Adjacency {
+    pub out: Vec<Adj>,
+    pub inc: Vec<Adj>,
+}
+
+/// Where a relation holds with everything known: on days `from <= d < to`
+/// (`to == Day::MAX`: open, never closed). Retracted: `from == Day::MAX`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub from: Day,
+    pub to: Day,
+}
+
+impl Window {
+    const NEVER: Window = Window { from: Day::MAX, to: Day::MIN };
 }
 
 /// The nodes of an about-set in `pool` (none if the span is out of range,
@@ -179,6 +232,9 @@ impl Projection {
             by_day: BTreeSet::new(),
             pool: Vec::new(),
             more_closes: Vec::new(),
+            windows: Vec::new(),
+            close_keys: FxHashMap::default(),
+            adj: Vec::new(),
         }
     }
 
@@ -280,6 +336,7 @@ impl Projection {
             (Effect::Retracts, _) => {
                 if let Some(t) = retract_target {
                     self.events[t as usize].retracted_by = Some(ix);
+                    self.refresh_windows_of(t);
                 }
             }
             _ => {}
@@ -335,13 +392,13 @@ impl Projection {
         let first_edge = self.graph.edge_count() as u32;
         let mut edge_count = 0u32;
         if let Some(o) = object {
-            self.graph.add_edge(subject, o, EdgeW { rel: rel_id, role: Role::SubjectObject });
+            self.add_edge(subject, o, EdgeW { rel: rel_id, role: Role::SubjectObject });
             edge_count += 1;
         }
         for &a in &about {
             for end in std::iter::once(subject).chain(object) {
                 if end != a {
-                    self.graph.add_edge(end, a, EdgeW { rel: rel_id, role: Role::About });
+                    self.add_edge(end, a, EdgeW { rel: rel_id, role: Role::About });
                     edge_count += 1;
                 }
             }
@@ -376,22 +433,97 @@ impl Projection {
         for c in closes {
             push_close(&mut rel, &mut self.more_closes, c);
         }
+        self.windows.push(self.window_now(&rel));
         self.rels.push(rel);
     }
 
     fn add_close(&mut self, link: Link) {
         let Link { name, event: ix, subject, object, about, day } = link;
         let key = (name, subject, object);
+        let mut closed: SmallVec<[u32; 2]> = SmallVec::new();
         if let Some(rels) = self.opens.get(&key) {
             for &r in rels {
                 let Some(rel) = self.rels.get_mut(r as usize) else { continue };
                 if rel.valid_from <= day && (about.is_empty() || pool_slice(&self.pool, rel.about) == about.as_slice()) {
                     push_close(rel, &mut self.more_closes, ix);
+                    closed.push(r);
                 }
             }
         }
+        for r in closed {
+            self.refresh_window(r);
+        }
         let about = self.span(&about);
         self.closes.entry(key).or_default().push(Close { event: ix, day, about });
+        self.close_keys.insert(ix, key);
+    }
+
+    /// Adds an edge to the graph and to both ends' adjacency arrays.
+    pub(crate) fn add_edge(&mut self, a: NodeIndex, b: NodeIndex, w: EdgeW) -> EdgeIndex {
+        let e = self.graph.add_edge(a, b, w);
+        let bound = petgraph::visit::NodeIndexable::node_bound(&self.graph);
+        if self.adj.len() < bound {
+            self.adj.resize_with(bound, Adjacency::default);
+        }
+        let packed = w.rel | if w.role == Role::About { Adj::ABOUT } else { 0 };
+        if let Some(x) = self.adj.get_mut(a.index()) {
+            x.out.push(Adj { other: b.index() as u32, edge: e.index() as u32, w: packed });
+        }
+        if let Some(x) = self.adj.get_mut(b.index()) {
+            x.inc.push(Adj { other: a.index() as u32, edge: e.index() as u32, w: packed });
+        }
+        e
+    }
+
+    /// A relation's window with everything known.
+    pub(crate) fn window_now(&self, rel: &Rel) -> Window {
+        if !self.event_visible(rel.event, Timestamp::MAX) {
+            return Window::NEVER;
+        }
+        let to = if rel.marks { None } else { self.valid_to(rel, Timestamp::MAX).map(|(d, _)| d) };
+        Window { from: rel.valid_from, to: to.unwrap_or(Day::MAX) }
+    }
+
+    fn refresh_window(&mut self, r: u32) {
+        if let Some(rel) = self.rels.get(r as usize) {
+            let w = self.window_now(rel);
+            if let Some(slot) = self.windows.get_mut(r as usize) {
+                *slot = w;
+            }
+        }
+    }
+
+    /// After event `t` was retracted: the windows of the relation it opened
+    /// or marked, or of the relations it closed.
+    fn refresh_windows_of(&mut self, t: Ix) {
+        // Relations are added in log order, so they are sorted by event.
+        if let Ok(r) = self.rels.binary_search_by_key(&t, |r| r.event) {
+            self.refresh_window(r as u32);
+        }
+        if let Some(key) = self.close_keys.get(&t) {
+            let rels: SmallVec<[u32; 4]> = self.opens.get(key).map(|v| v.iter().copied().collect()).unwrap_or_default();
+            for r in rels {
+                self.refresh_window(r);
+            }
+        }
+    }
+
+    /// Whether relation `r` holds at `as_of` with everything known: the same
+    /// answer as `rel_holds(rel, as_of, known)` for any `known` at or after
+    /// the last event's recorded time, from one small read.
+    #[inline]
+    pub(crate) fn holds_now(&self, r: u32, as_of: Option<Day>) -> bool {
+        let Some(w) = self.windows.get(r as usize) else { return false };
+        match as_of {
+            None => w.to == Day::MAX && w.from != Day::MAX,
+            Some(a) => w.from <= a && (a < w.to || w.to == Day::MAX),
+        }
+    }
+
+    /// Whether `known` sees every event applied (then `holds_now` answers).
+    #[inline]
+    pub(crate) fn knows_all(&self, known: Timestamp) -> bool {
+        self.events.last().is_none_or(|e| known >= e.recorded_at)
     }
 
     /// The close events that apply to a relation.
@@ -472,6 +604,12 @@ impl Projection {
             ("graph nodes", self.graph.node_count() * (size_of::<Node>() + 16)),
             ("node heap (ids, events, decls)", node_heap),
             ("graph edges", self.graph.edge_count() * (size_of::<EdgeW>() + 20)),
+            (
+                "adjacency arrays",
+                self.adj.capacity() * size_of::<Adjacency>()
+                    + self.adj.iter().map(|a| (a.out.capacity() + a.inc.capacity()) * size_of::<Adj>()).sum::<usize>(),
+            ),
+            ("windows", self.windows.capacity() * size_of::<Window>()),
             ("rels", self.rels.capacity() * size_of::<Rel>()),
             ("about-sets", self.pool.capacity() * size_of::<NodeIndex>()),
             ("more closes", self.more_closes.capacity() * size_of::<SmallVec<[Ix; 2]>>() + more_closes),

@@ -5,12 +5,10 @@
 
 use std::cell::RefCell;
 
-use petgraph::stable_graph::{EdgeIndex, Edges, NodeIndex};
-use petgraph::visit::EdgeRef;
-use petgraph::{Directed, Direction as PgDirection};
+use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use strata_core::Timestamp;
 
-use crate::projection::{EdgeW, Projection};
+use crate::projection::{Adj, EdgeW, Projection};
 use crate::view::TimeFilter;
 
 /// "No distance yet" in a slot.
@@ -116,16 +114,16 @@ pub(crate) fn with_scratch<R>(bound: usize, f: impl FnOnce(&mut Scratch) -> R) -
     out
 }
 
-type PgEdges<'a> = Edges<'a, EdgeW, Directed, u32>;
+type AdjIter<'a> = std::iter::Rev<std::slice::Iter<'a, Adj>>;
 
 /// The edges usable from a node, walked in place: the outgoing ones, then
 /// the incoming ones unless directed (with `reverse`, the other way round),
 /// each with the node it leads to, its weight and whether it came from the
-/// second list. The order is the one the searches have always used.
+/// second list. Newest first in each list: the order petgraph's
+/// `edges_directed` gives, which the searches have always used.
 pub(crate) struct Steps<'a> {
-    n: NodeIndex,
-    first: PgEdges<'a>,
-    second: Option<PgEdges<'a>>,
+    first: AdjIter<'a>,
+    second: Option<AdjIter<'a>>,
 }
 
 impl Iterator for Steps<'_> {
@@ -133,25 +131,23 @@ impl Iterator for Steps<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let (e, second) = match self.first.next() {
-            Some(e) => (e, false),
+        let (a, second) = match self.first.next() {
+            Some(a) => (a, false),
             None => (self.second.as_mut()?.next()?, true),
         };
-        let other = if e.source() == self.n { e.target() } else { e.source() };
-        Some((e.id(), other, *e.weight(), second))
+        Some((EdgeIndex::new(a.edge as usize), NodeIndex::new(a.other as usize), a.weight(), second))
     }
 }
 
 impl Projection {
     /// The edges usable from `n` (see [`Steps`]), not yet filtered.
     pub(crate) fn steps(&self, n: NodeIndex, directed: bool, reverse: bool) -> Steps<'_> {
-        let (fwd, back) =
-            if reverse { (PgDirection::Incoming, PgDirection::Outgoing) } else { (PgDirection::Outgoing, PgDirection::Incoming) };
-        Steps {
-            n,
-            first: self.graph.edges_directed(n, fwd),
-            second: (!directed).then(|| self.graph.edges_directed(n, back)),
-        }
+        let (out, inc): (&[Adj], &[Adj]) = match self.adj.get(n.index()) {
+            Some(a) => (&a.out, &a.inc),
+            None => (&[], &[]),
+        };
+        let (fwd, back) = if reverse { (inc, out) } else { (out, inc) };
+        Steps { first: fwd.iter().rev(), second: (!directed).then(|| back.iter().rev()) }
     }
 
     /// Whether a step from a visible node over an edge of weight `w` to `v`
@@ -160,6 +156,13 @@ impl Projection {
     /// the step leaves exists.
     #[inline]
     pub(crate) fn step_ok(&self, w: EdgeW, v: NodeIndex, names: Option<&[u16]>, t: TimeFilter, s: &mut Scratch) -> bool {
+        if self.knows_all(t.known_at) {
+            // Everything known: the relation's window answers, one small
+            // read instead of its events and closes.
+            return names.is_none_or(|ns| self.rels.get(w.rel as usize).is_some_and(|r| ns.contains(&r.name)))
+                && self.holds_now(w.rel, t.as_of)
+                && s.visible(self, v, t.known_at);
+        }
         let rel = &self.rels[w.rel as usize];
         // A relation starting after `asOf` does not hold whatever its events
         // say: answered from the relation alone, before reading the events.
