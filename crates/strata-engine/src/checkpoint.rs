@@ -16,6 +16,7 @@
 //! the next writer waits for the encoding) and writes the file without any
 //! lock. Dropping the engine waits for a write in progress.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -56,10 +57,22 @@ pub struct CheckpointOutcome {
     pub elapsed: Duration,
 }
 
-/// Builds the projection for `store`: from its checkpoint if usable, then the tail.
-pub(crate) fn load(store: &Store, vocab: &Vocabulary) -> Result<(Projection, Opened), Error> {
+/// The checkpoint in data directory `dir`, decoded: `None` if there is
+/// none, why not if it cannot be used. Reads no part of the log.
+pub(crate) fn decode(dir: &Path, vocab: &Vocabulary) -> Result<Option<Projection>, String> {
+    let Some(bytes) = Store::read_checkpoint_in(dir).map_err(|e| e.to_string())? else { return Ok(None) };
+    Projection::from_checkpoint(&bytes, vocab.clone()).map(Some).map_err(|e| e.to_string())
+}
+
+/// Builds the projection for `store`: from its `decoded` checkpoint if it
+/// fits the log, then the tail.
+pub(crate) fn load(
+    store: &Store,
+    vocab: &Vocabulary,
+    decoded: Result<Option<Projection>, String>,
+) -> Result<(Projection, Opened), Error> {
     let mut opened = Opened::default();
-    let mut graph = match usable_checkpoint(store, vocab) {
+    let mut graph = match decoded.and_then(|graph| fits(store, graph)) {
         Ok(Some(graph)) => graph,
         Ok(None) => Projection::new(vocab.clone()),
         Err(reason) => {
@@ -83,11 +96,10 @@ pub(crate) fn load(store: &Store, vocab: &Vocabulary) -> Result<(Projection, Ope
     Ok((graph, opened))
 }
 
-/// The stored checkpoint, if there is one that fits the log; why not, if
-/// there is one that does not.
-fn usable_checkpoint(store: &Store, vocab: &Vocabulary) -> Result<Option<Projection>, String> {
-    let Some(bytes) = store.read_checkpoint().map_err(|e| e.to_string())? else { return Ok(None) };
-    let graph = Projection::from_checkpoint(&bytes, vocab.clone()).map_err(|e| e.to_string())?;
+/// The decoded checkpoint if the log still holds, at its last position,
+/// the event it was taken after; why not otherwise.
+fn fits(store: &Store, graph: Option<Projection>) -> Result<Option<Projection>, String> {
+    let Some(graph) = graph else { return Ok(None) };
     let mark = graph.mark();
     let Some((id, recorded_at)) = mark.last else { return Ok(Some(graph)) };
     let log_len = store.len();

@@ -100,12 +100,19 @@ impl Engine {
     /// checkpoint kept beside the log and the events after it when there is
     /// a usable one, from the whole log otherwise (see [`Engine::opened`]).
     pub fn open(config: Config) -> Result<Engine, Error> {
-        let store = match &config.data_dir {
-            Some(dir) => Store::open(dir)?,
-            None => Store::memory(),
-        };
         let started = std::time::Instant::now();
-        let (graph, mut opened) = checkpoint::load(&store, &config.vocabulary)?;
+        // The checkpoint is read and decoded while sled opens the log.
+        let (store, decoded) = std::thread::scope(|s| {
+            let decoding = config.data_dir.as_deref().map(|dir| s.spawn(|| checkpoint::decode(dir, &config.vocabulary)));
+            let store = match &config.data_dir {
+                Some(dir) => Store::open(dir),
+                None => Ok(Store::memory()),
+            };
+            let decoded = decoding.map(|h| h.join().unwrap_or_else(|_| Err("decoding the checkpoint failed".into())));
+            (store, decoded)
+        });
+        let store = store?;
+        let (graph, mut opened) = checkpoint::load(&store, &config.vocabulary, decoded.unwrap_or(Ok(None)))?;
         opened.elapsed = started.elapsed();
         tracing::info!(
             events = graph.len(),

@@ -169,6 +169,14 @@ impl Store {
         }
     }
 
+    /// The checkpoint in data directory `dir`, read without opening the
+    /// store (so that it can be read and decoded while the store opens):
+    /// like [`Store::read_checkpoint`]. The caller must check it against the
+    /// store once open, since another process may write one meanwhile.
+    pub fn read_checkpoint_in(dir: &Path) -> Result<Option<Vec<u8>>, Error> {
+        checkpoint::read(dir)
+    }
+
     /// The checkpoint last written: `None` if there is none (or the store is
     /// in memory), [`Error::Corruption`] if it does not read back whole.
     pub fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, Error> {
