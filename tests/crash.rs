@@ -73,9 +73,17 @@ struct Outcome {
 }
 
 /// Imports `files` in `dir` into `data`, killing the process after `delay`.
+/// How many reopens started from a checkpoint.
+static FROM_CHECKPOINT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Checkpoints every this many events, so that kills also land while one
+/// is written, and reopening loads one.
+const CHECKPOINT_EVERY: &str = "40";
+
 fn import_and_kill(dir: &Path, data: &Path, files: &[String], delay: Duration) -> Outcome {
     let mut child = strata()
         .current_dir(dir)
+        .env("STRATA_CHECKPOINT_EVERY", CHECKPOINT_EVERY)
         .arg("import")
         .args(files)
         .arg("--data")
@@ -133,6 +141,10 @@ fn check_log(text: &str) -> HashMap<String, u64> {
 /// log as NDJSON and the projection the open rebuilt, read through GraphQL.
 fn reopen(data: &Path) -> (String, Value) {
     let engine = Engine::open(Config::at(data)).unwrap_or_else(|e| panic!("the store does not open after a kill: {e}"));
+    if engine.opened().from_checkpoint > 0 {
+        FROM_CHECKPOINT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    assert!(!engine.opened().checkpoint_ignored, "a checkpoint written before a kill is whole or absent");
     let export: String = engine.scan(1).map(|r| to_line(&r.expect("the log reads back")) + "\n").collect();
     (export, graph_of(Arc::new(engine)))
 }
@@ -261,7 +273,15 @@ fn killed_imports_lose_no_acknowledged_batch_and_keep_batches_whole() {
     // they land while the store opens, while files are stored and between them.
     let names = epoch.fresh(20, &mut rng);
     let t = Instant::now();
-    let o = strata().current_dir(&epoch.files).arg("import").args(&names).arg("--data").arg(&epoch.data).output().unwrap();
+    let o = strata()
+        .current_dir(&epoch.files)
+        .env("STRATA_CHECKPOINT_EVERY", CHECKPOINT_EVERY)
+        .arg("import")
+        .args(&names)
+        .arg("--data")
+        .arg(&epoch.data)
+        .output()
+        .unwrap();
     let took = t.elapsed();
     assert!(o.status.success(), "{}", stderr(&o));
     epoch.record_acks(stderr(&o).lines().map(|l| parse_ack(l).unwrap_or_else(|| panic!("not an ack: {l}"))).collect());
@@ -303,8 +323,11 @@ fn killed_imports_lose_no_acknowledged_batch_and_keep_batches_whole() {
             epoch = Epoch::new(tmp.path(), kills);
         }
     }
+    let from_checkpoint = FROM_CHECKPOINT.load(std::sync::atomic::Ordering::Relaxed);
     eprintln!(
-        "seed {seed}: survived {kills} kills in {runs} runs ({:.1}s); {acks} acknowledgements, {retries} retried files, {stored_total} events checked",
+        "seed {seed}: survived {kills} kills in {runs} runs ({:.1}s); {acks} acknowledgements, {retries} retried files, \
+         {stored_total} events checked; {from_checkpoint} reopens started from a checkpoint",
         started.elapsed().as_secs_f64()
     );
+    assert!(iterations < 10 || from_checkpoint > 0, "seed {seed}: no reopen used a checkpoint; the test no longer covers them");
 }
