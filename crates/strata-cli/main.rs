@@ -42,10 +42,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if !matches!(cli.command, Command::Serve(_)) {
-        // What the library warns about (a checkpoint it had to ignore, say)
+        // What strata warns about (a checkpoint it had to ignore, say)
         // reaches the person at the terminal; `serve` sets up its own log.
-        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        // sled's own log is left out: strata turns its failures into one
+        // error saying what to do.
+        let filter = log_filter("warn");
         let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
         let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
     }
@@ -56,6 +57,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(a) => export::run(&cli.global, a),
         Command::Generate(a) => generate::run(&cli.global, a),
     }
+}
+
+/// The log filter: `RUST_LOG` if set, else `default`. sled's own log is off
+/// unless `RUST_LOG` names it: strata turns sled's failures into one error
+/// saying what to do, and sled's lines before it would only confuse.
+pub(crate) fn log_filter(default: &str) -> tracing_subscriber::EnvFilter {
+    let env = std::env::var("RUST_LOG").unwrap_or_default();
+    let mut filter = tracing_subscriber::EnvFilter::try_new(&env)
+        .ok()
+        .filter(|_| !env.trim().is_empty())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
+    if !env.contains("sled") {
+        if let Ok(off) = "sled=off".parse() {
+            filter = filter.add_directive(off);
+        }
+    }
+    filter
 }
 
 impl Global {

@@ -12,8 +12,7 @@ use strata_server::{Limits, ServerConfig, Token};
 use crate::args::{Global, LogFormat, ServeArgs};
 
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = crate::log_filter("info");
     // Colours only for a person at a terminal: escape codes in a log file or a
     // collector are noise.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
