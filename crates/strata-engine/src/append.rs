@@ -1,6 +1,7 @@
 //! The write path: parse, check idempotency and recorded time, check the
 //! batch against the projection, store it durably, then show it to readers.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -10,12 +11,13 @@ use serde_json::{Map, Value};
 use strata_core::{parse_line, parse_value, EntityRef, EventId, InvalidEvent, Location, ParsedLine, RecordedEvent};
 use strata_core::{Source, Timestamp, ValidTime};
 
-use strata_store::Store;
+use strata_graph::Projection;
+use strata_store::{Prepared, Store};
 
 use crate::{Engine, Error};
 
-/// From this many new events on, a batch's chunks are encoded on a second
-/// thread while it is checked.
+/// From this many new events on, a batch's chunks are encoded (and, into an
+/// empty projection, the batch applied) on a second thread while it is checked.
 const PREPARE_APART_FROM: usize = 1024;
 
 /// What an append did.
@@ -219,44 +221,78 @@ impl Engine {
             })
             .collect();
 
-        // The check against the projection and the encoding of the store's
-        // chunks are independent and the two costliest steps before the
-        // write: they run side by side, and nothing is written unless the
-        // check passes.
+        // The check against the projection, the encoding of the store's
+        // chunks and, into an empty projection, the apply do not depend on
+        // one another: a second thread encodes (and hands the chunks over),
+        // then applies the batch to a projection of its own, while this one
+        // checks the batch and writes it. Nothing is written unless the check
+        // passes, and the projection readers see is replaced by the staged
+        // one only once the batch is durable, as it would have been applied.
+        let big = records.len() >= PREPARE_APART_FROM;
+        let staged_vocab = (big && self.graph.read().is_empty()).then(|| self.vocabulary());
         let checking = Instant::now();
-        let (checked, prepared) = std::thread::scope(|s| {
-            let encoder = (records.len() >= PREPARE_APART_FROM).then(|| s.spawn(|| Store::prepare(&records)));
+        let cancel = AtomicBool::new(false);
+        let (written, staged, checked, stored) = std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Prepared, strata_store::Error>>(1);
+            let worker = big.then(|| {
+                let (records, cancel) = (&records, &cancel);
+                s.spawn(move || {
+                    // The receiver is gone only if this side failed already.
+                    let _ = tx.send(Store::prepare(records));
+                    let mut staged = Projection::new(staged_vocab?);
+                    for (i, rec) in records.iter().enumerate() {
+                        if i % 1024 == 0 && cancel.load(Ordering::Relaxed) {
+                            return None;
+                        }
+                        // On a failure, the batch is applied the usual way
+                        // below, which reports it.
+                        staged.apply(rec).ok()?;
+                    }
+                    Some(staged)
+                })
+            });
             let checked = {
                 let graph = self.graph.read();
                 let refs: Vec<(Location, &strata_core::Event)> =
                     locations.iter().zip(&records).map(|(l, r)| (*l, &r.event)).collect();
                 graph.check(&refs)
             };
-            // A small batch is encoded after the check, and only if it passed.
-            let prepared = encoder.map(|h| {
-                h.join().unwrap_or_else(|_| Err(strata_store::Error::Other("the thread encoding the batch failed".into())))
+            let check_time = checking.elapsed();
+            let storing = Instant::now();
+            let written = checked.map_err(Error::from).and_then(|()| {
+                if records.is_empty() {
+                    return Ok(());
+                }
+                let prepared = if worker.is_some() {
+                    rx.recv().unwrap_or_else(|_| Err(strata_store::Error::Other("the thread encoding the batch failed".into())))?
+                } else {
+                    // A small batch is encoded after the check, and only if it passed.
+                    Store::prepare(&records)?
+                };
+                self.store.append_prepared(&records, prepared)?;
+                Ok(())
             });
-            (checked, prepared)
+            let store_time = storing.elapsed();
+            if written.is_err() {
+                cancel.store(true, Ordering::Relaxed);
+            }
+            let staged = worker.and_then(|h| h.join().ok().flatten());
+            (written, staged, check_time, store_time)
         });
-        checked?;
-        let checked = checking.elapsed();
+        written?;
 
-        let storing = Instant::now();
-        if !records.is_empty() {
-            let prepared = match prepared {
-                Some(p) => p?,
-                None => Store::prepare(&records)?,
-            };
-            self.store.append_prepared(&records, prepared)?;
-        }
-        let stored = storing.elapsed();
         let applying = Instant::now();
         if !records.is_empty() {
             let mut graph = self.graph.write();
-            for rec in &records {
-                // The batch passed `check` against this very state; a failure
-                // here would mean the two disagree, which the model test guards.
-                graph.apply(rec)?;
+            match staged {
+                Some(staged) if graph.is_empty() => *graph = staged,
+                _ => {
+                    for rec in &records {
+                        // The batch passed `check` against this very state; a failure
+                        // here would mean the two disagree, which the model test guards.
+                        graph.apply(rec)?;
+                    }
+                }
             }
         }
         let applied = applying.elapsed();
