@@ -98,6 +98,9 @@ enum Refused {
     Invalid(InvalidEvent),
 }
 
+/// A part's events, and how many lines it has.
+type Part = (Vec<(Location, ParsedLine)>, usize);
+
 /// Below this many bytes a file is parsed on one thread.
 const PARALLEL_FROM: usize = 1 << 20;
 
@@ -118,7 +121,7 @@ fn parse_file(bytes: &[u8], vocab: &Vocabulary) -> Result<Vec<(Location, ParsedL
         rest = tail;
     }
     parts.push(rest);
-    let results: Vec<Result<(Vec<(Location, ParsedLine)>, usize), Refused>> = if parts.len() == 1 {
+    let results: Vec<Result<Part, Refused>> = if parts.len() == 1 {
         parts.iter().map(|p| parse_part(p, vocab)).collect()
     } else {
         thread::scope(|s| {
@@ -163,7 +166,7 @@ fn parse_file(bytes: &[u8], vocab: &Vocabulary) -> Result<Vec<(Location, ParsedL
 
 /// Parses the lines of one part, numbered from 1; returns them and how many
 /// lines the part has (blank ones included).
-fn parse_part(part: &[u8], vocab: &Vocabulary) -> Result<(Vec<(Location, ParsedLine)>, usize), Refused> {
+fn parse_part(part: &[u8], vocab: &Vocabulary) -> Result<Part, Refused> {
     let mut out = Vec::new();
     let mut number = 0usize;
     for raw in part.split_inclusive(|b| *b == b'\n') {
