@@ -24,8 +24,34 @@ pub(crate) const TARGET_BYTES: usize = 48 * 1024;
 /// LZ4 cannot expand more than 255 to 1; a larger stated length is damage.
 const MAX_RATIO: usize = 255;
 
-/// Groups `events` into chunks and encodes each; returns (first position, value).
-pub(crate) fn encode_all(events: &[RecordedEvent]) -> Result<Vec<(u64, Vec<u8>)>, String> {
+/// Chunks as encoded: (first position, value), in log order.
+pub(crate) type Encoded = Vec<(u64, Vec<u8>)>;
+
+/// Below this many events a batch is encoded on the calling thread alone.
+const PARALLEL_FROM: usize = 4096;
+
+/// Groups `events` into chunks and encodes each; returns (first position,
+/// value). A large batch is cut into one consecutive part per core, each
+/// encoded on its own thread (a part ends its last chunk early; chunks of
+/// any size read back alike).
+pub(crate) fn encode_all(events: &[RecordedEvent]) -> Result<Encoded, String> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(events.len() / PARALLEL_FROM).max(1);
+    if threads == 1 {
+        return encode_part(events);
+    }
+    let per_thread = events.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = events.chunks(per_thread).map(|part| s.spawn(move || encode_part(part))).collect();
+        let mut out = Vec::new();
+        for h in handles {
+            out.extend(h.join().map_err(|_| "a thread encoding the batch failed".to_owned())??);
+        }
+        Ok(out)
+    })
+}
+
+/// Encodes `events` on the calling thread.
+pub(crate) fn encode_part(events: &[RecordedEvent]) -> Result<Encoded, String> {
     let mut out = Vec::new();
     let mut raw = Vec::with_capacity(TARGET_BYTES + 4096);
     let mut ids: Vec<EventId> = Vec::new();

@@ -33,7 +33,7 @@ mod keys;
 mod open;
 mod read;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use parking_lot::{Mutex, RwLock};
@@ -204,6 +204,33 @@ impl Store {
     /// write or the sync fails, the store refuses further appends until
     /// reopened, since it can no longer say what reached the disk.
     pub fn append(&self, events: &[RecordedEvent]) -> Result<(), Error> {
+        // Nothing else to do meanwhile: encode on every core.
+        let prepared = Store::prepare_with(events, chunk::encode_all)?;
+        self.append_prepared(events, prepared)
+    }
+
+    /// Encodes a batch for [`Store::append_prepared`]: the costly part of an
+    /// append (the chunks, compressed), done without any lock and without
+    /// writing anything, so a caller can run it on one thread while it
+    /// checks the batch on another. It encodes on the calling thread only
+    /// ([`Store::append`] spreads the encoding over the cores).
+    pub fn prepare(events: &[RecordedEvent]) -> Result<Prepared, Error> {
+        Store::prepare_with(events, chunk::encode_part)
+    }
+
+    fn prepare_with(
+        events: &[RecordedEvent],
+        encode: fn(&[RecordedEvent]) -> Result<chunk::Encoded, String>,
+    ) -> Result<Prepared, Error> {
+        let chunks = encode(events).map_err(Error::Other)?;
+        Ok(Prepared { chunks, first: events.first().map(|r| r.position), last_id: events.last().map(|r| r.event.id), count: events.len() })
+    }
+
+    /// [`Store::append`] of a batch already encoded by [`Store::prepare`]
+    /// from the same `events`: the same checks, the same atomic and durable
+    /// write. `prepared` must come from these very events; one made from
+    /// another batch (other positions or length) is refused.
+    pub fn append_prepared(&self, events: &[RecordedEvent], prepared: Prepared) -> Result<(), Error> {
         let mut writer = self.writer.lock();
         if let Some(why) = &writer.failed {
             return Err(Error::Other(format!(
@@ -213,6 +240,12 @@ impl Store {
         let Some(last) = events.last() else {
             return Ok(());
         };
+        if prepared.count != events.len()
+            || prepared.first != events.first().map(|r| r.position)
+            || prepared.last_id != Some(last.event.id)
+        {
+            return Err(Error::Other("the prepared chunks were encoded from another batch".into()));
+        }
         let mut indexes = self.indexes.lock();
         if indexes.ids.is_none() {
             drop(indexes);
@@ -220,64 +253,33 @@ impl Store {
             indexes = self.indexes.lock();
         }
         let ids = indexes.ids.as_ref().ok_or_else(|| Error::Other("the id index was not built".into()))?;
-        let (writes, acked) = self.batch_writes(writer.head, events, ids)?;
+        let started = std::time::Instant::now();
+        check_continues(writer.head, events, ids)?;
+        let chunks = prepared.chunks.len();
+        let (writes, acked) = batch_writes(prepared.chunks, last);
         if let Err(e) = self.inner.apply(writes) {
             writer.failed = Some(e.to_string());
             return Err(e);
         }
+        let written = started.elapsed();
         if let Some(file) = &self.head_file {
             if let Err(e) = file.write(acked) {
                 writer.failed = Some(e.to_string());
                 return Err(e);
             }
         }
+        tracing::debug!(
+            events = events.len(),
+            chunks,
+            sled_and_sync_ms = written.as_millis() as u64,
+            head_file_ms = (started.elapsed() - written).as_millis() as u64,
+            "stored a batch"
+        );
         indexes.add(events);
         let head = Head { position: last.position, recorded_at: Some(last.recorded_at) };
         writer.head = head;
         *self.head.write() = head;
         Ok(())
-    }
-
-    /// Checks a batch against the head and the stored ids, and builds its
-    /// writes (its chunks and the new head) and the head file's record.
-    fn batch_writes(&self, head: Head, events: &[RecordedEvent], stored: &index::Ids) -> Result<(Vec<backend::Entry>, Acked), Error> {
-        let mut expected = head.position;
-        let mut previous = head.recorded_at;
-        let mut ids = HashSet::with_capacity(events.len());
-        for r in events {
-            expected = expected.checked_add(1).ok_or_else(|| Error::Other("the log is full".into()))?;
-            if r.position != expected {
-                return Err(Error::Conflict { expected, actual: r.position });
-            }
-            if let Some(previous) = previous.filter(|p| r.recorded_at <= *p) {
-                return Err(Error::Other(format!(
-                    "event {} at position {}: its recorded time {} is not after {}, the one before it; \
-                     recorded time must strictly increase with position",
-                    r.event.id, r.position, r.recorded_at, previous
-                )));
-            }
-            previous = Some(r.recorded_at);
-            if !ids.insert(r.event.id) {
-                return Err(Error::Other(format!("event id {} appears twice in the batch", r.event.id)));
-            }
-            if let Some(p) = stored.get(&r.event.id) {
-                return Err(Error::Other(format!("event id {} is already stored at position {p}", r.event.id)));
-            }
-        }
-        let chunks = chunk::encode_all(events).map_err(Error::Other)?;
-        let mut acked = Acked::default();
-        let mut writes = Vec::with_capacity(chunks.len() + 1);
-        for (first, value) in chunks {
-            acked.chunk_first = first;
-            acked.chunk_crc = crc32fast::hash(&value);
-            writes.push((keys::log_key(first).to_vec(), value));
-        }
-        if let Some(last) = events.last() {
-            acked.position = last.position;
-            acked.recorded_at = last.recorded_at.0;
-            writes.push((HEAD_KEY.to_vec(), keys::head_value(last.position, last.recorded_at).to_vec()));
-        }
-        Ok((writes, acked))
     }
 
     /// The event at `position`, if the log has one there.
@@ -358,6 +360,67 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("dir", &self.dir()).field("head", &self.head()).finish()
     }
+}
+
+/// A batch encoded by [`Store::prepare`], ready for [`Store::append_prepared`].
+pub struct Prepared {
+    /// (first position, value) of each chunk, in log order.
+    chunks: chunk::Encoded,
+    /// The batch's first position, last id and length, to match it with its events.
+    first: Option<u64>,
+    last_id: Option<EventId>,
+    count: usize,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared").field("first", &self.first).field("count", &self.count).field("chunks", &self.chunks.len()).finish()
+    }
+}
+
+/// Checks that a batch continues the log: positions, recorded times, ids.
+fn check_continues(head: Head, events: &[RecordedEvent], stored: &index::Ids) -> Result<(), Error> {
+    let mut expected = head.position;
+    let mut previous = head.recorded_at;
+    let mut ids = rustc_hash::FxHashSet::default();
+    ids.reserve(events.len());
+    for r in events {
+        expected = expected.checked_add(1).ok_or_else(|| Error::Other("the log is full".into()))?;
+        if r.position != expected {
+            return Err(Error::Conflict { expected, actual: r.position });
+        }
+        if let Some(previous) = previous.filter(|p| r.recorded_at <= *p) {
+            return Err(Error::Other(format!(
+                "event {} at position {}: its recorded time {} is not after {}, the one before it; \
+                 recorded time must strictly increase with position",
+                r.event.id, r.position, r.recorded_at, previous
+            )));
+        }
+        previous = Some(r.recorded_at);
+        if !ids.insert(r.event.id) {
+            return Err(Error::Other(format!("event id {} appears twice in the batch", r.event.id)));
+        }
+        if let Some(p) = stored.get(&r.event.id) {
+            return Err(Error::Other(format!("event id {} is already stored at position {p}", r.event.id)));
+        }
+    }
+    Ok(())
+}
+
+/// A checked batch's writes (its chunks and the new head) and the head
+/// file's record.
+fn batch_writes(chunks: chunk::Encoded, last: &RecordedEvent) -> (Vec<backend::Entry>, Acked) {
+    let mut acked = Acked::default();
+    let mut writes = Vec::with_capacity(chunks.len() + 1);
+    for (first, value) in chunks {
+        acked.chunk_first = first;
+        acked.chunk_crc = crc32fast::hash(&value);
+        writes.push((keys::log_key(first).to_vec(), value));
+    }
+    acked.position = last.position;
+    acked.recorded_at = last.recorded_at.0;
+    writes.push((HEAD_KEY.to_vec(), keys::head_value(last.position, last.recorded_at).to_vec()));
+    (writes, acked)
 }
 
 /// Checks the format key, writing it if the store is new; says whether it was.

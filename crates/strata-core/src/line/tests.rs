@@ -94,3 +94,157 @@ fn optional_object_may_be_left_out() {
     assert!(p.event.object.is_none());
     assert_eq!(p.event.about.len(), 1);
 }
+
+/// Both ways of reading a line: same event (the id too, when given), or the
+/// same refusal, word for word.
+fn same_as_via_value(text: &str) {
+    static VOCAB: std::sync::OnceLock<Vocabulary> = std::sync::OnceLock::new();
+    let vocab = VOCAB.get_or_init(vocab);
+    let loc = Location::Line(3);
+    let typed = parse_line(text, loc, vocab);
+    let via_value = parse_line_via_value(text, loc, vocab);
+    match (typed, via_value) {
+        (Ok(mut a), Ok(b)) => {
+            if !a.id_given {
+                // Both assigned a new id; compare the rest.
+                a.event.id = b.event.id;
+            }
+            assert_eq!(a, b, "{text}");
+        }
+        (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
+        (a, b) => panic!("{text}\ntyped: {a:?}\nvia a value: {b:?}"),
+    }
+}
+
+/// Lines of every shape: the demo log, the tests' lines, and a few with
+/// escapes, duplicate keys, nulls, nesting and odd values.
+fn sample_lines() -> Vec<String> {
+    let mut lines: Vec<String> = include_str!("../../../../examples/h200-china.ndjson")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    lines.push(OK.to_owned());
+    lines.extend(
+        [
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","kind":"approval_granted"}"#,
+            r#"{"kind":null,"at":"2026","subject":"a","object":"b","kind":"approval_granted"}"#,
+            r#"{"kind":"approval_granted","kind":null,"at":"2026","subject":"a","object":"b"}"#,
+            r#"{"ki\u006ed":"approval_granted","at":"20\u00326","subject":"\u0061","object":{"id":"b","x":[1,2.5e3,-3,{"y":null}]}}"#,
+            r#"{"zzz":1,"kind":"approval_granted","zzz":[1,{"a":"b"}],"yyy":true}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":{"a":1,"b":2,"a":3},"position":7}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","position":1.5}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","position":-1}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","position":"3"}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":"x"}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","about":"x"}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","source":"x"}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","source":null,"about":null,"attrs":null}"#,
+            r#"{"kind":["approval_granted"],"at":2026,"subject":true,"object":null}"#,
+            r#"{"kind":"event_retracted","at":"2026","subject":"a","retracts":"0190a0a0-0000-7000-8000-000000000000","recordedAt":"2026-01-28T00:00:00Z"}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":{"n":1e999}}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","unknown":1e999}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":{"big":18446744073709551616,"neg":-9223372036854775809,"f":0.1}}"#,
+            r#"  {"kind":"approval_granted","at":"2026","subject":"a","object":"b"}  "#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b"} x"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b",}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a\ud800","object":"b"}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":{"q":"\"quoted\" \\ \n"}}"#,
+            r#""just a string""#,
+            r#"null"#,
+            r#"12"#,
+            r#"-1.5"#,
+            r#"true"#,
+            r#"[{"kind":"approval_granted"}]"#,
+            r#"{}"#,
+            r#""#,
+        ]
+        .map(str::to_owned),
+    );
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    lines.push(format!(r#"{{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":{{"d":{deep}}}}}"#));
+    lines.push(format!(r#"{{"kind":"approval_granted","at":"2026","subject":"a","object":"b","zz":{deep}}}"#));
+    lines.push(deep);
+    let nested = format!("{}1{}", "[".repeat(126), "]".repeat(126));
+    lines.push(format!(r#"{{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":{{"d":{nested}}}}}"#));
+    lines
+}
+
+#[test]
+fn the_typed_reader_matches_the_value_reader_on_sample_lines() {
+    for line in sample_lines() {
+        same_as_via_value(&line);
+    }
+}
+
+/// Every line cut short, every byte deleted, and JSON's punctuation and a
+/// few other characters put in at every place, or put in place of a byte.
+#[test]
+fn the_typed_reader_matches_the_value_reader_on_mutated_lines() {
+    const INSERTS: [&str; 16] = ["\"", "{", "}", "[", "]", ":", ",", "\\", "n", "0", "-", "null", " ", "é", "\"kind\":", "\"x\":1,"];
+    let mut checked = 0usize;
+    // Every fourth line: the demo log's shapes and the odd ones, about 25.
+    for line in sample_lines().iter().step_by(4) {
+        let boundaries: Vec<usize> = (0..=line.len()).filter(|i| line.is_char_boundary(*i)).collect();
+        for (n, &i) in boundaries.iter().enumerate() {
+            same_as_via_value(&line[..i]);
+            if let Some(&next) = boundaries.get(n + 1) {
+                same_as_via_value(&format!("{}{}", &line[..i], &line[next..]));
+                for ins in INSERTS {
+                    same_as_via_value(&format!("{}{ins}{}", &line[..i], &line[next..]));
+                }
+            }
+            for ins in INSERTS {
+                same_as_via_value(&format!("{}{ins}{}", &line[..i], &line[i..]));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// Lines built from JSON's tokens and the line format's keys and values.
+    #[test]
+    fn the_typed_reader_matches_the_value_reader_on_token_soup(
+        tokens in proptest::collection::vec(proptest::sample::select(vec![
+            "{", "}", "[", "]", ":", ",", "\"", "null", "true", "1", "-2", "3.5e1", "1e999",
+            "\"kind\"", "\"at\"", "\"subject\"", "\"object\"", "\"about\"", "\"attrs\"", "\"source\"",
+            "\"id\"", "\"retracts\"", "\"recordedAt\"", "\"position\"", "\"other\"", "\"type\"", "\"name\"",
+            "\"approval_granted\"", "\"entity_declared\"", "\"event_retracted\"", "\"2026\"", "\"2026-01-28\"",
+            "\"a\"", "\"b\"", "\"actor\"", "\"publisher\"", "\"0190a0a0-0000-7000-8000-000000000000\"",
+            "\"2026-01-28T00:00:00Z\"", "\"\\u0061\"", " ",
+        ]), 0..40)
+    ) {
+        same_as_via_value(&tokens.concat());
+    }
+
+    /// A good line with fields dropped, repeated or nulled.
+    #[test]
+    fn the_typed_reader_matches_the_value_reader_on_reshaped_lines(
+        picks in proptest::collection::vec((0usize..12, 0usize..4), 0..14)
+    ) {
+        let parts = [
+            r#""kind":"approval_granted""#, r#""at":"2026-01""#, r#""subject":"cn-miit""#,
+            r#""object":{"id":"bytedance","type":"actor","name":"ByteDance","country":"CN"}"#,
+            r#""about":["nvidia-h200",{"id":"h20","type":"chip"}]"#, r#""attrs":{"quantity":400000,"b":1,"a":2}"#,
+            r#""source":{"publisher":"Reuters","published":"2026-01-28"}"#, r#""id":"0190f3a2-7b1c-7cc0-8a01-9d2b1c3e4f50""#,
+            r#""recordedAt":"2026-01-28T00:00:00.000001Z""#, r#""position":3"#, r#""retracts":"0190a0a0-0000-7000-8000-000000000000""#,
+            r#""kind":"event_retracted""#,
+        ];
+        let fields: Vec<String> = picks
+            .iter()
+            .map(|&(i, how)| {
+                let part = parts[i % parts.len()];
+                match how {
+                    0 | 1 => part.to_owned(),
+                    2 => format!("{}:null", &part[..part.find(':').unwrap_or(0)]),
+                    _ => format!("{}:[1]", &part[..part.find(':').unwrap_or(0)]),
+                }
+            })
+            .collect();
+        same_as_via_value(&format!("{{{}}}", fields.join(",")));
+    }
+}

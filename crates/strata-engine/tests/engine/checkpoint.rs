@@ -160,3 +160,30 @@ fn no_checkpoint_is_written_when_disabled_or_below_the_threshold() {
         assert!(!dir.path().join("strata-checkpoint").exists(), "every {every}");
     }
 }
+
+/// A large first batch is applied on a second thread to a projection of its
+/// own while it is checked and stored, then swapped in: the engine answers
+/// exactly as one that applied the log in small batches, and a large batch
+/// into a non-empty engine (applied in place) too.
+#[test]
+fn a_large_first_batch_applied_apart_answers_like_small_batches() {
+    let lines = generated(6000, 5);
+    let engine = Engine::open(Config { checkpoint_every: 0, ..Config::in_memory() }).unwrap();
+    let outcome = engine.append_text(&lines[..4000].join("\n"), None).unwrap();
+    assert_eq!((outcome.appended, outcome.position, outcome.events.len()), (4000, 4000, 4000));
+    assert_eq!(answers(&engine), replayed(&lines[..4000]));
+    engine.append_text(&lines[4000..].join("\n"), None).unwrap();
+    assert_eq!(answers(&engine), replayed(&lines));
+
+    // Refused at its last line: nothing stored, nothing shown, the staged
+    // projection thrown away.
+    let empty = Engine::open(Config { checkpoint_every: 0, ..Config::in_memory() }).unwrap();
+    let mut bad = lines[..3000].to_vec();
+    bad.push(r#"{"kind":"approval_granted","at":"2026","subject":"nobody-declared-me","object":"nor-me"}"#.into());
+    let err = empty.append_text(&bad.join("\n"), None).unwrap_err();
+    assert!(err.to_string().starts_with("line 3001"), "{err}");
+    assert_eq!(empty.head().position, 0);
+    assert_eq!(empty.snapshot().read(|g| g.len()), 0);
+    empty.append_text(&lines[..4000].join("\n"), None).unwrap();
+    assert_eq!(answers(&empty), replayed(&lines[..4000]));
+}

@@ -193,3 +193,48 @@ fn many_chunks(store: &Store) {
 fn batches_larger_than_a_chunk_read_back() {
     on_both(many_chunks);
 }
+
+fn prepared_apart(store: &Store) {
+    let batch = sample_from(1);
+    let prepared = Store::prepare(&batch).unwrap();
+    // Chunks encoded from another batch (here: one event fewer) are refused.
+    let other = Store::prepare(&batch[..4]).unwrap();
+    let before = snapshot(store);
+    assert!(matches!(store.append_prepared(&batch, other), Err(Error::Other(_))));
+    assert_eq!(snapshot(store), before, "a refused batch stores nothing");
+    // Prepared chunks go through the same checks as `append`.
+    let late = sample_from(2);
+    let prepared_late = Store::prepare(&late).unwrap();
+    assert!(matches!(store.append_prepared(&late, prepared_late), Err(Error::Conflict { .. })));
+    assert_eq!(snapshot(store), before);
+    store.append_prepared(&batch, prepared).unwrap();
+    assert_eq!(all(store), batch);
+    assert_eq!(store.head(), Head { position: 5, recorded_at: Some(time_of(5)) });
+}
+
+#[test]
+fn a_batch_prepared_apart_appends_like_any_other_and_only_with_its_own_events() {
+    on_both(prepared_apart);
+}
+
+fn large_batch(store: &Store) {
+    // Enough events for the encoding to be spread over threads and cut into
+    // several chunks; every event reads back at its position.
+    let batch: Vec<_> = (1..=9000u64)
+        .map(|p| {
+            let mut r = recorded(p, crate::SAMPLE[(p % 5) as usize]);
+            r.event.id = EventId::new_v7();
+            r
+        })
+        .collect();
+    store.append(&batch).unwrap();
+    assert_eq!(all(store), batch);
+    for p in [1, 4096, 4500, 4501, 9000] {
+        assert_eq!(store.get(p).unwrap().as_ref(), batch.get(p as usize - 1));
+    }
+}
+
+#[test]
+fn a_large_batch_encoded_on_several_threads_reads_back_in_order() {
+    on_both(large_batch);
+}
