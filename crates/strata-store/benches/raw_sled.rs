@@ -11,6 +11,10 @@
 //! STRATA_RAW_FROM=/tmp/imp/d1 cargo bench -p strata-store --bench raw_sled
 //! ```
 //!
+//! `STRATA_RAW_NDJSON=FILE` measures the other yardstick instead: one sled
+//! key per event (the line as its value), the whole file as one batch, flush
+//! and fsync, the way the issue's raw figures for sled were taken.
+//!
 //! `STRATA_RAW_RUNS` (default 3) sets the number of runs; each prints its
 //! time, and the median is printed last.
 
@@ -20,11 +24,23 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() {
+    let runs: usize = std::env::var("STRATA_RAW_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
+    if let Some(ndjson) = std::env::var_os("STRATA_RAW_NDJSON").map(PathBuf::from) {
+        // The other yardstick: sled with one key per event (its position,
+        // the line as the value), the whole file as one batch, as the issue's
+        // raw figures were measured.
+        let text = std::fs::read_to_string(&ndjson).expect("read the NDJSON file");
+        let entries: Vec<(Vec<u8>, Vec<u8>)> =
+            text.lines().zip(1u64..).map(|(line, p)| (p.to_be_bytes().to_vec(), line.as_bytes().to_vec())).collect();
+        let events = entries.len() as u64;
+        println!("raw_sled (one key per event): {events} events from {}", ndjson.display());
+        write_runs(entries, events, runs);
+        return;
+    }
     let Some(from) = std::env::var_os("STRATA_RAW_FROM").map(PathBuf::from) else {
-        eprintln!("raw_sled: set STRATA_RAW_FROM to a store written by `strata import`; skipping");
+        eprintln!("raw_sled: set STRATA_RAW_FROM to a store written by `strata import` (or STRATA_RAW_NDJSON to a log); skipping");
         return;
     };
-    let runs: usize = std::env::var("STRATA_RAW_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
     let entries: Vec<(Vec<u8>, Vec<u8>)> = {
         let db = sled::open(&from).expect("open the source store with sled");
         db.iter().map(|e| e.map(|(k, v)| (k.to_vec(), v.to_vec()))).collect::<Result<_, _>>().expect("read the source")
@@ -37,6 +53,13 @@ fn main() {
         .map(|(_, v)| u64::from_be_bytes(v[..8].try_into().unwrap()))
         .unwrap_or(0);
     println!("raw_sled: {} keys, {} bytes, {events} events from {}", entries.len(), bytes, from.display());
+    write_runs(entries, events, runs);
+}
+
+/// Writes `entries` into a fresh sled directory `runs` times, as one batch,
+/// flushed and fsynced; prints each time and the median.
+fn write_runs(entries: Vec<(Vec<u8>, Vec<u8>)>, events: u64, runs: usize) {
+    let bytes: usize = entries.iter().map(|(k, v)| k.len() + v.len()).sum();
     let parent = std::env::var_os("STRATA_RAW_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let mut times = Vec::new();
     for run in 0..runs {
