@@ -188,6 +188,43 @@ fn cut_or_flipped_files_are_refused_or_read_as_a_prefix_never_a_panic() {
     eprintln!("{refused} refused, {prefixes} read as a prefix, of {} damages", damages.len());
 }
 
+#[test]
+fn a_damaged_checkpoint_is_ignored_with_a_warning_and_the_log_answers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    let (log, _) = demo_store(&base);
+    // A checkpoint of the whole demo, written by a query that replays it.
+    let o = run_bounded(&base, &["query", "--checkpoint-every", "1", "{ stats { events } }"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let good = std::fs::read(base.join("strata-checkpoint")).expect("the query left a checkpoint");
+
+    let mut damages: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..16 {
+        let at = i * good.len() / 16 + 3;
+        let mut b = good.clone();
+        b[at] ^= 0x5a;
+        damages.push((format!("byte {at} flipped"), b));
+    }
+    for len in [0, 7, 24, good.len() / 2, good.len() - 1] {
+        damages.push((format!("cut to {len} bytes"), good[..len].to_vec()));
+    }
+    damages.push(("garbage".into(), vec![0xee; 4096]));
+    for (i, (what, bytes)) in damages.iter().enumerate() {
+        let dir = tmp.path().join(format!("checkpoint-{i}"));
+        copy_dir(&base, &dir);
+        std::fs::write(dir.join("strata-checkpoint"), bytes).unwrap();
+        // A write that a crash stopped halfway leaves this beside it.
+        std::fs::write(dir.join("strata-checkpoint.tmp"), &good[..good.len() / 3]).unwrap();
+        match ask(&dir) {
+            Answer::Read(lines) => assert_eq!(lines, log, "{what}: the log answers, whole"),
+            Answer::Refused(err) => panic!("{what}: a damaged checkpoint made the store unreadable: {err}"),
+        }
+        let o = run_bounded(&dir, &["query", "--checkpoint-every", "0", "{ stats { events } }"]);
+        let err = stderr(&o);
+        assert!(err.contains("ignoring the checkpoint") && err.contains("rebuilding the graph"), "{what}: no warning:\n{err}");
+    }
+}
+
 /// Writes a key into a store's sled tree, as another strata would.
 fn poke(dir: &Path, key: &[u8], value: &[u8]) {
     let db = sled::open(dir).unwrap();
