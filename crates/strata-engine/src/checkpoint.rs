@@ -42,7 +42,8 @@ pub struct Opened {
     pub replayed: u64,
     /// Whether a checkpoint was there but could not be used (the reason was logged).
     pub checkpoint_ignored: bool,
-    /// The time it took, from the store being open to the projection being ready.
+    /// The time it took, from the start of the open (the store's opening
+    /// included) to the projection being ready.
     pub elapsed: Duration,
 }
 

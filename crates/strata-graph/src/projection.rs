@@ -585,7 +585,8 @@ impl Projection {
     /// the bytes go.
     pub fn memory_report(&self) -> Vec<(&'static str, usize)> {
         use std::mem::size_of;
-        let map = |len: usize, cap: usize, entry: usize| -> usize { let _ = len; cap * (entry + 1) };
+        // A hash map's table: its capacity in entries, each with a control byte.
+        let map = |_len: usize, cap: usize, entry: usize| -> usize { cap * (entry + 1) };
         let node_heap: usize = self
             .graph
             .node_weights()

@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use strata_core::EntityId;
 
 use crate::projection::Projection;
-use crate::view::{PathQuery, PathStep, PathView, Subgraph, TimeFilter};
+use crate::view::{PathQuery, PathView, Subgraph, TimeFilter};
 
 impl Projection {
     /// Edges usable from `n`: outgoing ones, and incoming ones unless `directed`
@@ -43,20 +43,6 @@ impl Projection {
             }
         }
         out
-    }
-
-    fn path_view_reference(&self, start: NodeIndex, edges: &[(EdgeIndex, NodeIndex)], t: TimeFilter) -> Option<PathView> {
-        let mut steps = Vec::with_capacity(edges.len());
-        let mut at = start;
-        for &(e, to) in edges {
-            steps.push(PathStep {
-                from: self.graph[at].id.clone(),
-                relation: self.relation_view(e, t.known_at)?,
-                to: self.graph[to].id.clone(),
-            });
-            at = to;
-        }
-        Some(PathView { steps })
     }
 
     /// A shortest path from `from` to `to` within `q.max_hops`, or `None`.
@@ -90,7 +76,7 @@ impl Projection {
                             at = p;
                         }
                         edges.reverse();
-                        return self.path_view_reference(s, &edges, t);
+                        return self.path_view(s, &edges, t);
                     }
                     next.push(v);
                 }
@@ -140,7 +126,7 @@ impl Projection {
                 break;
             }
         }
-        found.into_iter().filter_map(|edges| self.path_view_reference(s, &edges, t)).collect()
+        found.into_iter().filter_map(|edges| self.path_view(s, &edges, t)).collect()
     }
 
     #[allow(clippy::too_many_arguments)]
