@@ -107,7 +107,10 @@ fn an_export_taken_while_writers_append_restores_to_the_same_answers() {
     for (text, known_at) in &exports {
         let lines = text.lines().count() as u64;
         sizes.push(lines);
-        assert!(full.starts_with(text.as_str()), "seed {seed}: an export of {lines} events is not a prefix of the final log");
+        assert!(
+            full.starts_with(text.as_str()),
+            "seed {seed}: an export of {lines} events is not a prefix of the final log"
+        );
         assert!(boundaries.contains(&lines), "seed {seed}: an export of {lines} events ends inside a batch");
 
         let restored = Engine::open(Config::at(dir.path().join(format!("restore-{lines}")))).unwrap();
@@ -116,9 +119,15 @@ fn an_export_taken_while_writers_append_restores_to_the_same_answers() {
         assert!(again == *text, "seed {seed}: the restored store exports other bytes");
         let want = answers(engine.clone(), Some(known_at));
         let got = answers(Arc::new(restored), None);
-        assert!(want == got, "seed {seed}: the restore of {lines} events answers differently:\nlive: {want}\nrestored: {got}");
+        assert!(
+            want == got,
+            "seed {seed}: the restore of {lines} events answers differently:\nlive: {want}\nrestored: {got}"
+        );
     }
-    eprintln!("seed {seed}: exports of {sizes:?} events while writers appended, final log {} events", full.lines().count());
+    eprintln!(
+        "seed {seed}: exports of {sizes:?} events while writers appended, final log {} events",
+        full.lines().count()
+    );
     assert!(sizes.windows(2).all(|w| w[0] <= w[1]));
     assert!(sizes.last() > sizes.first(), "the writers appended nothing while the exports ran");
 }

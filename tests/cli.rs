@@ -28,10 +28,13 @@ fn a_bad_line_names_line_and_field_and_stores_nothing_of_the_file() {
     std::fs::write(
         &file,
         concat!(
-            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"acme","type":"actor"}}"#, "\n",
-            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"gov","type":"agency"}}"#, "\n",
+            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"acme","type":"actor"}}"#,
             "\n",
-            r#"{"kind":"approval_granted","at":"2024-13-02","subject":"gov","object":"acme"}"#, "\n",
+            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"gov","type":"agency"}}"#,
+            "\n",
+            "\n",
+            r#"{"kind":"approval_granted","at":"2024-13-02","subject":"gov","object":"acme"}"#,
+            "\n",
         ),
     )
     .unwrap();
@@ -51,8 +54,14 @@ fn a_bad_line_names_line_and_field_and_stores_nothing_of_the_file() {
 fn unknown_entity_and_bad_slug_are_refused_with_their_field() {
     let dir = tempfile::tempdir().unwrap();
     for (line, want) in [
-        (r#"{"kind":"letter_sent","at":"2026-01-28","subject":"john-moolenaar","object":"howard-lutnick"}"#, "line 1, field `subject`: unknown entity"),
-        (r#"{"kind":"entity_declared","at":"2026","subject":{"id":"DeepSeek","type":"actor"}}"#, "line 1, field `subject.id`"),
+        (
+            r#"{"kind":"letter_sent","at":"2026-01-28","subject":"john-moolenaar","object":"howard-lutnick"}"#,
+            "line 1, field `subject`: unknown entity",
+        ),
+        (
+            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"DeepSeek","type":"actor"}}"#,
+            "line 1, field `subject.id`",
+        ),
         (r#"{"kind":"approval_grantd","at":"2026","subject":"a","object":"b"}"#, "line 1, field `kind`: unknown kind"),
         ("{not json", "line 1: malformed JSON"),
     ] {
@@ -88,7 +97,11 @@ fn export_restores_to_the_same_bytes_and_reimport_is_a_no_op() {
     assert_eq!(stdout(&run(&a, &["export"])), stdout(&first));
 
     // A line with a recordedAt earlier than the store's last is refused.
-    let line = stdout(&first).lines().next().unwrap().replace("0194f000-0000-7000-8000-0000000000", "0194f000-0000-7000-8000-9999999999");
+    let line = stdout(&first)
+        .lines()
+        .next()
+        .unwrap()
+        .replace("0194f000-0000-7000-8000-0000000000", "0194f000-0000-7000-8000-9999999999");
     let old = dir.path().join("old.ndjson");
     std::fs::write(&old, line).unwrap();
     let o = run(&a, &["import", old.to_str().unwrap()]);
@@ -157,12 +170,8 @@ fn generate_piped_into_import_loads_every_event_and_is_reproducible() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let import = strata()
-        .args(["import", "-", "--data"])
-        .arg(&data)
-        .stdin(generate.stdout.take().unwrap())
-        .output()
-        .unwrap();
+    let import =
+        strata().args(["import", "-", "--data"]).arg(&data).stdin(generate.stdout.take().unwrap()).output().unwrap();
     assert!(generate.wait().unwrap().success());
     assert!(import.status.success(), "{}", stderr(&import));
     assert!(stderr(&import).contains("3000 new events"), "{}", stderr(&import));
@@ -203,5 +212,9 @@ fn a_checkpoint_speeds_the_next_open_and_a_damaged_one_is_ignored_with_a_warning
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("ignoring the checkpoint"), "the warning names what happened: {}", stderr(&o));
     assert!(stderr(&o).contains("strata-checkpoint"), "and the file: {}", stderr(&o));
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap(), before, "the answer comes from the log");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap(),
+        before,
+        "the answer comes from the log"
+    );
 }

@@ -28,7 +28,8 @@ async fn execute(schema: &StrataSchema, query: &str, vars: Value) -> Value {
     serde_json::to_value(response).expect("a response is JSON")
 }
 
-const APPEND: &str = "mutation($events: [EventInput!]!) { appendEvents(events: $events) { position appended events { id position } } }";
+const APPEND: &str =
+    "mutation($events: [EventInput!]!) { appendEvents(events: $events) { position appended events { id position } } }";
 const RETRACT: &str = "mutation($id: ID!) { retractEvent(id: $id, reason: \"test\") { id position } }";
 
 /// One writer: appends batches of 1 to 4 events (a new member of an agency
@@ -180,7 +181,8 @@ async fn writers_readers_and_a_subscriber_see_one_gapless_log() {
     let elapsed = started.elapsed().as_secs_f64();
 
     // The log: gapless, each id once, each acknowledged id where it was acknowledged.
-    let log: Vec<(u64, String)> = engine.scan(1).map(|r| r.unwrap()).map(|r| (r.position, r.event.id.to_string())).collect();
+    let log: Vec<(u64, String)> =
+        engine.scan(1).map(|r| r.unwrap()).map(|r| (r.position, r.event.id.to_string())).collect();
     assert_eq!(log.len() as u64, head);
     let mut at: HashMap<&str, u64> = HashMap::new();
     for (i, (position, id)) in log.iter().enumerate() {

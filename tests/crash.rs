@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::io::{BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -216,8 +216,10 @@ impl Epoch {
     fn record_acks(&mut self, acks: Vec<(String, usize, u64)>) {
         for (name, new, position) in acks {
             // `b{k}.ndjson` is batch k.
-            let k = name.strip_prefix('b').and_then(|s| s.strip_suffix(".ndjson")).and_then(|k| k.parse::<usize>().ok());
-            let k = k.filter(|k| *k < self.batches.len()).unwrap_or_else(|| panic!("an ack for an unknown file {name}"));
+            let k =
+                name.strip_prefix('b').and_then(|s| s.strip_suffix(".ndjson")).and_then(|k| k.parse::<usize>().ok());
+            let k =
+                k.filter(|k| *k < self.batches.len()).unwrap_or_else(|| panic!("an ack for an unknown file {name}"));
             self.batches[k].acked = Some((new, position));
         }
     }
@@ -232,7 +234,14 @@ impl Epoch {
         for b in &self.batches {
             let found: Vec<u64> = b.ids.iter().filter_map(|id| positions.get(id).copied()).collect();
             if let Some((new, position)) = b.acked {
-                assert_eq!(found.len(), b.ids.len(), "{} was acknowledged, yet {} of its {} events survived", b.name, found.len(), b.ids.len());
+                assert_eq!(
+                    found.len(),
+                    b.ids.len(),
+                    "{} was acknowledged, yet {} of its {} events survived",
+                    b.name,
+                    found.len(),
+                    b.ids.len()
+                );
                 if new == b.ids.len() {
                     assert_eq!(found.last(), Some(&position), "{} was acknowledged at position {position}", b.name);
                 }
@@ -240,7 +249,14 @@ impl Epoch {
             if found.is_empty() {
                 continue;
             }
-            assert_eq!(found.len(), b.ids.len(), "half a batch: {} of {} events of {} survived", found.len(), b.ids.len(), b.name);
+            assert_eq!(
+                found.len(),
+                b.ids.len(),
+                "half a batch: {} of {} events of {} survived",
+                found.len(),
+                b.ids.len(),
+                b.name
+            );
             let want: Vec<u64> = (found[0]..found[0] + found.len() as u64).collect();
             assert_eq!(found, want, "the events of {} are not stored together, in order", b.name);
             present += 1;
@@ -294,7 +310,8 @@ fn killed_imports_lose_no_acknowledged_batch_and_keep_batches_whole() {
         runs += 1;
         assert!(runs <= iterations * 3, "seed {seed}: the import kept finishing before the kill");
         // A client retries what was not acknowledged, then sends new files.
-        let mut names: Vec<String> = epoch.batches.iter().filter(|b| b.acked.is_none()).map(|b| b.name.clone()).collect();
+        let mut names: Vec<String> =
+            epoch.batches.iter().filter(|b| b.acked.is_none()).map(|b| b.name.clone()).collect();
         retries += names.len();
         let n = rng.range(5, 30) as usize;
         names.extend(epoch.fresh(n, &mut rng));
@@ -329,5 +346,8 @@ fn killed_imports_lose_no_acknowledged_batch_and_keep_batches_whole() {
          {stored_total} events checked; {from_checkpoint} reopens started from a checkpoint",
         started.elapsed().as_secs_f64()
     );
-    assert!(iterations < 10 || from_checkpoint > 0, "seed {seed}: no reopen used a checkpoint; the test no longer covers them");
+    assert!(
+        iterations < 10 || from_checkpoint > 0,
+        "seed {seed}: no reopen used a checkpoint; the test no longer covers them"
+    );
 }

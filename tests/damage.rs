@@ -102,7 +102,10 @@ fn ask(data: &Path) -> Answer {
         if !o.status.success() {
             assert_eq!(err.trim_end().lines().count(), 1, "`strata {what}`: one line a person can act on:\n{err}");
             assert!(err.starts_with("error: "), "{err}");
-            assert!(err.contains(&data.display().to_string()), "`strata {what}`'s error does not name the directory:\n{err}");
+            assert!(
+                err.contains(&data.display().to_string()),
+                "`strata {what}`'s error does not name the directory:\n{err}"
+            );
         }
     }
     assert_eq!(export.status.success(), query.status.success(), "export and query disagree on {}", data.display());
@@ -135,7 +138,9 @@ fn cut_or_flipped_files_are_refused_or_read_as_a_prefix_never_a_panic() {
         })
     };
     let cut = |len: usize| -> Damage {
-        Box::new(move |dir: &Path| std::fs::OpenOptions::new().write(true).open(dir.join("db")).unwrap().set_len(len as u64).unwrap())
+        Box::new(move |dir: &Path| {
+            std::fs::OpenOptions::new().write(true).open(dir.join("db")).unwrap().set_len(len as u64).unwrap()
+        })
     };
     let mut damages: Vec<(String, Damage)> = Vec::new();
     for i in 0..16 {
@@ -178,7 +183,12 @@ fn cut_or_flipped_files_are_refused_or_read_as_a_prefix_never_a_panic() {
                 // keeping everything from before that open: never events
                 // that were not written, never an empty graph.
                 assert!(log.starts_with(&lines), "{what}: read events that were never written");
-                assert!(lines.len() >= before_last_open, "{what}: only {} of {} events read, {before_last_open} preceded the last open", lines.len(), log.len());
+                assert!(
+                    lines.len() >= before_last_open,
+                    "{what}: only {} of {} events read, {before_last_open} preceded the last open",
+                    lines.len(),
+                    log.len()
+                );
                 prefixes += 1;
                 report.push(format!("{what}: read {} of {} events", lines.len(), log.len()));
             }
@@ -221,7 +231,10 @@ fn a_damaged_checkpoint_is_ignored_with_a_warning_and_the_log_answers() {
         }
         let o = run_bounded(&dir, &["query", "--checkpoint-every", "0", "{ stats { events } }"]);
         let err = stderr(&o);
-        assert!(err.contains("ignoring the checkpoint") && err.contains("rebuilding the graph"), "{what}: no warning:\n{err}");
+        assert!(
+            err.contains("ignoring the checkpoint") && err.contains("rebuilding the graph"),
+            "{what}: no warning:\n{err}"
+        );
     }
 }
 
@@ -274,7 +287,12 @@ impl Mount {
         match o {
             Ok(o) if o.status.success() => Some(Mount(target.to_owned())),
             Ok(o) => {
-                eprintln!("SKIPPED: `mount {} {}` failed: {}", args.join(" "), target.display(), String::from_utf8_lossy(&o.stderr).trim());
+                eprintln!(
+                    "SKIPPED: `mount {} {}` failed: {}",
+                    args.join(" "),
+                    target.display(),
+                    String::from_utf8_lossy(&o.stderr).trim()
+                );
                 None
             }
             Err(e) => {
@@ -311,12 +329,16 @@ fn a_read_only_store_is_read_or_refused_clearly_and_never_written() {
         Answer::Read(lines) => assert_eq!(lines, log, "a read-only store reads back whole"),
         Answer::Refused(err) => {
             eprintln!("read-only store: {err}");
-            assert!(err.contains("Read-only file system") && err.contains("read-write"), "the error does not say the directory is read-only and what to do: {err}");
+            assert!(
+                err.contains("Read-only file system") && err.contains("read-write"),
+                "the error does not say the directory is read-only and what to do: {err}"
+            );
             assert_eq!(err.matches("Read-only file system").count(), 1, "the cause is said twice: {err}");
         }
     }
     let extra = tmp.path().join("extra.ndjson");
-    std::fs::write(&extra, r#"{"kind":"entity_declared","at":"2026","subject":{"id":"ro-test","type":"actor"}}"#).unwrap();
+    std::fs::write(&extra, r#"{"kind":"entity_declared","at":"2026","subject":{"id":"ro-test","type":"actor"}}"#)
+        .unwrap();
     let o = run_bounded(&data, &["import", extra.to_str().unwrap()]);
     let err = stderr(&o);
     eprintln!("import into a read-only store: {}", err.trim_end());
@@ -361,11 +383,21 @@ fn a_full_disk_refuses_the_batch_and_keeps_every_acknowledged_one() {
     let err = stderr(&o);
     assert!(!err.contains("panicked"), "import panicked on a full disk:\n{err}");
     assert!(!o.status.success(), "2 MiB never filled up");
-    let acked: Vec<usize> = err.lines().filter(|l| l.contains(" new events, ")).map(|l| names.iter().position(|n| l.starts_with(n.as_str())).unwrap()).collect();
+    let acked: Vec<usize> = err
+        .lines()
+        .filter(|l| l.contains(" new events, "))
+        .map(|l| names.iter().position(|n| l.starts_with(n.as_str())).unwrap())
+        .collect();
     let failure = err.lines().last().unwrap_or_default().to_owned();
     eprintln!("full disk after {} files: {failure}", acked.len());
-    assert!(failure.starts_with("error: ") && failure.contains(&names[acked.len()]), "the error does not name the file: {failure}");
-    assert!(failure.contains("no space") || failure.contains("No space"), "the error does not say the disk is full: {failure}");
+    assert!(
+        failure.starts_with("error: ") && failure.contains(&names[acked.len()]),
+        "the error does not name the file: {failure}"
+    );
+    assert!(
+        failure.contains("no space") || failure.contains("No space"),
+        "the error does not say the disk is full: {failure}"
+    );
     assert!(failure.contains("free"), "the error does not say what to do: {failure}");
 
     // Opening it again while the disk is still full is refused as clearly.

@@ -77,10 +77,23 @@ fn every_readme_question_gets_the_right_answer() {
                     .unwrap()
                     .iter()
                     .filter(|x| x["role"] == "SUBJECT_OBJECT")
-                    .map(|x| (x["name"].as_str().unwrap().into(), x["from"]["id"].as_str().unwrap().into(), x["to"]["id"].as_str().unwrap().into()))
+                    .map(|x| {
+                        (
+                            x["name"].as_str().unwrap().into(),
+                            x["from"]["id"].as_str().unwrap().into(),
+                            x["to"]["id"].as_str().unwrap().into(),
+                        )
+                    })
                     .collect();
-                for want in [("approved", "cn-miit", "bytedance"), ("approved", "cn-mofcom", "deepseek"), ("licensed", "us-commerce", "nvidia")] {
-                    assert!(added.iter().any(|a| (a.0.as_str(), a.1.as_str(), a.2.as_str()) == want), "{want:?} not in {added:?}");
+                for want in [
+                    ("approved", "cn-miit", "bytedance"),
+                    ("approved", "cn-mofcom", "deepseek"),
+                    ("licensed", "us-commerce", "nvidia"),
+                ] {
+                    assert!(
+                        added.iter().any(|a| (a.0.as_str(), a.1.as_str(), a.2.as_str()) == want),
+                        "{want:?} not in {added:?}"
+                    );
                 }
                 let h20 = ids(&d["h20"]["removed"], None, "to");
                 assert!(h20.contains(&"nvidia-h20".to_string()), "{r}");
@@ -95,7 +108,10 @@ fn every_readme_question_gets_the_right_answer() {
             }
             "sources" => {
                 let nodes: Vec<&Value> = d["events"]["edges"].as_array().unwrap().iter().map(|e| &e["node"]).collect();
-                assert!(nodes.iter().any(|n| n["kind"] == "statement_made" && n["subject"]["id"] == "jensen-huang"), "{r}");
+                assert!(
+                    nodes.iter().any(|n| n["kind"] == "statement_made" && n["subject"]["id"] == "jensen-huang"),
+                    "{r}"
+                );
                 let approvals = nodes.iter().filter(|n| n["kind"] == "approval_granted").count();
                 assert_eq!(approvals, 8, "six on 28 January, two for DeepSeek: {r}");
                 let publishers: std::collections::BTreeSet<&str> =

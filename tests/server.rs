@@ -88,7 +88,8 @@ fn mutations_need_the_token_and_say_how_to_send_it() {
         assert!(r["errors"][0]["message"].as_str().unwrap().contains("Authorization: Bearer"), "{r}");
         assert!(r.get("data").is_none(), "a refused request has no data: {r}");
     }
-    let (_, headers, _) = server.request("POST", "/graphql", &append_body(), None, &[("Content-Type", "application/json")]);
+    let (_, headers, _) =
+        server.request("POST", "/graphql", &append_body(), None, &[("Content-Type", "application/json")]);
     assert!(headers.iter().any(|(k, v)| k == "www-authenticate" && v == "Bearer"), "{headers:?}");
     assert_eq!(events(&server), before, "nothing was stored");
     // Reads stay open; the right token writes.
@@ -258,9 +259,10 @@ fn sigterm_lets_an_in_flight_request_finish() {
     let query = json!({ "query": format!("{{ {body} }}") }).to_string();
     let url = server.url.clone();
     let slow = std::thread::spawn(move || {
-        ureq::post(&format!("{url}/graphql")).content_type("application/json").send(&query).map(|mut r| {
-            r.body_mut().with_config().limit(1 << 30).read_json::<serde_json::Value>()
-        })
+        ureq::post(&format!("{url}/graphql"))
+            .content_type("application/json")
+            .send(&query)
+            .map(|mut r| r.body_mut().with_config().limit(1 << 30).read_json::<serde_json::Value>())
     });
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert!(server.terminate().success());

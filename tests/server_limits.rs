@@ -60,7 +60,10 @@ fn a_thousand_aliases_of_a_path_query_are_refused() {
     assert!(r["errors"][0]["message"].as_str().unwrap().contains("1000 aliases"), "{r}");
     // Aliases hidden in fragments count too.
     let frag: String = (0..40).map(|i| format!("a{i}: events {{ totalCount }} ")).collect();
-    let q = format!("{{ ...F ...G }} fragment F on Query {{ {frag} }} fragment G on Query {{ {} }}", frag.replace('a', "b"));
+    let q = format!(
+        "{{ ...F ...G }} fragment F on Query {{ {frag} }} fragment G on Query {{ {} }}",
+        frag.replace('a', "b")
+    );
     let (_, r) = post_query(&server, &q);
     assert_eq!(code(&r), "TOO_MANY_ALIASES", "{r}");
     still_serving(&server);
@@ -170,7 +173,8 @@ fn cors_headers_only_for_the_origins_given() {
     let (_, hs, _) = none.request("OPTIONS", "/graphql", "", None, &preflight);
     assert_eq!(header(&hs, "access-control-allow-origin"), None, "no CORS by default: {hs:?}");
 
-    let server = Server::start(&["--demo", "--cors-origin", "https://analyst.example", "--cors-origin", "https://b.example"]);
+    let server =
+        Server::start(&["--demo", "--cors-origin", "https://analyst.example", "--cors-origin", "https://b.example"]);
     let (status, hs, _) = server.request("OPTIONS", "/graphql", "", None, &preflight);
     assert!(status < 300, "{status} {hs:?}");
     assert_eq!(header(&hs, "access-control-allow-origin").as_deref(), Some("https://analyst.example"), "{hs:?}");
@@ -188,10 +192,8 @@ fn cors_headers_only_for_the_origins_given() {
 
 #[test]
 fn json_logs_are_one_object_per_line_with_the_request() {
-    let server = Server::start_env(
-        &["--demo", "--log-format", "json"],
-        &[("STRATA_TOKEN", TOKEN), ("RUST_LOG", "info")],
-    );
+    let server =
+        Server::start_env(&["--demo", "--log-format", "json"], &[("STRATA_TOKEN", TOKEN), ("RUST_LOG", "info")]);
     let (status, _) = server.post(r#"{"query": "query Counts { stats { events } }"}"#, None);
     assert_eq!(status, 200);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);

@@ -33,8 +33,10 @@ fn next_position(ws: &mut crate::support::Ws) -> u64 {
 fn append_letters(server: &Server, n: usize, pad: usize) {
     let blob = "x".repeat(pad);
     let events: Vec<Value> = (0..n)
-        .map(|_| json!({"kind": "letter_sent", "at": "2026-02-02", "subject": {"id": "john-moolenaar"},
-                        "object": {"id": "howard-lutnick"}, "attrs": {"blob": blob}}))
+        .map(|_| {
+            json!({"kind": "letter_sent", "at": "2026-02-02", "subject": {"id": "john-moolenaar"},
+                        "object": {"id": "howard-lutnick"}, "attrs": {"blob": blob}})
+        })
         .collect();
     let q = "mutation($e: [EventInput!]!) { appendEvents(events: $e) { position } }";
     let r = server.graphql(q, json!({"e": events}));
@@ -188,7 +190,9 @@ fn a_subscriber_that_stops_reading_is_disconnected() {
                 break;
             }
             Ok(_) => {}
-            Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+            Err(tungstenite::Error::Io(e))
+                if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
                 panic!("the server did not disconnect the subscriber")
             }
             Err(_) => break,

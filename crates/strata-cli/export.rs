@@ -27,7 +27,9 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
     }
     let engine = global.open()?;
     let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?),
+        Some(path) => {
+            Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?)
+        }
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(out);
@@ -87,13 +89,12 @@ fn remote(url: &str, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or(body);
         bail!("{endpoint} answered {status}: {}", message.trim());
     }
-    let expected: Option<u64> = response
-        .headers()
-        .get("x-strata-position")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
+    let expected: Option<u64> =
+        response.headers().get("x-strata-position").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?),
+        Some(path) => {
+            Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?)
+        }
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = LineCount { inner: BufWriter::new(out), lines: 0 };
@@ -200,7 +201,13 @@ fn write_dot(out: &mut impl Write, nodes: &[EntityView], edges: &[RelationView])
             Some(to) => format!("{} [{}, {})", e.name, e.valid_from, to),
             None => format!("{} [{}, ..)", e.name, e.valid_from),
         };
-        writeln!(out, "  {} -> {} [label={}{style}];", dot_str(e.from.as_str()), dot_str(e.to.as_str()), dot_str(&label))?;
+        writeln!(
+            out,
+            "  {} -> {} [label={}{style}];",
+            dot_str(e.from.as_str()),
+            dot_str(e.to.as_str()),
+            dot_str(&label)
+        )?;
     }
     writeln!(out, "}}")
 }

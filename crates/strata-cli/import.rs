@@ -2,8 +2,8 @@
 //! one atomic batch, and say what happened.
 
 use std::io::{BufRead, BufReader, IsTerminal, Read};
-use std::thread;
 use std::process::ExitCode;
+use std::thread;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -68,9 +68,8 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
         );
         bar.set_message(format!("storing {} events from {name}", parsed.len()));
         let count = parsed.len();
-        let outcome = engine
-            .append(parsed, expect.take())
-            .with_context(|| format!("{name}: nothing of this file was stored"))?;
+        let outcome =
+            engine.append(parsed, expect.take()).with_context(|| format!("{name}: nothing of this file was stored"))?;
         bar.finish_and_clear();
         let appended_at = started.elapsed();
         drop(outcome.events);
@@ -115,7 +114,8 @@ fn parse_file(bytes: &[u8], vocab: &Vocabulary) -> Result<Vec<(Location, ParsedL
     for i in (1..threads).rev() {
         // Cut after the first newline at or past an even share of what is left.
         let at = rest.len() / (i + 1);
-        let cut = rest.get(at..).and_then(|tail| tail.iter().position(|b| *b == b'\n')).map_or(rest.len(), |p| at + p + 1);
+        let cut =
+            rest.get(at..).and_then(|tail| tail.iter().position(|b| *b == b'\n')).map_or(rest.len(), |p| at + p + 1);
         let (part, tail) = rest.split_at(cut);
         parts.push(part);
         rest = tail;
@@ -128,7 +128,11 @@ fn parse_file(bytes: &[u8], vocab: &Vocabulary) -> Result<Vec<(Location, ParsedL
             let handles: Vec<_> = parts.iter().map(|p| s.spawn(move || parse_part(p, vocab))).collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(Refused::Invalid(InvalidEvent::new(Location::Single, "", "the parser failed")))))
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(Refused::Invalid(InvalidEvent::new(Location::Single, "", "the parser failed")))
+                    })
+                })
                 .collect()
         })
     };

@@ -48,7 +48,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         // error saying what to do.
         let filter = log_filter("warn");
         let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
+        let _ =
+            tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
     }
     match cli.command {
         Command::Serve(a) => serve::run(&cli.global, a),

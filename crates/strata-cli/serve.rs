@@ -26,11 +26,9 @@ fn init_logging(format: LogFormat) {
 /// The token from `--token-file`, else `$STRATA_TOKEN`.
 fn token(args: &ServeArgs) -> anyhow::Result<Option<Token>> {
     if let Some(path) = &args.token_file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the token file {}", path.display()))?;
-        return Token::new(&text)
-            .map(Some)
-            .with_context(|| format!("the token file {} is empty", path.display()));
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read the token file {}", path.display()))?;
+        return Token::new(&text).map(Some).with_context(|| format!("the token file {} is empty", path.display()));
     }
     match std::env::var("STRATA_TOKEN") {
         Ok(text) => Token::new(&text).map(Some).context("STRATA_TOKEN is set but empty"),

@@ -41,9 +41,8 @@ const SOURCE_FIELDS: [&str; 4] = ["publisher", "url", "title", "published"];
 /// exactly what [`parse_value`] does on the line's value, with the same
 /// messages (see `raw.rs`).
 pub fn parse_line(text: &str, location: Location, vocab: &Vocabulary) -> Result<ParsedLine, InvalidEvent> {
-    let raw: raw::RawLine<'_> = serde_json::from_str(text).map_err(|e| {
-        InvalidEvent::new(location, "", format!("malformed JSON: {e}"))
-    })?;
+    let raw: raw::RawLine<'_> =
+        serde_json::from_str(text).map_err(|e| InvalidEvent::new(location, "", format!("malformed JSON: {e}")))?;
     match raw {
         raw::RawLine::Fields(fields) => parse_fields(*fields, location, vocab),
         raw::RawLine::Other(value) => parse_value(&value, location, vocab),
@@ -53,9 +52,8 @@ pub fn parse_line(text: &str, location: Location, vocab: &Vocabulary) -> Result<
 /// The old way of [`parse_line`], kept to hold the new one to it in tests.
 #[cfg(test)]
 fn parse_line_via_value(text: &str, location: Location, vocab: &Vocabulary) -> Result<ParsedLine, InvalidEvent> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        InvalidEvent::new(location, "", format!("malformed JSON: {e}"))
-    })?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| InvalidEvent::new(location, "", format!("malformed JSON: {e}")))?;
     parse_value(&value, location, vocab)
 }
 
@@ -200,7 +198,10 @@ fn parse_fields(fields: Fields<'_>, loc: Location, vocab: &Vocabulary) -> Result
         return Err(err(
             loc,
             "subject",
-            format!("{kind} needs an inline declaration, e.g. {{\"id\": \"{}\", \"type\": \"actor\", \"name\": \"...\"}}", subject.id),
+            format!(
+                "{kind} needs an inline declaration, e.g. {{\"id\": \"{}\", \"type\": \"actor\", \"name\": \"...\"}}",
+                subject.id
+            ),
         ));
     }
 
@@ -246,9 +247,15 @@ fn parse_fields(fields: Fields<'_>, loc: Location, vocab: &Vocabulary) -> Result
 
     let retracts = match (Field::given(fields.retracts), spec.effect == Effect::Retracts) {
         (Some(v), true) => Some(EventId::parse(v.as_str(loc, "retracts")?).map_err(|e| err(loc, "retracts", e))?),
-        (None, true) => return Err(err(loc, "retracts", format!("is required for kind {kind}: name the event to withdraw"))),
+        (None, true) => {
+            return Err(err(loc, "retracts", format!("is required for kind {kind}: name the event to withdraw")))
+        }
         (Some(_), false) => {
-            return Err(err(loc, "retracts", format!("only a retraction (kind with effect \"retracts\") may name one; {kind} is not")))
+            return Err(err(
+                loc,
+                "retracts",
+                format!("only a retraction (kind with effect \"retracts\") may name one; {kind} is not"),
+            ))
         }
         (None, false) => None,
     };
@@ -308,7 +315,11 @@ fn parse_ref(v: &Value, loc: Location, field: &str) -> Result<EntityRef, Invalid
                 None => Map::new(),
                 Some(Value::Object(a)) => a.clone(),
                 Some(other) => {
-                    return Err(err(loc, format!("{field}.attrs"), format!("expected an object, found {}", type_name(other))))
+                    return Err(err(
+                        loc,
+                        format!("{field}.attrs"),
+                        format!("expected an object, found {}", type_name(other)),
+                    ))
                 }
             };
             // Any other key is an attribute, as in SPEC's `"country": "CN"`.
@@ -327,17 +338,28 @@ fn parse_ref(v: &Value, loc: Location, field: &str) -> Result<EntityRef, Invalid
         other => Err(err(
             loc,
             field,
-            format!("expected an entity id or an inline declaration {{\"id\", \"type\", \"name\"}}, found {}", type_name(other)),
+            format!(
+                "expected an entity id or an inline declaration {{\"id\", \"type\", \"name\"}}, found {}",
+                type_name(other)
+            ),
         )),
     }
 }
 
 fn parse_source(v: &Value, loc: Location) -> Result<Option<Source>, InvalidEvent> {
     let Value::Object(m) = v else {
-        return Err(err(loc, "source", format!("expected an object {{publisher, url, title, published}}, found {}", type_name(v))));
+        return Err(err(
+            loc,
+            "source",
+            format!("expected an object {{publisher, url, title, published}}, found {}", type_name(v)),
+        ));
     };
     if let Some(unknown) = m.keys().find(|k| !SOURCE_FIELDS.contains(&k.as_str())) {
-        return Err(err(loc, format!("source.{unknown}"), format!("unknown field; a source has {}", SOURCE_FIELDS.join(", "))));
+        return Err(err(
+            loc,
+            format!("source.{unknown}"),
+            format!("unknown field; a source has {}", SOURCE_FIELDS.join(", ")),
+        ));
     }
     let field = |key: &str| -> Result<Option<String>, InvalidEvent> {
         match given(m, key) {

@@ -177,8 +177,8 @@ impl ValidTime {
                     return Err(bad(format!("the day must be two digits, not {d:?}")));
                 }
                 let dn: u32 = d.parse().map_err(|_| bad(format!("day {d} is out of range")))?;
-                let day = Day::from_ymd(y, m, dn)
-                    .ok_or_else(|| bad(format!("day {d} does not exist in {y}-{m:02}")))?;
+                let day =
+                    Day::from_ymd(y, m, dn).ok_or_else(|| bad(format!("day {d} does not exist in {y}-{m:02}")))?;
                 (Precision::Day, day, day)
             }
             _ => return Err(bad(expected.into())),

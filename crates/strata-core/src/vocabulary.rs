@@ -165,19 +165,31 @@ impl Vocabulary {
                 (Some(list), optional) => {
                     let t = types(&list, &name, "object")?;
                     if t.is_empty() {
-                        return Err(Error::Vocabulary(format!("kind {name:?}: object lists no type; leave it out instead")));
+                        return Err(Error::Vocabulary(format!(
+                            "kind {name:?}: object lists no type; leave it out instead"
+                        )));
                     }
-                    if optional { ObjectRule::Optional(t) } else { ObjectRule::Required(t) }
+                    if optional {
+                        ObjectRule::Optional(t)
+                    } else {
+                        ObjectRule::Required(t)
+                    }
                 }
             };
             let about = types(&k.about, &name, "about")?;
             let needs_relation = matches!(effect, Effect::Opens | Effect::Closes | Effect::Marks);
             match (&k.relation, needs_relation) {
                 (None, true) => {
-                    return Err(Error::Vocabulary(format!("kind {name:?}: effect {} needs a relation", effect.as_str())))
+                    return Err(Error::Vocabulary(format!(
+                        "kind {name:?}: effect {} needs a relation",
+                        effect.as_str()
+                    )))
                 }
                 (Some(_), false) => {
-                    return Err(Error::Vocabulary(format!("kind {name:?}: effect {} takes no relation", effect.as_str())))
+                    return Err(Error::Vocabulary(format!(
+                        "kind {name:?}: effect {} takes no relation",
+                        effect.as_str()
+                    )))
                 }
                 (Some(r), true) if !is_name(r) => {
                     return Err(Error::Vocabulary(format!("kind {name:?}: relation {r:?} is not snake_case")))
@@ -302,13 +314,31 @@ mod tests {
     fn bad_vocabularies_are_refused_with_a_reason() {
         let decl = r#"{"kind":"entity_declared","effect":"declares","subject":["actor"]}"#;
         let cases = [
-            (format!(r#"{{"version":1,"kinds":[{decl},{{"kind":"x_closed","relation":"x","effect":"closes","subject":["actor"],"object":["actor"]}}]}}"#), "no opening kind"),
-            (format!(r#"{{"version":1,"kinds":[{decl},{{"kind":"x","effect":"opens","subject":["actor"]}}]}}"#), "needs a relation"),
-            (format!(r#"{{"version":1,"kinds":[{decl},{{"kind":"x","relation":"r","effect":"opens","subject":["robot"]}}]}}"#), "unknown entity type"),
+            (
+                format!(
+                    r#"{{"version":1,"kinds":[{decl},{{"kind":"x_closed","relation":"x","effect":"closes","subject":["actor"],"object":["actor"]}}]}}"#
+                ),
+                "no opening kind",
+            ),
+            (
+                format!(r#"{{"version":1,"kinds":[{decl},{{"kind":"x","effect":"opens","subject":["actor"]}}]}}"#),
+                "needs a relation",
+            ),
+            (
+                format!(
+                    r#"{{"version":1,"kinds":[{decl},{{"kind":"x","relation":"r","effect":"opens","subject":["robot"]}}]}}"#
+                ),
+                "unknown entity type",
+            ),
             (format!(r#"{{"version":2,"kinds":[{decl}]}}"#), "version 2"),
             (r#"{"version":1,"kinds":[]}"#.to_string(), "no kind declares"),
             (format!(r#"{{"version":1,"kinds":[{decl},{decl}]}}"#), "listed twice"),
-            (format!(r#"{{"version":1,"kinds":[{decl},{{"kind":"a","relation":"r","effect":"marks","subject":["actor"]}},{{"kind":"b","relation":"r","effect":"opens","subject":["actor"]}}]}}"#), "both marked"),
+            (
+                format!(
+                    r#"{{"version":1,"kinds":[{decl},{{"kind":"a","relation":"r","effect":"marks","subject":["actor"]}},{{"kind":"b","relation":"r","effect":"opens","subject":["actor"]}}]}}"#
+                ),
+                "both marked",
+            ),
         ];
         for (text, want) in cases {
             let e = Vocabulary::from_json(&text).err().map(|e| e.to_string()).unwrap_or_default();

@@ -80,8 +80,10 @@ fn main() {
             decoded_bytes as f64 / relations.max(1) as f64,
         );
         let estimated: usize = parts.iter().map(|(_, b)| b).sum();
-        let shares: Vec<String> =
-            parts.iter().map(|(what, b)| format!("{what} {:.0}%", 100.0 * *b as f64 / estimated.max(1) as f64)).collect();
+        let shares: Vec<String> = parts
+            .iter()
+            .map(|(what, b)| format!("{what} {:.0}%", 100.0 * *b as f64 / estimated.max(1) as f64))
+            .collect();
         println!("{n}: where it goes (estimated from capacities): {}", shares.join(", "));
     }
 }

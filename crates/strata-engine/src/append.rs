@@ -78,7 +78,8 @@ impl Engine {
         let subject = match by {
             Some(by) => by,
             None => EntityRef {
-                id: strata_core::EntityId::parse("analyst").map_err(|e| InvalidEvent::new(Location::Single, "by", e))?,
+                id: strata_core::EntityId::parse("analyst")
+                    .map_err(|e| InvalidEvent::new(Location::Single, "by", e))?,
                 decl: Some(strata_core::EntityDecl {
                     entity_type: Some(strata_core::EntityType::Actor),
                     name: Some("Analyst".into()),
@@ -113,7 +114,11 @@ impl Engine {
     ///   no-op (an idempotent retry); with other content it is an error.
     /// - A `recordedAt` given on a line (a restore) must be later than the
     ///   log's last recorded time; otherwise the store assigns one.
-    pub fn append(&self, batch: Vec<(Location, ParsedLine)>, expected_position: Option<u64>) -> Result<AppendOutcome, Error> {
+    pub fn append(
+        &self,
+        batch: Vec<(Location, ParsedLine)>,
+        expected_position: Option<u64>,
+    ) -> Result<AppendOutcome, Error> {
         let _writer = self.writer.lock();
         let head = self.store.head();
         if let Some(expected) = expected_position {
@@ -153,8 +158,11 @@ impl Engine {
                         continue;
                     }
                     if let Some(position) = graph.position_of(id) {
-                        let rec = self.store.get(position)?.ok_or_else(|| {
-                            strata_store::Error::Corruption { path: None, what: format!("event {id} is indexed at position {position} but the log has no such position") }
+                        let rec = self.store.get(position)?.ok_or_else(|| strata_store::Error::Corruption {
+                            path: None,
+                            what: format!(
+                                "event {id} is indexed at position {position} but the log has no such position"
+                            ),
                         })?;
                         if rec.event != line.event {
                             return Err(InvalidEvent::new(*loc, "id", format!("event id {id} is already stored (position {position}) with different content; an id names one event forever")).into());
@@ -264,7 +272,9 @@ impl Engine {
                     return Ok(());
                 }
                 let prepared = if worker.is_some() {
-                    rx.recv().unwrap_or_else(|_| Err(strata_store::Error::Other("the thread encoding the batch failed".into())))?
+                    rx.recv().unwrap_or_else(|_| {
+                        Err(strata_store::Error::Other("the thread encoding the batch failed".into()))
+                    })?
                 } else {
                     // A small batch is encoded after the check, and only if it passed.
                     Store::prepare(&records)?

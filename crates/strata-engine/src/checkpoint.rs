@@ -105,11 +105,16 @@ fn fits(store: &Store, graph: Option<Projection>) -> Result<Option<Projection>, 
     let Some((id, recorded_at)) = mark.last else { return Ok(Some(graph)) };
     let log_len = store.len();
     if mark.position > log_len {
-        return Err(format!("the checkpoint ends at position {}, after the log's last position {log_len}", mark.position));
+        return Err(format!(
+            "the checkpoint ends at position {}, after the log's last position {log_len}",
+            mark.position
+        ));
     }
     match store.get(mark.position).map_err(|e| e.to_string())? {
         Some(rec) if rec.event.id == id && rec.recorded_at == recorded_at => Ok(Some(graph)),
-        _ => Err(format!("the log's event at position {} is not the one the checkpoint was taken after", mark.position)),
+        _ => {
+            Err(format!("the log's event at position {} is not the one the checkpoint was taken after", mark.position))
+        }
     }
 }
 
@@ -217,7 +222,9 @@ impl Engine {
                     elapsed_ms = o.elapsed.as_millis() as u64,
                     "checkpoint written"
                 ),
-                Err(e) => tracing::warn!(error = %e, "could not write a checkpoint; the next open replays more of the log"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not write a checkpoint; the next open replays more of the log")
+                }
             }
         });
         match spawned {

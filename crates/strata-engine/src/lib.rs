@@ -47,8 +47,8 @@ pub use strata_core::{
     ValidTime,
 };
 pub use strata_graph::{
-    Direction, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathStep, PathView, Projection, RelationView, Role,
-    Stats, Subgraph, TimeFilter,
+    Direction, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathStep, PathView, Projection,
+    RelationView, Role, Stats, Subgraph, TimeFilter,
 };
 pub use strata_store::Head;
 
@@ -103,7 +103,8 @@ impl Engine {
         let started = std::time::Instant::now();
         // The checkpoint is read and decoded while sled opens the log.
         let (store, decoded) = std::thread::scope(|s| {
-            let decoding = config.data_dir.as_deref().map(|dir| s.spawn(|| checkpoint::decode(dir, &config.vocabulary)));
+            let decoding =
+                config.data_dir.as_deref().map(|dir| s.spawn(|| checkpoint::decode(dir, &config.vocabulary)));
             let store = match &config.data_dir {
                 Some(dir) => Store::open(dir),
                 None => Ok(Store::memory()),

@@ -56,7 +56,11 @@ enum Title<'a> {
     Profile(u32),
     Update(u32),
     Correction(&'static str),
-    Event { subject: u32, kind: &'a str, object: Option<u32> },
+    Event {
+        subject: u32,
+        kind: &'a str,
+        object: Option<u32>,
+    },
 }
 
 /// One entity chosen for an event: which, and whether this event introduces it.
@@ -253,7 +257,9 @@ impl Generator {
     fn declaration_date(&mut self, class: Class, cursor: i32) -> (i32, Precision) {
         let (year, _, _) = civil_from_days(cursor);
         match class {
-            Class::Company | Class::Investor => (days_from_civil(year - self.rng.below(40) as i32, 1, 1), Precision::Year),
+            Class::Company | Class::Investor => {
+                (days_from_civil(year - self.rng.below(40) as i32, 1, 1), Precision::Year)
+            }
             Class::Agency => (days_from_civil(1900 + self.rng.below(106) as i32, 1, 1), Precision::Year),
             Class::Person => (cursor - self.rng.below(365) as i32, Precision::Month),
             Class::Chip => {
@@ -543,8 +549,8 @@ impl Generator {
         let plans = Rc::clone(&self.plans);
         let plan = &plans.relations[p];
         let (s, o) = (self.entities[key.1 as usize].class, key.2);
-        let allowed = plan.subject.contains(&s)
-            && (o == u32::MAX || plan.object.contains(&self.entities[o as usize].class));
+        let allowed =
+            plan.subject.contains(&s) && (o == u32::MAX || plan.object.contains(&self.entities[o as usize].class));
         if !allowed {
             // Put it back: this close kind cannot end it, another may.
             self.open[rel].push((key, self.keys.get(&key).and_then(|s| s.open).map_or(0, |x| x.0)));

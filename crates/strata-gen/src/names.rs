@@ -7,8 +7,18 @@ pub(crate) const SYLLABLES: [&str; 24] = [
 ];
 pub(crate) const ENDINGS: [&str; 12] = ["ara", "ion", "ex", "ix", "on", "us", "is", "ia", "or", "um", "ent", "ada"];
 pub(crate) const COMPANY_SUFFIXES: [&str; 12] = [
-    "Systems", "Semiconductor", "Technologies", "AI", "Labs", "Computing", "Cloud", "Robotics", "Holdings",
-    "Microelectronics", "Networks", "Foundry",
+    "Systems",
+    "Semiconductor",
+    "Technologies",
+    "AI",
+    "Labs",
+    "Computing",
+    "Cloud",
+    "Robotics",
+    "Holdings",
+    "Microelectronics",
+    "Networks",
+    "Foundry",
 ];
 pub(crate) const INVESTOR_SUFFIXES: [&str; 5] = ["Capital", "Ventures", "Partners", "Fund", "Investment Group"];
 pub(crate) const FIRST_NAMES: [&str; 24] = [
@@ -16,47 +26,91 @@ pub(crate) const FIRST_NAMES: [&str; 24] = [
     "Elena", "Hiro", "Fatima", "Jonas", "Mei", "Ravi", "Sara", "Tomas", "Yuki", "Zhang",
 ];
 pub(crate) const LAST_NAMES: [&str; 24] = [
-    "Zhang", "Wang", "Huang", "Su", "Kim", "Tanaka", "Muller", "Rossi", "Garcia", "Smith", "Chen", "Liu", "Sato", "Park",
-    "Novak", "Okafor", "Singh", "Cohen", "Silva", "Berg", "Ito", "Moreau", "Khan", "Lopez",
+    "Zhang", "Wang", "Huang", "Su", "Kim", "Tanaka", "Muller", "Rossi", "Garcia", "Smith", "Chen", "Liu", "Sato",
+    "Park", "Novak", "Okafor", "Singh", "Cohen", "Silva", "Berg", "Ito", "Moreau", "Khan", "Lopez",
 ];
 /// (code, name) of the countries agencies and companies belong to.
 pub(crate) const COUNTRIES: [(&str, &str); 16] = [
-    ("US", "United States"), ("CN", "China"), ("TW", "Taiwan"), ("JP", "Japan"), ("KR", "South Korea"),
-    ("NL", "Netherlands"), ("DE", "Germany"), ("GB", "United Kingdom"), ("FR", "France"), ("IN", "India"),
-    ("SG", "Singapore"), ("IL", "Israel"), ("CA", "Canada"), ("AE", "United Arab Emirates"), ("SA", "Saudi Arabia"),
+    ("US", "United States"),
+    ("CN", "China"),
+    ("TW", "Taiwan"),
+    ("JP", "Japan"),
+    ("KR", "South Korea"),
+    ("NL", "Netherlands"),
+    ("DE", "Germany"),
+    ("GB", "United Kingdom"),
+    ("FR", "France"),
+    ("IN", "India"),
+    ("SG", "Singapore"),
+    ("IL", "Israel"),
+    ("CA", "Canada"),
+    ("AE", "United Arab Emirates"),
+    ("SA", "Saudi Arabia"),
     ("MY", "Malaysia"),
 ];
 pub(crate) const AGENCY_KINDS: [&str; 12] = [
-    "Government", "Ministry of Commerce", "Ministry of Industry", "Export Control Bureau", "Competition Authority",
-    "Parliament", "Cyberspace Administration", "Customs Administration", "Science Ministry", "Trade Representative",
-    "Security Council", "Investment Review Board",
+    "Government",
+    "Ministry of Commerce",
+    "Ministry of Industry",
+    "Export Control Bureau",
+    "Competition Authority",
+    "Parliament",
+    "Cyberspace Administration",
+    "Customs Administration",
+    "Science Ministry",
+    "Trade Representative",
+    "Security Council",
+    "Investment Review Board",
 ];
-pub(crate) const CHIP_CLASSES: [&str; 6] = ["AI accelerator", "data-center GPU", "NPU", "edge inference chip", "HBM stack", "FPGA"];
+pub(crate) const CHIP_CLASSES: [&str; 6] =
+    ["AI accelerator", "data-center GPU", "NPU", "edge inference chip", "HBM stack", "FPGA"];
 pub(crate) const CHIP_SERIES: [&str; 8] = ["X", "H", "M", "A", "Pro ", "Ultra ", "Z", "R"];
 pub(crate) const PUBLISHERS: [(&str, &str); 16] = [
-    ("Wire Service One", "wire-one"), ("Chip Daily", "chip-daily"), ("The Trade Ledger", "trade-ledger"),
-    ("Asia Tech Review", "asia-tech-review"), ("Policy Monitor", "policy-monitor"), ("Silicon Briefing", "silicon-briefing"),
-    ("Market Journal", "market-journal"), ("Beijing Business Post", "beijing-business-post"),
-    ("Capital Times", "capital-times"), ("Euro Industry Report", "euro-industry-report"),
-    ("Semiconductor Weekly", "semi-weekly"), ("Taipei Tech Herald", "taipei-tech-herald"),
-    ("Global Regulation Watch", "regulation-watch"), ("Investor Letter", "investor-letter"),
-    ("Seoul Economic", "seoul-economic"), ("Analyst Notes", "analyst-notes"),
+    ("Wire Service One", "wire-one"),
+    ("Chip Daily", "chip-daily"),
+    ("The Trade Ledger", "trade-ledger"),
+    ("Asia Tech Review", "asia-tech-review"),
+    ("Policy Monitor", "policy-monitor"),
+    ("Silicon Briefing", "silicon-briefing"),
+    ("Market Journal", "market-journal"),
+    ("Beijing Business Post", "beijing-business-post"),
+    ("Capital Times", "capital-times"),
+    ("Euro Industry Report", "euro-industry-report"),
+    ("Semiconductor Weekly", "semi-weekly"),
+    ("Taipei Tech Herald", "taipei-tech-herald"),
+    ("Global Regulation Watch", "regulation-watch"),
+    ("Investor Letter", "investor-letter"),
+    ("Seoul Economic", "seoul-economic"),
+    ("Analyst Notes", "analyst-notes"),
 ];
 pub(crate) const ROLES: [&str; 9] =
     ["CEO", "CTO", "CFO", "Chair", "Board member", "Minister", "Director", "Chief Scientist", "General Counsel"];
 pub(crate) const QUOTES: [&str; 10] = [
-    "We expect demand to keep growing", "The rules are clear and will be enforced", "We are reviewing the decision",
-    "Supply remains tight through next year", "This is a matter of national security", "We welcome the approval",
-    "Our customers need these chips", "The ban is unjustified", "We will comply with every regulation",
+    "We expect demand to keep growing",
+    "The rules are clear and will be enforced",
+    "We are reviewing the decision",
+    "Supply remains tight through next year",
+    "This is a matter of national security",
+    "We welcome the approval",
+    "Our customers need these chips",
+    "The ban is unjustified",
+    "We will comply with every regulation",
     "Talks are constructive",
 ];
 pub(crate) const DIRECTIVES: [&str; 6] = [
-    "pause new GPU orders", "report all chip imports", "prefer domestic accelerators", "halt shipments pending review",
-    "submit an export licence application", "disclose data-center capacity",
+    "pause new GPU orders",
+    "report all chip imports",
+    "prefer domestic accelerators",
+    "halt shipments pending review",
+    "submit an export licence application",
+    "disclose data-center capacity",
 ];
 pub(crate) const REASONS: [&str; 5] = [
-    "the source corrected its report", "duplicate of an earlier report", "misattributed quote",
-    "the date was wrong in the source", "could not be confirmed",
+    "the source corrected its report",
+    "duplicate of an earlier report",
+    "misattributed quote",
+    "the date was wrong in the source",
+    "could not be confirmed",
 ];
 pub(crate) const STATUSES: [&str; 5] = ["active", "renamed", "acquired", "restructured", "listed"];
 pub(crate) const MODELS: [&str; 6] = ["Atlas", "Orion", "Sage", "Lumen", "Nimbus", "Pioneer"];

@@ -88,7 +88,14 @@ struct Hint {
     attrs: Attrs,
 }
 
-const fn hint(subject: &'static [Class], object: &'static [Class], about: &'static [Class], about_ppm: u32, weight: u64, attrs: Attrs) -> Hint {
+const fn hint(
+    subject: &'static [Class],
+    object: &'static [Class],
+    about: &'static [Class],
+    about_ppm: u32,
+    weight: u64,
+    attrs: Attrs,
+) -> Hint {
     Hint { subject, object, about, about_ppm, weight, attrs }
 }
 

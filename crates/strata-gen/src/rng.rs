@@ -73,9 +73,18 @@ mod tests {
 
     #[test]
     fn the_stream_is_fixed_by_the_seed() {
-        let a: Vec<u64> = { let mut r = Rng::new(7); (0..4).map(|_| r.u64()).collect() };
-        let b: Vec<u64> = { let mut r = Rng::new(7); (0..4).map(|_| r.u64()).collect() };
-        let c: Vec<u64> = { let mut r = Rng::new(8); (0..4).map(|_| r.u64()).collect() };
+        let a: Vec<u64> = {
+            let mut r = Rng::new(7);
+            (0..4).map(|_| r.u64()).collect()
+        };
+        let b: Vec<u64> = {
+            let mut r = Rng::new(7);
+            (0..4).map(|_| r.u64()).collect()
+        };
+        let c: Vec<u64> = {
+            let mut r = Rng::new(8);
+            (0..4).map(|_| r.u64()).collect()
+        };
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

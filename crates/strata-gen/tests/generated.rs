@@ -50,7 +50,8 @@ fn the_same_seed_gives_the_same_bytes_and_another_seed_other_bytes() {
 
 #[test]
 fn a_twenty_thousand_event_log_uses_every_kind_of_the_vocabulary() {
-    let seen: BTreeSet<String> = lines(&log(20_000, 7)).iter().map(|l| l["kind"].as_str().unwrap().to_owned()).collect();
+    let seen: BTreeSet<String> =
+        lines(&log(20_000, 7)).iter().map(|l| l["kind"].as_str().unwrap().to_owned()).collect();
     let all: BTreeSet<String> = strata_core::Vocabulary::builtin().kinds().map(|k| k.kind.clone()).collect();
     let missing: Vec<&String> = all.difference(&seen).collect();
     assert!(missing.is_empty(), "kinds never generated: {missing:?}");

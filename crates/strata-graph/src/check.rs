@@ -76,12 +76,21 @@ impl Projection {
         if !spec.subject.contains(&subject_ty) {
             return Err(err(
                 "subject",
-                format!("{} needs {} as subject, but {} is {}", spec.kind, type_list(&spec.subject), ev.subject.id, article(subject_ty)),
+                format!(
+                    "{} needs {} as subject, but {} is {}",
+                    spec.kind,
+                    type_list(&spec.subject),
+                    ev.subject.id,
+                    article(subject_ty)
+                ),
             ));
         }
         if let Some(o) = &ev.object {
             if o.id == ev.subject.id {
-                return Err(err("object", format!("{} is both subject and object; a relation links two different entities", o.id)));
+                return Err(err(
+                    "object",
+                    format!("{} is both subject and object; a relation links two different entities", o.id),
+                ));
             }
             let ty = self.resolve(o, ev.id, loc, "object", ov)?;
             let allowed = match &spec.object {
@@ -101,7 +110,13 @@ impl Projection {
             if !spec.about.is_empty() && !spec.about.contains(&ty) {
                 return Err(err(
                     &field,
-                    format!("{} allows {} in about, but {} is {}", spec.kind, type_list(&spec.about), a.id, article(ty)),
+                    format!(
+                        "{} allows {} in about, but {} is {}",
+                        spec.kind,
+                        type_list(&spec.about),
+                        a.id,
+                        article(ty)
+                    ),
                 ));
             }
         }
@@ -148,7 +163,14 @@ impl Projection {
     /// in the batch) is not retracted, counting retractions earlier in the
     /// batch. Its type is fixed by its first declaration, even once that is
     /// retracted: the projection keeps one node per id.
-    fn resolve(&self, r: &EntityRef, ev: EventId, loc: Location, field: &str, ov: &mut Overlay) -> Result<EntityType, InvalidEvent> {
+    fn resolve(
+        &self,
+        r: &EntityRef,
+        ev: EventId,
+        loc: Location,
+        field: &str,
+        ov: &mut Overlay,
+    ) -> Result<EntityType, InvalidEvent> {
         let node = self.nodes.get(&r.id).copied();
         let typed = ov.entities.get(&r.id).map(|(t, _)| *t).or_else(|| node.map(|n| self.graph[n].ty));
         let in_batch = ov.entities.get(&r.id).is_some_and(|(_, evs)| evs.iter().any(|e| !ov.retracted.contains(e)));
@@ -157,7 +179,11 @@ impl Projection {
         let declared = r.decl.as_ref().and_then(|d| d.entity_type);
         if let (Some(k), Some(d)) = (typed, declared) {
             if k != d {
-                let why = if exists { "" } else { " (its declarations were retracted, but an id keeps its type: use another id)" };
+                let why = if exists {
+                    ""
+                } else {
+                    " (its declarations were retracted, but an id keeps its type: use another id)"
+                };
                 return Err(InvalidEvent::new(
                     loc,
                     format!("{field}.type"),
@@ -201,9 +227,8 @@ impl Projection {
                 c_day >= from && c_day <= close.day && (c_about.is_empty() || c_about == about)
             };
             let in_base = base_key.and_then(|k| self.closes.get(k)).is_some_and(|cs| {
-                cs.iter().any(|c| {
-                    self.base_visible(c.event, ov) && applies(c.day, &self.ids_of(self.nodes_of(c.about)))
-                })
+                cs.iter()
+                    .any(|c| self.base_visible(c.event, ov) && applies(c.day, &self.ids_of(self.nodes_of(c.about))))
             });
             in_base || ov.closes.get(&close.key).is_some_and(|cs| cs.iter().any(|c| applies(c.day, &c.about)))
         };
@@ -243,7 +268,10 @@ impl Projection {
         Err(if candidates == 0 {
             format!("this close has nothing to close: no {what} was opened on or before {}", close.day)
         } else {
-            format!("this close has nothing to close: every {what} opened on or before {} is already closed by then", close.day)
+            format!(
+                "this close has nothing to close: every {what} opened on or before {} is already closed by then",
+                close.day
+            )
         })
     }
 

@@ -134,7 +134,8 @@ impl Projection {
 
         // Closes in log order, so that decoding pushes each key's list in
         // the order `apply` did.
-        let mut closes: Vec<(&RelKey, &Close)> = self.closes.iter().flat_map(|(k, cs)| cs.iter().map(move |c| (k, c))).collect();
+        let mut closes: Vec<(&RelKey, &Close)> =
+            self.closes.iter().flat_map(|(k, cs)| cs.iter().map(move |c| (k, c))).collect();
         closes.sort_unstable_by_key(|(_, c)| c.event);
         w.uint(closes.len() as u64);
         for ((name, subject, object), c) in closes {
@@ -269,7 +270,8 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
             let event = r.below(n_events, "relation event")? as Ix;
             let subject = node(r.below(n_nodes, "relation subject")?);
             let object = r.opt(n_nodes, "relation object")?.map(|o| node(u64::from(o)));
-            let about: SmallVec<[NodeIndex; 2]> = r.list(n_nodes, "about")?.into_iter().map(|a| node(u64::from(a))).collect();
+            let about: SmallVec<[NodeIndex; 2]> =
+                r.list(n_nodes, "about")?.into_iter().map(|a| node(u64::from(a))).collect();
             let valid_from = r.day()?;
             let marks = r.below(2, "marks")? == 1;
             let closes = r.list(n_events, "close")?;
@@ -313,7 +315,8 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
             let object = r.opt(n_nodes, "close object")?.map(|o| node(u64::from(o)));
             let event = r.below(n_events, "close event")? as Ix;
             let day = r.day()?;
-            let about: SmallVec<[NodeIndex; 2]> = r.list(n_nodes, "close about")?.into_iter().map(|a| node(u64::from(a))).collect();
+            let about: SmallVec<[NodeIndex; 2]> =
+                r.list(n_nodes, "close about")?.into_iter().map(|a| node(u64::from(a))).collect();
             let about = p.span(&about);
             p.closes.entry((name, subject, object)).or_default().push(Close { event, day, about });
             p.close_keys.insert(event, (name, subject, object));

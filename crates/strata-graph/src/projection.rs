@@ -275,10 +275,8 @@ impl Projection {
         }
         let ev = &rec.event;
         let inconsistent = |reason: String| ApplyError::Inconsistent { position, reason };
-        let spec = self
-            .vocab
-            .get(&ev.kind)
-            .ok_or_else(|| ApplyError::UnknownKind { position, kind: ev.kind.clone() })?;
+        let spec =
+            self.vocab.get(&ev.kind).ok_or_else(|| ApplyError::UnknownKind { position, kind: ev.kind.clone() })?;
         let effect = spec.effect;
         let kind = self.kind_ix.get(&ev.kind).copied().unwrap_or(0);
         let rel_name = match &spec.relation {
@@ -290,7 +288,8 @@ impl Projection {
         }
         let retract_target = match ev.retracts {
             Some(target) => {
-                let t = *self.ids.get(&target).ok_or_else(|| inconsistent(format!("retracts unknown event {target}")))?;
+                let t =
+                    *self.ids.get(&target).ok_or_else(|| inconsistent(format!("retracts unknown event {target}")))?;
                 Some(t)
             }
             None => None,
@@ -315,13 +314,7 @@ impl Projection {
         for &n in &entities {
             self.graph[n].events.push(ix);
         }
-        self.events.push(EventMeta {
-            id: ev.id,
-            recorded_at: rec.recorded_at,
-            day,
-            kind,
-            retracted_by: None,
-        });
+        self.events.push(EventMeta { id: ev.id, recorded_at: rec.recorded_at, day, kind, retracted_by: None });
         self.ids.insert(ev.id, ix);
         self.by_day.insert((day, ix));
 
@@ -444,7 +437,8 @@ impl Projection {
         if let Some(rels) = self.opens.get(&key) {
             for &r in rels {
                 let Some(rel) = self.rels.get_mut(r as usize) else { continue };
-                if rel.valid_from <= day && (about.is_empty() || pool_slice(&self.pool, rel.about) == about.as_slice()) {
+                if rel.valid_from <= day && (about.is_empty() || pool_slice(&self.pool, rel.about) == about.as_slice())
+                {
                     push_close(rel, &mut self.more_closes, ix);
                     closed.push(r);
                 }
@@ -591,10 +585,14 @@ impl Projection {
             .graph
             .node_weights()
             .map(|n| {
-                n.id.as_str().len() + 16
+                n.id.as_str().len()
+                    + 16
                     + n.events.capacity() * 4
                     + n.decls.capacity() * size_of::<Decl>()
-                    + n.decls.iter().map(|d| d.name.as_ref().map_or(0, String::capacity) + d.attrs.len() * 64).sum::<usize>()
+                    + n.decls
+                        .iter()
+                        .map(|d| d.name.as_ref().map_or(0, String::capacity) + d.attrs.len() * 64)
+                        .sum::<usize>()
             })
             .sum();
         let more_closes: usize = self.more_closes.iter().map(|c| if c.spilled() { c.capacity() * 4 } else { 0 }).sum();
@@ -614,8 +612,16 @@ impl Projection {
             ("rels", self.rels.capacity() * size_of::<Rel>()),
             ("about-sets", self.pool.capacity() * size_of::<NodeIndex>()),
             ("more closes", self.more_closes.capacity() * size_of::<SmallVec<[Ix; 2]>>() + more_closes),
-            ("opens", map(self.opens.len(), self.opens.capacity(), size_of::<(RelKey, Vec<u32>)>()) + self.opens.values().map(|v| v.capacity() * 4).sum::<usize>()),
-            ("closes", map(self.closes.len(), self.closes.capacity(), size_of::<(RelKey, Vec<Close>)>()) + self.closes.values().map(|v| v.capacity() * size_of::<Close>()).sum::<usize>()),
+            (
+                "opens",
+                map(self.opens.len(), self.opens.capacity(), size_of::<(RelKey, Vec<u32>)>())
+                    + self.opens.values().map(|v| v.capacity() * 4).sum::<usize>(),
+            ),
+            (
+                "closes",
+                map(self.closes.len(), self.closes.capacity(), size_of::<(RelKey, Vec<Close>)>())
+                    + self.closes.values().map(|v| v.capacity() * size_of::<Close>()).sum::<usize>(),
+            ),
             ("nodes map", map(self.nodes.len(), self.nodes.capacity(), size_of::<(EntityId, NodeIndex)>())),
         ]
     }

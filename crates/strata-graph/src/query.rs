@@ -56,7 +56,9 @@ impl Projection {
             .filter(|&n| ty.is_none_or(|ty| self.graph[n].ty == ty))
             .filter_map(|n| self.entity_view(n, t))
             .filter(|e| {
-                needle.as_ref().is_none_or(|s| e.id.as_str().contains(s.as_str()) || e.name.to_lowercase().contains(s.as_str()))
+                needle
+                    .as_ref()
+                    .is_none_or(|s| e.id.as_str().contains(s.as_str()) || e.name.to_lowercase().contains(s.as_str()))
             })
             .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
@@ -93,7 +95,13 @@ impl Projection {
     }
 
     /// The entity's visible edges in `dir`, optionally only those named.
-    pub fn relations(&self, id: &EntityId, t: TimeFilter, dir: Direction, names: Option<&[String]>) -> Vec<RelationView> {
+    pub fn relations(
+        &self,
+        id: &EntityId,
+        t: TimeFilter,
+        dir: Direction,
+        names: Option<&[String]>,
+    ) -> Vec<RelationView> {
         let Some(n) = self.node(id, t.known_at) else { return Vec::new() };
         let names = self.names_filter(names);
         let mut edges: Vec<EdgeIndex> = Vec::new();
@@ -145,10 +153,8 @@ impl Projection {
         if e.recorded_at > known {
             return None;
         }
-        let retracted_by = e
-            .retracted_by
-            .filter(|&r| self.events[r as usize].recorded_at <= known)
-            .map(|r| u64::from(r) + 1);
+        let retracted_by =
+            e.retracted_by.filter(|&r| self.events[r as usize].recorded_at <= known).map(|r| u64::from(r) + 1);
         Some(EventStatus { position: u64::from(ix) + 1, recorded_at: e.recorded_at, retracted_by })
     }
 
@@ -202,7 +208,11 @@ impl Projection {
                     }
                 }
                 if let Some(v) = self.relation_view(e, known) {
-                    if after { diff.added.push(v) } else { diff.removed.push(v) }
+                    if after {
+                        diff.added.push(v)
+                    } else {
+                        diff.removed.push(v)
+                    }
                 }
             }
         }
@@ -229,5 +239,4 @@ impl Projection {
             last_recorded_at: events.checked_sub(1).map(|i| self.events[i].recorded_at),
         }
     }
-
 }

@@ -155,7 +155,14 @@ impl Projection {
     /// and `v` exists. The same answer as `edge_passes`, given that the node
     /// the step leaves exists.
     #[inline]
-    pub(crate) fn step_ok(&self, w: EdgeW, v: NodeIndex, names: Option<&[u16]>, t: TimeFilter, s: &mut Scratch) -> bool {
+    pub(crate) fn step_ok(
+        &self,
+        w: EdgeW,
+        v: NodeIndex,
+        names: Option<&[u16]>,
+        t: TimeFilter,
+        s: &mut Scratch,
+    ) -> bool {
         if self.knows_all(t.known_at) {
             // Everything known: the relation's window answers, one small
             // read instead of its events and closes.

@@ -121,7 +121,11 @@ impl Projection {
                         continue;
                     }
                     let slot = sc.slot(v);
-                    if forward { slot.fwd = d + 1 } else { slot.bwd = d + 1 }
+                    if forward {
+                        slot.fwd = d + 1
+                    } else {
+                        slot.bwd = d + 1
+                    }
                     if theirs != NONE {
                         met = true;
                         break 'level;
@@ -252,7 +256,10 @@ impl Projection {
             if shortest == NONE && max_hops > 0 {
                 let far = max_hops - 1;
                 let names = names.as_deref();
-                if self.steps(s, q.directed, false).any(|(_, v, w, _)| sc.peek(v).bwd == far && self.step_ok(w, v, names, t, sc)) {
+                if self
+                    .steps(s, q.directed, false)
+                    .any(|(_, v, w, _)| sc.peek(v).bwd == far && self.step_ok(w, v, names, t, sc))
+                {
                     shortest = max_hops;
                 }
             }
@@ -263,7 +270,15 @@ impl Projection {
             sc.slot(s).flags |= ON_PATH;
             let mut walk = Vec::new();
             for len in shortest..=max_hops {
-                let mut w = Walk { goal, limit, directed: q.directed, names: names.as_deref(), t, edges: &mut walk, found: &mut found };
+                let mut w = Walk {
+                    goal,
+                    limit,
+                    directed: q.directed,
+                    names: names.as_deref(),
+                    t,
+                    edges: &mut walk,
+                    found: &mut found,
+                };
                 self.paths_of_len(s, len, &mut w, sc);
                 if found.len() >= limit {
                     break;
@@ -306,7 +321,15 @@ impl Projection {
     /// edge followed from a node less than `hops` away is listed once (from
     /// its nearer end, or from the end with the smaller index when both are
     /// as far); without, an edge is only tested when it could reach a new node.
-    fn hood(&self, centre: NodeIndex, hops: u32, names: Option<&[u16]>, t: TimeFilter, edges: bool, sc: &mut Scratch) -> Hood {
+    fn hood(
+        &self,
+        centre: NodeIndex,
+        hops: u32,
+        names: Option<&[u16]>,
+        t: TimeFilter,
+        edges: bool,
+        sc: &mut Scratch,
+    ) -> Hood {
         let mut out = Hood { nodes: vec![(0, centre)], edges: Vec::new() };
         sc.slot(centre).fwd = 0;
         let mut start = 0;
@@ -357,26 +380,48 @@ impl Projection {
     /// [`Projection::neighborhood`], in its order (the centre first, then by
     /// distance and id), without building their views or listing edges.
     /// `None` when the entity is unknown.
-    pub fn neighborhood_ids(&self, id: &EntityId, hops: usize, t: TimeFilter, names: Option<&[String]>) -> Option<Vec<EntityId>> {
+    pub fn neighborhood_ids(
+        &self,
+        id: &EntityId,
+        hops: usize,
+        t: TimeFilter,
+        names: Option<&[String]>,
+    ) -> Option<Vec<EntityId>> {
         let centre = self.node(id, t.known_at)?;
         let names = self.names_filter(names);
-        let hood = with_scratch(self.graph.node_bound(), |sc| self.hood(centre, hop_count(hops), names.as_deref(), t, false, sc));
+        let hood = with_scratch(self.graph.node_bound(), |sc| {
+            self.hood(centre, hop_count(hops), names.as_deref(), t, false, sc)
+        });
         Some(hood.nodes.into_iter().map(|(_, n)| self.graph[n].id.clone()).collect())
     }
 
     /// The entities of [`Projection::neighborhood`] without its edges: what
     /// a reader who asks for no edges needs, without building a view of
     /// every edge.
-    pub fn neighborhood_nodes(&self, id: &EntityId, hops: usize, t: TimeFilter, names: Option<&[String]>) -> Option<Vec<EntityView>> {
+    pub fn neighborhood_nodes(
+        &self,
+        id: &EntityId,
+        hops: usize,
+        t: TimeFilter,
+        names: Option<&[String]>,
+    ) -> Option<Vec<EntityView>> {
         let centre = self.node(id, t.known_at)?;
         let names = self.names_filter(names);
-        let hood = with_scratch(self.graph.node_bound(), |sc| self.hood(centre, hop_count(hops), names.as_deref(), t, false, sc));
+        let hood = with_scratch(self.graph.node_bound(), |sc| {
+            self.hood(centre, hop_count(hops), names.as_deref(), t, false, sc)
+        });
         Some(hood.nodes.iter().filter_map(|&(_, n)| self.entity_view(n, t)).collect())
     }
 
     /// The entities within `hops` of `id` and the edges followed to reach
     /// them; `None` when the entity is unknown.
-    pub fn neighborhood(&self, id: &EntityId, hops: usize, t: TimeFilter, names: Option<&[String]>) -> Option<Subgraph> {
+    pub fn neighborhood(
+        &self,
+        id: &EntityId,
+        hops: usize,
+        t: TimeFilter,
+        names: Option<&[String]>,
+    ) -> Option<Subgraph> {
         let centre = self.node(id, t.known_at)?;
         let names = self.names_filter(names);
         let (hood, order) = with_scratch(self.graph.node_bound(), |sc| {
@@ -415,7 +460,8 @@ impl Projection {
                 let (a, b) = self.graph.edge_endpoints(e)?;
                 let rel = &self.rels[w.rel as usize];
                 let valid_to = if rel.marks { None } else { self.valid_to(rel, t.known_at).map(|(d, _)| d) };
-                let key = (name_rank[rel.name as usize], w.role, sc.peek(a).bwd, sc.peek(b).bwd, rel.valid_from, valid_to);
+                let key =
+                    (name_rank[rel.name as usize], w.role, sc.peek(a).bwd, sc.peek(b).bwd, rel.valid_from, valid_to);
                 Some((key, w.rel, e))
             })
             .collect();
@@ -429,7 +475,8 @@ impl Projection {
     /// then by event (what `RelationView`'s order compares next).
     fn about_cmp(&self, a: u32, b: u32) -> Ordering {
         let ids = |r: u32| {
-            let mut v: SmallVec<[&EntityId; 4]> = self.nodes_of(self.rels[r as usize].about).iter().map(|&n| &self.graph[n].id).collect();
+            let mut v: SmallVec<[&EntityId; 4]> =
+                self.nodes_of(self.rels[r as usize].about).iter().map(|&n| &self.graph[n].id).collect();
             v.sort_unstable();
             v
         };

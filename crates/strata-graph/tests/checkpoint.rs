@@ -110,7 +110,11 @@ fn damage_is_an_error_never_a_panic() {
             let ids: Vec<_> = p.entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
             for id in ids.iter().take(5) {
                 let _ = p.neighborhood(id, 2, TimeFilter::LATEST, None);
-                let _ = p.path(id, &ids[0], &PathQuery { time: TimeFilter::LATEST, max_hops: 3, relations: None, directed: false });
+                let _ = p.path(
+                    id,
+                    &ids[0],
+                    &PathQuery { time: TimeFilter::LATEST, max_hops: 3, relations: None, directed: false },
+                );
             }
             let _ = p.stats(Timestamp::MAX);
             let _ = p.diff(Day(0), Day(20_000), Timestamp::MAX);

@@ -52,7 +52,9 @@ fn date(day: i32) -> String {
 }
 
 fn all_entities() -> Vec<(&'static str, &'static str)> {
-    ACTORS.iter().map(|a| (*a, "actor"))
+    ACTORS
+        .iter()
+        .map(|a| (*a, "actor"))
         .chain(AGENCIES.iter().map(|a| (*a, "agency")))
         .chain(CHIPS.iter().map(|a| (*a, "chip")))
         .collect()
@@ -107,7 +109,11 @@ fn build(ops: &[Op]) -> (Projection, Vec<RecordedEvent>) {
         log.push(rec);
     };
     for (id, ty) in all_entities() {
-        push(&mut p, &mut log, serde_json::json!({"kind": "entity_declared", "at": "2025", "subject": {"id": id, "type": ty}}));
+        push(
+            &mut p,
+            &mut log,
+            serde_json::json!({"kind": "entity_declared", "at": "2025", "subject": {"id": id, "type": ty}}),
+        );
     }
     for op in ops {
         if let Some(v) = to_json(op, &log) {
@@ -127,17 +133,12 @@ fn key(r: &RelationView) -> EdgeKey {
 /// interval from scratch.
 fn naive_edges(log: &[RecordedEvent], as_of: Option<Day>, known: Timestamp) -> BTreeSet<EdgeKey> {
     let vocab = Vocabulary::builtin();
-    let retracted: BTreeSet<_> = log
-        .iter()
-        .filter(|r| r.recorded_at <= known)
-        .filter_map(|r| r.event.retracts)
-        .collect();
+    let retracted: BTreeSet<_> =
+        log.iter().filter(|r| r.recorded_at <= known).filter_map(|r| r.event.retracts).collect();
     let visible: Vec<&RecordedEvent> =
         log.iter().filter(|r| r.recorded_at <= known && !retracted.contains(&r.event.id)).collect();
-    let exists: BTreeSet<String> = visible
-        .iter()
-        .flat_map(|r| r.event.refs().filter(|x| x.decl.is_some()).map(|x| x.id.to_string()))
-        .collect();
+    let exists: BTreeSet<String> =
+        visible.iter().flat_map(|r| r.event.refs().filter(|x| x.decl.is_some()).map(|x| x.id.to_string())).collect();
     let sorted_about = |r: &RecordedEvent| -> Vec<String> {
         let mut v: Vec<String> = r.event.about.iter().map(|a| a.id.to_string()).collect();
         v.sort();

@@ -203,7 +203,8 @@ mod tests {
 
     #[test]
     fn server_errors_get_a_code() {
-        let mut from_crate = async_graphql::Error::new_with_source(Error::ReadOnly).into_server_error(Default::default());
+        let mut from_crate =
+            async_graphql::Error::new_with_source(Error::ReadOnly).into_server_error(Default::default());
         add_code(&mut from_crate);
         assert_eq!(from_crate.extensions.as_ref().and_then(|x| x.get("code")), Some(&Value::from("READ_ONLY")));
 

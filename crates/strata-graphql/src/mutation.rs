@@ -101,8 +101,11 @@ impl EntityRefInput {
         if self.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
             return Err(Error::arg(format!("{argument}.name"), "cannot be blank"));
         }
-        let decl = (self.entity_type.is_some() || self.name.is_some() || !attrs.is_empty())
-            .then(|| EntityDecl { entity_type: self.entity_type.map(Into::into), name: self.name.clone(), attrs });
+        let decl = (self.entity_type.is_some() || self.name.is_some() || !attrs.is_empty()).then(|| EntityDecl {
+            entity_type: self.entity_type.map(Into::into),
+            name: self.name.clone(),
+            attrs,
+        });
         Ok(EntityRef { id, decl })
     }
 }
@@ -110,7 +113,9 @@ impl EntityRefInput {
 impl SourceInput {
     fn to_value(&self) -> Value {
         let mut m = Map::new();
-        for (k, v) in [("publisher", &self.publisher), ("url", &self.url), ("title", &self.title), ("published", &self.published)] {
+        for (k, v) in
+            [("publisher", &self.publisher), ("url", &self.url), ("title", &self.title), ("published", &self.published)]
+        {
             if let Some(v) = v {
                 m.insert(k.into(), Value::String(v.clone()));
             }
@@ -213,7 +218,10 @@ impl MutationRoot {
     ) -> Result<AppendResult, Error> {
         let engine = writable(ctx)?.clone();
         let expected = expected_position
-            .map(|p| u64::try_from(p).map_err(|_| Error::arg("expectedPosition", format!("positions are not negative, not {p}"))))
+            .map(|p| {
+                u64::try_from(p)
+                    .map_err(|_| Error::arg("expectedPosition", format!("positions are not negative, not {p}")))
+            })
             .transpose()?;
         let values: Vec<Value> = events.iter().map(EventInput::to_value).collect();
         let writer = engine.clone();
@@ -288,10 +296,14 @@ mod tests {
     fn retraction_arguments_are_checked() {
         let by = EntityRefInput { name: Some(" ".into()), ..entity("analyst") };
         assert!(matches!(by.to_ref("by"), Err(Error::BadArgument { argument, .. }) if argument == "by.name"));
-        assert!(matches!(entity("Analyst").to_ref("by"), Err(Error::BadArgument { argument, .. }) if argument == "by.id"));
+        assert!(
+            matches!(entity("Analyst").to_ref("by"), Err(Error::BadArgument { argument, .. }) if argument == "by.id")
+        );
         assert_eq!(entity("analyst").to_ref("by").ok().and_then(|r| r.decl), None);
         let source = SourceInput { published: Some("someday".into()), ..SourceInput::default() };
-        assert!(matches!(source.to_source("source"), Err(Error::BadArgument { argument, .. }) if argument == "source.published"));
+        assert!(
+            matches!(source.to_source("source"), Err(Error::BadArgument { argument, .. }) if argument == "source.published")
+        );
         assert_eq!(SourceInput::default().to_source("source").ok(), Some(None));
     }
 }

@@ -55,7 +55,13 @@ pub struct QueryRoot;
 #[Object(name = "Query")]
 impl QueryRoot {
     /// The entity, or null when it is unknown at `knownAt`.
-    async fn entity(&self, ctx: &Context<'_>, id: ID, as_of: Option<Date>, known_at: Option<DateTime>) -> Result<Option<Entity>, Error> {
+    async fn entity(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        as_of: Option<Date>,
+        known_at: Option<DateTime>,
+    ) -> Result<Option<Entity>, Error> {
         let id = entity_id("id", &id)?;
         let snap = snapshot(ctx)?;
         Ok(Entity::load(engine(ctx)?, &id, snap.filter(day(as_of), instant(known_at)), snap.known_at))
@@ -65,7 +71,9 @@ impl QueryRoot {
     /// id or the name, case-insensitive). Pages of `first` (default 100, at
     /// most 1000) after the cursor `after`.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "connection::cost(first, connection::DEFAULT_FIRST, connection::MAX_FIRST, child_complexity)")]
+    #[graphql(
+        complexity = "connection::cost(first, connection::DEFAULT_FIRST, connection::MAX_FIRST, child_complexity)"
+    )]
     async fn entities(
         &self,
         ctx: &Context<'_>,
@@ -118,7 +126,9 @@ impl QueryRoot {
     /// included); retracted ones only with `includeRetracted`. Pages of
     /// `first` (default 100, at most 1000) after the cursor `after`.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "connection::cost(first, connection::DEFAULT_FIRST, connection::MAX_FIRST, child_complexity)")]
+    #[graphql(
+        complexity = "connection::cost(first, connection::DEFAULT_FIRST, connection::MAX_FIRST, child_complexity)"
+    )]
     async fn events(
         &self,
         ctx: &Context<'_>,
@@ -141,7 +151,8 @@ impl QueryRoot {
             check_kinds(engine, kinds)?;
         }
         let include_retracted = include_retracted.unwrap_or(false);
-        let filter = EventFilter { entity, kinds, from: day(from), to: day(to), known_at: Some(known), include_retracted };
+        let filter =
+            EventFilter { entity, kinds, from: day(from), to: day(to), known_at: Some(known), include_retracted };
         let all = engine.snapshot().read(|g| g.events(&filter));
         let start = match &after {
             Some(key) => connection::start_after(&all, key, |&p| {
@@ -242,7 +253,13 @@ impl QueryRoot {
     }
 
     /// Relations visible at `to` and not at `from` (added), and the reverse (removed).
-    async fn diff(&self, ctx: &Context<'_>, from: Date, to: Date, known_at: Option<DateTime>) -> Result<GraphDiff, Error> {
+    async fn diff(
+        &self,
+        ctx: &Context<'_>,
+        from: Date,
+        to: Date,
+        known_at: Option<DateTime>,
+    ) -> Result<GraphDiff, Error> {
         let snap = snapshot(ctx)?;
         let known = snap.clamp(instant(known_at));
         let diff = engine(ctx)?.snapshot().read(|g| g.diff(from.0, to.0, known));

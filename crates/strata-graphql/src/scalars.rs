@@ -61,7 +61,9 @@ mod tests {
     use super::*;
 
     fn date(s: &str) -> Result<String, String> {
-        Date::parse(Value::String(s.into())).map(|d| d.to_value().to_string()).map_err(|e| e.into_server_error(Default::default()).message)
+        Date::parse(Value::String(s.into()))
+            .map(|d| d.to_value().to_string())
+            .map_err(|e| e.into_server_error(Default::default()).message)
     }
 
     #[test]

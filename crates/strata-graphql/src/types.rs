@@ -39,7 +39,12 @@ pub struct Source {
 
 impl From<&strata_core::Source> for Source {
     fn from(s: &strata_core::Source) -> Self {
-        Source { publisher: s.publisher.clone(), url: s.url.clone(), title: s.title.clone(), published: s.published.clone() }
+        Source {
+            publisher: s.publisher.clone(),
+            url: s.url.clone(),
+            title: s.title.clone(),
+            published: s.published.clone(),
+        }
     }
 }
 
@@ -58,7 +63,12 @@ pub struct Stats {
 
 impl From<strata_engine::Stats> for Stats {
     fn from(s: strata_engine::Stats) -> Self {
-        Stats { events: s.events, entities: s.entities, relations: s.relations, last_recorded_at: s.last_recorded_at.map(DateTime) }
+        Stats {
+            events: s.events,
+            entities: s.entities,
+            relations: s.relations,
+            last_recorded_at: s.last_recorded_at.map(DateTime),
+        }
     }
 }
 
@@ -118,7 +128,8 @@ impl Entity {
         names: Option<Vec<String>>,
     ) -> Result<Vec<Relation>, Error> {
         let direction = direction.unwrap_or_default();
-        let rels = engine(ctx)?.snapshot().read(|g| g.relations(&self.view.id, self.time, direction.into(), names.as_deref()));
+        let rels =
+            engine(ctx)?.snapshot().read(|g| g.relations(&self.view.id, self.time, direction.into(), names.as_deref()));
         Ok(rels.into_iter().map(|view| Relation { view, time: self.time, cap: self.cap }).collect())
     }
 
@@ -211,7 +222,9 @@ impl Event {
     pub(crate) fn load(engine: &Engine, position: u64, known: Timestamp, cap: Timestamp) -> Result<Event, Error> {
         match engine.event_at(position)? {
             Some(rec) => Ok(Event { rec: Arc::new(rec), known, cap }),
-            None => Err(Error::internal(format!("the projection names position {position}, which the log does not hold"))),
+            None => {
+                Err(Error::internal(format!("the projection names position {position}, which the log does not hold")))
+            }
         }
     }
 
@@ -296,7 +309,8 @@ impl Event {
     /// The retraction that withdrew it, if recorded by the `knownAt` it was read at.
     async fn retracted_by(&self, ctx: &Context<'_>) -> Result<Option<Event>, Error> {
         let engine = engine(ctx)?;
-        let by = engine.snapshot().read(|g| g.event_status_at(self.rec.position, self.known)).and_then(|s| s.retracted_by);
+        let by =
+            engine.snapshot().read(|g| g.event_status_at(self.rec.position, self.known)).and_then(|s| s.retracted_by);
         by.map(|p| Event::load(engine, p, self.known, self.cap)).transpose()
     }
 }
@@ -321,7 +335,13 @@ impl Path {
         self.view
             .steps
             .iter()
-            .map(|s| PathStep { from: s.from.clone(), relation: s.relation.clone(), to: s.to.clone(), time: self.time, cap: self.cap })
+            .map(|s| PathStep {
+                from: s.from.clone(),
+                relation: s.relation.clone(),
+                to: s.to.clone(),
+                time: self.time,
+                cap: self.cap,
+            })
             .collect()
     }
 }

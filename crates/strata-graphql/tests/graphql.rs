@@ -99,7 +99,6 @@ pub(crate) async fn event_count(schema: &StrataSchema) -> u64 {
     data(schema, "{ stats { events } }", json!({})).await["stats"]["events"].as_u64().unwrap_or_default()
 }
 
-
 #[test]
 fn sdl_matches_schema_graphql() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/schema.graphql");
@@ -114,4 +113,3 @@ fn sdl_matches_schema_graphql() {
         "schema/schema.graphql is not the schema's SDL; rerun with UPDATE_SCHEMA=1 to rewrite it, and review the diff"
     );
 }
-

@@ -208,8 +208,16 @@ mod tests {
             vec![(day("2020-01-01"), day("2021-04-01")), (day("2020-03-01"), day("2022-01-01"))]
         );
         assert_eq!(edge("miit", "h200"), vec![(day("2020-01-01"), day("2021-04-01"))]);
-        assert_eq!(edge("bytedance", "h20"), vec![(day("2020-03-01"), day("2022-01-01"))], "the retracted order is gone");
-        assert_eq!(edge("deepseek", "h20"), vec![(day("2023-01-01"), OPEN_END)], "a statement without object links its about");
+        assert_eq!(
+            edge("bytedance", "h20"),
+            vec![(day("2020-03-01"), day("2022-01-01"))],
+            "the retracted order is gone"
+        );
+        assert_eq!(
+            edge("deepseek", "h20"),
+            vec![(day("2023-01-01"), OPEN_END)],
+            "a statement without object links its about"
+        );
         assert!(data.visible[n["analyst"] as usize], "a retraction declares its inline subject");
     }
 

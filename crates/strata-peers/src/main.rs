@@ -103,7 +103,11 @@ fn main() -> Result<()> {
         eprintln!("cozo ...");
         match systems::cozo(&data, &q, a.budget) {
             Ok(o) => outcomes.push(o),
-            Err(e) => outcomes.push(Outcome { system: "cozo 0.7.6".into(), note: Some(format!("failed: {e:#}")), ..Outcome::default() }),
+            Err(e) => outcomes.push(Outcome {
+                system: "cozo 0.7.6".into(),
+                note: Some(format!("failed: {e:#}")),
+                ..Outcome::default()
+            }),
         }
     }
     drop(data);

@@ -37,7 +37,8 @@ pub fn draw(data: &Dataset, n: usize, seed: u64) -> Questions {
         has_edge[e.src as usize] = true;
         has_edge[e.dst as usize] = true;
     }
-    let pool: Vec<u32> = (0..data.names.len() as u32).filter(|&i| has_edge[i as usize] && data.visible[i as usize]).collect();
+    let pool: Vec<u32> =
+        (0..data.names.len() as u32).filter(|&i| has_edge[i as usize] && data.visible[i as usize]).collect();
     let lo = data.edges.iter().map(|e| e.from).min().unwrap_or(0);
     let hi = data.edges.iter().map(|e| e.from).max().unwrap_or(0).max(lo);
     let pick = |rng: &mut StdRng| pool[rng.gen_range(0..pool.len())];

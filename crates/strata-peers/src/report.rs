@@ -33,7 +33,11 @@ fn ratio(x: Option<f64>, base: Option<f64>) -> String {
 
 /// How many of the questions `other` answered the same as `base` (over the
 /// questions both answered), and a description of the first difference.
-fn agreement<A: PartialEq>(base: &[A], other: &[A], describe: impl Fn(&A, &A) -> String) -> (usize, usize, Option<String>) {
+fn agreement<A: PartialEq>(
+    base: &[A],
+    other: &[A],
+    describe: impl Fn(&A, &A) -> String,
+) -> (usize, usize, Option<String>) {
     let n = base.len().min(other.len());
     let mut first = None;
     let mut same = 0;
@@ -54,7 +58,11 @@ fn set_difference(strata: &[u32], other: &[u32]) -> String {
         let head: Vec<String> = v.iter().take(8).map(|x| x.to_string()).collect();
         format!("[{}{}] ({})", head.join(", "), if v.len() > 8 { ", …" } else { "" }, v.len())
     };
-    format!("only strata has {}, only it has {} (entity numbers: lines of nodes.csv)", show(a.difference(&b).collect()), show(b.difference(&a).collect()))
+    format!(
+        "only strata has {}, only it has {} (entity numbers: lines of nodes.csv)",
+        show(a.difference(&b).collect()),
+        show(b.difference(&a).collect())
+    )
 }
 
 /// The markdown table, then the agreement and notes of each system.
@@ -71,7 +79,10 @@ pub fn render(dataset: &str, q: &Questions, outcomes: &[Outcome]) -> String {
         q.neighbourhood_hops,
         q.path_max_hops
     );
-    let _ = writeln!(out, "| system | load | neighbourhood p50 | p90 | vs strata | path p50 | p90 | vs strata | agrees with strata |");
+    let _ = writeln!(
+        out,
+        "| system | load | neighbourhood p50 | p90 | vs strata | path p50 | p90 | vs strata | agrees with strata |"
+    );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---|");
     let mut notes = Vec::new();
     for o in outcomes {
@@ -79,7 +90,8 @@ pub fn render(dataset: &str, q: &Questions, outcomes: &[Outcome]) -> String {
         let pa = percentile(&o.path_us, 0.5);
         let (s1, n1, d1) = agreement(&base.neighbourhood, &o.neighbourhood, |a, b| set_difference(a, b));
         let (s2, n2, d2) = agreement(&base.path, &o.path, |a, b| format!("strata {a:?} hops, it {b:?}"));
-        let agree = if std::ptr::eq(o, base) { "(reference)".to_string() } else { format!("{s1}/{n1} nbhd, {s2}/{n2} paths") };
+        let agree =
+            if std::ptr::eq(o, base) { "(reference)".to_string() } else { format!("{s1}/{n1} nbhd, {s2}/{n2} paths") };
         let _ = writeln!(
             out,
             "| {} | {:.2} s | {} | {} | {} | {} | {} | {} | {} |",

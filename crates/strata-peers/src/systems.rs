@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use cozo::{DataValue, DbInstance, ScriptMutability};
-use strata_engine::{Config, Day, EntityId, Engine, PathQuery};
+use strata_engine::{Config, Day, Engine, EntityId, PathQuery};
 
 use crate::derive::Dataset;
 use crate::questions::{Outcome, Questions};
@@ -25,7 +25,12 @@ fn timed<Q: Copy, A>(
     let started = Instant::now();
     for &q in questions {
         if started.elapsed() > budget {
-            let note = format!("stopped after {} of {} questions (budget {} s)", answers.len(), questions.len(), budget.as_secs());
+            let note = format!(
+                "stopped after {} of {} questions (budget {} s)",
+                answers.len(),
+                questions.len(),
+                budget.as_secs()
+            );
             return Ok((answers, times, Some(note)));
         }
         let t = Instant::now();
@@ -39,7 +44,13 @@ fn timed<Q: Copy, A>(
 fn join_notes(a: Option<String>, b: Option<String>) -> Option<String> {
     match (a, b) {
         (None, None) => None,
-        (a, b) => Some([a.map(|s| format!("neighbourhood {s}")), b.map(|s| format!("path {s}"))].into_iter().flatten().collect::<Vec<_>>().join("; ")),
+        (a, b) => Some(
+            [a.map(|s| format!("neighbourhood {s}")), b.map(|s| format!("path {s}"))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
     }
 }
 
@@ -59,7 +70,8 @@ pub fn strata(data: &Dataset, q: &Questions, budget: Duration, batch: usize) -> 
     }
     let load_s = started.elapsed().as_secs_f64();
     let index = data.index_of();
-    let ids: Vec<EntityId> = data.names.iter().map(|n| n.parse::<EntityId>().map_err(|e| anyhow!("{e}"))).collect::<Result<_>>()?;
+    let ids: Vec<EntityId> =
+        data.names.iter().map(|n| n.parse::<EntityId>().map_err(|e| anyhow!("{e}"))).collect::<Result<_>>()?;
     let snap = engine.snapshot();
     let hops = q.neighbourhood_hops;
     let (nb, nb_us, nb_note) = timed(&q.neighbourhood, budget, |(c, day)| {
@@ -75,7 +87,11 @@ pub fn strata(data: &Dataset, q: &Questions, budget: Duration, batch: usize) -> 
         Ok(snap.read(|g| g.path(&ids[a as usize], &ids[b as usize], &pq)).map(|p| p.hops() as u32))
     })?;
     Ok(Outcome {
-        system: if batch == 0 { "strata (in process)".into() } else { format!("strata (in process, batches of {batch})") },
+        system: if batch == 0 {
+            "strata (in process)".into()
+        } else {
+            format!("strata (in process, batches of {batch})")
+        },
         load_s,
         neighbourhood: nb,
         neighbourhood_us: nb_us,
@@ -96,7 +112,9 @@ fn validity(day: i32, assert: bool) -> DataValue {
 }
 
 fn as_u32(v: &DataValue) -> Result<u32> {
-    v.get_int().and_then(|i| u32::try_from(i).ok()).ok_or_else(|| anyhow!("cozo returned {v:?} where an entity number was expected"))
+    v.get_int()
+        .and_then(|i| u32::try_from(i).ok())
+        .ok_or_else(|| anyhow!("cozo returned {v:?} where an entity number was expected"))
 }
 
 /// cozo with in-memory storage: the edges in a stored relation keyed by a
@@ -112,8 +130,12 @@ pub fn cozo(data: &Dataset, q: &Questions, budget: Duration) -> Result<Outcome> 
     };
     run(":create adj {a: Int, b: Int, rid: Int, at: Validity}", BTreeMap::new(), ScriptMutability::Mutable)?;
     run(":create node {id: Int => visible: Bool}", BTreeMap::new(), ScriptMutability::Mutable)?;
-    let nodes: Vec<DataValue> =
-        data.visible.iter().enumerate().map(|(i, v)| DataValue::List(vec![int(i as i64), DataValue::from(*v)])).collect();
+    let nodes: Vec<DataValue> = data
+        .visible
+        .iter()
+        .enumerate()
+        .map(|(i, v)| DataValue::List(vec![int(i as i64), DataValue::from(*v)]))
+        .collect();
     run(
         "?[id, visible] <- $rows :put node {id => visible}",
         BTreeMap::from([("rows".to_string(), DataValue::List(nodes))]),

@@ -36,7 +36,12 @@ impl Gate {
     }
 
     /// [`Gate::check`], also giving the name of the operation that runs.
-    fn check_named(&self, request: &mut Request, credentials: Credentials, name: &mut Option<String>) -> Result<(), Refusal> {
+    fn check_named(
+        &self,
+        request: &mut Request,
+        credentials: Credentials,
+        name: &mut Option<String>,
+    ) -> Result<(), Refusal> {
         let max = self.limits.max_depth + NESTING_SLACK;
         let found = nesting(&request.query, max);
         if found > max {

@@ -34,11 +34,11 @@ use async_graphql::http::{GraphiQLSource, WebSocketProtocols};
 use async_graphql::BatchRequest;
 use axum::body::Body;
 use axum::extract::{State, WebSocketUpgrade};
-use futures_util::StreamExt;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use futures_util::StreamExt;
 use strata_engine::Engine;
 use strata_graphql::{build_schema, SchemaConfig};
 use tower::ServiceExt;
@@ -240,8 +240,10 @@ async fn subscriptions(State(gate): State<AppState>, headers: HeaderMap, upgrade
         .and_then(|v| v.to_str().ok())
         .and_then(|ps| ps.split(',').find_map(|p| WebSocketProtocols::from_str(p.trim()).ok()));
     let Some(protocol) = protocol else {
-        return Refusal::BadRequest("a websocket needs the subprotocol graphql-transport-ws (Sec-WebSocket-Protocol)".into())
-            .into_response();
+        return Refusal::BadRequest(
+            "a websocket needs the subprotocol graphql-transport-ws (Sec-WebSocket-Protocol)".into(),
+        )
+        .into_response();
     };
     let credentials = Credentials::of(gate.token.as_ref(), &headers);
     if credentials == Credentials::Wrong {

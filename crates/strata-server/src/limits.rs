@@ -257,8 +257,14 @@ mod tests {
     #[test]
     fn nesting_skips_strings_and_comments() {
         assert_eq!(nesting("{ a { b(x: [1]) } }", 100), 4);
-        assert_eq!(nesting(r#"{ a(s: "{{{{") # {{{{
-          { b } }"#, 100), 2);
+        assert_eq!(
+            nesting(
+                r#"{ a(s: "{{{{") # {{{{
+          { b } }"#,
+                100
+            ),
+            2
+        );
         assert_eq!(nesting(r#"{ a(s: """ {{{ \""" {{ """) }"#, 100), 2);
         let deep = format!("{}{}", "{ a ".repeat(10_000), "}".repeat(10_000));
         assert_eq!(nesting(&deep, 30), 31, "the scan stops early");

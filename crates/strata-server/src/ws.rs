@@ -132,9 +132,7 @@ fn is_lagged(text: &str) -> bool {
         return false;
     }
     let Ok(msg) = serde_json::from_str::<Value>(text) else { return false };
-    msg["payload"]["errors"]
-        .as_array()
-        .is_some_and(|errors| errors.iter().any(|e| e["extensions"]["code"] == "LAGGED"))
+    msg["payload"]["errors"].as_array().is_some_and(|errors| errors.iter().any(|e| e["extensions"]["code"] == "LAGGED"))
 }
 
 /// The close code the client should see for what async-graphql reports.
@@ -244,14 +242,19 @@ pub(crate) async fn serve(socket: WebSocket, gate: Arc<Gate>, protocol: WebSocke
                     Ok(Err(_)) => return,
                     Err(_) => {
                         tracing::warn!(limit = ?send_timeout, "closing a websocket whose client stopped reading");
-                        close(&mut sink, CLOSE_TOO_SLOW, "too slow: the client did not read its messages in time").await;
+                        close(&mut sink, CLOSE_TOO_SLOW, "too slow: the client did not read its messages in time")
+                            .await;
                         return;
                     }
                 }
                 if lagged {
                     tracing::warn!("closing a websocket whose subscriber fell behind the log");
-                    close(&mut sink, CLOSE_TOO_SLOW, "too slow: the subscriber fell behind; reconnect with fromPosition")
-                        .await;
+                    close(
+                        &mut sink,
+                        CLOSE_TOO_SLOW,
+                        "too slow: the subscriber fell behind; reconnect with fromPosition",
+                    )
+                    .await;
                     return;
                 }
             }

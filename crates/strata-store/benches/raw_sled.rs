@@ -76,8 +76,10 @@ fn write_runs(entries: Vec<(Vec<u8>, Vec<u8>)>, events: u64, runs: usize) {
         std::fs::OpenOptions::new().write(true).open(dir.path().join("db")).unwrap().sync_all().unwrap();
         let db_synced = started.elapsed().as_secs_f64();
         // sled puts large pages in files of their own under `blobs/`, written without a sync.
-        let blobs: Vec<PathBuf> = std::fs::read_dir(dir.path().join("blobs")).unwrap().map(|e| e.unwrap().path()).collect();
-        let threads = std::env::var("STRATA_RAW_SYNC_THREADS").ok().and_then(|s| s.parse().ok()).unwrap_or(1usize).max(1);
+        let blobs: Vec<PathBuf> =
+            std::fs::read_dir(dir.path().join("blobs")).unwrap().map(|e| e.unwrap().path()).collect();
+        let threads =
+            std::env::var("STRATA_RAW_SYNC_THREADS").ok().and_then(|s| s.parse().ok()).unwrap_or(1usize).max(1);
         std::thread::scope(|s| {
             for part in blobs.chunks(blobs.len().div_ceil(threads).max(1)) {
                 s.spawn(move || {
@@ -91,7 +93,12 @@ fn write_runs(entries: Vec<(Vec<u8>, Vec<u8>)>, events: u64, runs: usize) {
         let secs = started.elapsed().as_secs_f64();
         println!("  db synced after {db_synced:.2} s; {} blob files synced on {threads} threads", blobs.len());
         drop(db);
-        println!("raw_sled run {}: {secs:.2} s, {:.0} events/s, {:.0} MB/s", run + 1, events as f64 / secs, bytes as f64 / secs / 1e6);
+        println!(
+            "raw_sled run {}: {secs:.2} s, {:.0} events/s, {:.0} MB/s",
+            run + 1,
+            events as f64 / secs,
+            bytes as f64 / secs / 1e6
+        );
         times.push(secs);
     }
     times.sort_by(f64::total_cmp);

@@ -151,8 +151,7 @@ impl Iterator for Range<'_> {
                     return None;
                 }
                 let map = map.lock();
-                let (k, v) =
-                    map.range::<[u8], _>((Bound::Included(&next[..]), Bound::Excluded(&end[..]))).next()?;
+                let (k, v) = map.range::<[u8], _>((Bound::Included(&next[..]), Bound::Excluded(&end[..]))).next()?;
                 let entry = (k.clone(), v.clone());
                 // The least key after `k`.
                 next.clone_from(k);

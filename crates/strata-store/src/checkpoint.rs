@@ -34,7 +34,8 @@ pub(crate) fn write(dir: &Path, bytes: &[u8]) -> Result<u64, Error> {
     crc.update(&packed);
     header[16..20].copy_from_slice(&crc.finalize().to_le_bytes());
     let tmp = dir.join(TMP_NAME);
-    let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut file =
+        OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(|e| Error::io(&tmp, e))?;
     file.write_all(&header)
         .and_then(|()| file.write_all(&packed))
         .and_then(|()| file.sync_all())
@@ -73,6 +74,9 @@ pub(crate) fn read(dir: &Path) -> Result<Option<Vec<u8>>, Error> {
         return Err(damaged("fails its checksum"));
     }
     // LZ4 expands at most 255 times: a larger length is damage, not a reason to allocate.
-    let len = usize::try_from(len).ok().filter(|&l| l / 255 <= packed.len()).ok_or_else(|| damaged("has an impossible length"))?;
+    let len = usize::try_from(len)
+        .ok()
+        .filter(|&l| l / 255 <= packed.len())
+        .ok_or_else(|| damaged("has an impossible length"))?;
     lz4_flex::block::decompress(packed, len).map(Some).map_err(|_| damaged("does not decompress"))
 }

@@ -115,12 +115,16 @@ impl<'a> Header<'a> {
         if count == 0 {
             return Err("the chunk holds no events".into());
         }
-        let ids_end = count.checked_mul(16).and_then(|n| n.checked_add(5)).ok_or("the chunk's event count is impossible")?;
+        let ids_end =
+            count.checked_mul(16).and_then(|n| n.checked_add(5)).ok_or("the chunk's event count is impossible")?;
         let ids = bytes.get(5..ids_end).ok_or("the chunk is cut inside its ids")?;
         let raw_len = u32_at(bytes, ids_end).ok_or("the chunk is cut before its records")? as usize;
         let packed = bytes.get(ids_end + 4..).unwrap_or_default();
         if raw_len > packed.len().saturating_mul(MAX_RATIO).saturating_add(64) {
-            return Err(format!("the chunk says its records take {raw_len} bytes, more than {} compressed bytes can hold", packed.len()));
+            return Err(format!(
+                "the chunk says its records take {raw_len} bytes, more than {} compressed bytes can hold",
+                packed.len()
+            ));
         }
         Ok(Header { ids, raw_len, packed })
     }
@@ -150,9 +154,13 @@ impl<'a> Header<'a> {
             let bytes = raw
                 .get(at + 4..at + 4 + len)
                 .ok_or_else(|| format!("the record at position {position} is cut short"))?;
-            let event = codec::decode(bytes, position).map_err(|what| format!("the record at position {position}: {what}"))?;
+            let event =
+                codec::decode(bytes, position).map_err(|what| format!("the record at position {position}: {what}"))?;
             if event.event.id != id {
-                return Err(format!("the record at position {position} has id {}, but the chunk lists {id}", event.event.id));
+                return Err(format!(
+                    "the record at position {position} has id {}, but the chunk lists {id}",
+                    event.event.id
+                ));
             }
             out.push(event);
             at += 4 + len;

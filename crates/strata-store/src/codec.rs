@@ -9,8 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use strata_core::{
-    EntityDecl, EntityId, EntityRef, EntityType, Event, EventId, Precision, RecordedEvent, Source, Timestamp,
-    ValidTime,
+    EntityDecl, EntityId, EntityRef, EntityType, Event, EventId, Precision, RecordedEvent, Source, Timestamp, ValidTime,
 };
 
 /// The first byte of every stored event; a new layout gets a new byte.

@@ -80,7 +80,9 @@ pub enum Error {
 /// meets, so that the message says more than the operating system does.
 fn io_remedy(e: &std::io::Error) -> &'static str {
     match e.kind() {
-        std::io::ErrorKind::StorageFull => "; the disk is full: free space on it (nothing unacknowledged was kept) and retry",
+        std::io::ErrorKind::StorageFull => {
+            "; the disk is full: free space on it (nothing unacknowledged was kept) and retry"
+        }
         std::io::ErrorKind::ReadOnlyFilesystem => {
             "; strata writes to its data directory even to read it: mount it read-write, or copy it to writable storage"
         }

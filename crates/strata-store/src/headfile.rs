@@ -111,7 +111,10 @@ impl HeadFile {
         let slots: Vec<(u64, Acked)> =
             bytes.chunks(SLOT).take(2).zip(0u64..).filter_map(|(s, i)| Some((i, Acked::of_slot(s)?))).collect();
         let Some(&(slot, acked)) = slots.iter().max_by_key(|(_, a)| a.position) else {
-            return Err(Error::corrupt(Some(dir), format!("its head file {NAME} is damaged (neither copy reads back)")));
+            return Err(Error::corrupt(
+                Some(dir),
+                format!("its head file {NAME} is damaged (neither copy reads back)"),
+            ));
         };
         Ok((HeadFile { path, file, next_slot: parking_lot::Mutex::new(1 - slot) }, acked))
     }

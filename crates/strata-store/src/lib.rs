@@ -223,7 +223,12 @@ impl Store {
         encode: fn(&[RecordedEvent]) -> Result<chunk::Encoded, String>,
     ) -> Result<Prepared, Error> {
         let chunks = encode(events).map_err(Error::Other)?;
-        Ok(Prepared { chunks, first: events.first().map(|r| r.position), last_id: events.last().map(|r| r.event.id), count: events.len() })
+        Ok(Prepared {
+            chunks,
+            first: events.first().map(|r| r.position),
+            last_id: events.last().map(|r| r.event.id),
+            count: events.len(),
+        })
     }
 
     /// [`Store::append`] of a batch already encoded by [`Store::prepare`]
@@ -293,7 +298,8 @@ impl Store {
                 return Ok(Some(rec.clone()));
             }
         }
-        let missing = || self.corrupt(format!("position {position} is missing from the log, which ends at {}", head.position));
+        let missing =
+            || self.corrupt(format!("position {position} is missing from the log, which ends at {}", head.position));
         let Some((first, value)) = read::chunk_at(&self.inner, position)? else { return Err(missing()) };
         let header = chunk::Header::read(&value)
             .map_err(|what| self.corrupt(format!("the chunk at position {first}: {what}")))?;
@@ -374,7 +380,11 @@ pub struct Prepared {
 
 impl std::fmt::Debug for Prepared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Prepared").field("first", &self.first).field("count", &self.count).field("chunks", &self.chunks.len()).finish()
+        f.debug_struct("Prepared")
+            .field("first", &self.first)
+            .field("count", &self.count)
+            .field("chunks", &self.chunks.len())
+            .finish()
     }
 }
 
@@ -488,9 +498,9 @@ fn check_acked(inner: &Backend, dir: &Path, found: Acked, recorded: Acked) -> Re
         return Ok(());
     }
     let chunk = read::chunk_at(inner, recorded.position)?;
-    let matches = chunk.as_ref().is_some_and(|(first, value)| {
-        *first == recorded.chunk_first && crc32fast::hash(value) == recorded.chunk_crc
-    });
+    let matches = chunk
+        .as_ref()
+        .is_some_and(|(first, value)| *first == recorded.chunk_first && crc32fast::hash(value) == recorded.chunk_crc);
     if !matches || (found.position == recorded.position && found.recorded_at != recorded.recorded_at) {
         return Err(corrupt(format!(
             "the chunk holding position {} (the last acknowledged) differs from the one that was acknowledged",

@@ -31,7 +31,8 @@ pub(crate) struct Opened {
 /// the head file and the checkpoint.
 fn is_sled_file(name: &str) -> bool {
     use crate::checkpoint::{NAME as CHECKPOINT, TMP_NAME as CHECKPOINT_TMP};
-    matches!(name, "conf" | "db" | "blobs" | crate::headfile::NAME | CHECKPOINT | CHECKPOINT_TMP) || name.starts_with("snap.")
+    matches!(name, "conf" | "db" | "blobs" | crate::headfile::NAME | CHECKPOINT | CHECKPOINT_TMP)
+        || name.starts_with("snap.")
 }
 
 /// Creates `dir` if missing; fails with `Foreign` if it holds files that are
@@ -129,9 +130,7 @@ pub(crate) fn open_sled(dir: &Path) -> Result<Opened, Error> {
             return Err(Error::corrupt(Some(dir), format!("sled cannot open its files: {why}")))
         }
         Ok(Err(e)) => return Err(from_sled(dir, e)),
-        Err(_) => {
-            return Err(Error::corrupt(Some(dir), "the storage engine (sled) failed while reading its files"))
-        }
+        Err(_) => return Err(Error::corrupt(Some(dir), "the storage engine (sled) failed while reading its files")),
     };
     let syncer = Syncer::open(dir)?;
     Ok(Opened { sled: SledStore { db, dir: dir.to_path_buf(), syncer }, may_create: !had_records })

@@ -73,12 +73,8 @@ pub(crate) fn head_on_open(inner: &Backend) -> Result<(Head, Acked), Error> {
             keys::log_position(&k).unwrap_or_default()
         )));
     }
-    let acked = Acked {
-        position,
-        recorded_at: recorded_at.0,
-        chunk_first: first,
-        chunk_crc: crc32fast::hash(&last_value),
-    };
+    let acked =
+        Acked { position, recorded_at: recorded_at.0, chunk_first: first, chunk_crc: crc32fast::hash(&last_value) };
     Ok((Head { position, recorded_at: Some(recorded_at) }, acked))
 }
 

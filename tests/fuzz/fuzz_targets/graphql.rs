@@ -70,7 +70,12 @@ fuzz_target!(|data: &[u8]| {
         if !response.errors.is_empty() && doc.contains("mutation") && !doc.contains("retractEvent") {
             // A single failed mutation stores nothing (several in one document may each succeed).
             let appended = engine.head().position - before.position;
-            let ok = response.data.clone().into_json().ok().is_some_and(|d| d.as_object().is_some_and(|o| o.values().any(|v| !v.is_null())));
+            let ok = response
+                .data
+                .clone()
+                .into_json()
+                .ok()
+                .is_some_and(|d| d.as_object().is_some_and(|o| o.values().any(|v| !v.is_null())));
             assert!(appended == 0 || ok, "a failed mutation stored {appended} events");
         }
     }

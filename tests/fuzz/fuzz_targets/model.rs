@@ -20,9 +20,20 @@ use strata_engine::{Config, Day, Direction, Engine, EntityId, PathQuery, TimeFil
 const ENTITIES: [(&str, &str); 6] =
     [("gov", "agency"), ("reg", "agency"), ("acme", "actor"), ("bolt", "actor"), ("h1", "chip"), ("h2", "chip")];
 const KINDS: [&str; 14] = [
-    "entity_declared", "approval_granted", "approval_revoked", "ban_imposed", "ban_lifted", "membership_began",
-    "membership_ended", "letter_sent", "order_placed", "statement_made", "role_assumed", "role_ended",
-    "investment_made", "agreement_signed",
+    "entity_declared",
+    "approval_granted",
+    "approval_revoked",
+    "ban_imposed",
+    "ban_lifted",
+    "membership_began",
+    "membership_ended",
+    "letter_sent",
+    "order_placed",
+    "statement_made",
+    "role_assumed",
+    "role_ended",
+    "investment_made",
+    "agreement_signed",
 ];
 const DATES: [&str; 7] = ["2020", "2021-03", "2021-Q2", "2022-05-06", "2023", "2024-01-01T23:30:00-05:00", "2022"];
 
@@ -51,8 +62,20 @@ enum Op {
 /// batches get stored; the input still picks invalid ones by reusing ids,
 /// closing what is not open and naming undeclared entities.
 const RULES: [(&str, &str); 14] = [
-    ("acp", ""), ("a", "c"), ("a", "c"), ("a", "acp"), ("a", "acp"), ("ac", "ac"), ("ac", "ac"),
-    ("c", "ac"), ("c", "p"), ("ac", "acp"), ("c", "ac"), ("c", "ac"), ("c", "c"), ("a", "a"),
+    ("acp", ""),
+    ("a", "c"),
+    ("a", "c"),
+    ("a", "acp"),
+    ("a", "acp"),
+    ("ac", "ac"),
+    ("ac", "ac"),
+    ("c", "ac"),
+    ("c", "p"),
+    ("ac", "acp"),
+    ("c", "ac"),
+    ("c", "ac"),
+    ("c", "c"),
+    ("a", "a"),
 ];
 
 /// An entity of one of `types`, picked by `i`: (id, type).
@@ -205,5 +228,8 @@ fuzz_target!(|ops: Vec<Op>| {
     replay.append_text(&log, None).unwrap_or_else(|e| panic!("the exported log does not import: {e}\n{log}"));
     assert!(export(&replay) == log, "the replayed log exports other bytes");
     let known = known_times(&engine);
-    assert!(fingerprint(&engine, &known) == fingerprint(&replay, &known), "the projection differs from a replay of its log");
+    assert!(
+        fingerprint(&engine, &known) == fingerprint(&replay, &known),
+        "the projection differs from a replay of its log"
+    );
 });

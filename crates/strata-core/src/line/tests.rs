@@ -49,26 +49,70 @@ fn bad_lines_name_line_field_and_reason() {
     let cases: &[(&str, &str, &str)] = &[
         (r#"{"kind": "approval_granted", "at": "#, "", "malformed JSON"),
         (r#"[1,2]"#, "", "must be a JSON object"),
-        (r#"{"kind":"approval_grantd","at":"2026","subject":"a","object":"b"}"#, "kind", "unknown kind \"approval_grantd\""),
+        (
+            r#"{"kind":"approval_grantd","at":"2026","subject":"a","object":"b"}"#,
+            "kind",
+            "unknown kind \"approval_grantd\"",
+        ),
         (r#"{"at":"2026","subject":"a","object":"b"}"#, "kind", "is required"),
-        (r#"{"kind":"approval_granted","at":"2024-13-02","subject":"a","object":"b"}"#, "at", "month 13 is out of range"),
+        (
+            r#"{"kind":"approval_granted","at":"2024-13-02","subject":"a","object":"b"}"#,
+            "at",
+            "month 13 is out of range",
+        ),
         (r#"{"kind":"approval_granted","subject":"a","object":"b"}"#, "at", "is required"),
         (r#"{"kind":"approval_granted","at":"2026","subject":"ByteDance","object":"b"}"#, "subject", "lowercase slugs"),
         (r#"{"kind":"approval_granted","at":"2026","subject":"a"}"#, "object", "is required for kind approval_granted"),
         (r#"{"kind":"entity_declared","at":"2026","subject":"a","object":"b"}"#, "subject", "inline declaration"),
-        (r#"{"kind":"entity_declared","at":"2026","subject":{"id":"a","type":"robot"}}"#, "subject.type", "unknown entity type"),
-        (r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","about":["ok","Bad Id"]}"#, "about[1]", "lowercase slugs"),
-        (r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":[1]}"#, "attrs", "expected an object"),
-        (r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","source":{"publisher":"x","author":"y"}}"#, "source.author", "unknown field"),
-        (r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","source":{"published":"Jan 28"}}"#, "source.published", "invalid date"),
-        (r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","retracts":"0190a0a0-0000-7000-8000-000000000000"}"#, "retracts", "only a retraction"),
+        (
+            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"a","type":"robot"}}"#,
+            "subject.type",
+            "unknown entity type",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","about":["ok","Bad Id"]}"#,
+            "about[1]",
+            "lowercase slugs",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":[1]}"#,
+            "attrs",
+            "expected an object",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","source":{"publisher":"x","author":"y"}}"#,
+            "source.author",
+            "unknown field",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","source":{"published":"Jan 28"}}"#,
+            "source.published",
+            "invalid date",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","retracts":"0190a0a0-0000-7000-8000-000000000000"}"#,
+            "retracts",
+            "only a retraction",
+        ),
         (r#"{"kind":"event_retracted","at":"2026","subject":"a"}"#, "retracts", "is required"),
         (r#"{"kind":"event_retracted","at":"2026","subject":"a","retracts":"nope"}"#, "retracts", "not a UUID"),
         (r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","id":"42"}"#, "id", "not a UUID"),
-        (r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","subjcet":"a"}"#, "subjcet", "unknown field"),
-        (r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","recordedAt":"yesterday"}"#, "recordedAt", "invalid timestamp"),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","subjcet":"a"}"#,
+            "subjcet",
+            "unknown field",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","recordedAt":"yesterday"}"#,
+            "recordedAt",
+            "invalid timestamp",
+        ),
         (r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","position":0}"#, "position", "from 1"),
-        (r#"{"kind":"event_retracted","at":"2026","subject":"a","object":"b","retracts":"0190a0a0-0000-7000-8000-000000000000"}"#, "object", "takes no object"),
+        (
+            r#"{"kind":"event_retracted","at":"2026","subject":"a","object":"b","retracts":"0190a0a0-0000-7000-8000-000000000000"}"#,
+            "object",
+            "takes no object",
+        ),
         (r#"{"kind":"approval_granted","at":"2026","subject":{"name":"x"},"object":"b"}"#, "subject.id", "is required"),
         (r#"{"kind":"approval_granted","at":"2026","subject":5,"object":"b"}"#, "subject", "found a number"),
     ];
@@ -90,7 +134,8 @@ fn a_bare_id_object_is_a_plain_reference() {
 
 #[test]
 fn optional_object_may_be_left_out() {
-    let p = parse(r#"{"kind":"statement_made","at":"2026-01-29","subject":"jensen-huang","about":["nvidia-h200"]}"#).unwrap();
+    let p = parse(r#"{"kind":"statement_made","at":"2026-01-29","subject":"jensen-huang","about":["nvidia-h200"]}"#)
+        .unwrap();
     assert!(p.event.object.is_none());
     assert_eq!(p.event.about.len(), 1);
 }
@@ -162,11 +207,15 @@ fn sample_lines() -> Vec<String> {
         .map(str::to_owned),
     );
     let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
-    lines.push(format!(r#"{{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":{{"d":{deep}}}}}"#));
+    lines.push(format!(
+        r#"{{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":{{"d":{deep}}}}}"#
+    ));
     lines.push(format!(r#"{{"kind":"approval_granted","at":"2026","subject":"a","object":"b","zz":{deep}}}"#));
     lines.push(deep);
     let nested = format!("{}1{}", "[".repeat(126), "]".repeat(126));
-    lines.push(format!(r#"{{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":{{"d":{nested}}}}}"#));
+    lines.push(format!(
+        r#"{{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":{{"d":{nested}}}}}"#
+    ));
     lines
 }
 
@@ -181,7 +230,8 @@ fn the_typed_reader_matches_the_value_reader_on_sample_lines() {
 /// few other characters put in at every place, or put in place of a byte.
 #[test]
 fn the_typed_reader_matches_the_value_reader_on_mutated_lines() {
-    const INSERTS: [&str; 16] = ["\"", "{", "}", "[", "]", ":", ",", "\\", "n", "0", "-", "null", " ", "é", "\"kind\":", "\"x\":1,"];
+    const INSERTS: [&str; 16] =
+        ["\"", "{", "}", "[", "]", ":", ",", "\\", "n", "0", "-", "null", " ", "é", "\"kind\":", "\"x\":1,"];
     let mut checked = 0usize;
     // Every fourth line: the demo log's shapes and the odd ones, about 25.
     for line in sample_lines().iter().step_by(4) {

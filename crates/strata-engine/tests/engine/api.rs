@@ -89,7 +89,8 @@ fn a_reopened_store_answers_as_before() {
     assert!(before == after, "{}", crate::diff::lines(&before, &after));
 
     // The log goes on where it stopped.
-    let more = engine.append_text(r#"{"kind":"entity_declared","at":"2026","subject":{"id":"newco","type":"actor"}}"#, None);
+    let more =
+        engine.append_text(r#"{"kind":"entity_declared","at":"2026","subject":{"id":"newco","type":"actor"}}"#, None);
     let rec = &more.unwrap().events[0];
     assert_eq!(rec.position, head.position + 1);
     assert!(Some(rec.recorded_at) > head.recorded_at);
@@ -170,7 +171,9 @@ fn subscribers_see_each_stored_event_once_in_order() {
 {"kind":"entity_declared","at":"2012","subject":{"id":"bytedance","type":"actor"}}"#;
     engine.append_text(decl, None).unwrap();
     // Refused batches and idempotent retries send nothing.
-    engine.append_text(r#"{"kind":"approval_revoked","at":"2026","subject":"miit","object":"bytedance"}"#, None).unwrap_err();
+    engine
+        .append_text(r#"{"kind":"approval_revoked","at":"2026","subject":"miit","object":"bytedance"}"#, None)
+        .unwrap_err();
     engine.append_text(decl.lines().next().unwrap(), None).unwrap();
     let positions: Vec<u64> = std::iter::from_fn(|| rx.try_recv().ok()).map(|r| r.position).collect();
     assert_eq!(positions, [1, 2]);

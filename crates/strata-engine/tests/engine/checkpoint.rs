@@ -38,7 +38,10 @@ fn answers(engine: &Engine) -> String {
                 out += &format!("{:?}\n", g.relations(id, t, Direction::Both, None));
                 out += &format!("{:?}\n", g.history(id, t));
                 let to = &ids[(i * 17 + 3) % ids.len()];
-                out += &format!("{:?}\n", g.path(id, to, &PathQuery { time: t, max_hops: 4, relations: None, directed: false }));
+                out += &format!(
+                    "{:?}\n",
+                    g.path(id, to, &PathQuery { time: t, max_hops: 4, relations: None, directed: false })
+                );
             }
         }
         out
@@ -139,7 +142,8 @@ fn a_checkpoint_written_with_another_vocabulary_is_ignored() {
         append(&engine, &lines, 800);
         engine.checkpoint().unwrap();
     }
-    let mut vocab: serde_json::Value = serde_json::from_str(include_str!("../../../../schema/vocabulary.json")).unwrap();
+    let mut vocab: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../schema/vocabulary.json")).unwrap();
     vocab["kinds"].as_array_mut().unwrap().push(serde_json::json!({
         "kind": "sample_shipped", "relation": "shipped", "effect": "marks", "subject": ["actor"], "object": ["actor"]
     }));

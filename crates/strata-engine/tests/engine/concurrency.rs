@@ -71,7 +71,9 @@ fn check(snap: &Snapshot<'_>, expected: &BTreeMap<u64, Counts>, hub: &EntityId, 
 #[test]
 fn snapshots_never_see_half_a_batch() {
     let engine = Engine::open(Config::in_memory()).unwrap();
-    engine.append_text(r#"{"kind":"entity_declared","at":"2020","subject":{"id":"hub","type":"actor"}}"#, None).unwrap();
+    engine
+        .append_text(r#"{"kind":"entity_declared","at":"2020","subject":{"id":"hub","type":"actor"}}"#, None)
+        .unwrap();
     let expected = boundaries();
     let last = *expected.keys().next_back().unwrap();
     let hub: EntityId = "hub".parse().unwrap();
@@ -107,7 +109,9 @@ fn snapshots_never_see_half_a_batch() {
 #[test]
 fn a_snapshot_keeps_its_view_while_appends_land() {
     let engine = Engine::open(Config::in_memory()).unwrap();
-    engine.append_text(r#"{"kind":"entity_declared","at":"2020","subject":{"id":"hub","type":"actor"}}"#, None).unwrap();
+    engine
+        .append_text(r#"{"kind":"entity_declared","at":"2020","subject":{"id":"hub","type":"actor"}}"#, None)
+        .unwrap();
     let expected = boundaries();
     let hub: EntityId = "hub".parse().unwrap();
     let mid = Day::parse("2021-06-01").unwrap();

@@ -217,7 +217,8 @@ fn run(script: &str, file: &Path) -> String {
             flush(&mut session, &mut batch, &mut out);
             out.push(line.to_owned());
             let full = workspace_root().join(path.trim());
-            let text = std::fs::read_to_string(&full).unwrap_or_else(|e| session.fail(format!("{}: {e}", full.display())));
+            let text =
+                std::fs::read_to_string(&full).unwrap_or_else(|e| session.fail(format!("{}: {e}", full.display())));
             let result = session.engine().append_text(&text, None);
             out.push(indent(&session, &outcome(&result)));
         } else if let Some(query) = line.strip_prefix('>') {

@@ -53,7 +53,8 @@ impl<'s> Args<'s> {
     }
 
     fn number(&self, key: &str, default: usize) -> usize {
-        self.opt(key).map_or(default, |v| v.parse().unwrap_or_else(|_| self.session.fail(format!("{key}={v}: not a number"))))
+        self.opt(key)
+            .map_or(default, |v| v.parse().unwrap_or_else(|_| self.session.fail(format!("{key}={v}: not a number"))))
     }
 
     fn day(&self, key: &str) -> Option<Day> {
@@ -285,14 +286,22 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
                     _ => format!("{t} (not the recorded time of #{})", s.events),
                 },
             };
-            vec![format!("events {}, entities {}, relations {}, last recorded {last}", s.events, s.entities, s.relations)]
+            vec![format!(
+                "events {}, entities {}, relations {}, last recorded {last}",
+                s.events, s.entities, s.relations
+            )]
         }
         other => session.fail(format!("unknown query {other:?}")),
     }
 }
 
 fn path_query(a: &Args<'_>, snap: &Snapshot<'_>) -> PathQuery {
-    PathQuery { time: a.time(snap), max_hops: a.number("maxHops", 4), relations: a.names(), directed: a.flag("directed") }
+    PathQuery {
+        time: a.time(snap),
+        max_hops: a.number("maxHops", 4),
+        relations: a.names(),
+        directed: a.flag("directed"),
+    }
 }
 
 fn or_none(lines: Vec<String>) -> Vec<String> {

@@ -27,7 +27,11 @@ impl Projection {
         t: TimeFilter,
     ) -> Vec<(EdgeIndex, NodeIndex)> {
         let mut out = Vec::new();
-        let (fwd, back) = if reverse { (PgDirection::Incoming, PgDirection::Outgoing) } else { (PgDirection::Outgoing, PgDirection::Incoming) };
+        let (fwd, back) = if reverse {
+            (PgDirection::Incoming, PgDirection::Outgoing)
+        } else {
+            (PgDirection::Outgoing, PgDirection::Incoming)
+        };
         for e in self.graph.edges_directed(n, fwd) {
             let other = if e.source() == n { e.target() } else { e.source() };
             if self.edge_passes(e.id(), names, t) {
@@ -121,7 +125,18 @@ impl Projection {
         let mut found: Vec<Vec<(EdgeIndex, NodeIndex)>> = Vec::new();
         for len in shortest..=q.max_hops {
             let mut walk = Walk { on_path: FxHashSet::from_iter([s]), edges: Vec::new() };
-            self.paths_of_len_reference(s, goal, len, &dist, &mut walk, &mut found, limit, q.directed, names.as_deref(), t);
+            self.paths_of_len_reference(
+                s,
+                goal,
+                len,
+                &dist,
+                &mut walk,
+                &mut found,
+                limit,
+                q.directed,
+                names.as_deref(),
+                t,
+            );
             if found.len() >= limit {
                 break;
             }
@@ -168,7 +183,13 @@ impl Projection {
 
     /// The entities within `hops` of `id` and the edges followed to reach
     /// them; `None` when the entity is unknown.
-    pub(crate) fn neighborhood_reference(&self, id: &EntityId, hops: usize, t: TimeFilter, names: Option<&[String]>) -> Option<Subgraph> {
+    pub(crate) fn neighborhood_reference(
+        &self,
+        id: &EntityId,
+        hops: usize,
+        t: TimeFilter,
+        names: Option<&[String]>,
+    ) -> Option<Subgraph> {
         let centre = self.node(id, t.known_at)?;
         let names = self.names_filter(names);
         let mut depth: FxHashMap<NodeIndex, usize> = FxHashMap::default();

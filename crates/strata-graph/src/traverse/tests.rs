@@ -33,13 +33,38 @@ fn all_ids() -> Vec<String> {
 #[derive(Debug, Clone)]
 enum Op {
     /// kind 0..3: approval (agency → actor), ban (agency → chip), investment (actor → actor).
-    Open { kind: usize, s: usize, o: usize, about: Vec<usize>, day: i32 },
-    Close { kind: usize, s: usize, o: usize, about: Vec<usize>, day: i32 },
+    Open {
+        kind: usize,
+        s: usize,
+        o: usize,
+        about: Vec<usize>,
+        day: i32,
+    },
+    Close {
+        kind: usize,
+        s: usize,
+        o: usize,
+        about: Vec<usize>,
+        day: i32,
+    },
     /// kind 0..2: letter (actor → agency), order (actor → chip).
-    Mark { kind: usize, s: usize, o: usize, about: Vec<usize>, day: i32 },
-    Redeclare { entity: usize, day: i32 },
-    Declare { entity: usize },
-    Retract { back: usize },
+    Mark {
+        kind: usize,
+        s: usize,
+        o: usize,
+        about: Vec<usize>,
+        day: i32,
+    },
+    Redeclare {
+        entity: usize,
+        day: i32,
+    },
+    Declare {
+        entity: usize,
+    },
+    Retract {
+        back: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -70,8 +95,11 @@ fn ty(id: &str) -> &'static str {
 }
 
 fn to_json(op: &Op, log: &[RecordedEvent]) -> Option<serde_json::Value> {
-    const OPENS: [(&str, &str); 3] =
-        [("approval_granted", "approval_revoked"), ("ban_imposed", "ban_lifted"), ("investment_made", "investment_exited")];
+    const OPENS: [(&str, &str); 3] = [
+        ("approval_granted", "approval_revoked"),
+        ("ban_imposed", "ban_lifted"),
+        ("investment_made", "investment_exited"),
+    ];
     let ends = |kind: usize, s: usize, o: usize| match kind {
         0 => (agency(s), actor(o)),
         1 => (agency(s), chip(o)),
@@ -177,7 +205,10 @@ fn probe() -> impl Strategy<Value = Probe> {
 
 fn check(p: &Projection, pr: &Probe) -> Result<(), TestCaseError> {
     let names: Vec<String> = p.vocabulary().relations().into_iter().map(str::to_owned).collect();
-    let relations = pr.names.as_ref().map(|ns| ns.iter().map(|&i| names.get(i).cloned().unwrap_or_else(|| "nothing".into())).collect::<Vec<_>>());
+    let relations = pr
+        .names
+        .as_ref()
+        .map(|ns| ns.iter().map(|&i| names.get(i).cloned().unwrap_or_else(|| "nothing".into())).collect::<Vec<_>>());
     let t = TimeFilter {
         as_of: pr.as_of.map(|d| Day::parse(&date(d)).expect("date")),
         known_at: pr.known.map_or(Timestamp::MAX, |k| Timestamp(1_000_000 * k)),
@@ -192,7 +223,12 @@ fn check(p: &Projection, pr: &Probe) -> Result<(), TestCaseError> {
     let nodes = p.neighborhood_nodes(&a, hops, t, relations.as_deref());
     prop_assert_eq!(&nodes, &hood.as_ref().map(|h| h.nodes.clone()), "neighborhood_nodes {:?}", pr);
     let ids = p.neighborhood_ids(&a, hops, t, relations.as_deref());
-    prop_assert_eq!(ids, hood.map(|h| h.nodes.into_iter().map(|n| n.id).collect::<Vec<_>>()), "neighborhood_ids {:?}", pr);
+    prop_assert_eq!(
+        ids,
+        hood.map(|h| h.nodes.into_iter().map(|n| n.id).collect::<Vec<_>>()),
+        "neighborhood_ids {:?}",
+        pr
+    );
     Ok(())
 }
 
@@ -217,13 +253,16 @@ proptest! {
 fn dense_graphs_match_too() {
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 60, ..ProptestConfig::default() });
     runner
-        .run(&(proptest::collection::vec(op(), 150..400), proptest::collection::vec(probe(), 20..40)), |(ops, probes)| {
-            let (p, _) = build(&ops, 32);
-            for pr in &probes {
-                check(&p, pr)?;
-            }
-            Ok(())
-        })
+        .run(
+            &(proptest::collection::vec(op(), 150..400), proptest::collection::vec(probe(), 20..40)),
+            |(ops, probes)| {
+                let (p, _) = build(&ops, 32);
+                for pr in &probes {
+                    check(&p, pr)?;
+                }
+                Ok(())
+            },
+        )
         .unwrap();
 }
 
@@ -244,7 +283,8 @@ fn sparse_graphs_match_too() {
         .run(&(ops, proptest::collection::vec(probe(), 20..40)), |(ops, probes)| {
             let (p, _) = build(&ops, 24);
             for pr in &probes {
-                let pr = Probe { from: pr.from % 24, to: pr.to % 24, max_hops: pr.max_hops + 3, names: None, ..pr.clone() };
+                let pr =
+                    Probe { from: pr.from % 24, to: pr.to % 24, max_hops: pr.max_hops + 3, names: None, ..pr.clone() };
                 check(&p, &pr)?;
             }
             Ok(())

@@ -46,7 +46,8 @@ async fn entity_pages_walk_every_entity_once() {
 #[tokio::test]
 async fn event_pages_keep_valid_time_order() {
     let (_, schema) = demo();
-    let q = "query($after: String) { events(first: 20, after: $after) { totalCount edges { node { id validFrom position } }
+    let q =
+        "query($after: String) { events(first: 20, after: $after) { totalCount edges { node { id validFrom position } }
                pageInfo { hasNextPage endCursor } } }";
     let (mut seen, mut keys) = (HashSet::new(), Vec::new());
     let mut after: Option<String> = None;
@@ -64,7 +65,12 @@ async fn event_pages_keep_valid_time_order() {
     assert_eq!(seen.len(), 69);
     assert!(keys.windows(2).all(|w| w[0] < w[1]), "valid-time order, then log order");
 
-    let d = data(&schema, r#"{ events(from: "2026-01-30", to: "2026-01-30", kinds: ["approval_granted"]) { totalCount } }"#, json!({})).await;
+    let d = data(
+        &schema,
+        r#"{ events(from: "2026-01-30", to: "2026-01-30", kinds: ["approval_granted"]) { totalCount } }"#,
+        json!({}),
+    )
+    .await;
     assert_eq!(d["events"]["totalCount"], 2, "both ends are included");
 }
 

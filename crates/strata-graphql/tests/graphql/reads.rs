@@ -41,8 +41,11 @@ async fn entities_events_and_relations_show_their_fields() {
         json!({"id": ev(64)}),
     )
     .await;
-    assert_eq!(d["entity"], json!({"id": "cn-miit", "type": "AGENCY", "name": "Ministry of Industry and Information Technology",
-        "attrs": {"abbreviation": "MIIT", "country": "CN"}}));
+    assert_eq!(
+        d["entity"],
+        json!({"id": "cn-miit", "type": "AGENCY", "name": "Ministry of Industry and Information Technology",
+        "attrs": {"abbreviation": "MIIT", "country": "CN"}})
+    );
     let letter = &d["event"];
     assert_eq!(letter["kind"], "letter_sent");
     assert_eq!(letter["at"], "2026-01-28");
@@ -136,7 +139,9 @@ async fn diff_shows_the_approvals_as_added() {
         .into_iter()
         .flatten()
         .filter(|r| r["name"] == "approved" && r["role"] == "SUBJECT_OBJECT")
-        .map(|r| (r["from"]["id"].as_str().unwrap_or_default().into(), r["to"]["id"].as_str().unwrap_or_default().into()))
+        .map(|r| {
+            (r["from"]["id"].as_str().unwrap_or_default().into(), r["to"]["id"].as_str().unwrap_or_default().into())
+        })
         .collect();
     for firm in ["bytedance", "alibaba", "tencent", "deepseek"] {
         for ministry in ["cn-miit", "cn-mofcom"] {

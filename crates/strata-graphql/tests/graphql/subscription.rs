@@ -10,7 +10,10 @@ use crate::{data, demo, ev};
 
 /// The next event of a subscription, which must come within 5 seconds.
 async fn next(stream: &mut BoxStream<'static, async_graphql::Response>) -> Value {
-    let response = tokio::time::timeout(Duration::from_secs(5), stream.next()).await.expect("an event in time").expect("the stream goes on");
+    let response = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .expect("an event in time")
+        .expect("the stream goes on");
     let response = serde_json::to_value(response).expect("json");
     assert!(response.get("errors").is_none(), "{response}");
     response["data"]["eventAppended"].clone()
@@ -19,13 +22,19 @@ async fn next(stream: &mut BoxStream<'static, async_graphql::Response>) -> Value
 #[tokio::test]
 async fn the_subscription_replays_then_follows_without_gap_or_duplicate() {
     let (engine, schema) = demo();
-    let mut stream = schema.execute_stream("subscription { eventAppended(fromPosition: 66) { position kind subject { id } } }");
+    let mut stream =
+        schema.execute_stream("subscription { eventAppended(fromPosition: 66) { position kind subject { id } } }");
     let mut positions = Vec::new();
     for _ in 0..2 {
         positions.push(next(&mut stream).await["position"].as_u64().unwrap_or_default());
     }
     // An append while the replay is half done arrives once, after the replay.
-    engine.append_text(r#"{"kind":"entity_declared","at":"2026","subject":{"id":"late-comer","type":"actor","name":"Late"}}"#, None).expect("append");
+    engine
+        .append_text(
+            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"late-comer","type":"actor","name":"Late"}}"#,
+            None,
+        )
+        .expect("append");
     for _ in 0..3 {
         positions.push(next(&mut stream).await["position"].as_u64().unwrap_or_default());
     }
@@ -39,17 +48,28 @@ async fn the_subscription_replays_then_follows_without_gap_or_duplicate() {
 #[tokio::test]
 async fn the_subscription_filters_on_the_server() {
     let (engine, schema) = demo();
-    let mut stream = schema.execute_stream(r#"subscription { eventAppended(kinds: ["approval_granted"], entity: "deepseek", fromPosition: 1) { id } }"#);
+    let mut stream = schema.execute_stream(
+        r#"subscription { eventAppended(kinds: ["approval_granted"], entity: "deepseek", fromPosition: 1) { id } }"#,
+    );
     let mut got = Vec::new();
     for _ in 0..2 {
         let r = tokio::time::timeout(Duration::from_secs(5), stream.next()).await.expect("in time").expect("an event");
-        got.push(serde_json::to_value(r).expect("json")["data"]["eventAppended"]["id"].as_str().unwrap_or_default().to_owned());
+        got.push(
+            serde_json::to_value(r).expect("json")["data"]["eventAppended"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
     }
     got.sort();
     assert_eq!(got, [ev(66), ev(67)]);
     engine.append_text(r#"{"kind":"statement_made","at":"2026-02-02","subject":"nvidia"}"#, None).expect("append");
-    engine.append_text(r#"{"kind":"approval_revoked","at":"2026-02-03","subject":"cn-miit","object":"deepseek"}"#, None).expect("append");
-    engine.append_text(r#"{"kind":"approval_granted","at":"2026-02-04","subject":"cn-miit","object":"deepseek"}"#, None).expect("append");
+    engine
+        .append_text(r#"{"kind":"approval_revoked","at":"2026-02-03","subject":"cn-miit","object":"deepseek"}"#, None)
+        .expect("append");
+    engine
+        .append_text(r#"{"kind":"approval_granted","at":"2026-02-04","subject":"cn-miit","object":"deepseek"}"#, None)
+        .expect("append");
     let r = tokio::time::timeout(Duration::from_secs(5), stream.next()).await.expect("in time").expect("an event");
     let r = serde_json::to_value(r).expect("json");
     assert!(r["data"]["eventAppended"]["id"].as_str().is_some_and(|id| id != ev(66) && id != ev(67)), "{r}");
@@ -71,7 +91,8 @@ async fn a_subscriber_that_falls_behind_is_told_so_and_the_stream_ends() {
         let line = format!(r#"{{"kind":"statement_made","at":"2026-02-0{day}","subject":"nvidia"}}"#);
         engine.append_text(&line, None).expect("append");
     }
-    let response = tokio::time::timeout(Duration::from_secs(5), stream.next()).await.expect("in time").expect("an error");
+    let response =
+        tokio::time::timeout(Duration::from_secs(5), stream.next()).await.expect("in time").expect("an error");
     let response = serde_json::to_value(response).expect("json");
     let error = &response["errors"][0];
     assert_eq!(error["extensions"], json!({"code": "LAGGED", "lagged": 3}), "{response}");

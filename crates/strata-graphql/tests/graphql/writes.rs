@@ -37,7 +37,12 @@ async fn a_retraction_hides_the_relation_and_shows_on_the_event() {
     assert_eq!(data(&schema, q, json!({})).await["events"]["totalCount"], 1);
     assert_eq!(data(&schema, q, json!({"inc": true})).await["events"]["totalCount"], 2);
 
-    let e = error(&schema, r#"mutation { retractEvent(id: "0194f000-0000-7000-8000-000000000999", reason: "typo") { id } }"#, json!({})).await;
+    let e = error(
+        &schema,
+        r#"mutation { retractEvent(id: "0194f000-0000-7000-8000-000000000999", reason: "typo") { id } }"#,
+        json!({}),
+    )
+    .await;
     assert_eq!(e["extensions"]["code"], "BAD_INPUT", "{e}");
 }
 
@@ -62,7 +67,10 @@ async fn appending_events_declares_inline_and_answers_at_once() {
     assert_eq!(approval["position"], 71);
     assert_eq!(approval["at"], "2026-Q1");
     assert_eq!(approval["precision"], "QUARTER");
-    assert_eq!(approval["object"], json!({"id": "moore-threads", "name": "Moore Threads", "type": "ACTOR", "attrs": {"country": "CN"}}));
+    assert_eq!(
+        approval["object"],
+        json!({"id": "moore-threads", "name": "Moore Threads", "type": "ACTOR", "attrs": {"country": "CN"}})
+    );
     assert_eq!(approval["about"], json!([{"id": "nvidia-h200"}]));
     assert_eq!(approvers(&schema, "moore-threads", "2026-02-01", None).await, ["cn-miit"]);
 }
@@ -81,7 +89,12 @@ async fn a_bad_event_names_its_place_and_stores_nothing() {
     assert!(msg.starts_with("events[0], field `at`: invalid date \"2026-13-01\""), "{msg}");
 
     // The good first event is not stored either: a batch is atomic.
-    let e = error(&schema, append, json!({"events": [good, {"kind": "approval_granted", "at": "2026-02-02", "subject": {"id": "cn-miit"}}]})).await;
+    let e = error(
+        &schema,
+        append,
+        json!({"events": [good, {"kind": "approval_granted", "at": "2026-02-02", "subject": {"id": "cn-miit"}}]}),
+    )
+    .await;
     assert_eq!(e["extensions"]["location"], "events[1]", "{e}");
     assert_eq!(e["extensions"]["field"], "object");
     let e = error(&schema, append, json!({"events": [{"kind": "approval_granted", "at": "2026-02-02", "subject": {"id": "nobody-known"}, "object": {"id": "bytedance"}}]})).await;
@@ -105,7 +118,12 @@ async fn a_stale_expected_position_is_a_conflict() {
 #[tokio::test]
 async fn read_only_refuses_mutations() {
     let schema = build_schema(engine(), SchemaConfig { read_only: true, ..SchemaConfig::default() });
-    let e = error(&schema, r#"mutation { retractEvent(id: "0194f000-0000-7000-8000-000000000055", reason: "no") { id } }"#, json!({})).await;
+    let e = error(
+        &schema,
+        r#"mutation { retractEvent(id: "0194f000-0000-7000-8000-000000000055", reason: "no") { id } }"#,
+        json!({}),
+    )
+    .await;
     assert_eq!(e["extensions"]["code"], "READ_ONLY", "{e}");
     assert_eq!(event_count(&schema).await, 69);
 }

@@ -97,9 +97,11 @@ fn damaged_files_give_an_error_never_a_panic() {
     // Damage the part of sled's 512 KiB segment that holds data.
     let db = std::fs::read(base.path().join("db")).unwrap();
     let used = db.iter().rposition(|b| *b != 0).unwrap_or(0) as u64;
-    let damages = (0..24u64)
-        .map(|i| Damage::Flip(i * used / 24 + 13))
-        .chain([Damage::Truncate(used / 2), Damage::GarbleConf, Damage::GarbleSnapshots]);
+    let damages = (0..24u64).map(|i| Damage::Flip(i * used / 24 + 13)).chain([
+        Damage::Truncate(used / 2),
+        Damage::GarbleConf,
+        Damage::GarbleSnapshots,
+    ]);
     let mut outcomes = Vec::new();
     for damage in damages {
         let tmp = TempDir::new().unwrap();

@@ -193,7 +193,9 @@ fn an_event_larger_than_a_sled_page_survives_reopen() {
     // sled keeps values above ~128 KiB in files of their own under blobs/.
     let tmp = TempDir::new().unwrap();
     let quote = "x".repeat(300_000);
-    let line = format!(r#"{{"kind":"statement_made","at":"2026","subject":{{"id":"nvidia","type":"actor"}},"attrs":{{"quote":"{quote}"}}}}"#);
+    let line = format!(
+        r#"{{"kind":"statement_made","at":"2026","subject":{{"id":"nvidia","type":"actor"}},"attrs":{{"quote":"{quote}"}}}}"#
+    );
     let big = recorded(1, &line);
     Store::open(tmp.path()).unwrap().append(std::slice::from_ref(&big)).unwrap();
     let store = Store::open(tmp.path()).unwrap();

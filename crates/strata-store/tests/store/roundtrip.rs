@@ -5,8 +5,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 use strata_core::{
-    to_line, EntityDecl, EntityId, EntityRef, EntityType, Event, EventId, RecordedEvent, Source, Timestamp,
-    ValidTime,
+    to_line, EntityDecl, EntityId, EntityRef, EntityType, Event, EventId, RecordedEvent, Source, Timestamp, ValidTime,
 };
 use strata_store::Store;
 
@@ -38,7 +37,13 @@ fn valid_time() -> impl Strategy<Value = ValidTime> {
         (1000..=9999i32, 1..=12u32).prop_map(|(y, m)| format!("{y:04}-{m:02}")),
         (1000..=9999i32, 1..=4u32).prop_map(|(y, q)| format!("{y:04}-Q{q}")),
         (1000..=9999i32).prop_map(|y| format!("{y:04}")),
-        (ymd, 0..24u32, 0..60u32, prop::option::of(0..1_000_000u32), prop::sample::select(vec!["Z", "+08:00", "-05:30"]))
+        (
+            ymd,
+            0..24u32,
+            0..60u32,
+            prop::option::of(0..1_000_000u32),
+            prop::sample::select(vec!["Z", "+08:00", "-05:30"])
+        )
             .prop_map(|((y, m, d), h, min, frac, zone)| {
                 let frac = frac.map(|f| format!(".{f:06}")).unwrap_or_default();
                 format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:07{frac}{zone}")
