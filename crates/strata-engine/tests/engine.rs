@@ -110,6 +110,7 @@ fixtures! {
     reopen,
     retracted_entities,
     retraction,
+    same_line,
     valid_time,
 }
 

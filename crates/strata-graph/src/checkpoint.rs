@@ -25,14 +25,14 @@ use crate::projection::{push_close, Close, Decl, EdgeW, EventMeta, Ix, Node, Pro
 use crate::view::Role;
 
 /// The first bytes of every checkpoint, with the encoding's version.
-const FORMAT: &[u8] = b"strata-projection/2\n";
+const FORMAT: &[u8] = b"strata-projection/3\n";
 
 /// Why a checkpoint cannot be used; the caller rebuilds from the log.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckpointError {
     /// Not a checkpoint of this format (another version, or not one at all).
-    #[error("not a strata-projection/2 checkpoint")]
+    #[error("not a strata-projection/3 checkpoint")]
     Format,
     /// Written with another vocabulary than the one in force.
     #[error("the checkpoint was written with a different vocabulary")]

@@ -1,5 +1,7 @@
 //! The projection's error: an event from the log that it cannot apply.
 
+use strata_core::EventId;
+
 /// An event read from the log that does not fit the projection: only possible
 /// when the vocabulary changed since the event was stored, or the log was
 /// altered outside strata.
@@ -7,18 +9,22 @@
 #[non_exhaustive]
 pub enum ApplyError {
     /// The event's kind is not in the vocabulary.
-    #[error("event at position {position} has kind {kind:?}, which the vocabulary does not define; load the vocabulary the log was written with")]
+    #[error("event {event} at position {position} has kind {kind:?}, which the vocabulary does not define")]
     UnknownKind {
         /// The event's position.
         position: u64,
+        /// The event's id.
+        event: EventId,
         /// Its kind.
         kind: String,
     },
     /// The event refers to an entity or event the log does not have before it.
-    #[error("event at position {position} is inconsistent with the log before it: {reason}")]
+    #[error("event {event} at position {position} does not apply to the log before it: {reason}")]
     Inconsistent {
         /// The event's position.
         position: u64,
+        /// The event's id.
+        event: EventId,
         /// What is wrong.
         reason: String,
     },

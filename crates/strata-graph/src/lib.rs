@@ -9,16 +9,18 @@
 //! The projection also checks batches before they are stored
 //! ([`Projection::check`]): the rules that need the state of the log (does the
 //! entity exist, is there an open relation to close) live here, next to the
-//! state they read.
+//! state they read, in one place (`rules.rs`) that both the check and
+//! [`Projection::apply`] go through, so whatever the check accepts, apply
+//! applies.
 //!
 //! Architecture invariant: this crate does no I/O and knows neither sled nor
 //! GraphQL. Everything it holds can be rebuilt from the log.
 
-mod check;
 mod checkpoint;
 mod error;
 mod projection;
 mod query;
+mod rules;
 mod scratch;
 mod traverse;
 mod view;

@@ -6,8 +6,11 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 use smallvec::SmallVec;
-use strata_core::{Day, Effect, EntityId, EntityRef, EntityType, EventId, RecordedEvent, Timestamp, Vocabulary};
+use strata_core::{
+    Day, Effect, EntityDecl, EntityId, EntityType, EventId, Location, RecordedEvent, Timestamp, Vocabulary,
+};
 
+use crate::rules::{Overlay, Plan};
 use crate::view::Role;
 use crate::ApplyError;
 
@@ -263,10 +266,13 @@ impl Projection {
         self.ids.get(&id).map(|&ix| u64::from(ix) + 1)
     }
 
-    /// Applies the next event of the log. Events must come in log order and
-    /// must have passed [`Projection::check`] when they were appended; an
-    /// event that does not fit (a changed vocabulary) is refused whole and
-    /// leaves the projection as it was.
+    /// Applies the next event of the log. Events must come in log order.
+    ///
+    /// The event is planned by the same rules as [`Projection::check`]
+    /// (over no staged events: every earlier one is applied) and that plan
+    /// is committed, so an event the check accepted is applied; an event
+    /// that does not fit (a changed vocabulary, a log altered outside
+    /// strata) is refused whole and leaves the projection as it was.
     pub fn apply(&mut self, rec: &RecordedEvent) -> Result<(), ApplyError> {
         let position = rec.position;
         let expected = self.len() + 1;
@@ -274,97 +280,81 @@ impl Projection {
             return Err(ApplyError::OutOfOrder { expected, got: position });
         }
         let ev = &rec.event;
-        let inconsistent = |reason: String| ApplyError::Inconsistent { position, reason };
-        let spec =
-            self.vocab.get(&ev.kind).ok_or_else(|| ApplyError::UnknownKind { position, kind: ev.kind.clone() })?;
-        let effect = spec.effect;
-        let kind = self.kind_ix.get(&ev.kind).copied().unwrap_or(0);
-        let rel_name = match &spec.relation {
-            Some(r) => Some(self.rel_ix.get(r).copied().ok_or_else(|| inconsistent(format!("unknown relation {r}")))?),
-            None => None,
-        };
-        if self.ids.contains_key(&ev.id) {
-            return Err(inconsistent(format!("event id {} appears twice", ev.id)));
+        if self.vocab.get(&ev.kind).is_none() {
+            return Err(ApplyError::UnknownKind { position, event: ev.id, kind: ev.kind.clone() });
         }
-        let retract_target = match ev.retracts {
-            Some(target) => {
-                let t =
-                    *self.ids.get(&target).ok_or_else(|| inconsistent(format!("retracts unknown event {target}")))?;
-                Some(t)
-            }
-            None => None,
-        };
-        // Resolve every reference before changing anything, so that a refused
-        // event leaves no trace.
-        for r in ev.refs() {
-            if !self.nodes.contains_key(&r.id) && r.decl.as_ref().and_then(|d| d.entity_type).is_none() {
-                return Err(inconsistent(format!("entity {} is used before it is declared", r.id)));
-            }
-        }
+        let plan = self.plan(Location::Single, ev, &Overlay::default()).map_err(|e| ApplyError::Inconsistent {
+            position,
+            event: ev.id,
+            reason: format!("{}: {}", e.field, e.reason),
+        })?;
+        self.commit(rec, plan);
+        Ok(())
+    }
 
+    /// Applies what a plan made against this very state says.
+    fn commit(&mut self, rec: &RecordedEvent, plan: Plan<'_>) {
+        let ev = &rec.event;
         let ix = self.events.len() as Ix;
         let day = ev.at.start();
-        let mut entities: SmallVec<[NodeIndex; 3]> = SmallVec::new();
+        let mut nodes: SmallVec<[NodeIndex; 3]> = SmallVec::with_capacity(plan.named.len());
+        for named in &plan.named {
+            let n = match named.node {
+                Some(n) => n,
+                None => {
+                    let node = Node { id: named.id.clone(), ty: named.ty, decls: Vec::new(), events: Vec::new() };
+                    let n = self.graph.add_node(node);
+                    self.nodes.insert(named.id.clone(), n);
+                    n
+                }
+            };
+            self.graph[n].events.push(ix);
+            nodes.push(n);
+        }
         for r in ev.refs() {
-            let n = self.node_for(r, ix, day);
-            if !entities.contains(&n) {
-                entities.push(n);
+            if let (Some(d), Some(i)) = (&r.decl, plan.named.iter().position(|n| n.id == &r.id)) {
+                self.declare(nodes[i], ix, day, d);
             }
         }
-        for &n in &entities {
-            self.graph[n].events.push(ix);
-        }
+        let kind = self.kind_ix.get(&ev.kind).copied().unwrap_or(0);
         self.events.push(EventMeta { id: ev.id, recorded_at: rec.recorded_at, day, kind, retracted_by: None });
         self.ids.insert(ev.id, ix);
         self.by_day.insert((day, ix));
 
-        let subject = self.nodes[&ev.subject.id];
-        let object = ev.object.as_ref().map(|o| self.nodes[&o.id]);
-        let about = about_set(ev.about.iter().map(|a| self.nodes[&a.id]));
-        match (effect, rel_name) {
+        let subject = nodes[plan.subject];
+        let object = plan.object.map(|o| nodes[o]);
+        let about = about_set(plan.about.iter().map(|&a| nodes[a]));
+        match (plan.effect, plan.relation) {
             (Effect::Opens | Effect::Marks, Some(name)) => {
-                self.add_rel(Link { name, event: ix, subject, object, about, day }, effect == Effect::Marks);
+                self.add_rel(Link { name, event: ix, subject, object, about, day }, plan.effect == Effect::Marks);
             }
             (Effect::Closes, Some(name)) => self.add_close(Link { name, event: ix, subject, object, about, day }),
             (Effect::Retracts, _) => {
-                if let Some(t) = retract_target {
+                if let Some(&t) = ev.retracts.as_ref().and_then(|t| self.ids.get(t)) {
                     self.events[t as usize].retracted_by = Some(ix);
                     self.refresh_windows_of(t);
                 }
             }
             _ => {}
         }
-        Ok(())
     }
 
-    /// The node of a reference, created or updated by its inline declaration.
-    fn node_for(&mut self, r: &EntityRef, ix: Ix, day: Day) -> NodeIndex {
-        let n = match self.nodes.get(&r.id) {
-            Some(&n) => n,
-            None => {
-                let ty = r.decl.as_ref().and_then(|d| d.entity_type).unwrap_or(EntityType::Actor);
-                let n = self.graph.add_node(Node { id: r.id.clone(), ty, decls: Vec::new(), events: Vec::new() });
-                self.nodes.insert(r.id.clone(), n);
-                n
-            }
-        };
-        if let Some(d) = &r.decl {
-            let node = &mut self.graph[n];
-            // One event may declare the same entity twice (subject and about):
-            // the later reference adds to the same declaration.
-            match node.decls.last_mut() {
-                Some(last) if last.event == ix => {
-                    if d.name.is_some() {
-                        last.name.clone_from(&d.name);
-                    }
-                    for (k, v) in &d.attrs {
-                        last.attrs.insert(k.clone(), v.clone());
-                    }
+    /// Adds an inline or `entity_declared` declaration to a node. One event
+    /// may declare the same entity twice (subject and about): the later
+    /// reference adds to the same declaration.
+    fn declare(&mut self, n: NodeIndex, ix: Ix, day: Day, d: &EntityDecl) {
+        let node = &mut self.graph[n];
+        match node.decls.last_mut() {
+            Some(last) if last.event == ix => {
+                if d.name.is_some() {
+                    last.name.clone_from(&d.name);
                 }
-                _ => node.decls.push(Decl { event: ix, day, name: d.name.clone(), attrs: d.attrs.clone() }),
+                for (k, v) in &d.attrs {
+                    last.attrs.insert(k.clone(), v.clone());
+                }
             }
+            _ => node.decls.push(Decl { event: ix, day, name: d.name.clone(), attrs: d.attrs.clone() }),
         }
-        n
     }
 
     /// Puts an about-set in the pool.
@@ -539,9 +529,15 @@ impl Projection {
             }
     }
 
-    /// Whether the entity exists at `known`: some declaration of it is visible.
+    /// Whether the entity is in the graph at `known`: some event that
+    /// declares or names it is visible (its events are in log order, so
+    /// those recorded later end the search).
     pub(crate) fn node_visible(&self, n: NodeIndex, known: Timestamp) -> bool {
-        self.graph[n].decls.iter().any(|d| self.event_visible(d.event, known))
+        self.graph[n]
+            .events
+            .iter()
+            .take_while(|&&ix| self.events[ix as usize].recorded_at <= known)
+            .any(|&ix| self.event_visible(ix, known))
     }
 
     /// The first day a relation no longer holds, as known at `known`, and the close.

@@ -17,17 +17,24 @@ impl Projection {
         self.node_visible(n, known).then_some(n)
     }
 
+    /// The entity at `t`, if it is in the graph then: its name and attrs
+    /// come from its visible declarations (the first holds for every
+    /// `asOf`, later ones from their date on); with none left, its name is
+    /// its id.
     pub(crate) fn entity_view(&self, n: NodeIndex, t: TimeFilter) -> Option<EntityView> {
+        if !self.node_visible(n, t.known_at) {
+            return None;
+        }
         let node = &self.graph[n];
         let mut visible = node.decls.iter().filter(|d| self.event_visible(d.event, t.known_at));
-        let first = visible.next()?;
+        let first = visible.next();
         let mut later: SmallVec<[&Decl; 4]> = visible.filter(|d| t.as_of.is_none_or(|a| d.day <= a)).collect();
         later.sort_by_key(|d| (d.day, d.event));
-        let mut name = &first.name;
-        let mut attrs = first.attrs.clone();
+        let mut name = first.and_then(|d| d.name.as_ref());
+        let mut attrs = first.map(|d| d.attrs.clone()).unwrap_or_default();
         for d in later {
             if d.name.is_some() {
-                name = &d.name;
+                name = d.name.as_ref();
             }
             for (k, v) in &d.attrs {
                 attrs.insert(k.clone(), v.clone());
@@ -36,9 +43,9 @@ impl Projection {
         Some(EntityView {
             id: node.id.clone(),
             entity_type: node.ty,
-            name: name.clone().unwrap_or_else(|| node.id.to_string()),
+            name: name.cloned().unwrap_or_else(|| node.id.to_string()),
             attrs,
-            declared_by: u64::from(first.event) + 1,
+            declared_by: node.decls.first().map_or(0, |d| u64::from(d.event) + 1),
         })
     }
 

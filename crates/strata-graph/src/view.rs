@@ -62,7 +62,7 @@ pub struct EntityView {
     pub name: String,
     /// Its attributes at the filter's `asOf`.
     pub attrs: Map<String, Value>,
-    /// The position of the declaration that first created it.
+    /// The position of the first declaration of it in the log (retracted or not).
     pub declared_by: u64,
 }
 

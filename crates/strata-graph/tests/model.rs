@@ -137,8 +137,8 @@ fn naive_edges(log: &[RecordedEvent], as_of: Option<Day>, known: Timestamp) -> B
         log.iter().filter(|r| r.recorded_at <= known).filter_map(|r| r.event.retracts).collect();
     let visible: Vec<&RecordedEvent> =
         log.iter().filter(|r| r.recorded_at <= known && !retracted.contains(&r.event.id)).collect();
-    let exists: BTreeSet<String> =
-        visible.iter().flat_map(|r| r.event.refs().filter(|x| x.decl.is_some()).map(|x| x.id.to_string())).collect();
+    // An entity is in the graph while a visible event declares or names it.
+    let exists: BTreeSet<String> = visible.iter().flat_map(|r| r.event.refs().map(|x| x.id.to_string())).collect();
     let sorted_about = |r: &RecordedEvent| -> Vec<String> {
         let mut v: Vec<String> = r.event.about.iter().map(|a| a.id.to_string()).collect();
         v.sort();
