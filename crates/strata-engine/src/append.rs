@@ -3,16 +3,16 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
 
 use serde_json::{Map, Value};
-use strata_core::{parse_line, parse_value, EntityRef, EventId, InvalidEvent, Location, ParsedLine, RecordedEvent};
-use strata_core::{Source, Timestamp, ValidTime};
+use strata_core::{parse_line, parse_value, EntityRef, Event, EventId, InvalidEvent, Location, ParsedLine};
+use strata_core::{RecordedEvent, Source, Timestamp, ValidTime, Vocabulary};
 
 use strata_graph::Projection;
-use strata_store::{Prepared, Store};
+use strata_store::{Head, Prepared, Store};
 
 use crate::{Engine, Error};
 
@@ -114,246 +114,317 @@ impl Engine {
     ///   no-op (an idempotent retry); with other content it is an error.
     /// - A `recordedAt` given on a line (a restore) must be later than the
     ///   log's last recorded time; otherwise the store assigns one.
+    ///
+    /// The stages, in order: [idempotency](Engine::sort_out_retries),
+    /// [recorded times](assign_recorded_times), [check and
+    /// store](Engine::check_and_store), [apply](Engine::apply_stored),
+    /// [publish](Engine::publish). Nothing is stored unless the whole batch
+    /// passes the check, and the check is a dry run of the apply.
     pub fn append(
         &self,
         batch: Vec<(Location, ParsedLine)>,
         expected_position: Option<u64>,
     ) -> Result<AppendOutcome, Error> {
         let _writer = self.writer.lock();
+        let started = Instant::now();
+        let mut times = StageTimes::default();
         let head = self.store.head();
         if let Some(expected) = expected_position {
             if expected != head.position {
                 return Err(Error::Conflict { expected, actual: head.position });
             }
         }
+        let sorted = timed(&mut times.idempotency, || self.sort_out_retries(&batch))?;
+        let (locations, records) =
+            timed(&mut times.recorded_times, || assign_recorded_times(batch, &sorted.new, head))?;
+        let staged = self.check_and_store(&locations, &records, &mut times)?;
+        timed(&mut times.apply, || self.apply_stored(&records, staged))?;
+        timed(&mut times.publish, || self.publish(&records));
+        let appended = records.len();
+        let events = outcome_events(sorted.slots, records);
+        times.log(appended, started);
+        Ok(AppendOutcome { position: head.position + appended as u64, events, appended })
+    }
 
-        // Which events are new, and which are retries of stored ones.
-        enum Slot {
-            Stored(Box<RecordedEvent>),
-            New(usize),
-        }
-        let started = Instant::now();
+    /// Stage 1, idempotency: which events of the batch are new, and which
+    /// are retries of stored ones (or of an earlier line of the batch).
+    fn sort_out_retries(&self, batch: &[(Location, ParsedLine)]) -> Result<Sorted, Error> {
         let mut slots = Vec::with_capacity(batch.len());
         // Which lines of the batch are new; they stay where they are until
         // they become records (a million events are half a gigabyte to move).
-        let mut keep = vec![false; batch.len()];
+        let mut new = vec![false; batch.len()];
         let mut new_count = 0usize;
         // id -> (index in the batch, index among the new events)
         let mut in_batch: FxHashMap<EventId, (usize, usize)> = FxHashMap::default();
         in_batch.reserve(batch.len());
-        {
-            // One read lock for the whole batch: only writers take the write
-            // lock, and this one holds the writers' mutex.
-            let graph = self.graph.read();
-            for (j, (loc, line)) in batch.iter().enumerate() {
-                let id = line.event.id;
-                if line.id_given {
-                    if let Some(&(first, i)) = in_batch.get(&id) {
-                        if let Some((first_loc, first_line)) = batch.get(first) {
-                            if first_line.event != line.event {
-                                return Err(InvalidEvent::new(*loc, "id", format!("event id {id} is used earlier in this batch ({first_loc}) with different content")).into());
-                            }
+        // One read lock for the whole batch: only writers take the write
+        // lock, and this one holds the writers' mutex.
+        let graph = self.graph.read();
+        for (j, (loc, line)) in batch.iter().enumerate() {
+            let id = line.event.id;
+            if line.id_given {
+                if let Some(&(first, i)) = in_batch.get(&id) {
+                    if let Some((first_loc, first_line)) = batch.get(first) {
+                        if first_line.event != line.event {
+                            let why = format!(
+                                "event id {id} is used earlier in this batch ({first_loc}) with different content"
+                            );
+                            return Err(InvalidEvent::new(*loc, "id", why).into());
                         }
-                        slots.push(Slot::New(i));
-                        continue;
                     }
-                    if let Some(position) = graph.position_of(id) {
-                        let rec = self.store.get(position)?.ok_or_else(|| strata_store::Error::Corruption {
-                            path: None,
-                            what: format!(
-                                "event {id} is indexed at position {position} but the log has no such position"
-                            ),
-                        })?;
-                        if rec.event != line.event {
-                            return Err(InvalidEvent::new(*loc, "id", format!("event id {id} is already stored (position {position}) with different content; an id names one event forever")).into());
-                        }
-                        slots.push(Slot::Stored(Box::new(rec)));
-                        continue;
+                    slots.push(Slot::New(i));
+                    continue;
+                }
+                if let Some(position) = graph.position_of(id) {
+                    let rec = self.store.get(position)?.ok_or_else(|| strata_store::Error::Corruption {
+                        path: None,
+                        what: format!("event {id} is indexed at position {position} but the log has no such position"),
+                    })?;
+                    if rec.event != line.event {
+                        let why = format!("event id {id} is already stored (position {position}) with different content; an id names one event forever");
+                        return Err(InvalidEvent::new(*loc, "id", why).into());
                     }
+                    slots.push(Slot::Stored(Box::new(rec)));
+                    continue;
                 }
-                in_batch.insert(id, (j, new_count));
-                slots.push(Slot::New(new_count));
-                if let Some(k) = keep.get_mut(j) {
-                    *k = true;
-                }
-                new_count += 1;
             }
+            in_batch.insert(id, (j, new_count));
+            slots.push(Slot::New(new_count));
+            if let Some(k) = new.get_mut(j) {
+                *k = true;
+            }
+            new_count += 1;
         }
-        drop(in_batch);
-        let idempotency = started.elapsed();
+        Ok(Sorted { slots, new })
+    }
 
-        // Recorded time never runs backwards.
-        let mut last = head.recorded_at;
-        // Where `last` comes from: the log, or an earlier line of this batch.
-        let mut last_from: Option<Location> = None;
-        let mut times = Vec::with_capacity(new_count);
-        let mut locations = Vec::with_capacity(new_count);
-        for ((loc, line), _) in batch.iter().zip(&keep).filter(|(_, k)| **k) {
-            locations.push(*loc);
-            let t = match line.recorded_at {
-                Some(given) => {
-                    if let Some(l) = last.filter(|l| given <= *l) {
-                        let what = match last_from {
-                            None => format!("the log's last recorded time {l}"),
-                            Some(prev) => format!("the recorded time of {prev} of this batch ({l})"),
-                        };
-                        return Err(InvalidEvent::new(
-                            *loc,
-                            "recordedAt",
-                            format!("{given} is not later than {what}; recorded time never runs backwards (restore an export into an empty store)"),
-                        )
-                        .into());
-                    }
-                    given
-                }
-                None => {
-                    let now = Timestamp::now();
-                    last.map_or(now, |l| now.max(l.next()))
-                }
-            };
-            last = Some(t);
-            last_from = Some(*loc);
-            times.push(t);
-        }
-
-        let records: Vec<RecordedEvent> = batch
-            .into_iter()
-            .zip(keep)
-            .filter_map(|(line, k)| k.then_some(line))
-            .zip(times)
-            .enumerate()
-            .map(|(i, ((_, line), recorded_at))| RecordedEvent {
-                position: head.position + 1 + i as u64,
-                recorded_at,
-                event: line.event,
-            })
-            .collect();
-
-        // The check against the projection, the encoding of the store's
-        // chunks and, into an empty projection, the apply do not depend on
-        // one another: a second thread encodes (and hands the chunks over),
-        // then applies the batch to a projection of its own, while this one
-        // checks the batch and writes it. Nothing is written unless the check
-        // passes, and the projection readers see is replaced by the staged
-        // one only once the batch is durable, as it would have been applied.
+    /// Stages 3 and 4, check and store: the batch is checked against the
+    /// projection (a dry run of the apply) and, only if it passes, written
+    /// durably as one store batch.
+    ///
+    /// The check, the encoding of the store's chunks and, into an empty
+    /// projection, the apply do not depend on one another: for a large
+    /// batch a second thread encodes (and hands the chunks over), then
+    /// applies the batch to a projection of its own, while this one checks
+    /// the batch and writes it. The staged projection is returned, to
+    /// replace the one readers see once the batch is durable.
+    fn check_and_store(
+        &self,
+        locations: &[Location],
+        records: &[RecordedEvent],
+        times: &mut StageTimes,
+    ) -> Result<Option<Projection>, Error> {
         let big = records.len() >= PREPARE_APART_FROM;
         let staged_vocab = (big && self.graph.read().is_empty()).then(|| self.vocabulary());
-        let checking = Instant::now();
         let cancel = AtomicBool::new(false);
-        let (written, staged, checked, stored) = std::thread::scope(|s| {
+        std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Prepared, strata_store::Error>>(1);
             let worker = big.then(|| {
-                let (records, cancel) = (&records, &cancel);
+                let cancel = &cancel;
                 s.spawn(move || {
                     // The receiver is gone only if this side failed already.
                     let _ = tx.send(Store::prepare(records));
-                    let mut staged = Projection::new(staged_vocab?);
-                    for (i, rec) in records.iter().enumerate() {
-                        if i % 1024 == 0 && cancel.load(Ordering::Relaxed) {
-                            return None;
-                        }
-                        // On a failure, the batch is applied the usual way
-                        // below, which reports it.
-                        staged.apply(rec).ok()?;
-                    }
-                    Some(staged)
+                    apply_apart(staged_vocab?, records, cancel)
                 })
             });
-            let checked = {
+            let checked = timed(&mut times.check, || {
                 let graph = self.graph.read();
-                let refs: Vec<(Location, &strata_core::Event)> =
-                    locations.iter().zip(&records).map(|(l, r)| (*l, &r.event)).collect();
+                let refs: Vec<(Location, &Event)> =
+                    locations.iter().zip(records).map(|(l, r)| (*l, &r.event)).collect();
                 graph.check(&refs)
-            };
-            let check_time = checking.elapsed();
-            let storing = Instant::now();
-            let written = checked.map_err(Error::from).and_then(|()| {
+            });
+            let written = timed(&mut times.store, || {
+                checked?;
                 if records.is_empty() {
                     return Ok(());
                 }
-                let prepared = if worker.is_some() {
-                    rx.recv().unwrap_or_else(|_| {
+                let prepared = match &worker {
+                    Some(_) => rx.recv().unwrap_or_else(|_| {
                         Err(strata_store::Error::Other("the thread encoding the batch failed".into()))
-                    })?
-                } else {
+                    })?,
                     // A small batch is encoded after the check, and only if it passed.
-                    Store::prepare(&records)?
+                    None => Store::prepare(records)?,
                 };
-                self.store.append_prepared(&records, prepared)?;
-                Ok(())
+                self.store.append_prepared(records, prepared)?;
+                Ok::<(), Error>(())
             });
-            let store_time = storing.elapsed();
             if written.is_err() {
                 cancel.store(true, Ordering::Relaxed);
             }
             let staged = worker.and_then(|h| h.join().ok().flatten());
-            (written, staged, check_time, store_time)
-        });
-        written?;
+            written.map(|()| staged)
+        })
+    }
 
-        let applying = Instant::now();
-        if !records.is_empty() {
-            let mut graph = self.graph.write();
-            match staged {
-                Some(staged) if graph.is_empty() => *graph = staged,
-                _ => {
-                    for rec in &records {
-                        // The batch passed `check` against this very state; a failure
-                        // here would mean the two disagree, which the model test guards.
-                        graph.apply(rec)?;
-                    }
+    /// Stage 5, apply: the stored batch is shown to readers, applied by the
+    /// rules that checked it (or the projection staged for a first import
+    /// swapped in).
+    fn apply_stored(&self, records: &[RecordedEvent], staged: Option<Projection>) -> Result<(), Error> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut graph = self.graph.write();
+        match staged {
+            Some(staged) if graph.is_empty() => *graph = staged,
+            _ => {
+                for rec in records {
+                    graph.apply(rec)?;
                 }
             }
         }
-        let applied = applying.elapsed();
+        Ok(())
+    }
+
+    /// Stage 6, publish: subscribers receive the new events, and a
+    /// checkpoint is started if the log has grown enough.
+    fn publish(&self, records: &[RecordedEvent]) {
+        if records.is_empty() {
+            return;
+        }
         if self.appended.receiver_count() > 0 {
-            for rec in &records {
+            for rec in records {
                 // A receiver that went away meanwhile is fine.
                 let _ = self.appended.send(Arc::new(rec.clone()));
             }
         }
-        if !records.is_empty() {
-            self.checkpoint_in_background();
-        }
-        let appended = records.len();
-        // The outcome takes the records over; only an event named twice in
-        // the batch (an idempotent retry inside it) is cloned.
-        let mut uses = vec![0u32; records.len()];
-        for slot in &slots {
-            if let Slot::New(i) = slot {
-                if let Some(n) = uses.get_mut(*i) {
-                    *n += 1;
-                }
-            }
-        }
-        let mut records: Vec<Option<RecordedEvent>> = records.into_iter().map(Some).collect();
-        let mut events = Vec::with_capacity(slots.len());
-        for slot in slots {
-            match slot {
-                Slot::Stored(rec) => events.push(*rec),
-                Slot::New(i) => {
-                    let last_use = uses.get_mut(i).map(|n| {
-                        *n -= 1;
-                        *n == 0
-                    });
-                    let rec = match (last_use, records.get_mut(i)) {
-                        (Some(true), Some(r)) => r.take(),
-                        (_, Some(r)) => r.clone(),
-                        _ => None,
-                    };
-                    events.extend(rec);
-                }
-            }
-        }
+        self.checkpoint_in_background();
+    }
+}
+
+/// Where each line of a batch went: a retry of a stored event, or one of the new ones.
+enum Slot {
+    Stored(Box<RecordedEvent>),
+    New(usize),
+}
+
+/// The batch sorted out by [`Engine::sort_out_retries`].
+struct Sorted {
+    /// One per line, in batch order.
+    slots: Vec<Slot>,
+    /// Whether each line is new (its first occurrence and not stored).
+    new: Vec<bool>,
+}
+
+/// How long each stage of an append took, logged at debug level.
+#[derive(Default)]
+struct StageTimes {
+    idempotency: Duration,
+    recorded_times: Duration,
+    check: Duration,
+    store: Duration,
+    apply: Duration,
+    publish: Duration,
+}
+
+impl StageTimes {
+    fn log(&self, events: usize, started: Instant) {
+        let ms = |d: Duration| d.as_millis() as u64;
         tracing::debug!(
-            events = appended,
-            idempotency_ms = idempotency.as_millis() as u64,
-            check_ms = checked.as_millis() as u64,
-            store_ms = stored.as_millis() as u64,
-            apply_ms = applied.as_millis() as u64,
-            total_ms = started.elapsed().as_millis() as u64,
+            events,
+            idempotency_ms = ms(self.idempotency),
+            recorded_times_ms = ms(self.recorded_times),
+            check_ms = ms(self.check),
+            store_ms = ms(self.store),
+            apply_ms = ms(self.apply),
+            publish_ms = ms(self.publish),
+            total_ms = ms(started.elapsed()),
             "appended a batch"
         );
-        Ok(AppendOutcome { position: head.position + appended as u64, events, appended })
     }
+}
+
+/// Runs `f`, adding the time it took to `slot`.
+fn timed<R>(slot: &mut Duration, f: impl FnOnce() -> R) -> R {
+    let started = Instant::now();
+    let out = f();
+    *slot += started.elapsed();
+    out
+}
+
+/// Stage 2, recorded times: the new events become records, with positions
+/// after `head` and recorded times that never run backwards (a restore's
+/// given times must be later than the log's last).
+fn assign_recorded_times(
+    batch: Vec<(Location, ParsedLine)>,
+    new: &[bool],
+    head: Head,
+) -> Result<(Vec<Location>, Vec<RecordedEvent>), Error> {
+    let mut last = head.recorded_at;
+    // Where `last` comes from: the log, or an earlier line of this batch.
+    let mut last_from: Option<Location> = None;
+    let mut locations = Vec::new();
+    let mut records = Vec::new();
+    for ((loc, line), _) in batch.into_iter().zip(new).filter(|(_, n)| **n) {
+        let t = match line.recorded_at {
+            Some(given) => {
+                if let Some(l) = last.filter(|l| given <= *l) {
+                    let what = match last_from {
+                        None => format!("the log's last recorded time {l}"),
+                        Some(prev) => format!("the recorded time of {prev} of this batch ({l})"),
+                    };
+                    let why = format!("{given} is not later than {what}; recorded time never runs backwards (restore an export into an empty store)");
+                    return Err(InvalidEvent::new(loc, "recordedAt", why).into());
+                }
+                given
+            }
+            None => {
+                let now = Timestamp::now();
+                last.map_or(now, |l| now.max(l.next()))
+            }
+        };
+        last = Some(t);
+        last_from = Some(loc);
+        locations.push(loc);
+        let position = head.position + 1 + records.len() as u64;
+        records.push(RecordedEvent { position, recorded_at: t, event: line.event });
+    }
+    Ok((locations, records))
+}
+
+/// Applies a first import to a projection of its own, on the second thread
+/// of [`Engine::check_and_store`]; `None` when cancelled or refused (the
+/// batch is then applied the usual way, which reports a refusal).
+fn apply_apart(vocab: Vocabulary, records: &[RecordedEvent], cancel: &AtomicBool) -> Option<Projection> {
+    let mut staged = Projection::new(vocab);
+    for (i, rec) in records.iter().enumerate() {
+        if i % 1024 == 0 && cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        staged.apply(rec).ok()?;
+    }
+    Some(staged)
+}
+
+/// The outcome's events, in batch order: the new records (taken over, not
+/// cloned, except for an event named twice in the batch) and the stored
+/// events of idempotent retries.
+fn outcome_events(slots: Vec<Slot>, records: Vec<RecordedEvent>) -> Vec<RecordedEvent> {
+    let mut uses = vec![0u32; records.len()];
+    for slot in &slots {
+        if let Slot::New(i) = slot {
+            if let Some(n) = uses.get_mut(*i) {
+                *n += 1;
+            }
+        }
+    }
+    let mut records: Vec<Option<RecordedEvent>> = records.into_iter().map(Some).collect();
+    let mut events = Vec::with_capacity(slots.len());
+    for slot in slots {
+        match slot {
+            Slot::Stored(rec) => events.push(*rec),
+            Slot::New(i) => {
+                let last_use = uses.get_mut(i).map(|n| {
+                    *n -= 1;
+                    *n == 0
+                });
+                let rec = match (last_use, records.get_mut(i)) {
+                    (Some(true), Some(r)) => r.take(),
+                    (_, Some(r)) => r.clone(),
+                    _ => None,
+                };
+                events.extend(rec);
+            }
+        }
+    }
+    events
 }
