@@ -8,6 +8,7 @@ mod cli;
 mod concurrency;
 mod crash;
 mod damage;
+mod event_schema;
 mod integrity;
 mod readme;
 mod rng;

@@ -1,4 +1,4 @@
-"""The issue's abuse cases, sent by real clients: each gets a clear error with
+"""Abusive requests (README.md, "Limits"), sent by real clients: each gets a clear error with
 its code, and the server goes on answering everyone else."""
 
 from __future__ import annotations

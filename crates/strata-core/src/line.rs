@@ -1,4 +1,4 @@
-//! The NDJSON line format of SPEC section 2: parsing with errors that name
+//! The NDJSON line format of schema/README.md ("Events"): parsing with errors that name
 //! the line and the field, and writing lines for export.
 //!
 //! Lines are read into their fields and then taken apart by hand, so every
@@ -322,7 +322,7 @@ fn parse_ref(v: &Value, loc: Location, field: &str) -> Result<EntityRef, Invalid
                     ))
                 }
             };
-            // Any other key is an attribute, as in SPEC's `"country": "CN"`.
+            // Any other key is an attribute, as `"country": "CN"` in schema/README.md's example.
             for (k, val) in m {
                 if !matches!(k.as_str(), "id" | "type" | "name" | "attrs") {
                     attrs.insert(k.clone(), val.clone());

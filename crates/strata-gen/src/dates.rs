@@ -28,7 +28,7 @@ pub(crate) fn civil_from_days(z: i32) -> (i32, u32, u32) {
     (y, m, d)
 }
 
-/// How precisely a generated date is given (SPEC section 1).
+/// How precisely a generated date is given (schema/README.md, "Time").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Precision {
     Day,

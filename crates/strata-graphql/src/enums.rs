@@ -1,4 +1,4 @@
-//! The enums of SPEC section 4 and their conversions to and from the engine's types.
+//! The enums of the GraphQL contract (schema/README.md) and their conversions to and from the engine's types.
 
 use async_graphql::Enum;
 

@@ -1,6 +1,6 @@
 //! strata's GraphQL schema (async-graphql); the only crate that knows GraphQL.
 //!
-//! [`build_schema`] gives the schema of SPEC section 4 over an
+//! [`build_schema`] gives the schema of `schema/README.md` over an
 //! `Arc<Engine>`; a server executes requests with it, a CLI runs one query
 //! through it, and [`sdl`] prints it (`schema/schema.graphql` is that text,
 //! checked by a test).

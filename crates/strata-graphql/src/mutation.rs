@@ -18,7 +18,7 @@ use crate::query::{entity_id, event_id};
 use crate::types::Event;
 use crate::SchemaConfig;
 
-/// One event to append: the fields of an NDJSON line (SPEC section 2).
+/// One event to append: the fields of an NDJSON line (schema/README.md, "Events").
 #[derive(InputObject, Debug, Clone)]
 pub struct EventInput {
     /// A UUID; appending an id already stored with the same content is a

@@ -1,4 +1,4 @@
-//! The scalars of SPEC section 4: `Date` (valid time, any precision in,
+//! The scalars of the GraphQL contract (schema/README.md): `Date` (valid time, any precision in,
 //! `YYYY-MM-DD` out) and `DateTime` (recorded time, RFC 3339). `JSON` is
 //! async-graphql's `Json<serde_json::Value>`.
 

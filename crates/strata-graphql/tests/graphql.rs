@@ -1,5 +1,5 @@
 //! The GraphQL schema against the demo dataset (`examples/h200-china.ndjson`):
-//! the questions SPEC asks, answered through `schema.execute`, and the SDL
+//! the questions the contract (schema/README.md) answers, asked through `schema.execute`, and the SDL
 //! drift check.
 
 // clippy.toml allows these in `#[test]` functions only; the helpers of a

@@ -1,5 +1,5 @@
 //! Raw sled 0.34.7 with strata's batching, the floor an import is held
-//! against (issue 4: an import should reach at least 0.7 of it).
+//! against (the target: an import reaches at least 0.7 of its speed).
 //!
 //! Reads every key and value of a store written by `strata import` (its
 //! chunks, format and head keys, as they are on disk) and writes them into
@@ -13,7 +13,8 @@
 //!
 //! `STRATA_RAW_NDJSON=FILE` measures the other yardstick instead: one sled
 //! key per event (the line as its value), the whole file as one batch, flush
-//! and fsync, the way the issue's raw figures for sled were taken.
+//! and fsync: the plain way to use sled, the baseline README's Performance
+//! table compares with.
 //!
 //! `STRATA_RAW_RUNS` (default 3) sets the number of runs; each prints its
 //! time, and the median is printed last.
@@ -27,8 +28,8 @@ fn main() {
     let runs: usize = std::env::var("STRATA_RAW_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
     if let Some(ndjson) = std::env::var_os("STRATA_RAW_NDJSON").map(PathBuf::from) {
         // The other yardstick: sled with one key per event (its position,
-        // the line as the value), the whole file as one batch, as the issue's
-        // raw figures were measured.
+        // the line as the value), the whole file as one batch: sled used
+        // plainly, the baseline of README's Performance table.
         let text = std::fs::read_to_string(&ndjson).expect("read the NDJSON file");
         let entries: Vec<(Vec<u8>, Vec<u8>)> =
             text.lines().zip(1u64..).map(|(line, p)| (p.to_be_bytes().to_vec(), line.as_bytes().to_vec())).collect();

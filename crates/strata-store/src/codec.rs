@@ -1,7 +1,7 @@
 //! The on-disk form of an event: a format byte, then postcard of
 //! `StoredEvent`, converted by hand to and from `RecordedEvent`.
 //!
-//! Only this boundary type is serializable (STYLE habit 4), so a change to a
+//! Only this boundary type is serializable (only types on disk or on the wire derive serde), so a change to a
 //! core type cannot silently change what is on disk. Decoding trusts nothing:
 //! every id, date and JSON text is re-checked, and any failure is returned as
 //! a description of what is damaged, never a panic.
