@@ -90,6 +90,15 @@ pub(crate) struct Named<'e> {
     pub ty: EntityType,
 }
 
+/// A typed declaration on the line being resolved.
+struct LineDecl<'e> {
+    id: &'e EntityId,
+    ty: EntityType,
+    field: Field,
+    /// The id's node, when the projection has it.
+    node: Option<NodeIndex>,
+}
+
 /// What an event does, resolved and checked: everything `commit` needs.
 pub(crate) struct Plan<'e> {
     /// The distinct entities the event names, in field order.
@@ -179,12 +188,14 @@ impl Projection {
         ev: &'e Event,
         ov: &Overlay,
     ) -> Result<SmallVec<[Named<'e>; 3]>, InvalidEvent> {
-        // The line's typed declarations, first come first.
-        let mut line: SmallVec<[(&EntityId, EntityType, Field); 3]> = SmallVec::new();
+        // The line's typed declarations, first come first, with what the
+        // log and the batch know of each id.
+        let mut line: SmallVec<[LineDecl; 3]> = SmallVec::new();
         for (field, r) in fields(ev) {
             let Some(declared) = r.decl.as_ref().and_then(|d| d.entity_type) else { continue };
             let type_err = |reason: String| InvalidEvent::new(loc, format!("{field}.type"), reason);
-            if let (_, Some(ty)) = self.known(&r.id, ov) {
+            let (node, known) = self.known(&r.id, ov);
+            if let Some(ty) = known {
                 if ty != declared {
                     return Err(type_err(format!(
                         "entity {} is {} already; an entity's type never changes (use another id)",
@@ -193,8 +204,8 @@ impl Projection {
                     )));
                 }
             }
-            match line.iter().find(|(id, _, _)| *id == &r.id) {
-                Some((_, ty, first)) if *ty != declared => {
+            match line.iter().find(|d| d.id == &r.id) {
+                Some(LineDecl { ty, field: first, .. }) if *ty != declared => {
                     return Err(type_err(format!(
                         "entity {} is declared {} in {first} of this line; one entity has one type",
                         r.id,
@@ -202,7 +213,7 @@ impl Projection {
                     )))
                 }
                 Some(_) => {}
-                None => line.push((&r.id, declared, field)),
+                None => line.push(LineDecl { id: &r.id, ty: declared, field, node }),
             }
         }
         let mut named: SmallVec<[Named<'e>; 3]> = SmallVec::new();
@@ -210,9 +221,12 @@ impl Projection {
             if named.iter().any(|n| n.id == &r.id) {
                 continue;
             }
-            let (node, known) = self.known(&r.id, ov);
-            let on_line = line.iter().find(|(id, _, _)| *id == &r.id).map(|(_, ty, _)| *ty);
-            let Some(ty) = known.or(on_line) else {
+            // A typed declaration on the line agrees with what is known (checked above).
+            let (node, ty) = match line.iter().find(|d| d.id == &r.id) {
+                Some(d) => (d.node, Some(d.ty)),
+                None => self.known(&r.id, ov),
+            };
+            let Some(ty) = ty else {
                 return Err(InvalidEvent::new(
                     loc,
                     field.to_string(),
