@@ -307,23 +307,33 @@ impl Projection {
         let about_matches = |about: &[EntityId]| close.about.is_empty() || close.about == about;
         // Is a relation opened on `from` with `about` closed by `day` by a close
         // other than this one?
+        // (The cheap tests come first: an about-set is compared by ids,
+        // which costs an allocation for a stored one.)
         let closed_before = |from: Day, about: &[EntityId], base_key: Option<&RelKey>| {
-            let applies = |c_day: Day, c_about: &[EntityId]| {
-                c_day >= from && c_day <= close.day && (c_about.is_empty() || c_about == about)
-            };
+            let in_range = |c_day: Day| c_day >= from && c_day <= close.day;
             let in_base = base_key.and_then(|k| self.closes.get(k)).is_some_and(|cs| {
-                cs.iter()
-                    .any(|c| self.base_visible(c.event, ov) && applies(c.day, &self.ids_of(self.nodes_of(c.about))))
+                cs.iter().any(|c| {
+                    in_range(c.day)
+                        && self.base_visible(c.event, ov)
+                        && (c.about.len == 0 || self.ids_of(self.nodes_of(c.about)) == about)
+                })
             });
-            in_base || ov.closes.get(&close.key).is_some_and(|cs| cs.iter().any(|c| applies(c.day, &c.about)))
+            in_base
+                || ov
+                    .closes
+                    .get(&close.key)
+                    .is_some_and(|cs| cs.iter().any(|c| in_range(c.day) && (c.about.is_empty() || c.about == about)))
         };
         let base_key = self.base_key(&close.key);
         let mut candidates = 0usize;
         if let Some(k) = &base_key {
             for &r in self.opens.get(k).map(Vec::as_slice).unwrap_or(&[]) {
                 let rel = &self.rels[r as usize];
+                if rel.valid_from > close.day || !self.base_visible(rel.event, ov) {
+                    continue;
+                }
                 let about = self.ids_of(self.nodes_of(rel.about));
-                if !self.base_visible(rel.event, ov) || rel.valid_from > close.day || !about_matches(&about) {
+                if !about_matches(&about) {
                     continue;
                 }
                 candidates += 1;
