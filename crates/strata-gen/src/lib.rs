@@ -30,6 +30,8 @@
 
 mod dates;
 mod generator;
+pub mod grammar;
+pub mod model;
 mod names;
 mod plan;
 mod rng;
