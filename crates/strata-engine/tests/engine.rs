@@ -69,6 +69,8 @@ mod checkpoint;
 mod concurrency;
 #[path = "engine/diff.rs"]
 mod diff;
+#[path = "engine/grammar.rs"]
+mod grammar;
 #[path = "engine/harness.rs"]
 mod harness;
 #[path = "engine/query.rs"]

@@ -264,7 +264,7 @@ impl Grammar {
             return Op::Retract { target, by };
         }
         self.counts.batches += 1;
-        let n = 1 + c.below(4) + if chance(c, 10) { c.below(6) } else { 0 };
+        let n = 1 + c.below(3) + if chance(c, 10) { c.below(6) } else { 0 };
         let mut lines = Vec::new();
         for _ in 0..n {
             let e = self.line(c);
@@ -377,7 +377,7 @@ impl Grammar {
                 return id;
             }
         }
-        if r < 25 {
+        if r < 20 {
             let n = c.below(1000);
             return format!("ffffffff-0000-4000-8000-{n:012x}");
         }
@@ -528,7 +528,12 @@ impl Grammar {
                 } else {
                     let oty = pick(c, ts).unwrap_or(EntityType::Chip);
                     let oty = if chance(c, 3) { EntityType::ALL[c.below(3) as usize] } else { oty };
-                    Some(self.id_of_type(c, oty, 10).unwrap_or_else(|| "c1".into()))
+                    let mut object = self.id_of_type(c, oty, 10).unwrap_or_else(|| "c1".into());
+                    // The pool is small: draw again rather than meet the subject by chance.
+                    if object == subject {
+                        object = self.id_of_type(c, oty, 10).unwrap_or_else(|| "c1".into());
+                    }
+                    Some(object)
                 }
             }
         };

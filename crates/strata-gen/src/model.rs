@@ -15,9 +15,11 @@
 //! - **Entities.** An entity is in the graph at k while at least one visible
 //!   event refers to it (in `subject`, `object` or `about`, as a bare id or a
 //!   declaration). Its type is the type of the first declaration that gave
-//!   one, in log order, retracted or not. Its name at `asOf`: the first
-//!   visible declaration (log order, then subject, object, about) holds for
-//!   every `asOf`; every other visible declaration whose date is on or
+//!   one, in log order, retracted or not. An event declares an entity at
+//!   most once: its inline declarations of one id are read in field order
+//!   (subject, object, about), a later name replacing an earlier one. Its
+//!   name at `asOf`: the first visible declaring event holds for every
+//!   `asOf`; every other visible declaration whose date is on or
 //!   before `asOf` (all of them when `asOf` is absent) then applies, in
 //!   order of date and then log order, each replacing the name when it
 //!   gives one. With no name given, the name is the id.
@@ -58,9 +60,9 @@
 //!   not a retraction and not already retracted.
 //!
 //! Points the contract leaves open, and the reading chosen here: an `about`
-//! entry given twice counts once; declarations of one id on one line apply
-//! in field order (subject, object, about), the last name winning for dates
-//! on or after the line's; a line that names an id only with a type-less
+//! entry given twice counts once; declarations of one id on one line are
+//! one declaration, the last name given winning (for every `asOf` when it is
+//! the entity's first); a line that names an id only with a type-less
 //! declaration (name only) declares nothing new and needs a type from
 //! elsewhere; the same explicit id twice in a batch with the same content is
 //! stored once. Evidence fields (status, disputes) are not modelled.
@@ -217,15 +219,14 @@ impl Model {
             .flat_map(|l| l.event.refs())
             .filter(|r| r.id == *id)
             .find_map(|r| r.decl.as_ref().and_then(|d| d.entity_type))?;
-        // Visible declarations, in log order then field order, with their dates.
+        // Visible declarations, one per event (the last name given on the
+        // line, in field order), in log order, with their dates.
         let decls: Vec<(Day, Option<&String>)> = visible
             .iter()
-            .flat_map(|l| {
-                l.event
-                    .refs()
-                    .filter(|r| r.id == *id)
-                    .filter_map(|r| r.decl.as_ref())
-                    .map(|d| (l.event.at.start(), d.name.as_ref()))
+            .filter_map(|l| {
+                let mut decl = l.event.refs().filter(|r| r.id == *id).filter_map(|r| r.decl.as_ref()).peekable();
+                decl.peek()?;
+                Some((l.event.at.start(), decl.filter_map(|d| d.name.as_ref()).last()))
             })
             .collect();
         let mut name: Option<&String> = None;
