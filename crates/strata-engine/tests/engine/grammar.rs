@@ -124,54 +124,52 @@ fn model_answers(model: &Model, p: &Probe) -> Answers {
     Answers { entities, edges: model.edges(p.as_of, p.known), paths, diff }
 }
 
-/// What differs between two answers, in words (engine first).
-fn difference(engine: &Answers, model: &Answers) -> (String, String) {
+/// What differs between two answers (engine first): the kinds of
+/// difference (one per sort of answer: entities, relations, paths, diffs)
+/// and the details in words.
+fn difference(engine: &Answers, model: &Answers) -> (Vec<String>, String) {
     let mut out = String::new();
-    let mut category = String::new();
+    let mut categories: Vec<String> = Vec::new();
+    let first = |categories: &mut Vec<String>, sort: &str, c: &str| {
+        if !categories.iter().any(|x| x.starts_with(sort)) {
+            categories.push(c.to_owned());
+        }
+    };
     for ((id, e), (_, m)) in engine.entities.iter().zip(&model.entities) {
         if e != m {
             let _ = writeln!(out, "  entity {id}: engine {e:?}, model {m:?}");
-            if category.is_empty() {
-                category = match (e, m) {
-                    (None, Some(_)) => "entity missing in the engine".into(),
-                    (Some(_), None) => "entity shown by the engine, hidden by the model".into(),
-                    (Some((et, _)), Some((mt, _))) if et != mt => "entity type differs".into(),
-                    _ => "entity name differs".into(),
-                };
-            }
+            let c = match (e, m) {
+                (None, Some(_)) => "entity missing in the engine",
+                (Some(_), None) => "entity shown by the engine, hidden by the model",
+                (Some((et, _)), Some((mt, _))) if et != mt => "entity type differs",
+                _ => "entity name differs",
+            };
+            first(&mut categories, "entity", c);
         }
     }
     for e in engine.edges.iter().filter(|e| !model.edges.contains(e)) {
         let _ = writeln!(out, "  edge only in the engine: {e:?}");
-        if category.is_empty() {
-            category = "relation only in the engine".into();
-        }
+        first(&mut categories, "relation", "relation only in the engine");
     }
     for e in model.edges.iter().filter(|e| !engine.edges.contains(e)) {
         let _ = writeln!(out, "  edge only in the model: {e:?}");
-        if category.is_empty() {
-            category = "relation only in the model".into();
-        }
+        first(&mut categories, "relation", "relation only in the model");
     }
-    if engine.edges.len() != model.edges.len() && category.is_empty() {
+    if engine.edges.len() != model.edges.len() {
         let _ = writeln!(out, "  {} edges in the engine, {} in the model", engine.edges.len(), model.edges.len());
-        category = "relation count differs".into();
+        first(&mut categories, "relation", "relation count differs");
     }
     for ((q, e), (_, m)) in engine.paths.iter().zip(&model.paths) {
         if e != m {
             let _ = writeln!(out, "  path {q:?}: engine {e:?}, model {m:?}");
-            if category.is_empty() {
-                category = "path length differs".into();
-            }
+            first(&mut categories, "path", "path length differs");
         }
     }
     if engine.diff != model.diff {
         let _ = writeln!(out, "  diff: engine {:?}\n        model  {:?}", engine.diff, model.diff);
-        if category.is_empty() {
-            category = "diff differs".into();
-        }
+        first(&mut categories, "diff", "diff differs");
     }
-    (category, out)
+    (categories, out)
 }
 
 /// A failed property.
@@ -286,19 +284,25 @@ impl Driver {
         Probe { as_of, known, ids, paths, diff }
     }
 
-    /// The engine and the model agree at a few probes.
-    fn compare(&mut self, tally: &mut Tally) -> Result<(), Failure> {
+    /// The engine and the model agree at a few probes: what differs, by
+    /// kind of difference.
+    fn compare(&mut self, tally: &mut Tally) -> Result<Vec<Failure>, Failure> {
+        let mut found: Vec<Failure> = Vec::new();
         for _ in 0..self.probes_per_check {
             let p = self.probe();
             let e = engine_answers(self.engine()?, &p);
             let m = model_answers(&self.model, &p);
             tally.comparisons += 1;
             if e != m {
-                let (category, detail) = difference(&e, &m);
-                return Err(fail(category, format!("at {}:\n{detail}", p.describe())));
+                let (categories, detail) = difference(&e, &m);
+                for c in categories {
+                    if !found.iter().any(|f| f.category == c) {
+                        found.push(fail(c, format!("at {}:\n{detail}", p.describe())));
+                    }
+                }
             }
         }
-        Ok(())
+        Ok(found)
     }
 
     /// Reopens the store and checks it answers as before.
@@ -314,9 +318,9 @@ impl Driver {
         for (p, b) in probes.iter().zip(&before) {
             let a = engine_answers(self.engine()?, p);
             if a != *b {
-                let (category, detail) = difference(&a, b);
+                let (categories, detail) = difference(&a, b);
                 return Err(fail(
-                    format!("answers change on reopen ({category})"),
+                    format!("answers change on reopen ({})", categories.join(", ")),
                     format!("at {} (after reopen first, before second):\n{detail}", p.describe()),
                 ));
             }
@@ -338,14 +342,22 @@ impl Driver {
         Ok(())
     }
 
-    /// Runs one operation and checks every property; `Ok(accepted)`.
-    fn step(&mut self, op: &Op, tally: &mut Tally) -> Result<bool, Failure> {
+    /// Runs one operation and checks every property: whether the store
+    /// took it, and what broke. `Err` is a failure after which the store
+    /// cannot be used (it does not open or read).
+    fn step(&mut self, op: &Op, tally: &mut Tally) -> Result<(bool, Vec<Failure>), Failure> {
+        let mut found = Vec::new();
         let before = self.export()?;
         let (result, verdict) = match op {
             Op::Reopen => {
                 tally.reopens += 1;
-                self.reopen_same()?;
-                return Ok(true);
+                if let Err(f) = self.reopen_same() {
+                    if self.engine.is_none() {
+                        return Err(f);
+                    }
+                    found.push(f);
+                }
+                return Ok((true, found));
             }
             Op::Append { text, expected } => {
                 tally.batches += 1;
@@ -390,20 +402,26 @@ impl Driver {
                 tally.accepted += 1;
                 self.sync_model()?;
                 if let Err(why) = verdict {
-                    return Err(fail("engine accepts what the model refuses", format!("model: {why}")));
+                    found.push(fail("engine accepts what the model refuses", format!("model: {why}")));
                 }
-                self.reopen_same()?;
-                self.compare(tally)?;
-                Ok(true)
+                if let Err(f) = self.reopen_same() {
+                    if self.engine.is_none() {
+                        return Err(f);
+                    }
+                    found.push(f);
+                }
+                found.extend(self.compare(tally)?);
+                Ok((true, found))
             }
             Err(e) => {
                 tally.refused += 1;
                 if self.export()? != before {
-                    return Err(fail("a batch answered with an error was stored anyway", format!("engine: {e}")));
+                    found.push(fail("a batch answered with an error was stored anyway", format!("engine: {e}")));
+                    // The model follows the log, whatever the engine answered.
+                    self.sync_model()?;
                 }
-                self.reopen()?;
-                if self.export()? != before {
-                    return Err(fail("a refused batch changed the log", format!("after reopen; engine: {e}")));
+                if let Err(f) = self.reopen() {
+                    return Err(fail(f.category, format!("{}; after the error {e}", f.detail)));
                 }
                 if verdict.is_ok() {
                     let category = if e.to_string().contains("unknown entity") {
@@ -411,21 +429,28 @@ impl Driver {
                     } else {
                         "engine refuses what the model accepts"
                     };
-                    return Err(fail(category, format!("engine: {e}")));
+                    found.push(fail(category, format!("engine: {e}")));
                 }
-                Ok(false)
+                Ok((false, found))
             }
         }
     }
 }
 
-/// Runs `ops` on a fresh store; the index and failure of the first op that fails.
-fn replay(seed: u64, ops: &[Op], probes: usize) -> Option<(usize, Failure)> {
+/// Runs `ops` on a fresh store: the index and the first failure of
+/// `category` (any category when `None`).
+fn replay(seed: u64, ops: &[Op], probes: usize, category: Option<&str>) -> Option<(usize, Failure)> {
     let mut d = Driver::new(seed, probes);
     let mut tally = Tally::default();
+    let wanted = |f: &Failure| category.is_none_or(|c| f.category == c);
     for (i, op) in ops.iter().enumerate() {
-        if let Err(f) = d.step(op, &mut tally) {
-            return Some((i, f));
+        match d.step(op, &mut tally) {
+            Ok((_, found)) => {
+                if let Some(f) = found.into_iter().find(wanted) {
+                    return Some((i, f));
+                }
+            }
+            Err(f) => return wanted(&f).then_some((i, f)),
         }
     }
     None
@@ -437,8 +462,8 @@ fn shrink(seed: u64, mut ops: Vec<Op>, category: &str) -> Vec<Op> {
     while i + 1 < ops.len() {
         let mut fewer = ops.clone();
         fewer.remove(i);
-        match replay(seed, &fewer, 8) {
-            Some((at, f)) if f.category == category => {
+        match replay(seed, &fewer, 8, Some(category)) {
+            Some((at, _)) => {
                 fewer.truncate(at + 1);
                 ops = fewer;
             }
@@ -457,8 +482,8 @@ fn shrink(seed: u64, mut ops: Vec<Op>, category: &str) -> Vec<Op> {
             let text =
                 lines.iter().enumerate().filter(|(k, _)| *k != j).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
             fewer[i] = Op::Append { text, expected: *expected };
-            match replay(seed, &fewer, 8) {
-                Some((at, f)) if f.category == category && at >= i => {
+            match replay(seed, &fewer, 8, Some(category)) {
+                Some((at, _)) if at >= i => {
                     fewer.truncate(at + 1);
                     ops = fewer;
                 }
@@ -473,30 +498,41 @@ fn script(ops: &[Op]) -> String {
     ops.iter().map(Op::script).collect::<Vec<_>>().join("\n")
 }
 
-/// One seed: generated operations until the first failure.
-fn run_seed(seed: u64, ops: u64, tally: &mut Tally) -> Option<(Vec<Op>, Failure)> {
+/// One seed: generated operations, until the store cannot be used. Each
+/// failure comes with the operations that lead to it (what changed the
+/// store, reopens, and the failing operation).
+fn run_seed(seed: u64, ops: u64, tally: &mut Tally) -> Vec<(Vec<Op>, Failure)> {
     let mut d = Driver::new(seed, 3);
     let vocab = strata_core::Vocabulary::builtin();
     let mut g = Grammar::new(&vocab);
     let mut c = SeedChoices::new(seed);
-    // Only what changed the store (and reopens) is needed to replay.
     let mut kept: Vec<Op> = Vec::new();
+    let mut failures: Vec<(Vec<Op>, Failure)> = Vec::new();
     for _ in 0..ops {
         let op = g.next(&mut c);
         match d.step(&op, tally) {
-            Ok(accepted) => {
+            Ok((accepted, found)) => {
                 g.outcome(accepted);
-                if accepted {
+                let stored = accepted || found.iter().any(|f| f.category.contains("stored anyway"));
+                for f in found {
+                    if !failures.iter().any(|(_, old)| old.category == f.category) {
+                        let mut upto = kept.clone();
+                        upto.push(op.clone());
+                        failures.push((upto, f));
+                    }
+                }
+                if stored {
                     kept.push(op);
                 }
             }
             Err(f) => {
                 kept.push(op);
-                return Some((kept, f));
+                failures.push((kept, f));
+                break;
             }
         }
     }
-    None
+    failures
 }
 
 #[test]
@@ -510,8 +546,11 @@ fn grammar_batches_agree_with_the_model_and_survive_reopen() {
     let mut failures: BTreeMap<String, (u64, Vec<Op>, Failure)> = BTreeMap::new();
     let mut failed_seeds = 0u64;
     for seed in first..first + cases {
-        if let Some((kept, f)) = run_seed(seed, ops, &mut tally) {
+        let found = run_seed(seed, ops, &mut tally);
+        if !found.is_empty() {
             failed_seeds += 1;
+        }
+        for (kept, f) in found {
             let shorter = failures.get(&f.category).is_none_or(|(_, old, _)| kept.len() < old.len());
             if shorter {
                 failures.insert(f.category.clone(), (seed, kept, f));
@@ -529,8 +568,8 @@ fn grammar_batches_agree_with_the_model_and_survive_reopen() {
     let mut report = String::new();
     for (category, (seed, kept, f)) in failures {
         let small = shrink(seed, kept.clone(), &category);
-        let (detail, small) = match replay(seed, &small, 8) {
-            Some((_, g)) if g.category == category => (g.detail, small),
+        let (detail, small) = match replay(seed, &small, 8, Some(&category)) {
+            Some((_, g)) => (g.detail, small),
             _ => (f.detail, kept),
         };
         let _ = write!(
