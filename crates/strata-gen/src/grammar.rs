@@ -133,13 +133,13 @@ pub enum Op {
 impl Op {
     /// The operation as a script a person can replay: a batch's lines under
     /// `--- batch` (with `expect=+N` when it has an expected position),
-    /// `> retract ID` or `> reopen`.
+    /// `> retract ID REASON` or `> reopen`.
     pub fn script(&self) -> String {
         match self {
             Op::Append { text, expected: None } => format!("--- batch\n{text}"),
             Op::Append { text, expected: Some(d) } => format!("--- batch expect=head{d:+}\n{text}"),
-            Op::Retract { target, by: None } => format!("> retract {target}"),
-            Op::Retract { target, by: Some(by) } => format!("> retract {target} by={by}"),
+            Op::Retract { target, by: None } => format!("> retract {target} grammar"),
+            Op::Retract { target, by: Some(by) } => format!("> retract {target} grammar (by {by})"),
             Op::Reopen => "> reopen".to_owned(),
         }
     }
