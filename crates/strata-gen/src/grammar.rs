@@ -254,7 +254,7 @@ impl Grammar {
             self.counts.reopens += 1;
             return Op::Reopen;
         }
-        if r < 18 {
+        if r < 16 {
             self.counts.retracts += 1;
             let target = self.retraction_target(c);
             let by = if chance(c, 25) { self.id_of_type(c, EntityType::Actor, 0) } else { None };
@@ -408,16 +408,16 @@ impl Grammar {
             None
         };
         let effect = match c.below(100) {
-            0..=17 => Effect::Declares,
-            18..=47 => Effect::Opens,
-            48..=62 => Effect::Closes,
-            63..=84 => Effect::Marks,
+            0..=19 => Effect::Declares,
+            20..=51 => Effect::Opens,
+            52..=64 => Effect::Closes,
+            65..=89 => Effect::Marks,
             _ => Effect::Retracts,
         };
         let mut e = match effect {
             Effect::Declares => self.declaration(c),
             Effect::Retracts => self.retraction_line(c),
-            Effect::Closes if chance(c, 75) => self.close_of_open(c).unwrap_or_else(|| self.relation_line(c, effect)),
+            Effect::Closes if chance(c, 85) => self.close_of_open(c).unwrap_or_else(|| self.relation_line(c, effect)),
             _ => self.relation_line(c, effect),
         };
         let id = forced_id.or_else(|| if chance(c, 85) { Some(self.new_event_id()) } else { None });
