@@ -67,6 +67,8 @@ mod api;
 mod checkpoint;
 #[path = "engine/concurrency.rs"]
 mod concurrency;
+#[path = "engine/declarations.rs"]
+mod declarations;
 #[path = "engine/diff.rs"]
 mod diff;
 #[path = "engine/grammar.rs"]
