@@ -28,6 +28,7 @@
 //! assert_eq!(log, strata_gen::generate(strata_gen::Config { events: 100, seed: 7 }).unwrap());
 //! ```
 
+mod choices;
 mod dates;
 mod generator;
 pub mod grammar;
