@@ -67,8 +67,12 @@ mod api;
 mod checkpoint;
 #[path = "engine/concurrency.rs"]
 mod concurrency;
+#[path = "engine/declarations.rs"]
+mod declarations;
 #[path = "engine/diff.rs"]
 mod diff;
+#[path = "engine/grammar.rs"]
+mod grammar;
 #[path = "engine/harness.rs"]
 mod harness;
 #[path = "engine/query.rs"]

@@ -28,8 +28,11 @@
 //! assert_eq!(log, strata_gen::generate(strata_gen::Config { events: 100, seed: 7 }).unwrap());
 //! ```
 
+mod choices;
 mod dates;
 mod generator;
+pub mod grammar;
+pub mod model;
 mod names;
 mod plan;
 mod rng;

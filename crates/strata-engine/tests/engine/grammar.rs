@@ -1,0 +1,582 @@
+//! Property tests driven by the event grammar (`strata_gen::grammar`) and
+//! judged by an independent model of the contract (`strata_gen::model`),
+//! against a durable store in a temporary directory:
+//!
+//! - a batch the engine accepts leaves a store that reopens and answers as
+//!   it did before the reopen;
+//! - a batch the engine refuses leaves the log's bytes as they were, and the
+//!   store still opens;
+//! - the engine and the model agree on which batches are accepted and, at
+//!   `asOf`/`knownAt` pairs drawn from the log's own dates and recorded
+//!   times, on entities (type, name, or unknown), relations with their
+//!   roles and intervals, shortest path lengths and diffs.
+//!
+//! `STRATA_GRAMMAR_SEED` (the first seed, default fixed), `STRATA_GRAMMAR_CASES`
+//! (how many seeds) and `STRATA_GRAMMAR_OPS` (operations per seed) widen the
+//! run. A failure prints its seed and a replayable script: the batches as
+//! NDJSON under `--- batch`, `> retract ID` and `> reopen` lines, cut down to
+//! the operations the failure needs.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use strata_core::{to_line, EntityDecl, EntityRef, EventId, Timestamp, ValidTime};
+use strata_engine::{Config, Day, Direction, Engine, EntityId, EntityType, PathQuery, Role, TimeFilter};
+use strata_gen::grammar::{Choices, Grammar, Op, SeedChoices};
+use strata_gen::model::{Edge, EdgeRole, Logged, Model};
+use tempfile::TempDir;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A path question: from, to, maxHops, directed.
+type PathAsk = (EntityId, EntityId, usize, bool);
+
+/// One read's worth of answers, from the engine or from the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Answers {
+    entities: Vec<(EntityId, Option<(EntityType, String)>)>,
+    edges: Vec<Edge>,
+    paths: Vec<(PathAsk, Option<usize>)>,
+    diff: Option<(Day, Day, Vec<Edge>, Vec<Edge>)>,
+}
+
+/// Where to look: one `asOf`/`knownAt` pair and the questions to ask there.
+#[derive(Debug, Clone)]
+struct Probe {
+    as_of: Option<Day>,
+    known: Timestamp,
+    ids: Vec<EntityId>,
+    paths: Vec<PathAsk>,
+    diff: Option<(Day, Day)>,
+}
+
+impl Probe {
+    fn describe(&self) -> String {
+        format!("asOf={:?} knownAt={:?}", self.as_of, self.known)
+    }
+}
+
+fn edge_of(r: &strata_engine::RelationView) -> Edge {
+    let mut about = r.about.clone();
+    about.sort();
+    about.dedup();
+    Edge {
+        name: r.name.clone(),
+        role: match r.role {
+            Role::SubjectObject => EdgeRole::SubjectObject,
+            Role::About => EdgeRole::About,
+        },
+        from: r.from.clone(),
+        to: r.to.clone(),
+        valid_from: r.valid_from,
+        valid_to: r.valid_to,
+        about,
+        event: r.event,
+    }
+}
+
+fn engine_answers(engine: &Engine, p: &Probe) -> Answers {
+    let t = TimeFilter { as_of: p.as_of, known_at: p.known };
+    engine.snapshot().read(|g| {
+        let entities = p.ids.iter().map(|id| (id.clone(), g.entity(id, t).map(|e| (e.entity_type, e.name)))).collect();
+        let mut edges: Vec<Edge> =
+            p.ids.iter().flat_map(|id| g.relations(id, t, Direction::Out, None)).map(|r| edge_of(&r)).collect();
+        edges.sort();
+        let paths = p
+            .paths
+            .iter()
+            .map(|(a, b, hops, directed)| {
+                let q = PathQuery { time: t, max_hops: *hops, relations: None, directed: *directed };
+                ((a.clone(), b.clone(), *hops, *directed), g.path(a, b, &q).map(|v| v.hops()))
+            })
+            .collect();
+        let diff = p.diff.map(|(d1, d2)| {
+            let d = g.diff(d1, d2, p.known);
+            let mut added: Vec<Edge> = d.added.iter().map(edge_of).collect();
+            let mut removed: Vec<Edge> = d.removed.iter().map(edge_of).collect();
+            added.sort();
+            removed.sort();
+            (d1, d2, added, removed)
+        });
+        Answers { entities, edges, paths, diff }
+    })
+}
+
+fn model_answers(model: &Model, p: &Probe) -> Answers {
+    let entities = p
+        .ids
+        .iter()
+        .map(|id| (id.clone(), model.entity(id, p.as_of, p.known).map(|e| (e.entity_type, e.name))))
+        .collect();
+    let paths = p
+        .paths
+        .iter()
+        .map(|(a, b, hops, directed)| {
+            ((a.clone(), b.clone(), *hops, *directed), model.path_len(a, b, p.as_of, p.known, *hops, *directed))
+        })
+        .collect();
+    let diff = p.diff.map(|(d1, d2)| {
+        let (added, removed) = model.diff(d1, d2, p.known);
+        (d1, d2, added, removed)
+    });
+    Answers { entities, edges: model.edges(p.as_of, p.known), paths, diff }
+}
+
+/// What differs between two answers (engine first): the kinds of
+/// difference (one per sort of answer: entities, relations, paths, diffs)
+/// and the details in words.
+fn difference(engine: &Answers, model: &Answers) -> (Vec<String>, String) {
+    let mut out = String::new();
+    let mut categories: Vec<String> = Vec::new();
+    let first = |categories: &mut Vec<String>, sort: &str, c: &str| {
+        if !categories.iter().any(|x| x.starts_with(sort)) {
+            categories.push(c.to_owned());
+        }
+    };
+    for ((id, e), (_, m)) in engine.entities.iter().zip(&model.entities) {
+        if e != m {
+            let _ = writeln!(out, "  entity {id}: engine {e:?}, model {m:?}");
+            let c = match (e, m) {
+                (None, Some(_)) => "entity missing in the engine",
+                (Some(_), None) => "entity shown by the engine, hidden by the model",
+                (Some((et, _)), Some((mt, _))) if et != mt => "entity type differs",
+                _ => "entity name differs",
+            };
+            first(&mut categories, "entity", c);
+        }
+    }
+    for e in engine.edges.iter().filter(|e| !model.edges.contains(e)) {
+        let _ = writeln!(out, "  edge only in the engine: {e:?}");
+        first(&mut categories, "relation", "relation only in the engine");
+    }
+    for e in model.edges.iter().filter(|e| !engine.edges.contains(e)) {
+        let _ = writeln!(out, "  edge only in the model: {e:?}");
+        first(&mut categories, "relation", "relation only in the model");
+    }
+    if engine.edges.len() != model.edges.len() {
+        let _ = writeln!(out, "  {} edges in the engine, {} in the model", engine.edges.len(), model.edges.len());
+        first(&mut categories, "relation", "relation count differs");
+    }
+    for ((q, e), (_, m)) in engine.paths.iter().zip(&model.paths) {
+        if e != m {
+            let _ = writeln!(out, "  path {q:?}: engine {e:?}, model {m:?}");
+            first(&mut categories, "path", "path length differs");
+        }
+    }
+    if engine.diff != model.diff {
+        let _ = writeln!(out, "  diff: engine {:?}\n        model  {:?}", engine.diff, model.diff);
+        first(&mut categories, "diff", "diff differs");
+    }
+    (categories, out)
+}
+
+/// A failed property.
+#[derive(Debug, Clone)]
+struct Failure {
+    category: String,
+    detail: String,
+}
+
+fn fail(category: impl Into<String>, detail: impl Into<String>) -> Failure {
+    Failure { category: category.into(), detail: detail.into() }
+}
+
+/// Counts over the whole run.
+#[derive(Debug, Default)]
+struct Tally {
+    batches: u64,
+    accepted: u64,
+    refused: u64,
+    retracts: u64,
+    reopens: u64,
+    comparisons: u64,
+    /// Why the model refused, by rule.
+    reasons: BTreeMap<&'static str, u64>,
+}
+
+/// The rule a model refusal names.
+fn rule_of(why: &str) -> &'static str {
+    const RULES: [&str; 12] = [
+        "expected position",
+        "does not parse",
+        "other content",
+        "unknown entity",
+        "declared here as",
+        "two types",
+        "not allowed for",
+        "same entity",
+        "no relation open",
+        "unknown event",
+        "retracts a retraction",
+        "already retracted",
+    ];
+    RULES.iter().find(|r| why.contains(*r)).copied().unwrap_or("other")
+}
+
+/// One store, its model, and the questions drawn at random.
+struct Driver {
+    dir: TempDir,
+    engine: Option<Engine>,
+    model: Model,
+    rng: SeedChoices,
+    probes_per_check: usize,
+}
+
+impl Driver {
+    fn new(seed: u64, probes_per_check: usize) -> Driver {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(Config::at(dir.path())).unwrap();
+        let model = Model::new(engine.vocabulary());
+        Driver { dir, engine: Some(engine), model, rng: SeedChoices::new(seed ^ 0x9e37_79b9), probes_per_check }
+    }
+
+    fn engine(&self) -> Result<&Engine, Failure> {
+        self.engine.as_ref().ok_or_else(|| fail("store does not open", "no engine"))
+    }
+
+    /// The log as export lines, read from the store.
+    fn export(&self) -> Result<Vec<String>, Failure> {
+        self.engine()?
+            .scan(1)
+            .map(|r| r.map(|e| to_line(&e)).map_err(|e| fail("log does not scan", e.to_string())))
+            .collect()
+    }
+
+    fn reopen(&mut self) -> Result<(), Failure> {
+        self.engine = None;
+        match Engine::open(Config::at(self.dir.path())) {
+            Ok(e) => {
+                self.engine = Some(e);
+                Ok(())
+            }
+            Err(e) => Err(fail("store does not open", format!("Engine::open: {e}"))),
+        }
+    }
+
+    /// Random questions at a random `asOf`/`knownAt` from the log's own times.
+    fn probe(&mut self) -> Probe {
+        let log = self.model.log();
+        let mut known: Vec<Timestamp> = vec![Timestamp::MIN, Timestamp::MAX];
+        for l in log {
+            known.push(l.recorded_at);
+            known.push(Timestamp(l.recorded_at.0 - 1));
+        }
+        let mut days: Vec<Day> = vec![Day::parse("2018-06-01").unwrap_or(Day::MIN)];
+        for l in log {
+            let d = l.event.at.start();
+            days.extend([d, Day(d.0 - 1), Day(d.0 + 1)]);
+        }
+        let c = &mut self.rng;
+        let pick_day = |c: &mut SeedChoices| days[c.below(days.len() as u32) as usize];
+        let as_of = if c.below(4) == 0 { None } else { Some(pick_day(c)) };
+        let known = known[c.below(known.len() as u32) as usize];
+        let mut ids: Vec<EntityId> = self.model.ids().into_iter().collect();
+        ids.push("never-declared".parse().unwrap());
+        let mut paths = Vec::new();
+        for _ in 0..3 {
+            let a = ids[c.below(ids.len() as u32) as usize].clone();
+            let b = ids[c.below(ids.len() as u32) as usize].clone();
+            paths.push((a, b, 1 + c.below(5) as usize, c.below(4) == 0));
+        }
+        let diff = Some((pick_day(c), pick_day(c)));
+        Probe { as_of, known, ids, paths, diff }
+    }
+
+    /// The engine and the model agree at a few probes: what differs, by
+    /// kind of difference.
+    fn compare(&mut self, tally: &mut Tally) -> Result<Vec<Failure>, Failure> {
+        let mut found: Vec<Failure> = Vec::new();
+        for _ in 0..self.probes_per_check {
+            let p = self.probe();
+            let e = engine_answers(self.engine()?, &p);
+            let m = model_answers(&self.model, &p);
+            tally.comparisons += 1;
+            if e != m {
+                let (categories, detail) = difference(&e, &m);
+                for c in categories {
+                    if !found.iter().any(|f| f.category == c) {
+                        found.push(fail(c, format!("at {}:\n{detail}", p.describe())));
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Reopens the store and checks it answers as before.
+    fn reopen_same(&mut self) -> Result<(), Failure> {
+        let probes: Vec<Probe> = (0..self.probes_per_check.max(2)).map(|_| self.probe()).collect();
+        let engine = self.engine()?;
+        let before: Vec<Answers> = probes.iter().map(|p| engine_answers(engine, p)).collect();
+        let log = self.export()?;
+        self.reopen()?;
+        if self.export()? != log {
+            return Err(fail("reopened log differs", "the log read after the reopen is not the one before"));
+        }
+        for (p, b) in probes.iter().zip(&before) {
+            let a = engine_answers(self.engine()?, p);
+            if a != *b {
+                let (categories, detail) = difference(&a, b);
+                return Err(fail(
+                    format!("answers change on reopen ({})", categories.join(", ")),
+                    format!("at {} (after reopen first, before second):\n{detail}", p.describe()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Feeds the events the store gained into the model.
+    fn sync_model(&mut self) -> Result<(), Failure> {
+        let from = self.model.log().len() as u64 + 1;
+        let events: Vec<_> = self
+            .engine()?
+            .scan(from)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| fail("log does not scan", e.to_string()))?;
+        for r in events {
+            self.model.push(Logged { position: r.position, recorded_at: r.recorded_at, event: r.event });
+        }
+        Ok(())
+    }
+
+    /// Runs one operation and checks every property: whether the store
+    /// took it, and what broke. `Err` is a failure after which the store
+    /// cannot be used (it does not open or read).
+    fn step(&mut self, op: &Op, tally: &mut Tally) -> Result<(bool, Vec<Failure>), Failure> {
+        let mut found = Vec::new();
+        let before = self.export()?;
+        let (result, verdict) = match op {
+            Op::Reopen => {
+                tally.reopens += 1;
+                if let Err(f) = self.reopen_same() {
+                    if self.engine.is_none() {
+                        return Err(f);
+                    }
+                    found.push(f);
+                }
+                return Ok((true, found));
+            }
+            Op::Append { text, expected } => {
+                tally.batches += 1;
+                let head = self.engine()?.head().position;
+                let expected = expected.map(|d| (head as i64 + d).max(0) as u64);
+                let verdict = self.model.accepts(text, expected);
+                (self.engine()?.append_text(text, expected).map(|_| ()), verdict)
+            }
+            Op::Retract { target, by } => {
+                tally.retracts += 1;
+                let target = EventId::parse(target).map_err(|e| fail("bad generated id", e))?;
+                let by = by.as_ref().map(|b| EntityRef::by_id(b.parse().unwrap()));
+                // The event the engine's retraction call writes, as the contract describes it.
+                let subject = by.clone().unwrap_or_else(|| EntityRef {
+                    id: "analyst".parse().unwrap(),
+                    decl: Some(EntityDecl {
+                        entity_type: Some(EntityType::Actor),
+                        name: Some("Analyst".into()),
+                        attrs: Default::default(),
+                    }),
+                });
+                let event = strata_core::Event {
+                    id: EventId::new_v7(),
+                    kind: "event_retracted".into(),
+                    at: ValidTime::from_day(Timestamp::now().day()),
+                    subject,
+                    object: None,
+                    about: Vec::new(),
+                    attrs: Default::default(),
+                    source: None,
+                    retracts: Some(target),
+                };
+                let verdict = self.model.accepts_events(&[(event, false)]);
+                (self.engine()?.retract(target, "grammar test", by, None).map(|_| ()), verdict)
+            }
+        };
+        if let Err(why) = &verdict {
+            *tally.reasons.entry(rule_of(why)).or_default() += 1;
+        }
+        match result {
+            Ok(()) => {
+                tally.accepted += 1;
+                self.sync_model()?;
+                if let Err(why) = verdict {
+                    found.push(fail("engine accepts what the model refuses", format!("model: {why}")));
+                }
+                if let Err(f) = self.reopen_same() {
+                    if self.engine.is_none() {
+                        return Err(f);
+                    }
+                    found.push(f);
+                }
+                found.extend(self.compare(tally)?);
+                Ok((true, found))
+            }
+            Err(e) => {
+                tally.refused += 1;
+                if self.export()? != before {
+                    found.push(fail("a batch answered with an error was stored anyway", format!("engine: {e}")));
+                    // The model follows the log, whatever the engine answered.
+                    self.sync_model()?;
+                }
+                if let Err(f) = self.reopen() {
+                    return Err(fail(f.category, format!("{}; after the error {e}", f.detail)));
+                }
+                if verdict.is_ok() {
+                    let category = if e.to_string().contains("unknown entity") {
+                        "engine refuses an entity the model resolves"
+                    } else {
+                        "engine refuses what the model accepts"
+                    };
+                    found.push(fail(category, format!("engine: {e}")));
+                }
+                Ok((false, found))
+            }
+        }
+    }
+}
+
+/// Runs `ops` on a fresh store: the index and the first failure of
+/// `category` (any category when `None`).
+fn replay(seed: u64, ops: &[Op], probes: usize, category: Option<&str>) -> Option<(usize, Failure)> {
+    let mut d = Driver::new(seed, probes);
+    let mut tally = Tally::default();
+    let wanted = |f: &Failure| category.is_none_or(|c| f.category == c);
+    for (i, op) in ops.iter().enumerate() {
+        match d.step(op, &mut tally) {
+            Ok((_, found)) => {
+                if let Some(f) = found.into_iter().find(wanted) {
+                    return Some((i, f));
+                }
+            }
+            Err(f) => return wanted(&f).then_some((i, f)),
+        }
+    }
+    None
+}
+
+/// Cuts the operations down to fewer that still fail in the same category.
+fn shrink(seed: u64, mut ops: Vec<Op>, category: &str) -> Vec<Op> {
+    let mut i = 0;
+    while i + 1 < ops.len() {
+        let mut fewer = ops.clone();
+        fewer.remove(i);
+        match replay(seed, &fewer, 8, Some(category)) {
+            Some((at, _)) => {
+                fewer.truncate(at + 1);
+                ops = fewer;
+            }
+            _ => i += 1,
+        }
+    }
+    // Then the lines of each batch.
+    for i in 0..ops.len() {
+        let mut j = 0;
+        while let Op::Append { text, expected } = &ops[i] {
+            let lines: Vec<&str> = text.lines().collect();
+            if j >= lines.len() || lines.len() < 2 {
+                break;
+            }
+            let mut fewer = ops.clone();
+            let text =
+                lines.iter().enumerate().filter(|(k, _)| *k != j).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+            fewer[i] = Op::Append { text, expected: *expected };
+            match replay(seed, &fewer, 8, Some(category)) {
+                Some((at, _)) if at >= i => {
+                    fewer.truncate(at + 1);
+                    ops = fewer;
+                }
+                _ => j += 1,
+            }
+        }
+    }
+    ops
+}
+
+fn script(ops: &[Op]) -> String {
+    ops.iter().map(Op::script).collect::<Vec<_>>().join("\n")
+}
+
+/// One seed: generated operations, until the store cannot be used. Each
+/// failure comes with the operations that lead to it (what changed the
+/// store, reopens, and the failing operation).
+fn run_seed(seed: u64, ops: u64, tally: &mut Tally) -> Vec<(Vec<Op>, Failure)> {
+    let mut d = Driver::new(seed, 3);
+    let vocab = strata_core::Vocabulary::builtin();
+    let mut g = Grammar::new(&vocab);
+    let mut c = SeedChoices::new(seed);
+    let mut kept: Vec<Op> = Vec::new();
+    let mut failures: Vec<(Vec<Op>, Failure)> = Vec::new();
+    for _ in 0..ops {
+        let op = g.next(&mut c);
+        match d.step(&op, tally) {
+            Ok((accepted, found)) => {
+                g.outcome(accepted);
+                let stored = accepted || found.iter().any(|f| f.category.contains("stored anyway"));
+                for f in found {
+                    if !failures.iter().any(|(_, old)| old.category == f.category) {
+                        let mut upto = kept.clone();
+                        upto.push(op.clone());
+                        failures.push((upto, f));
+                    }
+                }
+                if stored {
+                    kept.push(op);
+                }
+            }
+            Err(f) => {
+                kept.push(op);
+                failures.push((kept, f));
+                break;
+            }
+        }
+    }
+    failures
+}
+
+#[test]
+fn grammar_batches_agree_with_the_model_and_survive_reopen() {
+    let first = env_u64("STRATA_GRAMMAR_SEED", 20_261_202);
+    let cases = env_u64("STRATA_GRAMMAR_CASES", 40);
+    let ops = env_u64("STRATA_GRAMMAR_OPS", 30);
+    eprintln!("grammar: seeds {first}..{} ({cases} cases of {ops} operations)", first + cases);
+    let mut tally = Tally::default();
+    // The first failure of each category, with the shortest script.
+    let mut failures: BTreeMap<String, (u64, Vec<Op>, Failure)> = BTreeMap::new();
+    let mut failed_seeds = 0u64;
+    for seed in first..first + cases {
+        let found = run_seed(seed, ops, &mut tally);
+        if !found.is_empty() {
+            failed_seeds += 1;
+        }
+        for (kept, f) in found {
+            let shorter = failures.get(&f.category).is_none_or(|(_, old, _)| kept.len() < old.len());
+            if shorter {
+                failures.insert(f.category.clone(), (seed, kept, f));
+            }
+        }
+    }
+    eprintln!(
+        "grammar: {} batches ({} accepted and {} refused over batches, retractions and reopens), {} retractions, {} reopens, {} model comparisons; {failed_seeds} of {cases} seeds failed",
+        tally.batches, tally.accepted, tally.refused, tally.retracts, tally.reopens, tally.comparisons
+    );
+    eprintln!("grammar: the model's refusals by rule: {:?}", tally.reasons);
+    if failures.is_empty() {
+        return;
+    }
+    let mut report = String::new();
+    for (category, (seed, kept, f)) in failures {
+        let small = shrink(seed, kept.clone(), &category);
+        let (detail, small) = match replay(seed, &small, 8, Some(&category)) {
+            Some((_, g)) => (g.detail, small),
+            _ => (f.detail, kept),
+        };
+        let _ = write!(
+            report,
+            "\n=== {category} (seed {seed}; rerun with STRATA_GRAMMAR_SEED={seed} STRATA_GRAMMAR_CASES=1)\n{detail}\nscript:\n{}\n",
+            script(&small)
+        );
+    }
+    panic!("the engine breaks the contract:\n{report}");
+}
