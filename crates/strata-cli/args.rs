@@ -256,8 +256,8 @@ graph is built):
      and recordedAt strictly increases;
   3. every event applies, one by one in order, to a fresh graph built with
      --vocabulary (the built-in vocabulary without it);
-  4. the checkpoint beside the log, if there is one, reads back, decodes,
-     and is byte for byte what a replay of the log up to its position gives.
+  4. the checkpoint beside the log, if there is one, reads back whole and is
+     byte for byte what a replay of the log up to its position gives.
 A problem in the log is reported before one in the checkpoint. Nothing is
 written; the store's lock is taken, so stop a server that has it open.
 

@@ -131,4 +131,15 @@ fn a_damaged_checkpoint_or_one_of_another_log_is_a_problem_after_the_whole_log()
     }
     std::fs::write(&path, &good).unwrap();
     assert!(verify(a.path(), &Vocabulary::builtin()).is_ok());
+
+    // Written with another vocabulary (one with a kind more, so every event applies).
+    let mut vocab: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../schema/vocabulary.json")).unwrap();
+    vocab["kinds"].as_array_mut().unwrap().push(serde_json::json!({
+        "kind": "sample_shipped", "relation": "shipped", "effect": "marks", "subject": ["actor"], "object": ["actor"]
+    }));
+    let report = verify(a.path(), &Vocabulary::from_json(&vocab.to_string()).unwrap());
+    assert_eq!(report.events, 1200);
+    let message = report.problem.map(|p| p.to_string()).unwrap_or_default();
+    assert!(message.contains("different vocabulary"), "{message}");
 }
