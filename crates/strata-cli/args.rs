@@ -258,8 +258,9 @@ graph is built):
      --vocabulary (the built-in vocabulary without it);
   4. the checkpoint beside the log, if there is one, reads back whole and is
      byte for byte what a replay of the log up to its position gives.
-A problem in the log is reported before one in the checkpoint. Nothing is
-written; the store's lock is taken, so stop a server that has it open.
+A problem in the log is reported before one in the checkpoint. Neither the
+log nor the checkpoint is changed, but the store's lock is taken: stop a
+server that has it open (or verify a copy of the directory).
 
 Prints a summary (events, entities, relations, the head file's position,
 the checkpoint's position or \"none\", the time taken) and exits:

@@ -88,8 +88,9 @@ struct Checkpoint {
 ///
 /// The log is read on a second thread while this one applies. A problem
 /// in the log comes before one in the checkpoint (the checkpoint can
-/// always be deleted; the log is the store). Never writes to the store,
-/// but takes its lock: it cannot check a store a server has open.
+/// always be deleted; the log is the store). Changes neither the log nor
+/// the checkpoint, but takes the store's lock: it cannot check a store a
+/// server has open.
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
