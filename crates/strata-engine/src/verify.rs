@@ -164,7 +164,7 @@ pub fn verify(dir: &Path, vocabulary: &Vocabulary) -> VerifyReport {
     let read = read_ahead(&store, 1, |rec| {
         let expected = at.0;
         at = (rec.position, Some(rec.event.id));
-        check.event(rec.position, rec.event.id, rec.recorded_at, expected)?;
+        check.event(rec.position, rec.recorded_at, expected)?;
         graph.apply(rec).map_err(|e| Error::unbuildable(rec.position, rec.event.id, Some(dir), e))?;
         if let Err(error) = check.checkpoint_at(&graph) {
             checkpoint_problem.get_or_insert(Problem { position: Some(rec.position), event: None, error });
@@ -212,17 +212,17 @@ struct Check<'a> {
 }
 
 impl Check<'_> {
-    /// Checks an event before it is applied: its place and its recorded time.
-    fn event(&mut self, position: u64, id: EventId, recorded_at: Timestamp, expected: u64) -> Result<(), Error> {
+    /// Checks an event before it is applied: its place and its recorded
+    /// time. The problem's report names the position and the event.
+    fn event(&mut self, position: u64, recorded_at: Timestamp, expected: u64) -> Result<(), Error> {
         if position != expected {
-            return Err(corrupt(self.dir, format!("event {id} has position {position} where {expected} was expected")));
+            return Err(corrupt(self.dir, format!("the event read there says position {position}, not {expected}")));
         }
         if let Some(last) = self.last.filter(|last| recorded_at <= *last) {
             return Err(corrupt(
                 self.dir,
                 format!(
-                    "event {id} at position {position} was recorded at {recorded_at}, not after {last}, \
-                     the recorded time of the event before it"
+                    "its recorded time {recorded_at} is not after {last}, the recorded time of the event before it"
                 ),
             ));
         }
@@ -230,10 +230,7 @@ impl Check<'_> {
             let said = self.acknowledged.recorded_at.map(|t| t.to_string()).unwrap_or_default();
             return Err(corrupt(
                 self.dir,
-                format!(
-                    "the head file says the event at position {position} was recorded at {said}, \
-                     but the log's event {id} there was recorded at {recorded_at}"
-                ),
+                format!("the head file says it was recorded at {said}, the log says {recorded_at}"),
             ));
         }
         self.last = Some(recorded_at);
