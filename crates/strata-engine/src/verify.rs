@@ -157,7 +157,7 @@ pub fn verify(dir: &Path, vocabulary: &Vocabulary) -> VerifyReport {
     let mut graph = Projection::new(vocabulary.clone());
     let mut check = Check { dir, acknowledged: report.acknowledged, checkpoint: checkpoint.as_ref(), last: None };
     if let Err(error) = check.checkpoint_at(&graph) {
-        checkpoint_problem = Some(Problem { position: Some(0), event: None, error });
+        checkpoint_problem = Some(Problem { position: None, event: None, error });
     }
     // Where the reading stands: the event being checked, for a problem's report.
     let mut at: (u64, Option<EventId>) = (1, None);
