@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::support::{demo_file, stderr, strata};
 
 /// Runs `strata ARGS --data DIR`, failing the test if it takes a minute.
-fn run_bounded(data: &Path, args: &[&str]) -> Output {
+pub(crate) fn run_bounded(data: &Path, args: &[&str]) -> Output {
     let mut child = strata()
         .args(args)
         .arg("--data")
@@ -69,7 +69,7 @@ fn demo_store(data: &Path) -> (Vec<String>, usize) {
 }
 
 /// Copies a store's files (sled's and `blobs/`).
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -239,7 +239,7 @@ fn a_damaged_checkpoint_is_ignored_with_a_warning_and_the_log_answers() {
 }
 
 /// Writes a key into a store's sled tree, as another strata would.
-fn poke(dir: &Path, key: &[u8], value: &[u8]) {
+pub(crate) fn poke(dir: &Path, key: &[u8], value: &[u8]) {
     let db = sled::open(dir).unwrap();
     db.insert(key, value).unwrap();
     db.flush().unwrap();

@@ -16,3 +16,4 @@ mod server;
 mod server_limits;
 mod server_ws;
 mod support;
+mod verify;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use strata_core::{to_line, Day, Timestamp};
-use strata_engine::{Direction, EntityView, RelationView, Role, TimeFilter};
+use strata_engine::{Direction, EntityView, Log, RelationView, Role, TimeFilter};
 
 use crate::args::{ExportArgs, ExportFormat, Global};
 
@@ -25,7 +25,14 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
     if args.format == ExportFormat::Ndjson && as_of.is_some() {
         bail!("--as-of applies to graphml and dot; an ndjson export is the log itself (cut it with --known-at)");
     }
-    let engine = global.open()?;
+    // The log alone for ndjson: no vocabulary, no graph, so a store whose
+    // graph cannot be built still exports, to be mended and imported again.
+    let source = if args.format == ExportFormat::Ndjson {
+        let dir = global.data_dir();
+        Source::Log(Box::new(Log::open(&dir).with_context(|| format!("cannot open the store in {}", dir.display()))?))
+    } else {
+        Source::Graph(global.open()?)
+    };
     let out: Box<dyn Write> = match &args.output {
         Some(path) => {
             Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?)
@@ -33,10 +40,10 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(out);
-    match args.format {
-        ExportFormat::Ndjson => {
+    match source {
+        Source::Log(log) => {
             let limit = known_at.unwrap_or(Timestamp::MAX);
-            for rec in engine.scan(1) {
+            for rec in log.scan(1) {
                 let rec = rec?;
                 if rec.recorded_at > limit {
                     break;
@@ -44,7 +51,7 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
                 writeln!(out, "{}", to_line(&rec))?;
             }
         }
-        ExportFormat::Graphml | ExportFormat::Dot => {
+        Source::Graph(engine) => {
             let snap = engine.snapshot();
             let t = snap.filter(as_of, known_at);
             let (nodes, edges) = snap.read(|g| graph_at(g, t));
@@ -57,6 +64,12 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What an export reads: the log alone, or the graph built from it.
+enum Source {
+    Log(Box<Log>),
+    Graph(std::sync::Arc<strata_engine::Engine>),
 }
 
 /// The log of a running server, from its `GET /export`.

@@ -6,6 +6,7 @@ mod export;
 mod generate;
 mod import;
 mod serve;
+mod verify;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -56,6 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(a) => import::run(&cli.global, a),
         Command::Query(a) => query(&cli.global, a),
         Command::Export(a) => export::run(&cli.global, a),
+        Command::Verify(a) => verify::run(&cli.global, a),
         Command::Generate(a) => generate::run(&cli.global, a),
     }
 }

@@ -30,6 +30,8 @@
 mod append;
 mod checkpoint;
 mod error;
+mod log;
+mod verify;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,6 +44,7 @@ use tokio::sync::broadcast;
 pub use append::AppendOutcome;
 pub use checkpoint::{CheckpointOutcome, Opened};
 pub use error::Error;
+pub use log::Log;
 pub use strata_core::{
     Day, EntityDecl, EntityId, EntityRef, EntityType, Event, InvalidEvent, Location, ParsedLine, Precision, Source,
     ValidTime,
@@ -51,6 +54,7 @@ pub use strata_graph::{
     RelationView, Role, Stats, Subgraph, TimeFilter,
 };
 pub use strata_store::Head;
+pub use verify::{verify, Problem, VerifyReport};
 
 /// How to open an engine.
 #[derive(Debug, Clone)]

@@ -79,6 +79,8 @@ mod harness;
 mod query;
 #[path = "engine/restore.rs"]
 mod restore;
+#[path = "engine/verify.rs"]
+mod verify;
 
 /// One test per fixture, so `cargo test -p strata-engine fixture::demo`
 /// runs one, and a failure names its file.

@@ -181,6 +181,31 @@ impl Projection {
     }
 }
 
+impl Projection {
+    /// Where a checkpoint stands in the log, read from its bytes without
+    /// decoding the rest: a caller that only compares checkpoints (as
+    /// `verify` compares one with the encoding of a replay) needs no more.
+    pub fn checkpoint_mark(bytes: &[u8]) -> Result<CheckpointMark, CheckpointError> {
+        let body = bytes.strip_prefix(FORMAT).ok_or(CheckpointError::Format)?;
+        let mut r = Reader { buf: body, at: 0 };
+        r.str()?;
+        let n_events = r.count(17)?;
+        let section = r.count(1)?;
+        let mut r = Reader { buf: r.bytes(section)?, at: 0 };
+        let mut last = None;
+        let mut last_rec = 0i64;
+        for _ in 0..n_events {
+            let id = EventId::from_bytes(r.array()?);
+            last_rec = last_rec.wrapping_add(r.int()?);
+            r.int()?;
+            r.uint()?;
+            r.opt(n_events as u64, "retraction")?;
+            last = Some((id, Timestamp(last_rec)));
+        }
+        Ok(CheckpointMark { position: n_events as u64, last })
+    }
+}
+
 type Events = (Vec<EventMeta>, FxHashMap<EventId, Ix>, BTreeSet<(Day, Ix)>);
 
 /// The events section: the events, the map from their ids and their valid-time order.

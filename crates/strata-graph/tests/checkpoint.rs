@@ -82,6 +82,20 @@ fn a_decoded_checkpoint_answers_like_the_projection_and_goes_on_alike() {
 }
 
 #[test]
+fn the_mark_reads_from_the_bytes_alone() {
+    for n in [0, 1, 150] {
+        let p = project(&log(n, 9));
+        let bytes = p.to_checkpoint();
+        assert_eq!(Projection::checkpoint_mark(&bytes).unwrap(), p.mark(), "{n} events");
+        // Cut short: an error or a mark, never a panic.
+        for len in [0, 10, bytes.len() / 2] {
+            let _ = Projection::checkpoint_mark(&bytes[..len.min(bytes.len())]);
+        }
+    }
+    assert!(Projection::checkpoint_mark(b"not a checkpoint").is_err());
+}
+
+#[test]
 fn an_empty_projection_round_trips() {
     let p = Projection::new(Vocabulary::builtin());
     let decoded = Projection::from_checkpoint(&p.to_checkpoint(), Vocabulary::builtin()).unwrap();

@@ -67,6 +67,11 @@ impl Acked {
         })
     }
 
+    /// As a head: the position and, past an empty log, its recorded time.
+    pub(crate) fn head(&self) -> crate::Head {
+        crate::Head { position: self.position, recorded_at: (self.position > 0).then(|| self.time()) }
+    }
+
     /// The recorded time, for messages.
     pub(crate) fn time(&self) -> Timestamp {
         Timestamp(self.recorded_at)

@@ -73,6 +73,8 @@ pub struct Store {
     head: RwLock<Head>,
     /// What the last acknowledged append left, for a disk store.
     head_file: Option<HeadFile>,
+    /// What the head file said when the store was opened.
+    acknowledged: Head,
     indexes: Indexes,
     /// One checkpoint write at a time (they share a temporary file).
     checkpoint: Mutex<()>,
@@ -97,14 +99,16 @@ impl Store {
         let inner = Backend::Sled(opened.sled);
         let created = check_format(&inner, opened.may_create)?;
         let (head, acked) = read::head_on_open(&inner)?;
-        let head_file = if created {
-            HeadFile::create(dir)?
+        let (head_file, recorded) = if created {
+            (HeadFile::create(dir)?, Acked::default())
         } else {
             let (file, recorded) = HeadFile::open(dir)?;
             check_acked(&inner, dir, acked, recorded)?;
-            file
+            (file, recorded)
         };
-        Ok(Store::start(inner, head, Some(head_file)))
+        let mut store = Store::start(inner, head, Some(head_file));
+        store.acknowledged = recorded.head();
+        Ok(store)
     }
 
     /// A new, empty store in memory.
@@ -121,6 +125,7 @@ impl Store {
             writer: Mutex::new(Writer { head, failed: None }),
             head: RwLock::new(head),
             head_file,
+            acknowledged: head,
             indexes: Indexes::default(),
             checkpoint: Mutex::new(()),
             last_chunk: Mutex::new(None),
@@ -130,6 +135,14 @@ impl Store {
     /// The end of the log, as of the last acknowledged append.
     pub fn head(&self) -> Head {
         *self.head.read()
+    }
+
+    /// What the head file recorded as the last acknowledged append when the
+    /// store was opened (for a memory store, the head then). Opening checks
+    /// that the log holds it; the log may go further (a crash after sled's
+    /// flush, before the head file's write: stored, never acknowledged).
+    pub fn acknowledged(&self) -> Head {
+        self.acknowledged
     }
 
     /// The number of events in the log (positions count from 1).
@@ -175,6 +188,11 @@ impl Store {
     /// store once open, since another process may write one meanwhile.
     pub fn read_checkpoint_in(dir: &Path) -> Result<Option<Vec<u8>>, Error> {
         checkpoint::read(dir)
+    }
+
+    /// The file the checkpoint of the store in `dir` is kept in.
+    pub fn checkpoint_path(dir: &Path) -> std::path::PathBuf {
+        dir.join(checkpoint::NAME)
     }
 
     /// The checkpoint last written: `None` if there is none (or the store is
