@@ -87,7 +87,7 @@ pub(crate) fn load(
         Ok(n) => opened.replayed = n,
         // The checkpoint passed every check yet the log does not continue
         // it: trust the log.
-        Err(Error::Rebuild { source: e, .. }) if opened.from_checkpoint > 0 => {
+        Err(Error::Rebuild { cause: e, .. }) if opened.from_checkpoint > 0 => {
             tracing::warn!(reason = %e, "the log does not continue the checkpoint; rebuilding the graph from the whole log");
             graph = Projection::new(vocab.clone());
             opened = Opened { checkpoint_ignored: true, replayed: replay(store, &mut graph)?, ..Opened::default() };

@@ -28,14 +28,15 @@ pub enum Error {
     /// The log holds an event the projection cannot apply (e.g. its kind was
     /// removed from the vocabulary). The log itself is intact: it exports
     /// without the graph.
-    #[error("{}", Unbuildable { at: *at, dir: dir.as_deref(), source })]
+    #[error("{}", Unbuildable { at: *at, dir: dir.as_deref(), cause })]
     Rebuild {
         /// The event that does not apply: its position and id, when known.
         at: Option<(u64, EventId)>,
         /// The data directory, for a store on disk.
         dir: Option<PathBuf>,
-        /// Why it does not apply.
-        source: strata_graph::ApplyError,
+        /// Why it does not apply (part of the message, not a separate
+        /// source, so that a chain of errors says it once).
+        cause: strata_graph::ApplyError,
     },
     /// The checkpoint kept beside the log is not what a replay of the log
     /// gives (found by `verify`; opening ignores such a checkpoint).
@@ -53,8 +54,8 @@ pub enum Error {
 }
 
 impl From<strata_graph::ApplyError> for Error {
-    fn from(source: strata_graph::ApplyError) -> Error {
-        Error::Rebuild { at: None, dir: None, source }
+    fn from(cause: strata_graph::ApplyError) -> Error {
+        Error::Rebuild { at: None, dir: None, cause }
     }
 }
 
@@ -75,9 +76,9 @@ impl Error {
         position: u64,
         event: EventId,
         dir: Option<&Path>,
-        source: strata_graph::ApplyError,
+        cause: strata_graph::ApplyError,
     ) -> Error {
-        Error::Rebuild { at: Some((position, event)), dir: dir.map(Path::to_path_buf), source }
+        Error::Rebuild { at: Some((position, event)), dir: dir.map(Path::to_path_buf), cause }
     }
 }
 
@@ -86,19 +87,19 @@ impl Error {
 struct Unbuildable<'a> {
     at: Option<(u64, EventId)>,
     dir: Option<&'a Path>,
-    source: &'a strata_graph::ApplyError,
+    cause: &'a strata_graph::ApplyError,
 }
 
 impl fmt::Display for Unbuildable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Some((position, event)) = self.at else {
-            return write!(f, "cannot apply an event to the graph: {}", self.source);
+            return write!(f, "cannot apply an event to the graph: {}", self.cause);
         };
         write!(
             f,
             "cannot build the graph from the log: the event at position {position} (id {event}) does not apply: {}. \
              The log itself is intact and exports without the graph: run `strata export",
-            self.source
+            self.cause.reason()
         )?;
         if let Some(dir) = self.dir {
             write!(f, " --data {}", dir.display())?;

@@ -37,3 +37,19 @@ pub enum ApplyError {
         got: u64,
     },
 }
+
+impl ApplyError {
+    /// Why the event does not apply, without its position and id (for a
+    /// caller that names them itself).
+    pub fn reason(&self) -> String {
+        match self {
+            ApplyError::UnknownKind { kind, .. } => {
+                format!("its kind {kind:?} is not in the vocabulary")
+            }
+            ApplyError::Inconsistent { reason, .. } => reason.clone(),
+            ApplyError::OutOfOrder { expected, .. } => {
+                format!("it came out of order (the graph expected position {expected})")
+            }
+        }
+    }
+}
