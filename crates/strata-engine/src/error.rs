@@ -26,15 +26,3 @@ pub enum Error {
     #[error("cannot rebuild the graph from the log: {0}")]
     Rebuild(#[from] strata_graph::ApplyError),
 }
-
-impl Error {
-    /// A stable code users can match on: `BAD_INPUT`, `CONFLICT`, `STORAGE`, `INTERNAL`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::Invalid(_) => "BAD_INPUT",
-            Error::Conflict { .. } => "CONFLICT",
-            Error::Store(_) => "STORAGE",
-            Error::Rebuild(_) => "INTERNAL",
-        }
-    }
-}

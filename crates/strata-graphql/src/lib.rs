@@ -11,10 +11,11 @@
 //! request bounds its `knownAt` by it, however many appends land meanwhile.
 //! A caller may attach its own with [`prepare`].
 //!
-//! Every error carries `extensions.code`: `BAD_INPUT`, `LIMIT_EXCEEDED`,
-//! `CONFLICT`, `READ_ONLY`, `LAGGED`, `STORAGE` or `INTERNAL` (see
-//! [`Error`]), and `QUERY_TOO_DEEP` or `QUERY_TOO_COMPLEX` for the limits
-//! of [`SchemaConfig`].
+//! Every error carries `extensions.code`, one of the [`Code`]s: `BAD_INPUT`,
+//! `LIMIT_EXCEEDED`, `CONFLICT`, `READ_ONLY`, `LAGGED`, `STORAGE` or
+//! `INTERNAL` (see [`Error`]), and `QUERY_TOO_DEEP` or `QUERY_TOO_COMPLEX`
+//! for the limits of [`SchemaConfig`]. The server's refusals take theirs
+//! from [`Code`] too.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -33,6 +34,7 @@
 //! # }
 //! ```
 
+mod code;
 mod connection;
 mod context;
 mod enums;
@@ -48,6 +50,7 @@ use std::sync::Arc;
 use async_graphql::Schema;
 use strata_engine::Engine;
 
+pub use code::Code;
 pub use context::{prepare, request_data, RequestSnapshot};
 pub use error::Error;
 pub use mutation::MutationRoot;
