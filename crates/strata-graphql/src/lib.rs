@@ -6,9 +6,10 @@
 //! checked by a test).
 //!
 //! Every request reads one consistent view of the log: when a request starts,
-//! the schema records the log's position and last recorded time
-//! ([`RequestSnapshot`]) in the request's data, and every resolver of the
-//! request bounds its `knownAt` by it, however many appends land meanwhile.
+//! the schema records the engine's snapshot cap (`strata_engine::SnapshotCap`,
+//! the log's position and last recorded time) in the request's data, and
+//! every resolver of the request reads through that snapshot, which bounds
+//! its `knownAt`, however many appends land meanwhile.
 //! A caller may attach its own with [`prepare`].
 //!
 //! Every error carries `extensions.code`, one of the [`Code`]s: `BAD_INPUT`,
@@ -51,7 +52,7 @@ use async_graphql::Schema;
 use strata_engine::Engine;
 
 pub use code::Code;
-pub use context::{prepare, request_data, RequestSnapshot};
+pub use context::{prepare, request_data};
 pub use error::Error;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
