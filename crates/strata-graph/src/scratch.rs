@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use strata_core::Timestamp;
 
-use crate::projection::{Adj, EdgeW, Projection};
+use crate::projection::{Adj, EdgeWeight, Projection};
 use crate::view::TimeFilter;
 
 /// "No distance yet" in a slot.
@@ -127,7 +127,7 @@ pub(crate) struct Steps<'a> {
 }
 
 impl Iterator for Steps<'_> {
-    type Item = (EdgeIndex, NodeIndex, EdgeW, bool);
+    type Item = (EdgeIndex, NodeIndex, EdgeWeight, bool);
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
@@ -157,7 +157,7 @@ impl Projection {
     #[inline]
     pub(crate) fn step_ok(
         &self,
-        w: EdgeW,
+        w: EdgeWeight,
         v: NodeIndex,
         names: Option<&[u16]>,
         t: TimeFilter,
