@@ -1,4 +1,4 @@
-//! The query root: entities, events, paths, neighbourhoods, diffs and counts,
+//! The query root: entities, events, paths, neighborhoods, diffs and counts,
 //! each at an `asOf`/`knownAt` bounded by the request's snapshot.
 
 use async_graphql::{Context, Object, ID};
@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::scalars::{day, instant, Date, DateTime};
 use crate::types::{Entity, Event, GraphDiff, Path, Relation, Stats, Subgraph};
 
-/// The longest path or widest neighbourhood a query may ask for, in hops.
+/// The longest path or widest neighborhood a query may ask for, in hops.
 pub const MAX_HOPS: usize = 10;
 /// The most paths `paths` may return.
 pub const MAX_PATHS: usize = 1000;
@@ -239,7 +239,7 @@ impl QueryRoot {
         let snap = snapshot(ctx)?;
         let time = snap.filter(day(as_of), instant(known_at));
         // Building a view of every edge costs more than the walk itself on
-        // a hub's neighbourhood: only when the request asks for edges.
+        // a hub's neighborhood: only when the request asks for edges.
         let with_edges = ctx.look_ahead().field("edges").exists();
         let found = if with_edges {
             snap.neighborhood(&id, hops, time, relations.as_deref())

@@ -382,7 +382,7 @@ pub struct Subgraph {
     pub(crate) cap: SnapshotCap,
 }
 
-/// A neighbourhood: entities within some hops of a centre, and the edges followed.
+/// A neighborhood: entities within some hops of a centre, and the edges followed.
 #[Object]
 impl Subgraph {
     /// The entities, the centre first, then by distance and id.
