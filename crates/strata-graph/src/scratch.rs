@@ -153,21 +153,21 @@ impl Projection {
         Steps { first: fwd.iter().rev(), second: (!directed).then(|| back.iter().rev()) }
     }
 
-    /// Whether a step from a visible node over an edge of weight `w` to `v`
+    /// Whether a step from a visible node over an edge of weight `weight` to `v`
     /// passes: the relation is named (when the search names some), holds at
     /// the search's time, and `v` exists. The same answer as `edge_passes`,
     /// given that the node the step leaves exists.
     #[inline]
-    pub(crate) fn step_ok(&self, w: EdgeWeight, v: NodeIndex, search: &Search<'_>, scratch: &mut Scratch) -> bool {
+    pub(crate) fn step_ok(&self, weight: EdgeWeight, v: NodeIndex, search: &Search<'_>, scratch: &mut Scratch) -> bool {
         let (names, t) = (search.names, search.time);
         if self.knows_all(t.known_at) {
             // Everything known: the relation's window answers, one small
             // read instead of its events and closes.
-            return names.is_none_or(|ns| self.rels.get(w.rel as usize).is_some_and(|r| ns.contains(&r.name)))
-                && self.holds_now(w.rel, t.as_of)
+            return names.is_none_or(|ns| self.rels.get(weight.rel as usize).is_some_and(|r| ns.contains(&r.name)))
+                && self.holds_now(weight.rel, t.as_of)
                 && scratch.visible(self, v, t.known_at);
         }
-        let rel = &self.rels[w.rel as usize];
+        let rel = &self.rels[weight.rel as usize];
         // A relation starting after `asOf` does not hold whatever its events
         // say: answered from the relation alone, before reading the events.
         names.is_none_or(|ns| ns.contains(&rel.name))

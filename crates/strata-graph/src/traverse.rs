@@ -109,8 +109,8 @@ impl Projection {
         // each would cost, estimated by the events its nodes appear in
         // (about their degree; a hub's is large).
         let (mut forward_depth, mut backward_depth) = (0u32, 0u32);
-        let weight = |n: NodeIndex| self.graph[n].events.len() + 1;
-        let (mut forward_cost, mut backward_cost) = (weight(start), weight(goal));
+        let node_cost = |n: NodeIndex| self.graph[n].events.len() + 1;
+        let (mut forward_cost, mut backward_cost) = (node_cost(start), node_cost(goal));
         let found = loop {
             if forward_depth + backward_depth >= max_hops {
                 break None;
@@ -121,10 +121,10 @@ impl Projection {
             next.clear();
             let mut met = false;
             'level: for &u in frontier.iter() {
-                for (_, v, w, _) in self.steps(u, search.directed, !forward) {
+                for (_, v, weight, _) in self.steps(u, search.directed, !forward) {
                     let slot = scratch.peek(v);
                     let (mine, theirs) = if forward { (slot.fwd, slot.bwd) } else { (slot.bwd, slot.fwd) };
-                    if mine != NONE || !self.step_ok(w, v, &search, scratch) {
+                    if mine != NONE || !self.step_ok(weight, v, &search, scratch) {
                         continue;
                     }
                     let slot = scratch.slot(v);
@@ -137,7 +137,7 @@ impl Projection {
                         met = true;
                         break 'level;
                     }
-                    cost += weight(v);
+                    cost += node_cost(v);
                     next.push(v);
                 }
             }
@@ -188,7 +188,7 @@ impl Projection {
                 Some((u, steps)) => (*u, steps.next()),
                 None => return None,
             };
-            let Some((e, v, w, _)) = step else {
+            let Some((e, v, weight, _)) = step else {
                 scratch.slot(u).flags |= BAD;
                 stack.pop();
                 edges.pop();
@@ -197,12 +197,12 @@ impl Projection {
             let depth = edges.len() as u32 + 1;
             if depth <= forward_depth {
                 let slot = scratch.peek(v);
-                if slot.fwd != depth || slot.flags & BAD != 0 || !self.step_ok(w, v, &search, scratch) {
+                if slot.fwd != depth || slot.flags & BAD != 0 || !self.step_ok(weight, v, &search, scratch) {
                     continue;
                 }
                 edges.push((e, v));
                 stack.push((v, self.steps(v, search.directed, false)));
-            } else if scratch.peek(v).bwd == hops - depth && self.step_ok(w, v, &search, scratch) {
+            } else if scratch.peek(v).bwd == hops - depth && self.step_ok(weight, v, &search, scratch) {
                 break (e, v);
             }
         };
@@ -213,7 +213,7 @@ impl Projection {
         while left > 0 {
             let (e, x) = self
                 .steps(at, search.directed, false)
-                .find(|&(_, x, w, _)| scratch.peek(x).bwd == left - 1 && self.step_ok(w, x, &search, scratch))
+                .find(|&(_, x, weight, _)| scratch.peek(x).bwd == left - 1 && self.step_ok(weight, x, &search, scratch))
                 .map(|(e, x, _, _)| (e, x))?;
             edges.push((e, x));
             at = x;
@@ -250,8 +250,8 @@ impl Projection {
                 if depth + 1 >= max_hops {
                     continue;
                 }
-                for (_, v, w, _) in self.steps(u, search.directed, true) {
-                    if scratch.peek(v).bwd == NONE && self.step_ok(w, v, &search, scratch) {
+                for (_, v, weight, _) in self.steps(u, search.directed, true) {
+                    if scratch.peek(v).bwd == NONE && self.step_ok(weight, v, &search, scratch) {
                         scratch.slot(v).bwd = depth + 1;
                         queue.push(v);
                     }
@@ -263,7 +263,7 @@ impl Projection {
                 let far = max_hops - 1;
                 if self
                     .steps(start, search.directed, false)
-                    .any(|(_, v, w, _)| scratch.peek(v).bwd == far && self.step_ok(w, v, &search, scratch))
+                    .any(|(_, v, weight, _)| scratch.peek(v).bwd == far && self.step_ok(weight, v, &search, scratch))
                 {
                     shortest = max_hops;
                 }
@@ -336,7 +336,7 @@ impl Projection {
             }
             for i in start..end {
                 let u = out.nodes[i].1;
-                for (e, v, w, second) in self.steps(u, search.directed, false) {
+                for (e, v, weight, second) in self.steps(u, search.directed, false) {
                     let depth_v = scratch.peek(v).fwd;
                     if edges {
                         let depth_u = depth - 1;
@@ -346,11 +346,11 @@ impl Projection {
                             _ if v == u => !second,
                             _ => u.index() < v.index(),
                         };
-                        if !take || !self.step_ok(w, v, &search, scratch) {
+                        if !take || !self.step_ok(weight, v, &search, scratch) {
                             continue;
                         }
                         out.edges.push(e);
-                    } else if depth_v != NONE || !self.step_ok(w, v, &search, scratch) {
+                    } else if depth_v != NONE || !self.step_ok(weight, v, &search, scratch) {
                         continue;
                     }
                     if depth_v == NONE {
@@ -455,19 +455,19 @@ impl Projection {
             .edges
             .iter()
             .filter_map(|&e| {
-                let w = *self.graph.edge_weight(e)?;
+                let weight = *self.graph.edge_weight(e)?;
                 let (a, b) = self.graph.edge_endpoints(e)?;
-                let rel = &self.rels[w.rel as usize];
+                let rel = &self.rels[weight.rel as usize];
                 let valid_to = if rel.marks { None } else { self.valid_to(rel, t.known_at).map(|(d, _)| d) };
                 let key = (
                     name_rank[rel.name as usize],
-                    w.role,
+                    weight.role,
                     scratch.peek(a).bwd,
                     scratch.peek(b).bwd,
                     rel.valid_from,
                     valid_to,
                 );
-                Some((key, w.rel, e))
+                Some((key, weight.rel, e))
             })
             .collect();
         keyed.sort_unstable_by(|(ka, ra, _), (kb, rb, _)| {
