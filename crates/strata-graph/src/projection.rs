@@ -153,7 +153,7 @@ pub(crate) struct Adj {
     pub other: u32,
     pub edge: u32,
     /// The relation, with the role in the top bit (set: about-link).
-    pub w: u32,
+    pub rel_and_role: u32,
 }
 
 impl Adj {
@@ -161,8 +161,8 @@ impl Adj {
 
     pub(crate) fn weight(self) -> EdgeWeight {
         EdgeWeight {
-            rel: self.w & !Adj::ABOUT,
-            role: if self.w & Adj::ABOUT != 0 { Role::About } else { Role::SubjectObject },
+            rel: self.rel_and_role & !Adj::ABOUT,
+            role: if self.rel_and_role & Adj::ABOUT != 0 { Role::About } else { Role::SubjectObject },
         }
     }
 }
@@ -443,18 +443,18 @@ impl Projection {
     }
 
     /// Adds an edge to the graph and to both ends' adjacency arrays.
-    pub(crate) fn add_edge(&mut self, a: NodeIndex, b: NodeIndex, w: EdgeWeight) -> EdgeIndex {
-        let e = self.graph.add_edge(a, b, w);
+    pub(crate) fn add_edge(&mut self, a: NodeIndex, b: NodeIndex, weight: EdgeWeight) -> EdgeIndex {
+        let e = self.graph.add_edge(a, b, weight);
         let bound = petgraph::visit::NodeIndexable::node_bound(&self.graph);
         if self.adj.len() < bound {
             self.adj.resize_with(bound, Adjacency::default);
         }
-        let packed = w.rel | if w.role == Role::About { Adj::ABOUT } else { 0 };
+        let rel_and_role = weight.rel | if weight.role == Role::About { Adj::ABOUT } else { 0 };
         if let Some(x) = self.adj.get_mut(a.index()) {
-            x.out.push(Adj { other: b.index() as u32, edge: e.index() as u32, w: packed });
+            x.out.push(Adj { other: b.index() as u32, edge: e.index() as u32, rel_and_role });
         }
         if let Some(x) = self.adj.get_mut(b.index()) {
-            x.inc.push(Adj { other: a.index() as u32, edge: e.index() as u32, w: packed });
+            x.inc.push(Adj { other: a.index() as u32, edge: e.index() as u32, rel_and_role });
         }
         e
     }
