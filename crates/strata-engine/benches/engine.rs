@@ -1,6 +1,6 @@
 //! The engine's benchmarks at 10k, 100k and 1M generated events (see
 //! `STRATA_BENCH_EVENTS` in `common`): import end to end, cold open, entity
-//! lookup, as-of 3-hop neighbourhood (views, and ids only), shortest path, all paths up to 4 hops,
+//! lookup, as-of 3-hop neighborhood (views, and ids only), shortest path, all paths up to 4 hops,
 //! and the diff between two dates, on seeded random entities and dates.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark stops on the first surprise
@@ -180,7 +180,7 @@ fn describe(n: u64, engine: &Engine, inputs: &Inputs) {
     }
     let stats = snap.read(|g| g.stats(Timestamp::MAX));
     eprintln!(
-        "{n} events: {} entities, {} relations; over {sample} inputs: 3-hop neighbourhood {} nodes on average, \
+        "{n} events: {} entities, {} relations; over {sample} inputs: 3-hop neighborhood {} nodes on average, \
          a path within 6 hops for {found}, {:.1} paths within 4 hops on average, diff {} relations on average",
         stats.entities,
         stats.relations,

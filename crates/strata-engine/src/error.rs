@@ -60,16 +60,6 @@ impl From<strata_graph::ApplyError> for Error {
 }
 
 impl Error {
-    /// A stable code users can match on: `BAD_INPUT`, `CONFLICT`, `STORAGE`, `INTERNAL`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::Invalid(_) => "BAD_INPUT",
-            Error::Conflict { .. } => "CONFLICT",
-            Error::Store(_) | Error::Checkpoint { .. } => "STORAGE",
-            Error::Rebuild { .. } => "INTERNAL",
-        }
-    }
-
     /// The event at `position` with id `event`, read from the log in
     /// `dir`, does not apply to the graph.
     pub(crate) fn unbuildable(

@@ -8,7 +8,7 @@
 //! up to it, however many appends land meanwhile.
 //!
 //! ```
-//! use strata_engine::{Config, Engine, TimeFilter};
+//! use strata_engine::{Config, Day, Direction, Engine};
 //!
 //! let engine = Engine::open(Config::in_memory()).unwrap();
 //! let batch = r#"{"kind":"entity_declared","at":"2026","subject":{"id":"cn-miit","type":"agency"}}
@@ -18,12 +18,8 @@
 //! assert_eq!(outcome.position, 3);
 //!
 //! let snap = engine.snapshot();
-//! let approved = snap.read(|g| g.relations(
-//!     &"bytedance".parse().unwrap(),
-//!     TimeFilter::as_of(strata_engine::Day::parse("2026-02-01").unwrap()),
-//!     strata_engine::Direction::In,
-//!     None,
-//! ));
+//! let as_of = Day::parse("2026-02-01").unwrap();
+//! let approved = snap.relations(&"bytedance".parse().unwrap(), snap.filter(Some(as_of), None), Direction::In, None);
 //! assert_eq!(approved[0].from.as_str(), "cn-miit");
 //! ```
 
@@ -31,13 +27,14 @@ mod append;
 mod checkpoint;
 mod error;
 mod log;
+mod snapshot;
 mod verify;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
-use strata_core::{EventId, RecordedEvent, Timestamp, Vocabulary};
+use strata_core::{EventId, RecordedEvent, Vocabulary};
 use strata_store::Store;
 use tokio::sync::broadcast;
 
@@ -45,6 +42,7 @@ pub use append::AppendOutcome;
 pub use checkpoint::{CheckpointOutcome, Opened};
 pub use error::Error;
 pub use log::Log;
+pub use snapshot::{Snapshot, SnapshotCap};
 pub use strata_core::{
     Day, EntityDecl, EntityId, EntityRef, EntityType, Event, InvalidEvent, Location, ParsedLine, Precision, Source,
     ValidTime,
@@ -155,13 +153,6 @@ impl Engine {
         self.store.head()
     }
 
-    /// A consistent view: every read through it sees the events recorded up
-    /// to now and none recorded later.
-    pub fn snapshot(&self) -> Snapshot<'_> {
-        let graph = self.graph.read();
-        Snapshot { engine: self, position: graph.len(), known_at: graph.last_recorded_at().unwrap_or(Timestamp::MIN) }
-    }
-
     /// The event at a position, read from the log.
     pub fn event_at(&self, position: u64) -> Result<Option<RecordedEvent>, Error> {
         Ok(self.store.get(position)?)
@@ -185,54 +176,5 @@ impl Engine {
     /// The position of the event with this id, if stored.
     pub fn position_of(&self, id: EventId) -> Option<u64> {
         self.graph.read().position_of(id)
-    }
-}
-
-/// A consistent read view (see [`Engine::snapshot`]).
-#[derive(Clone, Copy)]
-pub struct Snapshot<'a> {
-    engine: &'a Engine,
-    position: u64,
-    known_at: Timestamp,
-}
-
-impl<'a> Snapshot<'a> {
-    /// The last position the snapshot sees.
-    pub fn position(&self) -> u64 {
-        self.position
-    }
-
-    /// The recorded time of the last event it sees (`Timestamp::MIN` when empty).
-    pub fn known_at(&self) -> Timestamp {
-        self.known_at
-    }
-
-    /// A `knownAt` asked by a reader, bounded by the snapshot.
-    pub fn clamp(&self, known_at: Option<Timestamp>) -> Timestamp {
-        known_at.map_or(self.known_at, |k| k.min(self.known_at))
-    }
-
-    /// A time filter bounded by the snapshot.
-    pub fn filter(&self, as_of: Option<Day>, known_at: Option<Timestamp>) -> TimeFilter {
-        TimeFilter { as_of, known_at: self.clamp(known_at) }
-    }
-
-    /// Runs a read of the projection. Pass times through [`Snapshot::filter`]
-    /// or [`Snapshot::clamp`] so the read stays inside the snapshot.
-    pub fn read<R>(&self, f: impl FnOnce(&Projection) -> R) -> R {
-        f(&self.engine.graph.read())
-    }
-
-    /// The event at `position`, if the snapshot sees it.
-    pub fn event_at(&self, position: u64) -> Result<Option<RecordedEvent>, Error> {
-        if position > self.position {
-            return Ok(None);
-        }
-        self.engine.event_at(position)
-    }
-
-    /// The engine the snapshot reads.
-    pub fn engine(&self) -> &'a Engine {
-        self.engine
     }
 }

@@ -28,15 +28,8 @@ pub(crate) fn civil_from_days(z: i32) -> (i32, u32, u32) {
     (y, m, d)
 }
 
-/// How precisely a generated date is given (schema/README.md, "Time").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Precision {
-    Day,
-    Month,
-    Quarter,
-    Year,
-    Instant,
-}
+/// How precisely a generated date is given: core's own (schema/README.md, "Time").
+pub(crate) use strata_core::Precision;
 
 /// The first day a date at `precision` covers, for a day inside it.
 pub(crate) fn start_of(day: i32, precision: Precision) -> i32 {

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use smallvec::SmallVec;
 use strata_core::{Day, EntityId, EntityType, EventId, Timestamp, Vocabulary};
 
-use crate::projection::{push_close, Close, Decl, EdgeW, EventMeta, Ix, Node, Projection, Rel, RelKey, NO_EVENT};
+use crate::projection::{push_close, Close, Decl, EdgeWeight, EventMeta, Ix, Node, Projection, Rel, RelKey, NO_EVENT};
 use crate::view::Role;
 
 /// The first bytes of every checkpoint, with the encoding's version.
@@ -281,7 +281,7 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
             let role = if r.below(2, "edge role")? == 1 { Role::About } else { Role::SubjectObject };
             edge_rels.push(rel);
             let rel = u32::try_from(rel).map_err(|_| damaged("edge relation out of range"))?;
-            p.add_edge(a, b, EdgeW { rel, role });
+            p.add_edge(a, b, EdgeWeight { rel, role });
         }
 
         let n_rels = r.count(8)?;

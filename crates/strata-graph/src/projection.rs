@@ -44,7 +44,7 @@ pub(crate) struct Node {
 
 /// An edge's weight: the relation it belongs to and its role.
 #[derive(Clone, Copy)]
-pub(crate) struct EdgeW {
+pub(crate) struct EdgeWeight {
     pub rel: u32,
     pub role: Role,
 }
@@ -118,7 +118,7 @@ pub struct Projection {
     pub(crate) kind_ix: FxHashMap<String, u16>,
     pub(crate) rel_names: Vec<String>,
     pub(crate) rel_ix: FxHashMap<String, u16>,
-    pub(crate) graph: StableDiGraph<Node, EdgeW>,
+    pub(crate) graph: StableDiGraph<Node, EdgeWeight>,
     pub(crate) nodes: FxHashMap<EntityId, NodeIndex>,
     pub(crate) events: Vec<EventMeta>,
     pub(crate) ids: FxHashMap<EventId, Ix>,
@@ -153,16 +153,16 @@ pub(crate) struct Adj {
     pub other: u32,
     pub edge: u32,
     /// The relation, with the role in the top bit (set: about-link).
-    pub w: u32,
+    pub rel_and_role: u32,
 }
 
 impl Adj {
     const ABOUT: u32 = 1 << 31;
 
-    pub(crate) fn weight(self) -> EdgeW {
-        EdgeW {
-            rel: self.w & !Adj::ABOUT,
-            role: if self.w & Adj::ABOUT != 0 { Role::About } else { Role::SubjectObject },
+    pub(crate) fn weight(self) -> EdgeWeight {
+        EdgeWeight {
+            rel: self.rel_and_role & !Adj::ABOUT,
+            role: if self.rel_and_role & Adj::ABOUT != 0 { Role::About } else { Role::SubjectObject },
         }
     }
 }
@@ -375,13 +375,13 @@ impl Projection {
         let first_edge = self.graph.edge_count() as u32;
         let mut edge_count = 0u32;
         if let Some(o) = object {
-            self.add_edge(subject, o, EdgeW { rel: rel_id, role: Role::SubjectObject });
+            self.add_edge(subject, o, EdgeWeight { rel: rel_id, role: Role::SubjectObject });
             edge_count += 1;
         }
         for &a in &about {
             for end in std::iter::once(subject).chain(object) {
                 if end != a {
-                    self.add_edge(end, a, EdgeW { rel: rel_id, role: Role::About });
+                    self.add_edge(end, a, EdgeWeight { rel: rel_id, role: Role::About });
                     edge_count += 1;
                 }
             }
@@ -443,18 +443,18 @@ impl Projection {
     }
 
     /// Adds an edge to the graph and to both ends' adjacency arrays.
-    pub(crate) fn add_edge(&mut self, a: NodeIndex, b: NodeIndex, w: EdgeW) -> EdgeIndex {
-        let e = self.graph.add_edge(a, b, w);
+    pub(crate) fn add_edge(&mut self, a: NodeIndex, b: NodeIndex, weight: EdgeWeight) -> EdgeIndex {
+        let e = self.graph.add_edge(a, b, weight);
         let bound = petgraph::visit::NodeIndexable::node_bound(&self.graph);
         if self.adj.len() < bound {
             self.adj.resize_with(bound, Adjacency::default);
         }
-        let packed = w.rel | if w.role == Role::About { Adj::ABOUT } else { 0 };
+        let rel_and_role = weight.rel | if weight.role == Role::About { Adj::ABOUT } else { 0 };
         if let Some(x) = self.adj.get_mut(a.index()) {
-            x.out.push(Adj { other: b.index() as u32, edge: e.index() as u32, w: packed });
+            x.out.push(Adj { other: b.index() as u32, edge: e.index() as u32, rel_and_role });
         }
         if let Some(x) = self.adj.get_mut(b.index()) {
-            x.inc.push(Adj { other: a.index() as u32, edge: e.index() as u32, w: packed });
+            x.inc.push(Adj { other: a.index() as u32, edge: e.index() as u32, rel_and_role });
         }
         e
     }
@@ -598,7 +598,7 @@ impl Projection {
             ("by_day", self.by_day.len() * size_of::<(Day, Ix)>() * 3 / 2),
             ("graph nodes", self.graph.node_count() * (size_of::<Node>() + 16)),
             ("node heap (ids, events, decls)", node_heap),
-            ("graph edges", self.graph.edge_count() * (size_of::<EdgeW>() + 20)),
+            ("graph edges", self.graph.edge_count() * (size_of::<EdgeWeight>() + 20)),
             (
                 "adjacency arrays",
                 self.adj.capacity() * size_of::<Adjacency>()

@@ -8,8 +8,8 @@ use std::cell::RefCell;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use strata_core::Timestamp;
 
-use crate::projection::{Adj, EdgeW, Projection};
-use crate::view::TimeFilter;
+use crate::projection::{Adj, EdgeWeight, Projection};
+use crate::traverse::Search;
 
 /// "No distance yet" in a slot.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -27,7 +27,7 @@ pub(crate) struct Slot {
     gen: u32,
     /// Distance from the start (or the centre), `NONE` when not reached.
     pub fwd: u32,
-    /// Distance to the goal, `NONE` when not reached (also an id rank in neighbourhoods).
+    /// Distance to the goal, `NONE` when not reached (also an id rank in neighborhoods).
     pub bwd: u32,
     pub flags: u8,
 }
@@ -36,14 +36,17 @@ impl Slot {
     const EMPTY: Slot = Slot { gen: 0, fwd: NONE, bwd: NONE, flags: 0 };
 }
 
-/// The slots of one query, and vectors it reuses.
+/// The slots of one query, and the node lists it reuses.
 #[derive(Default)]
 pub(crate) struct Scratch {
     gen: u32,
     slots: Vec<Slot>,
-    pub a: Vec<NodeIndex>,
-    pub b: Vec<NodeIndex>,
-    pub c: Vec<NodeIndex>,
+    /// The forward search's frontier.
+    pub forward: Vec<NodeIndex>,
+    /// The backward search's frontier (or queue).
+    pub backward: Vec<NodeIndex>,
+    /// The level being built.
+    pub next: Vec<NodeIndex>,
 }
 
 impl Scratch {
@@ -56,9 +59,9 @@ impl Scratch {
             self.slots.fill(Slot::EMPTY);
             self.gen = 1;
         }
-        self.a.clear();
-        self.b.clear();
-        self.c.clear();
+        self.forward.clear();
+        self.backward.clear();
+        self.next.clear();
     }
 
     /// The node's slot, emptied first if an earlier query left it.
@@ -127,7 +130,7 @@ pub(crate) struct Steps<'a> {
 }
 
 impl Iterator for Steps<'_> {
-    type Item = (EdgeIndex, NodeIndex, EdgeW, bool);
+    type Item = (EdgeIndex, NodeIndex, EdgeWeight, bool);
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
@@ -150,32 +153,26 @@ impl Projection {
         Steps { first: fwd.iter().rev(), second: (!directed).then(|| back.iter().rev()) }
     }
 
-    /// Whether a step from a visible node over an edge of weight `w` to `v`
-    /// passes: the relation is named (when names are given), holds at `t`,
-    /// and `v` exists. The same answer as `edge_passes`, given that the node
-    /// the step leaves exists.
+    /// Whether a step from a visible node over an edge of weight `weight` to `v`
+    /// passes: the relation is named (when the search names some), holds at
+    /// the search's time, and `v` exists. The same answer as `edge_passes`,
+    /// given that the node the step leaves exists.
     #[inline]
-    pub(crate) fn step_ok(
-        &self,
-        w: EdgeW,
-        v: NodeIndex,
-        names: Option<&[u16]>,
-        t: TimeFilter,
-        s: &mut Scratch,
-    ) -> bool {
+    pub(crate) fn step_ok(&self, weight: EdgeWeight, v: NodeIndex, search: &Search<'_>, scratch: &mut Scratch) -> bool {
+        let (names, t) = (search.names, search.time);
         if self.knows_all(t.known_at) {
             // Everything known: the relation's window answers, one small
             // read instead of its events and closes.
-            return names.is_none_or(|ns| self.rels.get(w.rel as usize).is_some_and(|r| ns.contains(&r.name)))
-                && self.holds_now(w.rel, t.as_of)
-                && s.visible(self, v, t.known_at);
+            return names.is_none_or(|ns| self.rels.get(weight.rel as usize).is_some_and(|r| ns.contains(&r.name)))
+                && self.holds_now(weight.rel, t.as_of)
+                && scratch.visible(self, v, t.known_at);
         }
-        let rel = &self.rels[w.rel as usize];
+        let rel = &self.rels[weight.rel as usize];
         // A relation starting after `asOf` does not hold whatever its events
         // say: answered from the relation alone, before reading the events.
         names.is_none_or(|ns| ns.contains(&rel.name))
             && t.as_of.is_none_or(|a| rel.valid_from <= a)
             && self.rel_holds(rel, t.as_of, t.known_at)
-            && s.visible(self, v, t.known_at)
+            && scratch.visible(self, v, t.known_at)
     }
 }

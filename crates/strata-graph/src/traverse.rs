@@ -1,4 +1,4 @@
-//! Traversals: shortest path, all simple paths, neighbourhoods.
+//! Traversals: shortest path, all simple paths, neighborhoods.
 //!
 //! Plain breadth-first searches with the time filter inline: petgraph's
 //! `astar`/`dijkstra` over an `EdgeFiltered` view are hundreds of times
@@ -32,9 +32,18 @@ fn hop_count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX - 1).min(u32::MAX - 1)
 }
 
-/// What a neighbourhood search found: the nodes with their depth, in
+/// What a search may step over: edges in their direction only or either
+/// way, the relations named (all when `None`), and the time they must hold at.
+#[derive(Clone, Copy)]
+pub(crate) struct Search<'n> {
+    pub directed: bool,
+    pub names: Option<&'n [u16]>,
+    pub time: TimeFilter,
+}
+
+/// What a neighborhood search found: the nodes with their depth, in
 /// breadth-first order, and (when asked) the edges followed, each once.
-struct Hood {
+struct Neighborhood {
     nodes: Vec<(u32, NodeIndex)>,
     edges: Vec<EdgeIndex>,
 }
@@ -54,161 +63,157 @@ impl Projection {
         Some(PathView { steps })
     }
 
-    /// A shortest path from `from` to `to` within `q.max_hops`, or `None`.
+    /// A shortest path from `from` to `to` within `query.max_hops`, or `None`.
     /// A path from an entity to itself has no steps.
     ///
     /// Of the shortest paths, the one returned is the first in the order the
     /// edges of each node are stored in (the one a breadth-first search from
     /// `from` finds first), whichever way the search ran.
-    pub fn path(&self, from: &EntityId, to: &EntityId, q: &PathQuery) -> Option<PathView> {
-        let t = q.time;
-        let s = self.node(from, t.known_at)?;
-        let goal = self.node(to, t.known_at)?;
-        if s == goal {
+    pub fn path(&self, from: &EntityId, to: &EntityId, query: &PathQuery) -> Option<PathView> {
+        let time = query.time;
+        let start = self.node(from, time.known_at)?;
+        let goal = self.node(to, time.known_at)?;
+        if start == goal {
             return Some(PathView { steps: Vec::new() });
         }
-        let names = self.names_filter(q.relations.as_deref());
-        let edges = with_scratch(self.graph.node_bound(), |sc| {
-            self.shortest(s, goal, hop_count(q.max_hops), q.directed, names.as_deref(), t, sc)
+        let names = self.names_filter(query.relations.as_deref());
+        let search = Search { directed: query.directed, names: names.as_deref(), time };
+        let edges = with_scratch(self.graph.node_bound(), |scratch| {
+            self.shortest(start, goal, hop_count(query.max_hops), search, scratch)
         })?;
-        self.path_view(s, &edges, t)
+        self.path_view(start, &edges, time)
     }
 
     /// Bidirectional breadth-first search (the cheaper frontier grows), then
     /// the first shortest path in edge order, rebuilt from the two sides'
     /// distances.
-    #[allow(clippy::too_many_arguments)]
     fn shortest(
         &self,
-        s: NodeIndex,
+        start: NodeIndex,
         goal: NodeIndex,
         max_hops: u32,
-        directed: bool,
-        names: Option<&[u16]>,
-        t: TimeFilter,
-        sc: &mut Scratch,
+        search: Search<'_>,
+        scratch: &mut Scratch,
     ) -> Option<Vec<(EdgeIndex, NodeIndex)>> {
         if max_hops == 0 {
             return None;
         }
-        sc.slot(s).fwd = 0;
-        sc.slot(goal).bwd = 0;
-        let mut fwd = std::mem::take(&mut sc.a);
-        let mut bwd = std::mem::take(&mut sc.b);
-        let mut next = std::mem::take(&mut sc.c);
-        fwd.push(s);
+        scratch.slot(start).fwd = 0;
+        scratch.slot(goal).bwd = 0;
+        let mut fwd = std::mem::take(&mut scratch.forward);
+        let mut bwd = std::mem::take(&mut scratch.backward);
+        let mut next = std::mem::take(&mut scratch.next);
+        fwd.push(start);
         bwd.push(goal);
         // Levels fully searched on each side, and what the next level of
         // each would cost, estimated by the events its nodes appear in
         // (about their degree; a hub's is large).
-        let (mut df, mut db) = (0u32, 0u32);
-        let weight = |n: NodeIndex| self.graph[n].events.len() + 1;
-        let (mut cf, mut cb) = (weight(s), weight(goal));
+        let (mut forward_depth, mut backward_depth) = (0u32, 0u32);
+        let node_cost = |n: NodeIndex| self.graph[n].events.len() + 1;
+        let (mut forward_cost, mut backward_cost) = (node_cost(start), node_cost(goal));
         let found = loop {
-            if df + db >= max_hops {
+            if forward_depth + backward_depth >= max_hops {
                 break None;
             }
-            let forward = cf <= cb;
+            let forward = forward_cost <= backward_cost;
             let mut cost = 0;
-            let (frontier, d) = if forward { (&fwd, df) } else { (&bwd, db) };
+            let (frontier, depth) = if forward { (&fwd, forward_depth) } else { (&bwd, backward_depth) };
             next.clear();
             let mut met = false;
             'level: for &u in frontier.iter() {
-                for (_, v, w, _) in self.steps(u, directed, !forward) {
-                    let slot = sc.peek(v);
+                for (_, v, weight, _) in self.steps(u, search.directed, !forward) {
+                    let slot = scratch.peek(v);
                     let (mine, theirs) = if forward { (slot.fwd, slot.bwd) } else { (slot.bwd, slot.fwd) };
-                    if mine != NONE || !self.step_ok(w, v, names, t, sc) {
+                    if mine != NONE || !self.step_ok(weight, v, &search, scratch) {
                         continue;
                     }
-                    let slot = sc.slot(v);
+                    let slot = scratch.slot(v);
                     if forward {
-                        slot.fwd = d + 1
+                        slot.fwd = depth + 1
                     } else {
-                        slot.bwd = d + 1
+                        slot.bwd = depth + 1
                     }
                     if theirs != NONE {
                         met = true;
                         break 'level;
                     }
-                    cost += weight(v);
+                    cost += node_cost(v);
                     next.push(v);
                 }
             }
             if met {
-                // The first meeting closes a shortest path: df + db + 1 hops.
-                break Some(df + db + 1);
+                // The first meeting closes a shortest path: one hop more than both depths.
+                break Some(forward_depth + backward_depth + 1);
             }
             if forward {
-                df += 1;
-                cf = cost;
+                forward_depth += 1;
+                forward_cost = cost;
                 std::mem::swap(&mut fwd, &mut next);
                 if fwd.is_empty() {
                     break None;
                 }
             } else {
-                db += 1;
-                cb = cost;
+                backward_depth += 1;
+                backward_cost = cost;
                 std::mem::swap(&mut bwd, &mut next);
                 if bwd.is_empty() {
                     break None;
                 }
             }
         };
-        sc.a = fwd;
-        sc.b = bwd;
-        sc.c = next;
-        self.first_shortest(s, found?, df, directed, names, t, sc)
+        scratch.forward = fwd;
+        scratch.backward = bwd;
+        scratch.next = next;
+        self.first_shortest(start, found?, forward_depth, search, scratch)
     }
 
-    /// The first path of `k` hops from `s` in edge order, given exact
-    /// distances from `s` for the nodes up to `df` hops from it and exact
-    /// distances to the goal for those within `k - df - 1` hops of it.
-    /// Within the first `df` hops a depth-first search (each dead end
-    /// remembered) finds it; after that the distances to the goal lead the way.
-    #[allow(clippy::too_many_arguments)]
+    /// The first path of `hops` hops from `start` in edge order, given exact
+    /// distances from `start` for the nodes up to `forward_depth` hops from
+    /// it and exact distances to the goal for those within
+    /// `hops - forward_depth - 1` hops of it. Within the first
+    /// `forward_depth` hops a depth-first search (each dead end remembered)
+    /// finds it; after that the distances to the goal lead the way.
     fn first_shortest(
         &self,
-        s: NodeIndex,
-        k: u32,
-        df: u32,
-        directed: bool,
-        names: Option<&[u16]>,
-        t: TimeFilter,
-        sc: &mut Scratch,
+        start: NodeIndex,
+        hops: u32,
+        forward_depth: u32,
+        search: Search<'_>,
+        scratch: &mut Scratch,
     ) -> Option<Vec<(EdgeIndex, NodeIndex)>> {
-        let mut edges: Vec<(EdgeIndex, NodeIndex)> = Vec::with_capacity(k as usize);
-        let mut stack: Vec<(NodeIndex, Steps<'_>)> = vec![(s, self.steps(s, directed, false))];
+        let mut edges: Vec<(EdgeIndex, NodeIndex)> = Vec::with_capacity(hops as usize);
+        let mut stack: Vec<(NodeIndex, Steps<'_>)> = vec![(start, self.steps(start, search.directed, false))];
         let (e, v) = loop {
             let (u, step) = match stack.last_mut() {
                 Some((u, steps)) => (*u, steps.next()),
                 None => return None,
             };
-            let Some((e, v, w, _)) = step else {
-                sc.slot(u).flags |= BAD;
+            let Some((e, v, weight, _)) = step else {
+                scratch.slot(u).flags |= BAD;
                 stack.pop();
                 edges.pop();
                 continue;
             };
-            let j = edges.len() as u32 + 1;
-            if j <= df {
-                let slot = sc.peek(v);
-                if slot.fwd != j || slot.flags & BAD != 0 || !self.step_ok(w, v, names, t, sc) {
+            let depth = edges.len() as u32 + 1;
+            if depth <= forward_depth {
+                let slot = scratch.peek(v);
+                if slot.fwd != depth || slot.flags & BAD != 0 || !self.step_ok(weight, v, &search, scratch) {
                     continue;
                 }
                 edges.push((e, v));
-                stack.push((v, self.steps(v, directed, false)));
-            } else if sc.peek(v).bwd == k - j && self.step_ok(w, v, names, t, sc) {
+                stack.push((v, self.steps(v, search.directed, false)));
+            } else if scratch.peek(v).bwd == hops - depth && self.step_ok(weight, v, &search, scratch) {
                 break (e, v);
             }
         };
         drop(stack);
         edges.push((e, v));
         let mut at = v;
-        let mut left = k - edges.len() as u32;
+        let mut left = hops - edges.len() as u32;
         while left > 0 {
             let (e, x) = self
-                .steps(at, directed, false)
-                .find(|&(_, x, w, _)| sc.peek(x).bwd == left - 1 && self.step_ok(w, x, names, t, sc))
+                .steps(at, search.directed, false)
+                .find(|&(_, x, weight, _)| scratch.peek(x).bwd == left - 1 && self.step_ok(weight, x, &search, scratch))
                 .map(|(e, x, _, _)| (e, x))?;
             edges.push((e, x));
             at = x;
@@ -217,48 +222,48 @@ impl Projection {
         Some(edges)
     }
 
-    /// All simple paths from `from` to `to` of at most `q.max_hops` steps,
+    /// All simple paths from `from` to `to` of at most `query.max_hops` steps,
     /// shortest first, at most `limit` of them. Parallel edges give distinct paths.
-    pub fn paths(&self, from: &EntityId, to: &EntityId, q: &PathQuery, limit: usize) -> Vec<PathView> {
-        let t = q.time;
-        let (Some(s), Some(goal)) = (self.node(from, t.known_at), self.node(to, t.known_at)) else {
+    pub fn paths(&self, from: &EntityId, to: &EntityId, query: &PathQuery, limit: usize) -> Vec<PathView> {
+        let time = query.time;
+        let (Some(start), Some(goal)) = (self.node(from, time.known_at), self.node(to, time.known_at)) else {
             return Vec::new();
         };
-        if s == goal || limit == 0 {
+        if start == goal || limit == 0 {
             return Vec::new();
         }
-        let names = self.names_filter(q.relations.as_deref());
-        let max_hops = hop_count(q.max_hops);
-        let found = with_scratch(self.graph.node_bound(), |sc| {
+        let names = self.names_filter(query.relations.as_deref());
+        let search = Search { directed: query.directed, names: names.as_deref(), time };
+        let max_hops = hop_count(query.max_hops);
+        let found = with_scratch(self.graph.node_bound(), |scratch| {
             // Distance of every node to the goal, searched backwards, to prune
             // branches that cannot reach it in the hops left. A node the walk
             // goes through needs one of at most `max_hops - 1`: the widest
             // level, the last, is not searched; only the start may be that far.
-            sc.slot(goal).bwd = 0;
-            let mut queue = std::mem::take(&mut sc.a);
+            scratch.slot(goal).bwd = 0;
+            let mut queue = std::mem::take(&mut scratch.backward);
             queue.push(goal);
             let mut head = 0;
             while let Some(&u) = queue.get(head) {
                 head += 1;
-                let d = sc.peek(u).bwd;
-                if d + 1 >= max_hops {
+                let depth = scratch.peek(u).bwd;
+                if depth + 1 >= max_hops {
                     continue;
                 }
-                for (_, v, w, _) in self.steps(u, q.directed, true) {
-                    if sc.peek(v).bwd == NONE && self.step_ok(w, v, names.as_deref(), t, sc) {
-                        sc.slot(v).bwd = d + 1;
+                for (_, v, weight, _) in self.steps(u, search.directed, true) {
+                    if scratch.peek(v).bwd == NONE && self.step_ok(weight, v, &search, scratch) {
+                        scratch.slot(v).bwd = depth + 1;
                         queue.push(v);
                     }
                 }
             }
-            sc.a = queue;
-            let mut shortest = sc.peek(s).bwd;
+            scratch.backward = queue;
+            let mut shortest = scratch.peek(start).bwd;
             if shortest == NONE && max_hops > 0 {
                 let far = max_hops - 1;
-                let names = names.as_deref();
                 if self
-                    .steps(s, q.directed, false)
-                    .any(|(_, v, w, _)| sc.peek(v).bwd == far && self.step_ok(w, v, names, t, sc))
+                    .steps(start, search.directed, false)
+                    .any(|(_, v, weight, _)| scratch.peek(v).bwd == far && self.step_ok(weight, v, &search, scratch))
                 {
                     shortest = max_hops;
                 }
@@ -267,53 +272,45 @@ impl Projection {
             if shortest == NONE {
                 return found;
             }
-            sc.slot(s).flags |= ON_PATH;
+            scratch.slot(start).flags |= ON_PATH;
             let mut walk = Vec::new();
             for len in shortest..=max_hops {
-                let mut w = Walk {
-                    goal,
-                    limit,
-                    directed: q.directed,
-                    names: names.as_deref(),
-                    t,
-                    edges: &mut walk,
-                    found: &mut found,
-                };
-                self.paths_of_len(s, len, &mut w, sc);
+                let mut walk = Walk { goal, limit, search, edges: &mut walk, found: &mut found };
+                self.paths_of_len(start, len, &mut walk, scratch);
                 if found.len() >= limit {
                     break;
                 }
             }
             found
         });
-        found.into_iter().filter_map(|edges| self.path_view(s, &edges, t)).collect()
+        found.into_iter().filter_map(|edges| self.path_view(start, &edges, time)).collect()
     }
 
-    fn paths_of_len(&self, u: NodeIndex, left: u32, w: &mut Walk<'_, '_>, sc: &mut Scratch) {
-        for (e, v, weight, _) in self.steps(u, w.directed, false) {
-            if w.found.len() >= w.limit {
+    fn paths_of_len(&self, u: NodeIndex, left: u32, walk: &mut Walk<'_, '_>, scratch: &mut Scratch) {
+        for (e, v, weight, _) in self.steps(u, walk.search.directed, false) {
+            if walk.found.len() >= walk.limit {
                 return;
             }
-            if v == w.goal {
-                if left == 1 && self.step_ok(weight, v, w.names, w.t, sc) {
-                    w.edges.push((e, v));
-                    w.found.push(w.edges.clone());
-                    w.edges.pop();
+            if v == walk.goal {
+                if left == 1 && self.step_ok(weight, v, &walk.search, scratch) {
+                    walk.edges.push((e, v));
+                    walk.found.push(walk.edges.clone());
+                    walk.edges.pop();
                 }
                 continue;
             }
-            let slot = sc.peek(v);
+            let slot = scratch.peek(v);
             if left <= 1 || slot.flags & ON_PATH != 0 || slot.bwd == NONE || slot.bwd > left - 1 {
                 continue;
             }
-            if !self.step_ok(weight, v, w.names, w.t, sc) {
+            if !self.step_ok(weight, v, &walk.search, scratch) {
                 continue;
             }
-            sc.slot(v).flags |= ON_PATH;
-            w.edges.push((e, v));
-            self.paths_of_len(v, left - 1, w, sc);
-            w.edges.pop();
-            sc.slot(v).flags &= !ON_PATH;
+            scratch.slot(v).flags |= ON_PATH;
+            walk.edges.push((e, v));
+            self.paths_of_len(v, left - 1, walk, scratch);
+            walk.edges.pop();
+            scratch.slot(v).flags &= !ON_PATH;
         }
     }
 
@@ -321,45 +318,44 @@ impl Projection {
     /// edge followed from a node less than `hops` away is listed once (from
     /// its nearer end, or from the end with the smaller index when both are
     /// as far); without, an edge is only tested when it could reach a new node.
-    fn hood(
+    fn neighborhood_search(
         &self,
         centre: NodeIndex,
         hops: u32,
-        names: Option<&[u16]>,
-        t: TimeFilter,
+        search: Search<'_>,
         edges: bool,
-        sc: &mut Scratch,
-    ) -> Hood {
-        let mut out = Hood { nodes: vec![(0, centre)], edges: Vec::new() };
-        sc.slot(centre).fwd = 0;
+        scratch: &mut Scratch,
+    ) -> Neighborhood {
+        let mut out = Neighborhood { nodes: vec![(0, centre)], edges: Vec::new() };
+        scratch.slot(centre).fwd = 0;
         let mut start = 0;
-        for d in 1..=hops {
+        for depth in 1..=hops {
             let end = out.nodes.len();
             if start == end {
                 break;
             }
             for i in start..end {
                 let u = out.nodes[i].1;
-                for (e, v, w, second) in self.steps(u, false, false) {
-                    let dv = sc.peek(v).fwd;
+                for (e, v, weight, second) in self.steps(u, search.directed, false) {
+                    let depth_v = scratch.peek(v).fwd;
                     if edges {
-                        let du = d - 1;
-                        let take = match dv {
+                        let depth_u = depth - 1;
+                        let take = match depth_v {
                             NONE => true,
-                            _ if dv != du => dv > du,
+                            _ if depth_v != depth_u => depth_v > depth_u,
                             _ if v == u => !second,
                             _ => u.index() < v.index(),
                         };
-                        if !take || !self.step_ok(w, v, names, t, sc) {
+                        if !take || !self.step_ok(weight, v, &search, scratch) {
                             continue;
                         }
                         out.edges.push(e);
-                    } else if dv != NONE || !self.step_ok(w, v, names, t, sc) {
+                    } else if depth_v != NONE || !self.step_ok(weight, v, &search, scratch) {
                         continue;
                     }
-                    if dv == NONE {
-                        sc.slot(v).fwd = d;
-                        out.nodes.push((d, v));
+                    if depth_v == NONE {
+                        scratch.slot(v).fwd = depth;
+                        out.nodes.push((depth, v));
                     }
                 }
             }
@@ -389,10 +385,11 @@ impl Projection {
     ) -> Option<Vec<EntityId>> {
         let centre = self.node(id, t.known_at)?;
         let names = self.names_filter(names);
-        let hood = with_scratch(self.graph.node_bound(), |sc| {
-            self.hood(centre, hop_count(hops), names.as_deref(), t, false, sc)
+        let search = Search { directed: false, names: names.as_deref(), time: t };
+        let found = with_scratch(self.graph.node_bound(), |scratch| {
+            self.neighborhood_search(centre, hop_count(hops), search, false, scratch)
         });
-        Some(hood.nodes.into_iter().map(|(_, n)| self.graph[n].id.clone()).collect())
+        Some(found.nodes.into_iter().map(|(_, n)| self.graph[n].id.clone()).collect())
     }
 
     /// The entities of [`Projection::neighborhood`] without its edges: what
@@ -407,10 +404,11 @@ impl Projection {
     ) -> Option<Vec<EntityView>> {
         let centre = self.node(id, t.known_at)?;
         let names = self.names_filter(names);
-        let hood = with_scratch(self.graph.node_bound(), |sc| {
-            self.hood(centre, hop_count(hops), names.as_deref(), t, false, sc)
+        let search = Search { directed: false, names: names.as_deref(), time: t };
+        let found = with_scratch(self.graph.node_bound(), |scratch| {
+            self.neighborhood_search(centre, hop_count(hops), search, false, scratch)
         });
-        Some(hood.nodes.iter().filter_map(|&(_, n)| self.entity_view(n, t)).collect())
+        Some(found.nodes.iter().filter_map(|&(_, n)| self.entity_view(n, t)).collect())
     }
 
     /// The entities within `hops` of `id` and the edges followed to reach
@@ -424,21 +422,22 @@ impl Projection {
     ) -> Option<Subgraph> {
         let centre = self.node(id, t.known_at)?;
         let names = self.names_filter(names);
-        let (hood, order) = with_scratch(self.graph.node_bound(), |sc| {
-            let hood = self.hood(centre, hop_count(hops), names.as_deref(), t, true, sc);
-            let order = self.edge_order(&hood, t, sc);
-            (hood, order)
+        let search = Search { directed: false, names: names.as_deref(), time: t };
+        let (found, order) = with_scratch(self.graph.node_bound(), |scratch| {
+            let found = self.neighborhood_search(centre, hop_count(hops), search, true, scratch);
+            let order = self.edge_order(&found, t, scratch);
+            (found, order)
         });
-        let nodes: Vec<EntityView> = hood.nodes.iter().filter_map(|&(_, n)| self.entity_view(n, t)).collect();
+        let nodes: Vec<EntityView> = found.nodes.iter().filter_map(|&(_, n)| self.entity_view(n, t)).collect();
         let edges = order.into_iter().filter_map(|e| self.relation_view(e, t.known_at)).collect();
         Some(Subgraph { nodes, edges })
     }
 
-    /// The neighbourhood's edges in the order of their `RelationView`s
+    /// The neighborhood's edges in the order of their `RelationView`s
     /// (name, role, from, to, valid from, valid to, about, event), compared
     /// on ranks and numbers rather than on the views' strings. Every edge's
-    /// ends are nodes of the neighbourhood.
-    fn edge_order(&self, hood: &Hood, t: TimeFilter, sc: &mut Scratch) -> Vec<EdgeIndex> {
+    /// ends are nodes of the neighborhood.
+    fn edge_order(&self, found: &Neighborhood, t: TimeFilter, scratch: &mut Scratch) -> Vec<EdgeIndex> {
         // Ranks of the relation names and of the nodes' ids.
         let mut by_name: Vec<u16> = (0..self.rel_names.len() as u16).collect();
         by_name.sort_unstable_by(|&a, &b| self.rel_names[a as usize].cmp(&self.rel_names[b as usize]));
@@ -446,23 +445,29 @@ impl Projection {
         for (r, &n) in by_name.iter().enumerate() {
             name_rank[n as usize] = r as u16;
         }
-        let mut by_id: Vec<NodeIndex> = hood.nodes.iter().map(|&(_, n)| n).collect();
+        let mut by_id: Vec<NodeIndex> = found.nodes.iter().map(|&(_, n)| n).collect();
         by_id.sort_unstable_by(|&a, &b| self.graph[a].id.cmp(&self.graph[b].id));
         for (r, &n) in by_id.iter().enumerate() {
-            sc.slot(n).bwd = r as u32;
+            scratch.slot(n).bwd = r as u32;
         }
         type Key = (u16, Role, u32, u32, Day, Option<Day>);
-        let mut keyed: Vec<(Key, u32, EdgeIndex)> = hood
+        let mut keyed: Vec<(Key, u32, EdgeIndex)> = found
             .edges
             .iter()
             .filter_map(|&e| {
-                let w = *self.graph.edge_weight(e)?;
+                let weight = *self.graph.edge_weight(e)?;
                 let (a, b) = self.graph.edge_endpoints(e)?;
-                let rel = &self.rels[w.rel as usize];
+                let rel = &self.rels[weight.rel as usize];
                 let valid_to = if rel.marks { None } else { self.valid_to(rel, t.known_at).map(|(d, _)| d) };
-                let key =
-                    (name_rank[rel.name as usize], w.role, sc.peek(a).bwd, sc.peek(b).bwd, rel.valid_from, valid_to);
-                Some((key, w.rel, e))
+                let key = (
+                    name_rank[rel.name as usize],
+                    weight.role,
+                    scratch.peek(a).bwd,
+                    scratch.peek(b).bwd,
+                    rel.valid_from,
+                    valid_to,
+                );
+                Some((key, weight.rel, e))
             })
             .collect();
         keyed.sort_unstable_by(|(ka, ra, _), (kb, rb, _)| {
@@ -489,9 +494,7 @@ impl Projection {
 struct Walk<'a, 'n> {
     goal: NodeIndex,
     limit: usize,
-    directed: bool,
-    names: Option<&'n [u16]>,
-    t: TimeFilter,
+    search: Search<'n>,
     edges: &'a mut Vec<(EdgeIndex, NodeIndex)>,
     found: &'a mut Vec<Vec<(EdgeIndex, NodeIndex)>>,
 }

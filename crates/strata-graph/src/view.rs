@@ -127,7 +127,7 @@ pub struct PathQuery {
     pub directed: bool,
 }
 
-/// A neighbourhood: entities and the edges that reach them.
+/// A neighborhood: entities and the edges that reach them.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Subgraph {
     /// The entities, the centre first, then by distance and id.

@@ -163,7 +163,7 @@ mod tests {
             let err = page_size(Some(bad)).err();
             let msg = err.as_ref().map(|e| e.to_string()).unwrap_or_default();
             assert!(msg.contains("first must be between 0 and 1000"), "{msg}");
-            let code = err.map(|e| e.code()).unwrap_or_default();
+            let code = err.map(|e| e.code().as_str()).unwrap_or_default();
             assert_eq!(code, if bad < 0 { "BAD_INPUT" } else { "LIMIT_EXCEEDED" });
         }
     }

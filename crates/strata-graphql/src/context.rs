@@ -9,38 +9,14 @@ use async_graphql::extensions::{
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::{Context, Request, Response, ServerResult};
 use futures_util::StreamExt;
-use strata_core::{Day, Timestamp};
-use strata_engine::{Engine, TimeFilter};
+use strata_engine::{Engine, Snapshot, SnapshotCap};
 
 use crate::error::{add_code, Error};
 
-/// The view of the log a request reads: its last position and the recorded
-/// time of that position's event. Every `knownAt` of the request is bounded by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RequestSnapshot {
-    /// The recorded time of the last event the request sees
-    /// (`Timestamp::MIN` for an empty log: nothing is seen).
-    pub known_at: Timestamp,
-    /// The last position the request sees.
-    pub position: u64,
-}
-
-impl RequestSnapshot {
-    /// A `knownAt` asked by a client, bounded by the snapshot.
-    pub fn clamp(&self, known_at: Option<Timestamp>) -> Timestamp {
-        known_at.map_or(self.known_at, |k| k.min(self.known_at))
-    }
-
-    /// A time filter bounded by the snapshot.
-    pub fn filter(&self, as_of: Option<Day>, known_at: Option<Timestamp>) -> TimeFilter {
-        TimeFilter { as_of, known_at: self.clamp(known_at) }
-    }
-}
-
-/// The snapshot a request starting now should read.
-pub fn request_data(engine: &Engine) -> RequestSnapshot {
-    let snap = engine.snapshot();
-    RequestSnapshot { known_at: snap.known_at(), position: snap.position() }
+/// The view of the log a request starting now should read: its cap bounds
+/// every `knownAt` of the request.
+pub fn request_data(engine: &Engine) -> SnapshotCap {
+    engine.snapshot().cap()
 }
 
 /// Attaches the view of the log the request will read, unless it has one.
@@ -48,7 +24,7 @@ pub fn request_data(engine: &Engine) -> RequestSnapshot {
 /// The schema does this itself when a request starts; call it to fix the
 /// view earlier (e.g. to report the position a response was read at).
 pub fn prepare(request: Request, engine: &Engine) -> Request {
-    if request.data.contains_key(&std::any::TypeId::of::<RequestSnapshot>()) {
+    if request.data.contains_key(&std::any::TypeId::of::<SnapshotCap>()) {
         request
     } else {
         request.data(request_data(engine))
@@ -62,14 +38,15 @@ pub(crate) fn engine<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Engine>, Error> {
 
 /// The request's snapshot (a fresh one if the request has none, which only
 /// happens when the schema was not made by `build_schema`).
-pub(crate) fn snapshot(ctx: &Context<'_>) -> Result<RequestSnapshot, Error> {
-    match ctx.data_opt::<RequestSnapshot>() {
-        Some(s) => Ok(*s),
-        None => Ok(request_data(engine(ctx)?)),
-    }
+pub(crate) fn snapshot<'a>(ctx: &Context<'a>) -> Result<Snapshot<'a>, Error> {
+    let engine = engine(ctx)?;
+    Ok(match ctx.data_opt::<SnapshotCap>() {
+        Some(cap) => engine.snapshot_at(*cap),
+        None => engine.snapshot(),
+    })
 }
 
-/// Attaches a [`RequestSnapshot`] to each request and gives each error its code.
+/// Attaches a [`SnapshotCap`] to each request and gives each error its code.
 pub(crate) struct RequestExtension {
     engine: Arc<Engine>,
 }

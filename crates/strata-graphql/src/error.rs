@@ -8,6 +8,8 @@
 use async_graphql::{ErrorExtensionValues, ErrorExtensions, Value};
 use strata_core::InvalidEvent;
 
+use crate::code::Code;
+
 /// The errors the schema reports.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
@@ -72,22 +74,21 @@ impl Error {
     }
 
     /// The stable code of `extensions.code`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Error::BadArgument { .. } | Error::Invalid(_) => "BAD_INPUT",
-            Error::LimitExceeded { .. } => "LIMIT_EXCEEDED",
-            Error::Conflict { .. } => "CONFLICT",
-            Error::ReadOnly => "READ_ONLY",
-            Error::Lagged(_) => "LAGGED",
-            Error::Storage => "STORAGE",
-            Error::Internal => "INTERNAL",
+            Error::BadArgument { .. } | Error::Invalid(_) => Code::BadInput,
+            Error::LimitExceeded { .. } => Code::LimitExceeded,
+            Error::Conflict { .. } => Code::Conflict,
+            Error::ReadOnly => Code::ReadOnly,
+            Error::Lagged(_) => Code::Lagged,
+            Error::Storage => Code::Storage,
+            Error::Internal => Code::Internal,
         }
     }
 
     /// The code and the details that go with it.
     pub(crate) fn extension_values(&self) -> ErrorExtensionValues {
-        let mut ext = ErrorExtensionValues::default();
-        ext.set("code", self.code());
+        let mut ext = self.code().extension_values();
         match self {
             Error::BadArgument { argument, .. } => ext.set("argument", argument.as_str()),
             Error::LimitExceeded { argument, max, .. } => {
@@ -115,8 +116,8 @@ impl From<strata_engine::Error> for Error {
         match e {
             strata_engine::Error::Invalid(invalid) => Error::Invalid(invalid),
             strata_engine::Error::Conflict { expected, actual } => Error::Conflict { expected, actual },
-            other if other.code() == "STORAGE" => {
-                tracing::error!(error = %other, "GraphQL request failed in the store");
+            store @ strata_engine::Error::Store(_) => {
+                tracing::error!(error = %store, "GraphQL request failed in the store");
                 Error::Storage
             }
             other => Error::internal(other),
@@ -135,15 +136,15 @@ impl ErrorExtensions for Error {
 /// The messages of async-graphql 7.2's own depth and complexity limits
 /// (`Schema::limit_depth`, `limit_complexity`), which carry no code, and
 /// what a client reads instead.
-const LIMIT_MESSAGES: [(&str, &str, &str); 2] = [
+const LIMIT_MESSAGES: [(&str, Code, &str); 2] = [
     (
         "Query is nested too deep.",
-        "QUERY_TOO_DEEP",
+        Code::QueryTooDeep,
         "the query is nested deeper than this server allows (--max-depth); select fewer levels",
     ),
     (
         "Query is too complex.",
-        "QUERY_TOO_COMPLEX",
+        Code::QueryTooComplex,
         "the query asks for more than this server allows (--max-complexity): each field counts 1 and a \
          list counts its selection times its `first` or `limit`; ask for smaller pages or fewer fields",
     ),
@@ -175,10 +176,10 @@ pub(crate) fn add_code(err: &mut async_graphql::ServerError) {
     }
     if let Some((_, code, message)) = LIMIT_MESSAGES.iter().find(|(m, _, _)| *m == err.message) {
         err.message = (*message).to_owned();
-        err.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", *code);
+        err.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", code.as_str());
         return;
     }
-    err.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "BAD_INPUT");
+    err.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", Code::BadInput.as_str());
 }
 
 #[cfg(test)]

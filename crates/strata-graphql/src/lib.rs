@@ -6,15 +6,17 @@
 //! checked by a test).
 //!
 //! Every request reads one consistent view of the log: when a request starts,
-//! the schema records the log's position and last recorded time
-//! ([`RequestSnapshot`]) in the request's data, and every resolver of the
-//! request bounds its `knownAt` by it, however many appends land meanwhile.
+//! the schema records the engine's snapshot cap (`strata_engine::SnapshotCap`,
+//! the log's position and last recorded time) in the request's data, and
+//! every resolver of the request reads through that snapshot, which bounds
+//! its `knownAt`, however many appends land meanwhile.
 //! A caller may attach its own with [`prepare`].
 //!
-//! Every error carries `extensions.code`: `BAD_INPUT`, `LIMIT_EXCEEDED`,
-//! `CONFLICT`, `READ_ONLY`, `LAGGED`, `STORAGE` or `INTERNAL` (see
-//! [`Error`]), and `QUERY_TOO_DEEP` or `QUERY_TOO_COMPLEX` for the limits
-//! of [`SchemaConfig`].
+//! Every error carries `extensions.code`, one of the [`Code`]s: `BAD_INPUT`,
+//! `LIMIT_EXCEEDED`, `CONFLICT`, `READ_ONLY`, `LAGGED`, `STORAGE` or
+//! `INTERNAL` (see [`Error`]), and `QUERY_TOO_DEEP` or `QUERY_TOO_COMPLEX`
+//! for the limits of [`SchemaConfig`]. The server's refusals take theirs
+//! from [`Code`] too.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -33,6 +35,7 @@
 //! # }
 //! ```
 
+mod code;
 mod connection;
 mod context;
 mod enums;
@@ -48,7 +51,8 @@ use std::sync::Arc;
 use async_graphql::Schema;
 use strata_engine::Engine;
 
-pub use context::{prepare, request_data, RequestSnapshot};
+pub use code::Code;
+pub use context::{prepare, request_data};
 pub use error::Error;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;

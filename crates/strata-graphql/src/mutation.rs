@@ -196,8 +196,8 @@ fn writable<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Engine>, Error> {
 /// Events as the log holds them, seen with everything recorded up to now
 /// (the request's snapshot predates them).
 fn recorded(engine: &Engine, events: Vec<RecordedEvent>) -> Vec<Event> {
-    let now = request_data(engine).known_at;
-    events.into_iter().map(|rec| Event { rec: Arc::new(rec), known: now, cap: now }).collect()
+    let cap = request_data(engine);
+    events.into_iter().map(|rec| Event { rec: Arc::new(rec), known: cap.known_at(), cap }).collect()
 }
 
 /// The root of every write.

@@ -1,9 +1,9 @@
-//! The query root: entities, events, paths, neighbourhoods, diffs and counts,
+//! The query root: entities, events, paths, neighborhoods, diffs and counts,
 //! each at an `asOf`/`knownAt` bounded by the request's snapshot.
 
 use async_graphql::{Context, Object, ID};
 use strata_core::{EntityId, EventId};
-use strata_engine::{EventFilter, PathQuery, TimeFilter};
+use strata_engine::{EventFilter, PathQuery};
 
 use crate::connection::{self, EntityConnection, EntityEdge, EventConnection, EventEdge};
 use crate::context::{engine, snapshot};
@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::scalars::{day, instant, Date, DateTime};
 use crate::types::{Entity, Event, GraphDiff, Path, Relation, Stats, Subgraph};
 
-/// The longest path or widest neighbourhood a query may ask for, in hops.
+/// The longest path or widest neighborhood a query may ask for, in hops.
 pub const MAX_HOPS: usize = 10;
 /// The most paths `paths` may return.
 pub const MAX_PATHS: usize = 1000;
@@ -64,7 +64,7 @@ impl QueryRoot {
     ) -> Result<Option<Entity>, Error> {
         let id = entity_id("id", &id)?;
         let snap = snapshot(ctx)?;
-        Ok(Entity::load(engine(ctx)?, &id, snap.filter(day(as_of), instant(known_at)), snap.known_at))
+        Ok(Entity::load(engine(ctx)?, &id, snap.filter(day(as_of), instant(known_at)), snap.cap()))
     }
 
     /// Entities by id, optionally of one type and matching `search` (in the
@@ -88,7 +88,7 @@ impl QueryRoot {
         let after = after.as_deref().map(connection::entity_after).transpose()?;
         let snap = snapshot(ctx)?;
         let time = snap.filter(day(as_of), instant(known_at));
-        let all = engine(ctx)?.snapshot().read(|g| g.entities(entity_type.map(Into::into), search.as_deref(), time));
+        let all = snap.entities(entity_type.map(Into::into), search.as_deref(), time);
         let start = match &after {
             Some(id) => connection::start_after(&all, id, |e| Ok(e.id.clone()))?,
             None => 0,
@@ -99,7 +99,7 @@ impl QueryRoot {
             .take(size)
             .map(|view| EntityEdge {
                 cursor: connection::entity_cursor(&view.id),
-                node: Entity { view: view.clone(), time, cap: snap.known_at },
+                node: Entity { view: view.clone(), time, cap: snap.cap() },
             })
             .collect();
         let cursors: Vec<String> = edges.iter().map(|e| e.cursor.clone()).collect();
@@ -117,8 +117,8 @@ impl QueryRoot {
         let snap = snapshot(ctx)?;
         let known = snap.clamp(instant(known_at));
         let engine = engine(ctx)?;
-        let Some(status) = engine.snapshot().read(|g| g.event_status(id, known)) else { return Ok(None) };
-        Event::load(engine, status.position, known, snap.known_at).map(Some)
+        let Some(status) = snap.event_status(id, known) else { return Ok(None) };
+        Event::load(engine, status.position, known, snap.cap()).map(Some)
     }
 
     /// Events in valid-time order, then log order: those naming `entity`, of
@@ -153,17 +153,17 @@ impl QueryRoot {
         let include_retracted = include_retracted.unwrap_or(false);
         let filter =
             EventFilter { entity, kinds, from: day(from), to: day(to), known_at: Some(known), include_retracted };
-        let all = engine.snapshot().read(|g| g.events(&filter));
+        let all = snap.events(filter);
         let start = match &after {
             Some(key) => connection::start_after(&all, key, |&p| {
-                let e = Event::load(engine, p, known, snap.known_at)?;
+                let e = Event::load(engine, p, known, snap.cap())?;
                 Ok((e.rec.event.at.start(), p))
             })?,
             None => 0,
         };
         let mut edges = Vec::new();
         for &p in all.iter().skip(start).take(size) {
-            let node = Event::load(engine, p, known, snap.known_at)?;
+            let node = Event::load(engine, p, known, snap.cap())?;
             edges.push(EventEdge { cursor: connection::event_cursor(node.rec.event.at.start(), p), node });
         }
         let cursors: Vec<String> = edges.iter().map(|e| e.cursor.clone()).collect();
@@ -193,8 +193,8 @@ impl QueryRoot {
         let time = snap.filter(day(as_of), instant(known_at));
         let max_hops = bounded("maxHops", max_hops.unwrap_or(6), MAX_HOPS)?;
         let query = PathQuery { time, max_hops, relations, directed: directed.unwrap_or(false) };
-        let found = engine(ctx)?.snapshot().read(|g| g.path(&from, &to, &query));
-        Ok(found.map(|view| Path { view, time, cap: snap.known_at }))
+        let found = snap.path(&from, &to, query);
+        Ok(found.map(|view| Path { view, time, cap: snap.cap() }))
     }
 
     /// All simple paths from `from` to `to` of at most `maxHops` steps (up
@@ -219,8 +219,8 @@ impl QueryRoot {
         let time = snap.filter(day(as_of), instant(known_at));
         let max_hops = bounded("maxHops", max_hops.unwrap_or(4), MAX_HOPS)?;
         let query = PathQuery { time, max_hops, relations, directed: false };
-        let found = engine(ctx)?.snapshot().read(|g| g.paths(&from, &to, &query, limit));
-        Ok(found.into_iter().map(|view| Path { view, time, cap: snap.known_at }).collect())
+        let found = snap.paths(&from, &to, query, limit);
+        Ok(found.into_iter().map(|view| Path { view, time, cap: snap.cap() }).collect())
     }
 
     /// The entities within `hops` (up to 10) of `id` and the edges followed
@@ -239,17 +239,15 @@ impl QueryRoot {
         let snap = snapshot(ctx)?;
         let time = snap.filter(day(as_of), instant(known_at));
         // Building a view of every edge costs more than the walk itself on
-        // a hub's neighbourhood: only when the request asks for edges.
+        // a hub's neighborhood: only when the request asks for edges.
         let with_edges = ctx.look_ahead().field("edges").exists();
-        let found = engine(ctx)?.snapshot().read(|g| {
-            if with_edges {
-                g.neighborhood(&id, hops, time, relations.as_deref())
-            } else {
-                g.neighborhood_nodes(&id, hops, time, relations.as_deref())
-                    .map(|nodes| strata_engine::Subgraph { nodes, edges: Vec::new() })
-            }
-        });
-        Ok(found.map(|view| Subgraph { view, time, cap: snap.known_at }))
+        let found = if with_edges {
+            snap.neighborhood(&id, hops, time, relations.as_deref())
+        } else {
+            snap.neighborhood_nodes(&id, hops, time, relations.as_deref())
+                .map(|nodes| strata_engine::Subgraph { nodes, edges: Vec::new() })
+        };
+        Ok(found.map(|view| Subgraph { view, time, cap: snap.cap() }))
     }
 
     /// Relations visible at `to` and not at `from` (added), and the reverse (removed).
@@ -262,17 +260,17 @@ impl QueryRoot {
     ) -> Result<GraphDiff, Error> {
         let snap = snapshot(ctx)?;
         let known = snap.clamp(instant(known_at));
-        let diff = engine(ctx)?.snapshot().read(|g| g.diff(from.0, to.0, known));
+        let diff = snap.diff(from.0, to.0, known);
         let at = |day, views: Vec<strata_engine::RelationView>| -> Vec<Relation> {
-            let time = TimeFilter { as_of: Some(day), known_at: known };
-            views.into_iter().map(|view| Relation { view, time, cap: snap.known_at }).collect()
+            let time = snap.filter(Some(day), Some(known));
+            views.into_iter().map(|view| Relation { view, time, cap: snap.cap() }).collect()
         };
         Ok(GraphDiff { added: at(to.0, diff.added), removed: at(from.0, diff.removed) })
     }
 
     /// Counts of the store at `knownAt`.
     async fn stats(&self, ctx: &Context<'_>, known_at: Option<DateTime>) -> Result<Stats, Error> {
-        let known = snapshot(ctx)?.clamp(instant(known_at));
-        Ok(engine(ctx)?.snapshot().read(|g| g.stats(known)).into())
+        let snap = snapshot(ctx)?;
+        Ok(snap.stats(snap.clamp(instant(known_at))).into())
     }
 }

@@ -159,7 +159,9 @@ impl Follow {
 
     /// An event as the subscriber sees it: with what is known when it is delivered.
     fn event(&self, rec: Arc<RecordedEvent>) -> Event {
-        let now = request_data(&self.engine).known_at.max(rec.recorded_at);
-        Event { rec, known: now, cap: now }
+        // The event is applied before it is sent: the snapshot sees it.
+        let cap = request_data(&self.engine);
+        let known = cap.known_at().max(rec.recorded_at);
+        Event { rec, known, cap }
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Json, Object, SimpleObject, ID};
 use serde_json::Value;
 use strata_core::{EntityId, RecordedEvent, Timestamp};
-use strata_engine::{Engine, EntityView, PathView, RelationView, TimeFilter};
+use strata_engine::{Engine, EntityView, PathView, RelationView, SnapshotCap, TimeFilter};
 
 use crate::context::engine;
 use crate::enums::{Direction, EntityType, Precision, RelationRole};
@@ -76,18 +76,18 @@ impl From<strata_engine::Stats> for Stats {
 pub struct Entity {
     pub(crate) view: EntityView,
     pub(crate) time: TimeFilter,
-    pub(crate) cap: Timestamp,
+    pub(crate) cap: SnapshotCap,
 }
 
 impl Entity {
     /// The entity `id` at `time`, if it is known then.
-    pub(crate) fn load(engine: &Engine, id: &EntityId, time: TimeFilter, cap: Timestamp) -> Option<Entity> {
-        engine.snapshot().read(|g| g.entity(id, time)).map(|view| Entity { view, time, cap })
+    pub(crate) fn load(engine: &Engine, id: &EntityId, time: TimeFilter, cap: SnapshotCap) -> Option<Entity> {
+        engine.snapshot_at(cap).entity(id, time).map(|view| Entity { view, time, cap })
     }
 
     /// Like [`Entity::load`], for an entity a visible relation or event names,
     /// which must exist.
-    fn must_load(engine: &Engine, id: &EntityId, time: TimeFilter, cap: Timestamp) -> Result<Entity, Error> {
+    fn must_load(engine: &Engine, id: &EntityId, time: TimeFilter, cap: SnapshotCap) -> Result<Entity, Error> {
         Entity::load(engine, id, time, cap)
             .ok_or_else(|| Error::internal(format!("entity {id} is named by a visible relation but is not visible")))
     }
@@ -129,7 +129,7 @@ impl Entity {
     ) -> Result<Vec<Relation>, Error> {
         let direction = direction.unwrap_or_default();
         let rels =
-            engine(ctx)?.snapshot().read(|g| g.relations(&self.view.id, self.time, direction.into(), names.as_deref()));
+            engine(ctx)?.snapshot_at(self.cap).relations(&self.view.id, self.time, direction.into(), names.as_deref());
         Ok(rels.into_iter().map(|view| Relation { view, time: self.time, cap: self.cap }).collect())
     }
 
@@ -138,7 +138,7 @@ impl Entity {
     #[graphql(complexity = "RELATIONS_COST.saturating_mul(child_complexity)")]
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<Event>, Error> {
         let engine = engine(ctx)?;
-        let positions = engine.snapshot().read(|g| g.history(&self.view.id, self.time));
+        let positions = engine.snapshot_at(self.cap).history(&self.view.id, self.time);
         positions.into_iter().map(|p| Event::load(engine, p, self.time.known_at, self.cap)).collect()
     }
 }
@@ -147,7 +147,7 @@ impl Entity {
 pub struct Relation {
     pub(crate) view: RelationView,
     pub(crate) time: TimeFilter,
-    pub(crate) cap: Timestamp,
+    pub(crate) cap: SnapshotCap,
 }
 
 /// An edge: a subject-object relation opened or marked by an event, or an
@@ -214,12 +214,12 @@ pub struct Event {
     pub(crate) rec: Arc<RecordedEvent>,
     /// The `knownAt` it was read at: decides `retractedBy`.
     pub(crate) known: Timestamp,
-    pub(crate) cap: Timestamp,
+    pub(crate) cap: SnapshotCap,
 }
 
 impl Event {
     /// The event at `position`, read from the log.
-    pub(crate) fn load(engine: &Engine, position: u64, known: Timestamp, cap: Timestamp) -> Result<Event, Error> {
+    pub(crate) fn load(engine: &Engine, position: u64, known: Timestamp, cap: SnapshotCap) -> Result<Event, Error> {
         match engine.event_at(position)? {
             Some(rec) => Ok(Event { rec: Arc::new(rec), known, cap }),
             None => {
@@ -229,9 +229,9 @@ impl Event {
     }
 
     /// The entity `id` as the event's fields show it: no `asOf` bound, the
-    /// request's knowledge.
+    /// request's knowledge (the latest its snapshot holds).
     fn entity(&self, engine: &Engine, id: &EntityId) -> Option<Entity> {
-        Entity::load(engine, id, TimeFilter { as_of: None, known_at: self.cap }, self.cap)
+        Entity::load(engine, id, TimeFilter::LATEST, self.cap)
     }
 }
 
@@ -310,7 +310,7 @@ impl Event {
     async fn retracted_by(&self, ctx: &Context<'_>) -> Result<Option<Event>, Error> {
         let engine = engine(ctx)?;
         let by =
-            engine.snapshot().read(|g| g.event_status_at(self.rec.position, self.known)).and_then(|s| s.retracted_by);
+            engine.snapshot_at(self.cap).event_status_at(self.rec.position, self.known).and_then(|s| s.retracted_by);
         by.map(|p| Event::load(engine, p, self.known, self.cap)).transpose()
     }
 }
@@ -319,7 +319,7 @@ impl Event {
 pub struct Path {
     pub(crate) view: PathView,
     pub(crate) time: TimeFilter,
-    pub(crate) cap: Timestamp,
+    pub(crate) cap: SnapshotCap,
 }
 
 /// A path between two entities, as a list of steps.
@@ -352,7 +352,7 @@ pub struct PathStep {
     relation: RelationView,
     to: EntityId,
     time: TimeFilter,
-    cap: Timestamp,
+    cap: SnapshotCap,
 }
 
 /// One step of a path: an edge, followed with or (for undirected paths)
@@ -379,10 +379,10 @@ impl PathStep {
 pub struct Subgraph {
     pub(crate) view: strata_engine::Subgraph,
     pub(crate) time: TimeFilter,
-    pub(crate) cap: Timestamp,
+    pub(crate) cap: SnapshotCap,
 }
 
-/// A neighbourhood: entities within some hops of a centre, and the edges followed.
+/// A neighborhood: entities within some hops of a centre, and the edges followed.
 #[Object]
 impl Subgraph {
     /// The entities, the centre first, then by distance and id.

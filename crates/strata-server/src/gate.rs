@@ -135,9 +135,6 @@ impl Gate {
 }
 
 fn internal_error() -> async_graphql::ServerError {
-    let mut e = async_graphql::ServerError::new("internal error; the server log has the details", None);
-    let mut ext = async_graphql::ErrorExtensionValues::default();
-    ext.set("code", "INTERNAL");
-    e.extensions = Some(ext);
-    e
+    let internal = strata_graphql::Error::Internal;
+    internal.code().server_error(internal.to_string())
 }

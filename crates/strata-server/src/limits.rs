@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{ErrorExtensionValues, ServerError};
+use async_graphql::ServerError;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use strata_graphql::Code;
 
 /// How much one request may ask of the server. Every limit has a flag of
 /// `strata serve` of the same name.
@@ -101,16 +102,16 @@ pub enum Refusal {
 
 impl Refusal {
     /// The stable code of `extensions.code`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Refusal::Unauthenticated(_) => "UNAUTHENTICATED",
-            Refusal::TooDeep { .. } => "QUERY_TOO_DEEP",
-            Refusal::TooManyAliases { .. } => "TOO_MANY_ALIASES",
-            Refusal::BatchTooLarge { .. } => "BATCH_TOO_LARGE",
-            Refusal::BodyTooLarge { .. } => "BODY_TOO_LARGE",
-            Refusal::Timeout(_) => "TIMEOUT",
-            Refusal::IntrospectionDisabled => "INTROSPECTION_DISABLED",
-            Refusal::BadRequest(_) => "BAD_INPUT",
+            Refusal::Unauthenticated(_) => Code::Unauthenticated,
+            Refusal::TooDeep { .. } => Code::QueryTooDeep,
+            Refusal::TooManyAliases { .. } => Code::TooManyAliases,
+            Refusal::BatchTooLarge { .. } => Code::BatchTooLarge,
+            Refusal::BodyTooLarge { .. } => Code::BodyTooLarge,
+            Refusal::Timeout(_) => Code::Timeout,
+            Refusal::IntrospectionDisabled => Code::IntrospectionDisabled,
+            Refusal::BadRequest(_) => Code::BadInput,
         }
     }
 
@@ -131,11 +132,7 @@ impl Refusal {
 
     /// The refusal as a GraphQL error.
     pub fn server_error(&self) -> ServerError {
-        let mut e = ServerError::new(self.to_string(), None);
-        let mut ext = ErrorExtensionValues::default();
-        ext.set("code", self.code());
-        e.extensions = Some(ext);
-        e
+        self.code().server_error(self.to_string())
     }
 
     /// The refusal as a GraphQL response (`{"errors": [...]}`).

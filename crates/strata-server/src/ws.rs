@@ -13,6 +13,7 @@ use async_graphql::{Data, Executor, Request, Response};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{future, stream, SinkExt, StreamExt};
 use serde_json::Value;
+use strata_graphql::Code;
 
 use crate::auth::{bearer, Credentials};
 use crate::gate::Gate;
@@ -128,11 +129,12 @@ fn payload_token(payload: &Value) -> Option<&str> {
 /// Whether a `next` message carries the `LAGGED` error that ends a stream
 /// whose subscriber fell behind.
 fn is_lagged(text: &str) -> bool {
-    if !text.contains("\"LAGGED\"") {
+    let lagged = Code::Lagged.as_str();
+    if !text.contains(lagged) {
         return false;
     }
     let Ok(msg) = serde_json::from_str::<Value>(text) else { return false };
-    msg["payload"]["errors"].as_array().is_some_and(|errors| errors.iter().any(|e| e["extensions"]["code"] == "LAGGED"))
+    msg["payload"]["errors"].as_array().is_some_and(|errors| errors.iter().any(|e| e["extensions"]["code"] == lagged))
 }
 
 /// The close code the client should see for what async-graphql reports.

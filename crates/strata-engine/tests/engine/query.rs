@@ -158,27 +158,27 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
                 Some(d) => session.fail(format!("dir={d}: expected out, in or both")),
             };
             let names = a.names();
-            let rels = snap.read(|g| g.relations(&id, a.time(&snap), dir, names.as_deref()));
+            let rels = snap.relations(&id, a.time(&snap), dir, names.as_deref());
             or_none(rels.iter().map(relation).collect())
         }
         "entity" => {
             let a = Args::parse(session, words, &TIME, &[]);
             let id = entity_id(session, &a.positional(1, "entity ID [asOf] [knownAt]")[0]);
-            let e = snap.read(|g| g.entity(&id, a.time(&snap)));
+            let e = snap.entity(&id, a.time(&snap));
             or_none(e.iter().map(entity).collect())
         }
         "entities" => {
             let a = Args::parse(session, words, &["type", "search", "asOf", "knownAt"], &[]);
             a.positional(0, "entities [type=T] [search=S] [asOf] [knownAt]");
             let ty = a.opt("type").map(|t| EntityType::parse(t).unwrap_or_else(|e| session.fail(e)));
-            let es = snap.read(|g| g.entities(ty, a.opt("search"), a.time(&snap)));
+            let es = snap.entities(ty, a.opt("search"), a.time(&snap));
             or_none(es.iter().map(entity).collect())
         }
         "history" => {
             let a = Args::parse(session, words, &TIME, &[]);
             let id = entity_id(session, &a.positional(1, "history ID [asOf] [knownAt]")[0]);
             let t = a.time(&snap);
-            let positions = snap.read(|g| g.history(&id, t));
+            let positions = snap.history(&id, t);
             or_none(positions.iter().map(|&p| r.event(p, t.known_at)).collect())
         }
         "events" => {
@@ -193,14 +193,14 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
                 known_at: Some(known),
                 include_retracted: a.flag("retracted"),
             };
-            let positions = snap.read(|g| g.events(&filter));
+            let positions = snap.events(filter);
             or_none(positions.iter().map(|&p| r.event(p, known)).collect())
         }
         "event" => {
             let a = Args::parse(session, words, &["knownAt"], &[]);
             let id = event_id(session, &snap, &a.positional(1, "event EVENT [knownAt]")[0]);
             let known = snap.clamp(a.known_at(&snap));
-            match snap.read(|g| g.event_status(id, known)) {
+            match snap.event_status(id, known) {
                 None => vec!["(unknown)".into()],
                 Some(status) => {
                     let rec = snap.event_at(status.position).unwrap().unwrap();
@@ -222,7 +222,7 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
             let ends = a.positional(2, "path FROM TO [options]");
             let (from, to) = (entity_id(session, &ends[0]), entity_id(session, &ends[1]));
             let q = path_query(&a, &snap);
-            match snap.read(|g| g.path(&from, &to, &q)) {
+            match snap.path(&from, &to, q) {
                 None => vec!["(none)".into()],
                 Some(p) => {
                     let mut lines = vec![hops(&p)];
@@ -236,7 +236,7 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
             let ends = a.positional(2, "paths FROM TO [options]");
             let (from, to) = (entity_id(session, &ends[0]), entity_id(session, &ends[1]));
             let q = path_query(&a, &snap);
-            let ps = snap.read(|g| g.paths(&from, &to, &q, a.number("limit", 10)));
+            let ps = snap.paths(&from, &to, q, a.number("limit", 10));
             let mut lines = vec![format!("{} path{}", ps.len(), if ps.len() == 1 { "" } else { "s" })];
             for (i, p) in ps.iter().enumerate() {
                 let label = format!("[{}] ", i + 1);
@@ -252,7 +252,7 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
             let a = Args::parse(session, words, &["asOf", "knownAt", "hops", "names"], &[]);
             let id = entity_id(session, &a.positional(1, "neighborhood ID [options]")[0]);
             let names = a.names();
-            match snap.read(|g| g.neighborhood(&id, a.number("hops", 1), a.time(&snap), names.as_deref())) {
+            match snap.neighborhood(&id, a.number("hops", 1), a.time(&snap), names.as_deref()) {
                 None => vec!["(none)".into()],
                 Some(sub) => {
                     let nodes: Vec<&str> = sub.nodes.iter().map(|n| n.id.as_str()).collect();
@@ -267,7 +267,7 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
             let ends = a.positional(2, "diff FROM TO [knownAt]");
             let (from, to) = (day(session, &ends[0]), day(session, &ends[1]));
             let known = snap.clamp(a.known_at(&snap));
-            let d = snap.read(|g| g.diff(from, to, known));
+            let d = snap.diff(from, to, known);
             let mut lines: Vec<String> = d.added.iter().map(|r| format!("+ {}", relation(r))).collect();
             lines.extend(d.removed.iter().map(|r| format!("- {}", relation(r))));
             if lines.is_empty() {
@@ -278,7 +278,7 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
         "stats" => {
             let a = Args::parse(session, words, &["knownAt"], &[]);
             a.positional(0, "stats [knownAt]");
-            let s = snap.read(|g| g.stats(snap.clamp(a.known_at(&snap))));
+            let s = snap.stats(snap.clamp(a.known_at(&snap)));
             let last = match s.last_recorded_at {
                 None => "none".to_owned(),
                 Some(t) => match snap.event_at(s.events) {
@@ -392,7 +392,7 @@ impl Render<'_> {
             let target = self.snap.engine().position_of(t).map_or_else(|| t.to_string(), |p| format!("#{p}"));
             s.push_str(&format!(" retracts {target}"));
         }
-        let status = self.snap.read(|g| g.event_status_at(position, known));
+        let status = self.snap.event_status_at(position, known);
         if let Some(by) = status.and_then(|st| st.retracted_by) {
             s.push_str(&format!(" (retracted by #{by})"));
         }

@@ -1,4 +1,4 @@
-//! Reads: who is approved when, paths, neighbourhoods, diffs, `knownAt`.
+//! Reads: who is approved when, paths, neighborhoods, diffs, `knownAt`.
 
 use std::collections::HashSet;
 
@@ -94,7 +94,7 @@ async fn a_letter_puts_what_it_was_about_one_hop_away() {
 }
 
 #[tokio::test]
-async fn neighbourhoods_and_unknown_entities() {
+async fn neighborhoods_and_unknown_entities() {
     let (_, schema) = demo();
     let d = data(
         &schema,

@@ -1,0 +1,210 @@
+//! Consistent read views: a [`Snapshot`] and its `knownAt` cap, the one
+//! place where a reader's `knownAt` is bounded by what the view saw.
+
+use strata_core::{Day, EntityId, EntityType, EventId, RecordedEvent, Timestamp};
+use strata_graph::{
+    Direction, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathView, Projection, RelationView, Stats,
+    Subgraph, TimeFilter,
+};
+
+use crate::{Engine, Error};
+
+/// What a snapshot saw: its last position and that event's recorded time.
+/// Every read through the snapshot is bounded by it (its `knownAt` cap).
+///
+/// Only the engine makes one ([`Snapshot::cap`]); keep it (it is `'static`)
+/// to read the same view again later with [`Engine::snapshot_at`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotCap {
+    position: u64,
+    known_at: Timestamp,
+}
+
+impl SnapshotCap {
+    /// The last position the view sees.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// The recorded time of the last event it sees (`Timestamp::MIN` when empty).
+    pub fn known_at(&self) -> Timestamp {
+        self.known_at
+    }
+
+    /// A `knownAt` asked by a reader, bounded by the cap.
+    pub fn clamp(&self, known_at: Option<Timestamp>) -> Timestamp {
+        known_at.map_or(self.known_at, |k| k.min(self.known_at))
+    }
+
+    /// A time filter bounded by the cap.
+    pub fn filter(&self, as_of: Option<Day>, known_at: Option<Timestamp>) -> TimeFilter {
+        TimeFilter { as_of, known_at: self.clamp(known_at) }
+    }
+
+    /// `time` with its `knownAt` bounded by the cap.
+    fn bound(&self, time: TimeFilter) -> TimeFilter {
+        self.filter(time.as_of, Some(time.known_at))
+    }
+}
+
+/// A consistent read view (see [`Engine::snapshot`]).
+///
+/// Its read methods take the times a reader asks for and bound their
+/// `knownAt` by the snapshot's cap, so no read through them sees an event
+/// recorded after the snapshot was taken: [`TimeFilter::LATEST`] reads the
+/// snapshot as it stands.
+#[derive(Clone, Copy)]
+pub struct Snapshot<'a> {
+    engine: &'a Engine,
+    cap: SnapshotCap,
+}
+
+impl Engine {
+    /// A consistent view: every read through it sees the events recorded up
+    /// to now and none recorded later.
+    pub fn snapshot(&self) -> Snapshot<'_> {
+        let graph = self.graph.read();
+        let cap = SnapshotCap { position: graph.len(), known_at: graph.last_recorded_at().unwrap_or(Timestamp::MIN) };
+        Snapshot { engine: self, cap }
+    }
+
+    /// The view `cap` was taken of, again (never more than the log holds now).
+    pub fn snapshot_at(&self, cap: SnapshotCap) -> Snapshot<'_> {
+        let now = self.snapshot().cap;
+        let cap = SnapshotCap { position: cap.position.min(now.position), known_at: cap.known_at.min(now.known_at) };
+        Snapshot { engine: self, cap }
+    }
+}
+
+impl<'a> Snapshot<'a> {
+    /// What the snapshot saw: keep it to take the same view again.
+    pub fn cap(&self) -> SnapshotCap {
+        self.cap
+    }
+
+    /// The last position the snapshot sees.
+    pub fn position(&self) -> u64 {
+        self.cap.position
+    }
+
+    /// The recorded time of the last event it sees (`Timestamp::MIN` when empty).
+    pub fn known_at(&self) -> Timestamp {
+        self.cap.known_at
+    }
+
+    /// A `knownAt` asked by a reader, bounded by the snapshot.
+    pub fn clamp(&self, known_at: Option<Timestamp>) -> Timestamp {
+        self.cap.clamp(known_at)
+    }
+
+    /// A time filter bounded by the snapshot.
+    pub fn filter(&self, as_of: Option<Day>, known_at: Option<Timestamp>) -> TimeFilter {
+        self.cap.filter(as_of, known_at)
+    }
+
+    /// Runs a read of the whole projection. The times passed to it are not
+    /// bounded by the snapshot: pass them through [`Snapshot::filter`] or
+    /// [`Snapshot::clamp`], or use the snapshot's read methods, which do.
+    pub fn read<R>(&self, f: impl FnOnce(&Projection) -> R) -> R {
+        f(&self.engine.graph.read())
+    }
+
+    /// The entity at `time` ([`Projection::entity`]).
+    pub fn entity(&self, id: &EntityId, time: TimeFilter) -> Option<EntityView> {
+        self.read(|g| g.entity(id, self.cap.bound(time)))
+    }
+
+    /// Entities of a type, matching `search` ([`Projection::entities`]).
+    pub fn entities(&self, ty: Option<EntityType>, search: Option<&str>, time: TimeFilter) -> Vec<EntityView> {
+        self.read(|g| g.entities(ty, search, self.cap.bound(time)))
+    }
+
+    /// An entity's visible edges ([`Projection::relations`]).
+    pub fn relations(
+        &self,
+        id: &EntityId,
+        time: TimeFilter,
+        direction: Direction,
+        names: Option<&[String]>,
+    ) -> Vec<RelationView> {
+        self.read(|g| g.relations(id, self.cap.bound(time), direction, names))
+    }
+
+    /// The positions of the visible events naming an entity ([`Projection::history`]).
+    pub fn history(&self, id: &EntityId, time: TimeFilter) -> Vec<u64> {
+        self.read(|g| g.history(id, self.cap.bound(time)))
+    }
+
+    /// An event's status at `known_at` ([`Projection::event_status`]).
+    pub fn event_status(&self, id: EventId, known_at: Timestamp) -> Option<EventStatus> {
+        self.read(|g| g.event_status(id, self.clamp(Some(known_at))))
+    }
+
+    /// The status of the event at `position` ([`Projection::event_status_at`]).
+    pub fn event_status_at(&self, position: u64, known_at: Timestamp) -> Option<EventStatus> {
+        self.read(|g| g.event_status_at(position, self.clamp(Some(known_at))))
+    }
+
+    /// The positions of the events `filter` selects ([`Projection::events`]).
+    pub fn events(&self, filter: EventFilter) -> Vec<u64> {
+        let filter = EventFilter { known_at: Some(self.clamp(filter.known_at)), ..filter };
+        self.read(|g| g.events(&filter))
+    }
+
+    /// A shortest path ([`Projection::path`]).
+    pub fn path(&self, from: &EntityId, to: &EntityId, query: PathQuery) -> Option<PathView> {
+        let query = PathQuery { time: self.cap.bound(query.time), ..query };
+        self.read(|g| g.path(from, to, &query))
+    }
+
+    /// Simple paths, shortest first ([`Projection::paths`]).
+    pub fn paths(&self, from: &EntityId, to: &EntityId, query: PathQuery, limit: usize) -> Vec<PathView> {
+        let query = PathQuery { time: self.cap.bound(query.time), ..query };
+        self.read(|g| g.paths(from, to, &query, limit))
+    }
+
+    /// The entities within `hops` and the edges followed ([`Projection::neighborhood`]).
+    pub fn neighborhood(
+        &self,
+        id: &EntityId,
+        hops: usize,
+        time: TimeFilter,
+        names: Option<&[String]>,
+    ) -> Option<Subgraph> {
+        self.read(|g| g.neighborhood(id, hops, self.cap.bound(time), names))
+    }
+
+    /// The entities within `hops`, without edges ([`Projection::neighborhood_nodes`]).
+    pub fn neighborhood_nodes(
+        &self,
+        id: &EntityId,
+        hops: usize,
+        time: TimeFilter,
+        names: Option<&[String]>,
+    ) -> Option<Vec<EntityView>> {
+        self.read(|g| g.neighborhood_nodes(id, hops, self.cap.bound(time), names))
+    }
+
+    /// Relations that appeared and disappeared between two days ([`Projection::diff`]).
+    pub fn diff(&self, from: Day, to: Day, known_at: Timestamp) -> GraphDiff {
+        self.read(|g| g.diff(from, to, self.clamp(Some(known_at))))
+    }
+
+    /// Counts at `known_at` ([`Projection::stats`]).
+    pub fn stats(&self, known_at: Timestamp) -> Stats {
+        self.read(|g| g.stats(self.clamp(Some(known_at))))
+    }
+
+    /// The event at `position`, if the snapshot sees it.
+    pub fn event_at(&self, position: u64) -> Result<Option<RecordedEvent>, Error> {
+        if position > self.cap.position {
+            return Ok(None);
+        }
+        self.engine.event_at(position)
+    }
+
+    /// The engine the snapshot reads.
+    pub fn engine(&self) -> &'a Engine {
+        self.engine
+    }
+}
