@@ -39,6 +39,7 @@ mod rng;
 mod write;
 
 pub use generator::Generator;
+pub use rng::Rng;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,6 +3,9 @@
 //!
 //! Floating point is avoided on purpose: `ln`/`powf` come from the platform's
 //! libm and may differ in the last bit, which would change a log's bytes.
+//!
+//! [`Rng`] is public so that the randomised tests draw from the same stream:
+//! a seed they print repeats their run.
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -15,10 +18,13 @@ pub(crate) fn splitmix64(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-pub(crate) struct Rng(ChaCha8Rng);
+/// A seeded random number generator: the same seed gives the same numbers on
+/// every platform.
+pub struct Rng(ChaCha8Rng);
 
 impl Rng {
-    pub(crate) fn new(seed: u64) -> Rng {
+    /// The generator for `seed`.
+    pub fn new(seed: u64) -> Rng {
         let mut key = [0u8; 32];
         let mut x = seed;
         for chunk in key.chunks_mut(8) {
@@ -28,14 +34,20 @@ impl Rng {
         Rng(ChaCha8Rng::from_seed(key))
     }
 
-    pub(crate) fn u64(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.0.next_u64()
     }
 
     /// A number in `0..n` (0 when `n` is 0). The multiply-shift map has a bias
     /// below 2^-40 for the ranges used here, far under anything measurable.
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.u64()) * u128::from(n)) >> 64) as u64
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// A number in `lo..hi` (`lo` when the range is empty).
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi.saturating_sub(lo))
     }
 
     /// An index into a slice of length `n` (which must not be 0).
@@ -75,15 +87,15 @@ mod tests {
     fn the_stream_is_fixed_by_the_seed() {
         let a: Vec<u64> = {
             let mut r = Rng::new(7);
-            (0..4).map(|_| r.u64()).collect()
+            (0..4).map(|_| r.next_u64()).collect()
         };
         let b: Vec<u64> = {
             let mut r = Rng::new(7);
-            (0..4).map(|_| r.u64()).collect()
+            (0..4).map(|_| r.next_u64()).collect()
         };
         let c: Vec<u64> = {
             let mut r = Rng::new(8);
-            (0..4).map(|_| r.u64()).collect()
+            (0..4).map(|_| r.next_u64()).collect()
         };
         assert_eq!(a, b);
         assert_ne!(a, c);

@@ -1,6 +1,6 @@
 //! The fixture harness: runs a `.test` script against a fresh durable engine
 //! and compares its output with the file (or rewrites the file with
-//! `UPDATE_EXPECT=1`). The script format is described in `engine.rs`.
+//! `UPDATE_EXPECT=1`). The script format is described in `main.rs`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

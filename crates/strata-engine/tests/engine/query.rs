@@ -1,4 +1,4 @@
-//! The fixtures' query language (documented in `engine.rs`): parsing a `>`
+//! The fixtures' query language (documented in `main.rs`): parsing a `>`
 //! line, running it against a snapshot, and printing the answer as lines.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -6,17 +6,11 @@
 // test binary are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "store/checkpoint.rs"]
 mod checkpoint;
-#[path = "store/crash.rs"]
 mod crash;
-#[path = "store/damage.rs"]
 mod damage;
-#[path = "store/disk.rs"]
 mod disk;
-#[path = "store/log.rs"]
 mod log;
-#[path = "store/roundtrip.rs"]
 mod roundtrip;
 
 use std::path::Path;

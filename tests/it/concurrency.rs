@@ -17,8 +17,8 @@ use serde_json::{json, Value};
 use strata_engine::{Config, Engine};
 use strata_graphql::{build_schema, SchemaConfig, StrataSchema};
 
-use crate::rng::Rng;
-use crate::support::demo_file;
+use crate::support::{demo_file, seeded_rng, uuid};
+use strata_gen::Rng;
 
 const WRITERS: u64 = 3;
 const READERS: u64 = 3;
@@ -46,13 +46,13 @@ async fn writer(schema: StrataSchema, w: u64, seed: u64, stop: Arc<AtomicBool>) 
         let member = format!("w{w}-{i}");
         let target = targets[rng.range(0, targets.len() as u64) as usize];
         let mut events = vec![json!({
-            "id": rng.uuid(), "kind": "letter_sent", "at": "2026-03-01",
+            "id": uuid(&mut rng), "kind": "letter_sent", "at": "2026-03-01",
             "subject": {"id": member, "type": "ACTOR", "name": format!("Writer {w} member {i}")},
             "object": {"id": target},
         })];
         for _ in 0..rng.range(0, 4) {
             let other = targets[rng.range(0, targets.len() as u64) as usize];
-            events.push(json!({"id": rng.uuid(), "kind": "letter_sent", "at": "2026-03-02", "subject": {"id": member}, "object": {"id": other}}));
+            events.push(json!({"id": uuid(&mut rng), "kind": "letter_sent", "at": "2026-03-02", "subject": {"id": member}, "object": {"id": other}}));
         }
         let r = execute(&schema, APPEND, json!({ "events": events })).await;
         assert!(r.get("errors").is_none(), "writer {w}: {r}");
@@ -151,7 +151,7 @@ async fn subscriber(schema: StrataSchema, target: Arc<std::sync::atomic::AtomicU
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn writers_readers_and_a_subscriber_see_one_gapless_log() {
-    let (_, seed) = Rng::seeded_from_env("STRATA_CONCURRENCY_SEED");
+    let (_, seed) = seeded_rng("STRATA_CONCURRENCY_SEED");
     let secs: f64 = std::env::var("STRATA_CONCURRENCY_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(3.0);
     let dir = tempfile::tempdir().unwrap();
     let engine = Arc::new(Engine::open(Config::at(dir.path())).unwrap());

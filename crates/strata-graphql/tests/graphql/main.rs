@@ -6,13 +6,9 @@
 // test binary are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "graphql/pages.rs"]
 mod pages;
-#[path = "graphql/reads.rs"]
 mod reads;
-#[path = "graphql/subscription.rs"]
 mod subscription;
-#[path = "graphql/writes.rs"]
 mod writes;
 
 use std::sync::Arc;
@@ -23,7 +19,7 @@ use strata_engine::{Config, Engine};
 use strata_graphql::{build_schema, sdl, SchemaConfig, StrataSchema};
 
 /// The demo dataset: 69 events from three articles.
-pub(crate) const DATASET: &str = include_str!("../../../examples/h200-china.ndjson");
+pub(crate) const DATASET: &str = include_str!("../../../../examples/h200-china.ndjson");
 
 /// The id of the demo event with this two-digit suffix.
 pub(crate) fn ev(n: u32) -> String {

@@ -11,7 +11,6 @@ mod damage;
 mod event_schema;
 mod integrity;
 mod readme;
-mod rng;
 mod server;
 mod server_limits;
 mod server_ws;

@@ -14,8 +14,8 @@ use strata_core::{to_line, EventId};
 use strata_engine::{Config, Engine};
 use strata_graphql::{build_schema, SchemaConfig};
 
-use crate::rng::Rng;
-use crate::support::demo_file;
+use crate::support::{demo_file, seeded_rng};
+use strata_gen::Rng;
 
 /// An NDJSON export of what one snapshot sees: the log up to its position.
 fn export(engine: &Engine) -> (String, String) {
@@ -54,7 +54,7 @@ fn answers(engine: Arc<Engine>, known_at: Option<&str>) -> Value {
 
 #[test]
 fn an_export_taken_while_writers_append_restores_to_the_same_answers() {
-    let (mut rng, seed) = Rng::seeded_from_env("STRATA_BACKUP_SEED");
+    let (mut rng, seed) = seeded_rng("STRATA_BACKUP_SEED");
     let dir = tempfile::tempdir().unwrap();
     let engine = Arc::new(Engine::open(Config::at(dir.path().join("live"))).unwrap());
     let demo = std::fs::read_to_string(demo_file()).unwrap();

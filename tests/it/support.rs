@@ -4,9 +4,10 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
+use strata_gen::Rng;
 
 pub fn strata() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));
@@ -229,4 +230,28 @@ pub fn ws_recv(ws: &mut Ws) -> WsEvent {
             Err(e) => panic!("the websocket failed: {e}"),
         }
     }
+}
+
+/// A generator seeded from `var` if set, else from the clock; the seed is
+/// printed either way so that a failing run can be repeated exactly.
+pub fn seeded_rng(var: &str) -> (Rng, u64) {
+    let seed = match std::env::var(var) {
+        Ok(s) => s.trim().parse().unwrap_or_else(|_| panic!("{var}={s} is not an unsigned integer")),
+        Err(_) => SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1),
+    };
+    eprintln!("{var}={seed} (set it to repeat this run)");
+    (Rng::new(seed), seed)
+}
+
+/// A random version-4 UUID, as text.
+pub fn uuid(rng: &mut Rng) -> String {
+    let (a, b) = (rng.next_u64(), rng.next_u64());
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | (b >> 48) & 0x3fff,
+        b & 0xffff_ffff_ffff
+    )
 }

@@ -61,25 +61,15 @@
 // test binary are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "engine/api.rs"]
 mod api;
-#[path = "engine/checkpoint.rs"]
 mod checkpoint;
-#[path = "engine/concurrency.rs"]
 mod concurrency;
-#[path = "engine/declarations.rs"]
 mod declarations;
-#[path = "engine/diff.rs"]
 mod diff;
-#[path = "engine/grammar.rs"]
 mod grammar;
-#[path = "engine/harness.rs"]
 mod harness;
-#[path = "engine/query.rs"]
 mod query;
-#[path = "engine/restore.rs"]
 mod restore;
-#[path = "engine/verify.rs"]
 mod verify;
 
 /// One test per fixture, so `cargo test -p strata-engine fixture::demo`
@@ -132,5 +122,5 @@ fn every_fixture_file_has_a_test() {
     files.sort();
     let mut listed: Vec<String> = FIXTURES.iter().map(|s| (*s).to_owned()).collect();
     listed.sort();
-    assert_eq!(files, listed, "list every data/*.test file in the `fixtures!` macro of tests/engine.rs");
+    assert_eq!(files, listed, "list every data/*.test file in the `fixtures!` macro of tests/engine/main.rs");
 }

@@ -19,8 +19,8 @@ use serde_json::Value;
 use strata_core::{to_line, Timestamp};
 use strata_engine::{Config, Engine};
 
-use crate::rng::Rng;
-use crate::support::{query, run, stderr, strata};
+use crate::support::{query, run, seeded_rng, stderr, strata, uuid};
+use strata_gen::Rng;
 
 /// One NDJSON file: one atomic batch of events that declares its own member
 /// and links it to the hub, so any subset of batches is a valid log.
@@ -37,7 +37,7 @@ fn make_batch(k: usize, rng: &mut Rng) -> Batch {
     let mut ids = Vec::with_capacity(n);
     let mut lines = Vec::with_capacity(n);
     for j in 0..n {
-        let id = rng.uuid();
+        let id = uuid(rng);
         // Now and then an event larger than sled's inline limit, stored apart.
         let pad = if rng.range(0, 40) == 0 { 5_000 } else { rng.range(0, 100) as usize };
         let line = if j == 0 {
@@ -280,7 +280,7 @@ impl Epoch {
 
 #[test]
 fn killed_imports_lose_no_acknowledged_batch_and_keep_batches_whole() {
-    let (mut rng, seed) = Rng::seeded_from_env("STRATA_CRASH_SEED");
+    let (mut rng, seed) = seeded_rng("STRATA_CRASH_SEED");
     let iterations: usize = std::env::var("STRATA_CRASH_ITERATIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
     let tmp = tempfile::tempdir().unwrap();
     let mut epoch = Epoch::new(tmp.path(), 0);
