@@ -131,3 +131,34 @@ fn retracting_a_declaring_event_keeps_the_entity_and_its_other_relations() {
     }
     assert!(problems.is_empty(), "retracting a declaring event; what fails:\n  {}", problems.join("\n  "));
 }
+
+/// A first import of 1,024 events or more is applied on a second thread to
+/// a projection of its own: it goes by the same rules, so same-line
+/// references in every order are applied there too, and the store reopens
+/// to the same answers.
+#[test]
+fn a_large_first_import_applies_same_line_references_and_reopens() {
+    let mut lines = vec![
+        r#"{"kind":"product_announced","at":"2012","subject":{"id":"maker","type":"actor","name":"Maker"},"object":{"id":"chip-x","type":"chip","name":"X"},"about":["chip-x"]}"#.to_owned(),
+        r#"{"kind":"order_placed","at":"2013","subject":"buyer","object":"chip-y","about":[{"id":"chip-y","type":"chip"},{"id":"buyer","type":"actor","name":"Buyer"}]}"#.to_owned(),
+    ];
+    for i in 0..1100 {
+        lines.push(format!(
+            r#"{{"kind":"letter_sent","at":"2014","subject":"w{i}","object":"maker","about":[{{"id":"w{i}","type":"actor"}},"chip-x"]}}"#
+        ));
+    }
+    let (dir, engine) = store();
+    let outcome = engine.append_text(&lines.join("\n"), None).unwrap();
+    assert_eq!(outcome.position, 1102);
+    let before =
+        (relation_names(&engine, "buyer"), relation_names(&engine, "w1099"), entity(&engine, "chip-y", Timestamp::MAX));
+    // The order itself, and the about-link to chip-y (about repeats the object).
+    let order: (String, String, String) = ("ordered".into(), "buyer".into(), "chip-y".into());
+    assert_eq!(before.0, vec![order.clone(), order]);
+    assert_eq!(before.2, Some((EntityType::Chip, "chip-y".into())));
+    drop(engine);
+    let engine = Engine::open(Config::at(dir.path())).unwrap();
+    let after =
+        (relation_names(&engine, "buyer"), relation_names(&engine, "w1099"), entity(&engine, "chip-y", Timestamp::MAX));
+    assert_eq!(after, before);
+}
