@@ -319,10 +319,13 @@ impl Projection {
                 })
             });
             in_base
-                || ov
-                    .closes
-                    .get(&close.key)
-                    .is_some_and(|cs| cs.iter().any(|c| in_range(c.day) && (c.about.is_empty() || c.about == about)))
+                || ov.closes.get(&close.key).is_some_and(|cs| {
+                    // A staged close that a later line of the batch retracts ends nothing,
+                    // as it ends nothing once both are applied.
+                    cs.iter().any(|c| {
+                        in_range(c.day) && !ov.retracted.contains(&c.id) && (c.about.is_empty() || c.about == about)
+                    })
+                })
         };
         let base_key = self.base_key(&close.key);
         let mut candidates = 0usize;
