@@ -328,7 +328,9 @@ impl Projection {
             (Effect::Opens | Effect::Marks, Some(name)) => {
                 self.add_rel(Link { name, event: ix, subject, object, about, day }, plan.effect == Effect::Marks);
             }
-            (Effect::Closes, Some(name)) => self.add_close(Link { name, event: ix, subject, object, about, day }),
+            (Effect::Closes, Some(name)) if plan.ends => {
+                self.add_close(Link { name, event: ix, subject, object, about, day })
+            }
             (Effect::Retracts, _) => {
                 if let Some(&t) = ev.retracts.as_ref().and_then(|t| self.ids.get(t)) {
                     self.events[t as usize].retracted_by = Some(ix);

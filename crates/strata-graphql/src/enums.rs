@@ -33,6 +33,41 @@ impl From<EntityType> for strata_core::EntityType {
     }
 }
 
+/// How firm a claim is (an event's `status`).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimStatus {
+    /// An official act or record.
+    Confirmed,
+    /// An outlet citing sources; the status of an event that does not say.
+    Reported,
+    /// Announced or forecast, not yet done.
+    Expected,
+    /// The subject or a party says it did not happen.
+    Denied,
+}
+
+impl From<strata_core::ClaimStatus> for ClaimStatus {
+    fn from(s: strata_core::ClaimStatus) -> Self {
+        match s {
+            strata_core::ClaimStatus::Confirmed => ClaimStatus::Confirmed,
+            strata_core::ClaimStatus::Reported => ClaimStatus::Reported,
+            strata_core::ClaimStatus::Expected => ClaimStatus::Expected,
+            strata_core::ClaimStatus::Denied => ClaimStatus::Denied,
+        }
+    }
+}
+
+impl From<ClaimStatus> for strata_core::ClaimStatus {
+    fn from(s: ClaimStatus) -> Self {
+        match s {
+            ClaimStatus::Confirmed => strata_core::ClaimStatus::Confirmed,
+            ClaimStatus::Reported => strata_core::ClaimStatus::Reported,
+            ClaimStatus::Expected => strata_core::ClaimStatus::Expected,
+            ClaimStatus::Denied => strata_core::ClaimStatus::Denied,
+        }
+    }
+}
+
 /// Which edges of an entity to follow.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Direction {

@@ -389,6 +389,8 @@ impl Driver {
                     attrs: Default::default(),
                     source: None,
                     retracts: Some(target),
+                    status: Default::default(),
+                    disputes: Vec::new(),
                 };
                 let verdict = self.model.accepts_events(&[(event, false)]);
                 (self.engine()?.retract(target, "grammar test", by, None).map(|_| ()), verdict)

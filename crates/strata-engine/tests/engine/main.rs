@@ -97,6 +97,7 @@ fixtures! {
     declarations,
     demo,
     diff_events,
+    evidence,
     expected_position,
     idempotency,
     known_at,
