@@ -12,6 +12,7 @@ mod event_schema;
 mod evidence;
 mod integrity;
 mod readme;
+mod self_contained;
 mod server;
 mod server_limits;
 mod server_ws;
