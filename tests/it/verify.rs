@@ -9,8 +9,14 @@ use crate::damage::{copy_dir, poke, run_bounded};
 use crate::support::{demo_file, demo_len, query, stderr, stdout, strata};
 
 /// The demo's one `letter_sent` event: the kind the short vocabulary lacks.
-const LETTER_POSITION: u64 = 64;
 const LETTER_ID: &str = "0194f000-0000-7000-8000-000000000064";
+
+/// The letter's position in the log: its line in the demo file.
+fn letter_position() -> u64 {
+    let demo = std::fs::read_to_string(demo_file()).unwrap();
+    let line = demo.lines().position(|l| l.contains(LETTER_ID)).expect("the demo has the letter");
+    line as u64 + 1
+}
 
 /// The built-in vocabulary without `kind`, written to `dir`.
 fn vocabulary_without(dir: &Path, kind: &str) -> PathBuf {
@@ -49,7 +55,7 @@ fn verify(data: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
     (o.status.code(), stdout(&o), err)
 }
 
-/// The value of a summary line (`events      69`).
+/// The value of a summary line (`events      76`).
 fn summary(out: &str, name: &str) -> String {
     let line = out.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("no {name} line in:\n{out}"));
     line[name.len()..].trim().to_owned()
@@ -89,7 +95,7 @@ fn serve_query_and_import_name_the_event_the_graph_cannot_take_and_the_way_out()
         let err = stderr(o);
         let line = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_else(|| panic!("{what}: no error: {err}"));
         for want in [
-            format!("position {LETTER_POSITION}"),
+            format!("position {}", letter_position()),
             LETTER_ID.to_owned(),
             "letter_sent".to_owned(),
             format!("strata export --data {} > log.ndjson", data.display()),
@@ -134,9 +140,9 @@ fn verify_with_the_wrong_vocabulary_names_the_event_and_the_way_out() {
     let short = vocabulary_without(tmp.path(), "letter_sent");
     let (code, out, err) = verify(&data, &["--vocabulary", short.to_str().unwrap()]);
     assert_eq!(code, Some(1), "{out}\n{err}");
-    assert_eq!(summary(&out, "events"), format!("{} before the problem", LETTER_POSITION - 1));
+    assert_eq!(summary(&out, "events"), format!("{} before the problem", letter_position() - 1));
     let line = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_else(|| panic!("no error: {err}"));
-    for want in [&format!("position {LETTER_POSITION}"), LETTER_ID, "strata export --data", "--vocabulary FILE"] {
+    for want in [&format!("position {}", letter_position()), LETTER_ID, "strata export --data", "--vocabulary FILE"] {
         assert!(line.contains(want), "{want:?} missing from:\n{line}");
     }
 }
