@@ -72,6 +72,44 @@ impl ClaimStatus {
     }
 }
 
+/// A set of claim statuses: which claims a read shows.
+///
+/// The default is [`StatusSet::BELIEVED`] (`confirmed` and `reported`):
+/// what is believed to have happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StatusSet(u8);
+
+impl StatusSet {
+    /// `confirmed` and `reported`.
+    pub const BELIEVED: StatusSet = StatusSet(1 | 2);
+    /// Every status.
+    pub const ALL: StatusSet = StatusSet(1 | 2 | 4 | 8);
+    /// No status.
+    pub const NONE: StatusSet = StatusSet(0);
+
+    /// Whether `s` is in the set.
+    #[inline]
+    pub fn contains(self, s: ClaimStatus) -> bool {
+        self.0 & s.bit() != 0
+    }
+
+    /// The set of the statuses given.
+    pub fn of(statuses: impl IntoIterator<Item = ClaimStatus>) -> StatusSet {
+        StatusSet(statuses.into_iter().fold(0, |acc, s| acc | s.bit()))
+    }
+
+    /// The statuses in the set, firmest first.
+    pub fn iter(self) -> impl Iterator<Item = ClaimStatus> {
+        ClaimStatus::ALL.into_iter().filter(move |&s| self.contains(s))
+    }
+}
+
+impl Default for StatusSet {
+    fn default() -> Self {
+        StatusSet::BELIEVED
+    }
+}
+
 /// An inline declaration carried by an entity reference.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EntityDecl {

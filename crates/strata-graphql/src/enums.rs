@@ -68,6 +68,37 @@ impl From<ClaimStatus> for strata_core::ClaimStatus {
     }
 }
 
+/// The statuses a traversal shows: `statuses` as given, or (omitted or
+/// null) `[CONFIRMED, REPORTED]`, what is believed to have happened.
+pub(crate) fn status_set(statuses: Option<&[ClaimStatus]>) -> strata_core::StatusSet {
+    match statuses {
+        None => strata_core::StatusSet::BELIEVED,
+        Some(list) => strata_core::StatusSet::of(list.iter().map(|&s| s.into())),
+    }
+}
+
+/// Why two events disagree.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisagreementReason {
+    /// One event disputes the other (names it in `disputes`).
+    Disputed,
+    /// Two visible events state the same relation, from different
+    /// publishers, and their `attrs` give different values for a shared key.
+    ConflictingValues,
+    /// A `DENIED` event and an event of another status state the same relation.
+    Denied,
+}
+
+impl From<strata_engine::DisagreementReason> for DisagreementReason {
+    fn from(r: strata_engine::DisagreementReason) -> Self {
+        match r {
+            strata_engine::DisagreementReason::Disputed => DisagreementReason::Disputed,
+            strata_engine::DisagreementReason::ConflictingValues => DisagreementReason::ConflictingValues,
+            strata_engine::DisagreementReason::Denied => DisagreementReason::Denied,
+        }
+    }
+}
+
 /// Which edges of an entity to follow.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Direction {
