@@ -51,6 +51,8 @@ def test_as_of_and_known_at_answer_different_questions(demo_server):
 
     def approved(agency, as_of=None, known_at=None):
         e = demo_server.execute(q, {"id": agency, "asOf": as_of, "knownAt": known_at})["entity"]
+        if e is None:  # not yet declared at known_at
+            return set()
         return {r["to"]["id"] for r in e["relations"] if r["role"] == "SUBJECT_OBJECT"}
 
     then = "2026-01-29T00:00:00Z"
@@ -74,6 +76,8 @@ def test_as_of_and_known_at_answer_different_questions(demo_server):
         "query($k: DateTime) { entity(id: \"deepseek\", knownAt: $k) { id } }", {"k": then}
     )
     assert unknown["entity"] is None, "DeepSeek was unheard of on 29 January"
+    mofcom = demo_server.execute(q, {"id": "cn-mofcom", "asOf": None, "knownAt": then})["entity"]
+    assert mofcom is None, "no article had named MOFCOM before 30 January"
 
 
 def test_how_moolenaar_is_connected_to_deepseek(demo_server):
