@@ -16,7 +16,7 @@
 
   var $ = function (id) { return document.getElementById(id); };
   var timings = { start: performance.now(), firstDraw: null, lastRender: null };
-  window.strataExplorer = { timings: timings, limit: LIMIT };
+  window.strataExplorer = { timings: timings, limit: LIMIT, cy: null };
 
   // ---- GraphQL ------------------------------------------------------------
 
@@ -125,7 +125,8 @@
 
   function setupSliders(r) {
     range.validFrom = r.validFrom ? dayNumber(r.validFrom) : dayNumber(new Date().toISOString());
-    range.validTo = r.validTo ? dayNumber(r.validTo) : range.validFrom;
+    // Up to today when the log's last date is earlier: the view "as of now".
+    range.validTo = Math.max(r.validTo ? dayNumber(r.validTo) : range.validFrom, Math.floor(Date.now() / DAY_MS));
     range.recorded = r.recordedTimes || [];
     var asOf = $("asOf");
     asOf.min = "0";
@@ -208,6 +209,8 @@
   // The renderer names its canvases with data-id; the page keeps data-id for
   // the side panel's entities alone, so that it lists exactly what is drawn.
   $("graph").querySelectorAll("[data-id]").forEach(function (c) { c.removeAttribute("data-id"); });
+
+  window.strataExplorer.cy = cy;
 
   var positions = new Map();   // entity id -> {x, y}: the layout kept across redraws
   var drawn = { key: null, nodes: new Map(), edges: new Map() };
@@ -614,22 +617,30 @@
 
   function showRelation(r) {
     selectItem("[data-edge]", edgeKey(r), "data-edge");
-    // The relation's events: every visible event between its two ends.
-    var q = "query Rel($ev: ID!, $entity: ID!, $knownAt: DateTime) { opened: event(id: $ev, knownAt: $knownAt) { " + EVENT + " }" +
-      " all: events(entity: $entity, knownAt: $knownAt, first: 1000) { edges { node { " + EVENT + " } } } }";
-    return gql(q, { ev: r.event.id, entity: r.from.id, knownAt: state.knownAt }).then(function (d) {
+    // The relation's events: its own, then every other visible event that
+    // names both of its ends (found by ids first, to keep the request small).
+    var q = "query RelIds($entity: ID!, $knownAt: DateTime) { all: events(entity: $entity, knownAt: $knownAt, first: 1000) {" +
+      " edges { node { id subject { id } object { id } about { id } } } } }";
+    return gql(q, { entity: r.from.id, knownAt: state.knownAt }).then(function (d) {
       var ends = [r.from.id, r.to.id];
-      var related = d.all.edges.map(function (x) { return x.node; }).filter(function (ev) {
+      var ids = [r.event.id].concat(d.all.edges.map(function (x) { return x.node; }).filter(function (ev) {
         if (ev.id === r.event.id) return false;
-        var ids = [ev.subject && ev.subject.id, ev.object && ev.object.id].concat((ev.about || []).map(function (a) { return a.id; }));
-        return ids.indexOf(ends[0]) >= 0 && ids.indexOf(ends[1]) >= 0;
+        var named = [ev.subject && ev.subject.id, ev.object && ev.object.id].concat((ev.about || []).map(function (a) { return a.id; }));
+        return named.indexOf(ends[0]) >= 0 && named.indexOf(ends[1]) >= 0;
+      }).map(function (ev) { return ev.id; })).slice(0, 50);
+      var vars = { knownAt: state.knownAt }, fields = ids.map(function (id, i) {
+        vars["e" + i] = id;
+        return "e" + i + ": event(id: $e" + i + ", knownAt: $knownAt) { " + EVENT + " }";
       });
-      var events = [d.opened].filter(Boolean).concat(related);
-      details(r.name + (r.role === "ABOUT" ? " (about-link)" : ""), [
-        el("p", { text: r.from.name + " → " + r.to.name + ", valid from " + r.validFrom + (r.validTo ? " to " + r.validTo : " (open)") }),
-        el("h3", { text: "Events (" + events.length + ")" }),
-        el("ol", { class: "events" }, events.map(eventItem)),
-      ]);
+      var decl = ids.map(function (id, i) { return "$e" + i + ": ID!"; }).concat(["$knownAt: DateTime"]).join(", ");
+      return gql("query RelEvents(" + decl + ") { " + fields.join(" ") + " }", vars).then(function (d2) {
+        var events = ids.map(function (id, i) { return d2["e" + i]; }).filter(Boolean);
+        details(r.name + (r.role === "ABOUT" ? " (about-link)" : ""), [
+          el("p", { text: r.from.name + " → " + r.to.name + ", valid from " + r.validFrom + (r.validTo ? " to " + r.validTo : " (open)") }),
+          el("h3", { text: "Events (" + events.length + ")" }),
+          el("ol", { class: "events" }, events.map(eventItem)),
+        ]);
+      });
     }).catch(report);
   }
 
@@ -709,7 +720,13 @@
       if (ev.key === "ArrowDown") { ev.preventDefault(); highlight(Math.min(items.length - 1, active + 1)); }
       else if (ev.key === "ArrowUp") { ev.preventDefault(); highlight(Math.max(0, active - 1)); }
       else if (ev.key === "Escape") close();
-      else if (ev.key === "Enter" && active >= 0) { ev.preventDefault(); input.value = items[active].id; close(); onPick(items[active].id); }
+      else if (ev.key === "Enter" && active >= 0) {
+        ev.preventDefault();
+        var id = items[active].id;
+        input.value = id;
+        close();
+        onPick(id);
+      }
     });
     input.addEventListener("blur", function () { setTimeout(close, 100); });
   }
