@@ -11,6 +11,7 @@ mod damage;
 mod event_schema;
 mod integrity;
 mod readme;
+mod self_contained;
 mod server;
 mod server_limits;
 mod server_ws;
