@@ -51,6 +51,10 @@ const GOOD: &[&str] = &[
     r#"{"id":"0194f000-0000-7000-8000-0000000000aa","kind":"ban_imposed","at":"2025-04","subject":"us-commerce","object":{"id":"nvidia-h20","type":"chip","name":"Nvidia H20"},"about":null,"attrs":null,"source":{"publisher":"Reuters","url":null,"title":"t","published":"2025-04-15"},"retracts":null}"#,
     // A retraction at an instant, with the fields an export adds.
     r#"{"id":"0194f000-0000-7000-8000-0000000000ab","kind":"event_retracted","at":"2026-01-30T12:00:00Z","subject":{"id":"analyst","type":"actor"},"retracts":"0194f000-0000-7000-8000-0000000000aa","attrs":{"reason":"duplicate"},"recordedAt":"2026-01-30T12:00:00.000000Z","position":70}"#,
+    // Evidence: a status, and the events disputed (null status means reported).
+    r#"{"kind":"statement_made","at":"2026-01-29","subject":"jensen-huang","status":"denied","disputes":["0194f000-0000-7000-8000-0000000000aa","0194f000-0000-7000-8000-0000000000ab"]}"#,
+    r#"{"kind":"ban_lifted","at":"2026-Q3","subject":"us-commerce","object":"nvidia-h20","status":"expected","disputes":[]}"#,
+    r#"{"kind":"ban_imposed","at":"2026","subject":"us-commerce","object":"acme","status":null,"disputes":null}"#,
     // A year.
     r#"{"kind":"entity_declared","at":"2024","subject":{"id":"deepseek","type":"actor","name":"DeepSeek","country":"CN"}}"#,
 ];
@@ -104,6 +108,26 @@ const BAD: &[(&str, &str)] = &[
     (
         "an unknown source field",
         r#"{"kind":"entity_declared","at":"2026","subject":{"id":"acme","type":"actor"},"source":{"author":"me"}}"#,
+    ),
+    (
+        "an unknown status",
+        r#"{"kind":"ban_imposed","at":"2026","subject":"us-gov","object":"acme","status":"rumoured"}"#,
+    ),
+    (
+        "a status in capitals",
+        r#"{"kind":"ban_imposed","at":"2026","subject":"us-gov","object":"acme","status":"DENIED"}"#,
+    ),
+    (
+        "disputes as one id",
+        r#"{"kind":"ban_imposed","at":"2026","subject":"us-gov","object":"acme","disputes":"0194f000-0000-7000-8000-0000000000aa"}"#,
+    ),
+    (
+        "a disputes id that is not a UUID",
+        r#"{"kind":"ban_imposed","at":"2026","subject":"us-gov","object":"acme","disputes":["evt-1"]}"#,
+    ),
+    (
+        "a disputed event named twice",
+        r#"{"kind":"ban_imposed","at":"2026","subject":"us-gov","object":"acme","disputes":["0194f000-0000-7000-8000-0000000000aa","0194f000-0000-7000-8000-0000000000aa"]}"#,
     ),
     (
         "a position of 0",

@@ -162,11 +162,7 @@ mod tests {
         // React's production builds, not the development ones.
         for a in ASSETS.iter().filter(|a| a.name.starts_with("react")) {
             assert!(a.name.contains(".production.min."), "{}", a.name);
-            assert!(
-                !String::from_utf8_lossy(a.bytes).contains("printWarning"),
-                "{} is a development build",
-                a.name
-            );
+            assert!(!String::from_utf8_lossy(a.bytes).contains("printWarning"), "{} is a development build", a.name);
         }
         assert_eq!(get(&router, "/assets/nothing.js").await.0, StatusCode::NOT_FOUND);
         assert_eq!(get(&router, "/assets/../Cargo.toml").await.0, StatusCode::NOT_FOUND);
