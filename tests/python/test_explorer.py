@@ -592,3 +592,71 @@ def test_graphiql_runs_a_query_offline(browser, demo_server):
     only_local_requests(browser, demo_server)
     assert not logs(browser), logs(browser)
     assert_not_blank(browser.get_screenshot_as_png(), "GraphiQL")
+
+
+CLAIMS = [
+    {"id": "0194f000-0000-7000-8000-0000000000e1", "kind": "approval_granted", "at": "2026-01-10", "status": "confirmed",
+     "subject": {"id": "ministry", "type": "agency", "name": "Ministry of Trade"},
+     "object": {"id": "acme", "type": "actor", "name": "Acme"}, "about": [{"id": "chip-x", "type": "chip", "name": "Chip X"}],
+     "source": {"publisher": "Gazette", "url": "https://gazette.example/1", "title": "Licence list", "published": "2026-01-10"}},
+    {"id": "0194f000-0000-7000-8000-0000000000e2", "kind": "approval_granted", "at": "2026-01", "subject": "ministry",
+     "object": {"id": "globex", "type": "actor", "name": "Globex"}, "source": {"publisher": "Wire"}},
+    {"id": "0194f000-0000-7000-8000-0000000000e3", "kind": "approval_granted", "at": "2026-Q2", "status": "expected",
+     "subject": "ministry", "object": {"id": "initech", "type": "actor", "name": "Initech"}, "source": {"publisher": "Wire"}},
+    {"id": "0194f000-0000-7000-8000-0000000000e4", "kind": "approval_granted", "at": "2026-01-20", "status": "denied",
+     "subject": "ministry", "object": {"id": "umbrella", "type": "actor", "name": "Umbrella"}, "source": {"publisher": "Post"}},
+    {"id": "0194f000-0000-7000-8000-0000000000e5", "kind": "statement_made", "at": "2026-01-21", "subject": "globex",
+     "disputes": ["0194f000-0000-7000-8000-0000000000e2"], "attrs": {"quote": "we hold no licence"},
+     "source": {"publisher": "Post", "title": "Globex denies"}},
+]
+
+
+@pytest.fixture(scope="module")
+def claims(tmp_path_factory):
+    """A server over a small hand-written log whose relations carry every
+    claim status, one of them disputed."""
+    import json
+
+    tmp = tmp_path_factory.mktemp("explorer-claims")
+    log, data = tmp / "claims.ndjson", tmp / "data"
+    log.write_text("".join(json.dumps(e) + "\n" for e in CLAIMS))
+    subprocess.run(
+        [str(strata_bin()), "import", str(log), "--data", str(data)], check=True, capture_output=True, env=strata_env()
+    )
+    s = serve(tmp, data)
+    yield s
+    s.stop()
+
+
+@pytest.mark.parametrize("statuses", [None, "CONFIRMED", "CONFIRMED,REPORTED,EXPECTED,DENIED"])
+def test_edges_show_their_claim_status_and_disputes(browser, claims, statuses):
+    url = focus_url(claims, "ministry", 1)
+    if statuses:
+        url += "&statuses=" + statuses
+    load(browser, url)
+    want = gql(
+        claims,
+        "query($s: [ClaimStatus!]) { neighborhood(id: \"ministry\", hops: 1, statuses: $s) {"
+        " nodes { id } edges { " + EDGE + " status disputedBy { id } } } }",
+        {"s": statuses.split(",") if statuses else None},
+    )["neighborhood"]
+    ids, edges = panel(browser)
+    assert ids == {n["id"] for n in want["nodes"]}
+    assert edges == Counter(edge_key(e) for e in want["edges"])
+    shown = browser.execute_script(
+        """return Array.from(document.querySelectorAll('#edges [data-event]')).map(li => {
+             const e = window.strataExplorer.cy.getElementById(li.dataset.edge);
+             return [li.dataset.edge, li.dataset.status, li.dataset.disputed === 'true',
+                     e.hasClass('status-' + li.dataset.status), e.hasClass('disputed')];
+           })"""
+    )
+    by_key = {"|".join(edge_key(e)): e for e in want["edges"]}
+    for key, status, disputed, styled, marked in shown:
+        e = by_key[key]
+        assert status == e["status"] and styled, (key, status, e)
+        assert disputed == marked == bool(e["disputedBy"]), (key, e)
+    statuses_seen = {s for _, s, _, _, _ in shown}
+    if statuses and "DENIED" in statuses:
+        assert statuses_seen == {"CONFIRMED", "REPORTED", "EXPECTED", "DENIED"}
+        assert any(d for _, _, d, _, _ in shown), "Globex's approval is disputed"
+    assert browser.find_element(By.ID, "statuses").get_attribute("value") == (statuses or "")

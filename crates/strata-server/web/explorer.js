@@ -48,6 +48,7 @@
       focus: p.get("focus"),
       hops: clampHops(p.get("hops")),
       relations: p.get("relations") || null,
+      statuses: p.get("statuses") || null,
       asOf: p.get("asOf") || null,
       knownAt: p.get("knownAt") || null,
       from: p.get("from"),
@@ -81,10 +82,18 @@
     }
     if (state.asOf && state.mode !== "diff") p.set("asOf", state.asOf);
     if (state.knownAt) p.set("knownAt", state.knownAt);
+    if (state.statuses) p.set("statuses", state.statuses);
     var url = location.pathname + "?" + p.toString();
     if (url === location.pathname + location.search) return;
     if (push) history.pushState(null, "", url);
     else history.replaceState(null, "", url);
+  }
+
+  // The claim statuses shown; null: the server's default (confirmed and reported).
+  function statusList() {
+    if (!state.statuses) return null;
+    var list = state.statuses.split(",").map(function (s) { return s.trim().toUpperCase(); }).filter(Boolean);
+    return list.length ? list : null;
   }
 
   function relationNames() {
@@ -198,6 +207,12 @@
         "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.8 } },
       { selector: "edge.ABOUT", style: { "line-style": "dashed", "line-color": "#a3abbb", "target-arrow-shape": "vee",
         "target-arrow-color": "#a3abbb", "width": 1.5, "font-size": 8 } },
+      { selector: "edge.status-CONFIRMED", style: { "width": 3.5 } },
+      { selector: "edge.status-EXPECTED", style: { "line-style": "dotted", "opacity": 0.75 } },
+      { selector: "edge.status-DENIED", style: { "line-style": "dashed", "line-color": "#8a3b3b", "target-arrow-color": "#8a3b3b",
+        "target-arrow-shape": "tee" } },
+      { selector: "edge.disputed", style: { "line-color": "#d98b00", "target-arrow-color": "#d98b00", "color": "#9a5b00",
+        "font-weight": "bold" } },
       { selector: ".appeared", style: { "border-width": 4, "border-color": "#1f9d3a", "line-color": "#1f9d3a", "target-arrow-color": "#1f9d3a" } },
       { selector: "edge.added", style: { "line-color": "#1f9d3a", "target-arrow-color": "#1f9d3a", "width": 3 } },
       { selector: "edge.removed", style: { "line-color": "#d0312d", "target-arrow-color": "#d0312d", "width": 3, "line-style": "dotted" } },
@@ -264,7 +279,8 @@
       edgeMap.forEach(function (e, k) {
         var el = cy.getElementById(k);
         if (el.empty()) {
-          el = cy.add({ group: "edges", data: { id: k, source: e.from.id, target: e.to.id, label: e.name }, classes: e.role });
+          el = cy.add({ group: "edges", data: { id: k, source: e.from.id, target: e.to.id, label: edgeLabel(e) },
+            classes: e.role + " status-" + e.status + (disputed(e) ? " disputed" : "") });
         }
         if (appearedEdges.has(k)) el.addClass("appeared");
         if (e.change) el.addClass(e.change);
@@ -275,6 +291,14 @@
     drawn = { key: key, nodes: nodeMap, edges: edgeMap };
     listPanel(nodeMap, edgeMap, appearedNodes, appearedEdges, opts);
     listGone(goneNodes, goneEdges);
+  }
+
+  function disputed(e) { return !!(e.disputedBy && e.disputedBy.length); }
+
+  // The relation's name, with its claim status when it is not the usual
+  // "reported", and a warning sign when another event disputes it.
+  function edgeLabel(e) {
+    return e.name + (e.status && e.status !== "REPORTED" ? " [" + e.status.toLowerCase() + "]" : "") + (disputed(e) ? " ⚠" : "");
   }
 
   // Keeps known nodes where they were; lays out the new ones around them.
@@ -353,11 +377,13 @@
       var k = pair[0], e = pair[1];
       var from = nodeMap.get(e.from.id), to = nodeMap.get(e.to.id);
       var li = el("li", { "data-event": e.event.id, "data-edge": k, "data-relation": e.name, "data-role": e.role,
-        "data-from": e.from.id, "data-to": e.to.id, tabindex: "0", role: "button" },
-        [from.name + " —" + e.name + (e.role === "ABOUT" ? " (about)" : "") + "→ " + to.name + " ",
+        "data-from": e.from.id, "data-to": e.to.id, "data-status": e.status, tabindex: "0", role: "button" },
+        [from.name + " —" + edgeLabel(e) + (e.role === "ABOUT" ? " (about)" : "") + "→ " + to.name + " ",
+          disputed(e) ? el("strong", { class: "disputed", text: "disputed by " + e.disputedBy.length + " " }) : null,
           el("small", { text: "from " + e.validFrom + (e.validTo ? " to " + e.validTo : "") })]);
       if (appearedEdges.has(k)) li.setAttribute("data-change", "appeared");
       if (e.change) li.setAttribute("data-change", e.change);
+      if (disputed(e)) li.setAttribute("data-disputed", "true");
       activate(li, function () { showRelation(e); });
       edgesList.appendChild(li);
     });
@@ -391,6 +417,8 @@
       renders++;
       document.body.setAttribute("data-renders", String(renders));
       timings.lastRender = performance.now();
+      // How long the last view took, from asking the server to the drawing.
+      document.body.setAttribute("data-last-render-ms", (timings.lastRender - showStart).toFixed(1));
       if (timings.firstDraw === null && stateName === "ready") {
         timings.firstDraw = timings.lastRender - timings.start;
         document.body.setAttribute("data-first-draw-ms", timings.firstDraw.toFixed(1));
@@ -410,15 +438,17 @@
   // ---- the three views ------------------------------------------------------
 
   var NODE = "id type name";
-  var REL = "name role validFrom validTo from { " + NODE + " } to { " + NODE + " } event { id kind at precision }";
+  var REL = "name role status disputedBy { id } validFrom validTo from { " + NODE + " } to { " + NODE + " }" +
+    " event { id kind at precision }";
 
   function timeLabel() {
     return "asOf " + (state.asOf ? showDate(state.asOf) : "latest") + ", knownAt " + (state.knownAt || "now");
   }
 
-  var generation = 0;
+  var generation = 0, showStart = 0;
   function show() {
     var mine = ++generation;
+    showStart = performance.now();
     var stale = function () { return mine !== generation; };
     $("too-big").hidden = true;
     $("steps-section").hidden = true;
@@ -440,9 +470,10 @@
       if (!focus) { clearGraph("The store is empty.", "empty"); return; }
       state.focus = focus;
       writeUrl(false);
-      var vars = { id: focus, hops: state.hops, asOf: state.asOf, knownAt: state.knownAt, relations: relationNames() };
-      var args = "$id: ID!, $hops: Int, $asOf: Date, $knownAt: DateTime, $relations: [String!]";
-      var call = "neighborhood(id: $id, hops: $hops, asOf: $asOf, knownAt: $knownAt, relations: $relations)";
+      var vars = { id: focus, hops: state.hops, asOf: state.asOf, knownAt: state.knownAt, relations: relationNames(),
+        statuses: statusList() };
+      var args = "$id: ID!, $hops: Int, $asOf: Date, $knownAt: DateTime, $relations: [String!], $statuses: [ClaimStatus!]";
+      var call = "neighborhood(id: $id, hops: $hops, asOf: $asOf, knownAt: $knownAt, relations: $relations, statuses: $statuses)";
       return gql("query Size(" + args + ") { n: " + call + " { nodeCount counts { type count } } }", vars).then(function (d) {
         if (stale()) return;
         if (!d.n) { clearGraph("No entity " + focus + " is known at " + (state.knownAt || "now") + ".", "empty"); return; }
@@ -484,13 +515,14 @@
     return span;
   }
 
-  var EVENT = "id kind at precision recordedAt attrs subject { id name } object { id name } about { id name } " +
-    "source { publisher title published url }";
+  var EVENT = "id kind at precision status recordedAt attrs subject { id name } object { id name } about { id name } " +
+    "source { publisher title published url } disputedBy { id kind source { publisher } }";
 
   function showPath(stale) {
-    var vars = { from: state.from, to: state.to, asOf: state.asOf, knownAt: state.knownAt, relations: relationNames() };
-    var q = "query Path($from: ID!, $to: ID!, $asOf: Date, $knownAt: DateTime, $relations: [String!]) {" +
-      " path(from: $from, to: $to, asOf: $asOf, knownAt: $knownAt, relations: $relations) { hops steps {" +
+    var vars = { from: state.from, to: state.to, asOf: state.asOf, knownAt: state.knownAt, relations: relationNames(),
+      statuses: statusList() };
+    var q = "query Path($from: ID!, $to: ID!, $asOf: Date, $knownAt: DateTime, $relations: [String!], $statuses: [ClaimStatus!]) {" +
+      " path(from: $from, to: $to, asOf: $asOf, knownAt: $knownAt, relations: $relations, statuses: $statuses) { hops steps {" +
       " from { " + NODE + " } to { " + NODE + " } relation { " + REL + " event { " + EVENT + " } } } } }";
     return gql(q, vars).then(function (d) {
       if (stale()) return;
@@ -537,9 +569,9 @@
   }
 
   function showDiff(stale) {
-    var q = "query Diff($from: Date!, $to: Date!, $knownAt: DateTime) { diff(from: $from, to: $to, knownAt: $knownAt) {" +
-      " added { " + REL + " } removed { " + REL + " } } }";
-    return gql(q, { from: state.diffFrom, to: state.diffTo, knownAt: state.knownAt }).then(function (d) {
+    var q = "query Diff($from: Date!, $to: Date!, $knownAt: DateTime, $statuses: [ClaimStatus!]) {" +
+      " diff(from: $from, to: $to, knownAt: $knownAt, statuses: $statuses) { added { " + REL + " } removed { " + REL + " } } }";
+    return gql(q, { from: state.diffFrom, to: state.diffTo, knownAt: state.knownAt, statuses: statusList() }).then(function (d) {
       if (stale()) return;
       var nodes = new Map(), edges = [];
       var take = function (list, change) {
@@ -589,8 +621,12 @@
     var who = (ev.subject ? ev.subject.name : "?") + (ev.object ? " → " + ev.object.name : "") +
       (ev.about && ev.about.length ? " (about " + ev.about.map(function (a) { return a.name; }).join(", ") + ")" : "");
     return el("li", { "data-detail-event": ev.id }, [
-      el("div", {}, [el("span", { class: "when", text: showDate(ev.at, ev.precision) }), " ", el("strong", { text: ev.kind })]),
+      el("div", {}, [el("span", { class: "when", text: showDate(ev.at, ev.precision) }), " ", el("strong", { text: ev.kind }),
+        ev.status ? el("span", { class: "tag status", text: ev.status.toLowerCase() }) : null]),
       el("div", { text: who }),
+      ev.disputedBy && ev.disputedBy.length ? el("div", { class: "disputed", text: "Disputed by " + ev.disputedBy.map(function (x) {
+        return x.kind + (x.source && x.source.publisher ? " (" + x.source.publisher + ")" : "");
+      }).join("; ") }) : null,
       ev.attrs && Object.keys(ev.attrs).length ? attrsList(ev.attrs) : null,
       sourceLine(ev.source),
       el("div", {}, [el("small", { text: "recorded " + ev.recordedAt + " · event " + ev.id })]),
@@ -680,6 +716,7 @@
     if (state.focus && document.activeElement !== $("search")) $("search").value = state.focus;
     $("hops").value = String(state.hops);
     $("relations").value = state.relations || "";
+    $("statuses").value = state.statuses || "";
     if (state.from) $("path-from").value = state.from;
     if (state.to) $("path-to").value = state.to;
     if (state.diffFrom) $("diff-from").value = state.diffFrom;
@@ -762,6 +799,7 @@
     writeUrl(true);
     show();
   });
+  $("statuses").addEventListener("change", function () { state.statuses = $("statuses").value || null; writeUrl(true); show(); });
   $("hops").addEventListener("change", function () { state.hops = clampHops($("hops").value); writeUrl(true); show(); });
   $("path-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
