@@ -420,7 +420,8 @@
       // How long the last view took, from asking the server to the drawing.
       document.body.setAttribute("data-last-render-ms", (timings.lastRender - showStart).toFixed(1));
       if (timings.firstDraw === null && stateName === "ready") {
-        timings.firstDraw = timings.lastRender - timings.start;
+        // From the start of the navigation (performance's time origin).
+        timings.firstDraw = timings.lastRender;
         document.body.setAttribute("data-first-draw-ms", timings.firstDraw.toFixed(1));
       }
     }
