@@ -478,6 +478,24 @@ def test_clicking_a_node_shows_its_history_and_double_click_refocuses(browser, d
     browser.back()
     wait_render(browser, n + 1)
     assert url_params(browser)["focus"] == "cn-miit"
+    # From the keyboard: F on an entity of the side panel focuses it.
+    n = renders(browser)
+    browser.find_element(By.CSS_SELECTOR, '[data-id="deepseek"]').send_keys("f")
+    wait_render(browser, n + 1)
+    assert url_params(browser)["focus"] == "deepseek"
+
+
+def test_the_relations_filter_keeps_only_those_names(browser, demo_server):
+    load(browser, focus_url(demo_server, "nvidia-h200", 2) + "&relations=approved,reviews")
+    d = gql(
+        demo_server,
+        '{ neighborhood(id: "nvidia-h200", hops: 2, relations: ["approved", "reviews"]) { nodes { id } edges { '
+        + EDGE + " name } } }",
+    )["neighborhood"]
+    assert panel(browser) == ({n["id"] for n in d["nodes"]}, Counter(edge_key(e) for e in d["edges"]))
+    names = {li.get_attribute("data-relation") for li in browser.find_elements(By.CSS_SELECTOR, "#edges [data-event]")}
+    assert names and names <= {"approved", "reviews"}, names
+    assert browser.find_element(By.ID, "relations").get_attribute("value") == "approved,reviews"
 
 
 def test_a_path_url_highlights_the_graphql_path_and_lists_its_steps(browser, demo_server):
