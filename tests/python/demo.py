@@ -8,6 +8,7 @@ server happens to return.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,11 @@ def first_day(at: str) -> str:
     return at if len(at) == 10 else f"{at}-01"
 
 
+def instant(text: str) -> datetime:
+    """An RFC 3339 timestamp as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def approved_by(
     agency: str, as_of: str | None = None, known_at: str | None = None, statuses: frozenset[str] = BELIEVED
 ) -> set[str]:
@@ -70,5 +76,5 @@ def approved_by(
         and ref_id(e["subject"]) == agency
         and status(e) in statuses
         and (as_of is None or first_day(e["at"]) <= first_day(as_of))
-        and (known_at is None or e["recordedAt"] <= known_at.replace("Z", ".000000Z"))
+        and (known_at is None or instant(e["recordedAt"]) <= instant(known_at))
     }
