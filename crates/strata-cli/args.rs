@@ -60,7 +60,7 @@ pub enum Command {
     /// response (exit code 2 when the response has errors).
     Query(QueryArgs),
     /// Write the log (ndjson, a restorable backup) or the graph at a date
-    /// (graphml, dot) to standard output or a file.
+    /// (graphml, dot; neo4j-csv into a directory) to standard output or a file.
     Export(ExportArgs),
     /// Check a store end to end: every event reads back, in order, and
     /// builds the graph; the checkpoint, if any, equals a replay. Exit 0
@@ -213,6 +213,9 @@ pub enum ExportFormat {
     Graphml,
     /// The graph at --as-of/--known-at, for Graphviz.
     Dot,
+    /// The graph at --as-of/--known-at as nodes.csv and relationships.csv
+    /// in the directory -o names, for `neo4j-admin database import`.
+    Neo4jCsv,
 }
 
 #[derive(Args, Debug)]
@@ -220,13 +223,14 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Ndjson)]
     pub format: ExportFormat,
-    /// Valid time of the graph (graphml, dot): YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY.
+    /// Valid time of the graph (graphml, dot, neo4j-csv): YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
     /// Recorded time: export only what was known then (RFC 3339).
     #[arg(long, value_name = "TIMESTAMP")]
     pub known_at: Option<String>,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (neo4j-csv: into
+    /// this directory, created if missing).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Export the log (ndjson) of a running `strata serve` at this URL
@@ -281,7 +285,8 @@ pub struct GenerateArgs {
     /// The seed: the same seed and --events give the same bytes.
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (neo4j-csv: into
+    /// this directory, created if missing).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

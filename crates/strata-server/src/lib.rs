@@ -8,6 +8,9 @@
 //! Routes:
 //! - `POST /graphql`: GraphQL queries and mutations (JSON body, one request
 //!   or a batch as an array).
+//! - `GET /`: the explorer, a page that draws the graph at any `asOf` and
+//!   `knownAt` (`web.rs`); `GET /assets/{name}`: the files it and GraphiQL
+//!   load, embedded in the binary.
 //! - `GET /graphql`: GraphiQL, to explore the API in a browser.
 //! - `GET /graphql/ws`: subscriptions over graphql-transport-ws (and the
 //!   legacy graphql-ws).
@@ -24,18 +27,19 @@ mod auth;
 mod export;
 mod gate;
 mod limits;
+mod web;
 mod ws;
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use async_graphql::http::{GraphiQLSource, WebSocketProtocols};
+use async_graphql::http::WebSocketProtocols;
 use async_graphql::BatchRequest;
 use axum::body::Body;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::StreamExt;
@@ -47,6 +51,7 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::Token;
 pub use limits::{Limits, Refusal, MAX_DEPTH_CEILING};
+pub use web::{explorer_size, Asset, ASSETS};
 pub use ws::{CLOSE_BAD_MESSAGE, CLOSE_FORBIDDEN, CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED};
 
 use crate::auth::Credentials;
@@ -117,6 +122,7 @@ pub fn app(engine: Arc<Engine>, config: ServerConfig) -> Router {
         .route("/readyz", get(readyz))
         .route("/export", get(export::ndjson))
         .route("/", get(index))
+        .route("/assets/{name}", get(web::asset))
         .with_state(gate);
     if let Some(cors) = cors(&config.cors_origins) {
         router = router.layer(cors);
@@ -230,8 +236,7 @@ async fn graphiql(State(gate): State<AppState>, headers: HeaderMap) -> Response 
     if let Some(refusal) = gate.refuse_read(&headers) {
         return refusal.into_response();
     }
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("strata").finish())
-        .into_response()
+    web::page(web::GRAPHIQL_HTML)
 }
 
 async fn subscriptions(State(gate): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
@@ -267,14 +272,10 @@ async fn readyz(State(gate): State<AppState>) -> Response {
     (StatusCode::OK, format!("ready: log at position {}\n", head.position)).into_response()
 }
 
+/// The explorer: the page needs no token (it holds no data and asks for
+/// the token itself when the server wants one).
 async fn index() -> Response {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "strata: GraphQL at /graphql (GraphiQL in a browser), subscriptions at /graphql/ws (graphql-transport-ws), \
-         the log as NDJSON at /export, health at /healthz and /readyz\n",
-    )
-        .into_response()
+    web::page(web::EXPLORER_HTML)
 }
 
 /// The server while the store opens and its projection is rebuilt from the

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod evidence;
+mod explorer;
 mod pages;
 mod reads;
 mod subscription;
