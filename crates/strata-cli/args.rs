@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// an instant" over GraphQL.
 ///
 /// Quick start:
-///   strata serve --demo            # demo data; GraphiQL at http://127.0.0.1:8080/graphql
+///   strata serve --demo            # demo data; the explorer at http://127.0.0.1:8080/
 ///   strata import events.ndjson    # append a file, atomically, to ./strata-data
 ///   strata query '{ stats { events entities relations } }'
 ///   strata export > backup.ndjson  # the whole log; import into an empty store to restore
@@ -48,9 +48,10 @@ pub struct Global {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Serve the GraphQL API (POST /graphql), GraphiQL (GET /graphql in a
-    /// browser), subscriptions (/graphql/ws), the log (GET /export), and
-    /// /healthz and /readyz. Mutations need a token (see --token-file).
+    /// Serve the explorer (GET / in a browser: the graph at any date, with
+    /// time sliders, paths and diffs), the GraphQL API (POST /graphql),
+    /// GraphiQL (GET /graphql in a browser), subscriptions (/graphql/ws),
+    /// the log (GET /export), and /healthz and /readyz. Mutations need a token (see --token-file).
     Serve(ServeArgs),
     /// Append NDJSON files to the log. Each file is one atomic batch: if any
     /// line is bad, the error names the line and field and nothing of that

@@ -112,7 +112,8 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
         let server = tokio::spawn(strata_server::serve(listener, starting.router(), signal));
         let engine = tokio::task::spawn_blocking(move || open(engine_config, &place, demo)).await??;
         starting.ready(strata_server::app(engine.clone(), config));
-        tracing::info!(addr = %local, read_only, "ready; open http://{local}/graphql in a browser for GraphiQL");
+        tracing::info!(addr = %local, read_only, "ready; open http://{local}/ for the explorer, http://{local}/graphql for GraphiQL");
+        eprintln!("strata: the explorer at http://{local}/");
         eprintln!("strata: GraphiQL at http://{local}/graphql");
         server.await?.context("the server failed")?;
         tracing::info!("stopped accepting requests; in-flight requests finished");
