@@ -67,6 +67,7 @@ impl ClaimStatus {
     }
 
     /// A bit for this status, for sets of statuses kept as one byte.
+    #[inline]
     pub fn bit(self) -> u8 {
         1 << (self as u8)
     }

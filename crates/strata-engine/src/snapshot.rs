@@ -2,7 +2,7 @@
 //! place where a reader's `knownAt` is bounded by what the view saw.
 
 use rustc_hash::FxHashMap;
-use strata_core::{ClaimStatus, Day, EntityId, EntityType, EventId, RecordedEvent, StatusSet, Timestamp};
+use strata_core::{Day, EntityId, EntityType, EventId, RecordedEvent, StatusSet, Timestamp};
 use strata_graph::{
     Direction, Disagreement, DisagreementFilter, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathView,
     Projection, RelationView, Stats, Subgraph, TimeFilter,
@@ -190,14 +190,6 @@ impl<'a> Snapshot<'a> {
     /// Relations that appeared and disappeared between two days ([`Projection::diff`]).
     pub fn diff(&self, from: Day, to: Day, known_at: Timestamp, statuses: StatusSet) -> GraphDiff {
         self.read(|g| g.diff(from, to, self.clamp(Some(known_at)), statuses))
-    }
-
-    /// The status the event at `position` was given, if the snapshot sees it.
-    pub fn claim_status(&self, position: u64) -> Option<ClaimStatus> {
-        if position > self.cap.position {
-            return None;
-        }
-        self.read(|g| g.claim_status(position))
     }
 
     /// The visible events disputing the event at `position` ([`Projection::disputed_by`]).

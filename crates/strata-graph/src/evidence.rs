@@ -43,11 +43,6 @@ impl Projection {
         ((ix as usize) < self.events.len()).then_some(ix)
     }
 
-    /// The status the event at `position` was given (`None` past the log).
-    pub fn claim_status(&self, position: u64) -> Option<ClaimStatus> {
-        Some(self.events[self.ix_of(position)? as usize].status)
-    }
-
     /// The positions of the events that dispute the event at `position`
     /// and are visible at `known` (recorded by then, not retracted by
     /// then), in log order. A dispute recorded later is not seen before it

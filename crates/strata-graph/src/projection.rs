@@ -192,7 +192,12 @@ impl Adj {
         EdgeWeight {
             rel: self.rel_and_role & (MAX_RELS - 1),
             role: if self.rel_and_role & Adj::ABOUT != 0 { Role::About } else { Role::SubjectObject },
-            status: ClaimStatus::ALL[((self.rel_and_role >> Adj::STATUS_SHIFT) & 3) as usize],
+            status: match (self.rel_and_role >> Adj::STATUS_SHIFT) & 3 {
+                0 => ClaimStatus::Confirmed,
+                1 => ClaimStatus::Reported,
+                2 => ClaimStatus::Expected,
+                _ => ClaimStatus::Denied,
+            },
         }
     }
 }

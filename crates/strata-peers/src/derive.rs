@@ -7,7 +7,9 @@
 //! close dated on or after it (closes are order-independent), about-links
 //! share their relation's interval, retracted events are ignored (knownAt is
 //! "everything recorded"), and an entity is visible while some surviving
-//! event declares it.
+//! event declares it. Only what strata's reads show by default is kept:
+//! relations whose event is `confirmed` or `reported`, and closes of those
+//! statuses (an expected or denied close ends nothing).
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -15,7 +17,7 @@ use std::io::BufReader;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use strata_core::{Effect, EventId, Location, Vocabulary};
+use strata_core::{ClaimStatus, Effect, EventId, Location, Vocabulary};
 
 /// "Still open": later than any date a query asks about.
 pub const OPEN_END: i32 = i32::MAX;
@@ -118,15 +120,16 @@ pub fn from_text(text: String, vocab: &Vocabulary) -> Result<Dataset> {
         about.dedup();
         let rel = spec.relation.clone().unwrap_or_default();
         let day = ev.at.start().0;
+        let believed = matches!(ev.status, ClaimStatus::Confirmed | ClaimStatus::Reported);
         match spec.effect {
             Effect::Declares => {
                 declared.insert(s);
             }
-            Effect::Opens | Effect::Marks => {
+            Effect::Opens | Effect::Marks if believed => {
                 openings.push(Opening { key: (rel, s, o), about, from: day, marks: spec.effect == Effect::Marks })
             }
-            Effect::Closes => closings.entry((rel, s, o)).or_default().push(Closing { about, at: day }),
-            Effect::Retracts => {}
+            Effect::Closes if believed => closings.entry((rel, s, o)).or_default().push(Closing { about, at: day }),
+            Effect::Opens | Effect::Marks | Effect::Closes | Effect::Retracts => {}
         }
     }
 
