@@ -10,6 +10,8 @@ mod crash;
 mod damage;
 mod event_schema;
 mod integrity;
+mod nats;
+mod nats_cluster;
 mod readme;
 mod server;
 mod server_limits;

@@ -7,7 +7,7 @@
 //! binary fails the test with a message that says how to get it.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -111,6 +111,7 @@ impl Cluster {
     }
 
     /// The servers' URLs as a list.
+    #[allow(dead_code)] // the store's tests use it
     pub fn url_list(&self) -> Vec<String> {
         self.nodes.iter().map(|n| format!("nats://127.0.0.1:{}", n.port)).collect()
     }
@@ -158,11 +159,6 @@ impl Cluster {
             }
         }
         None
-    }
-
-    /// The directory a server keeps its data in.
-    pub fn dir(&self) -> &Path {
-        self._dir.path()
     }
 }
 
