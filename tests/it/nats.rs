@@ -343,3 +343,115 @@ fn two_nodes_on_a_three_server_cluster_are_one_store_through_kills() {
     let o = strata().args(["verify", "--log", &cluster.urls()]).arg("--data").arg(&data_a).output().unwrap();
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
 }
+
+/// Waits until `url`'s /readyz answers `status`; returns its text.
+fn wait_readyz(url: &str, status: u16, limit: Duration) -> String {
+    let started = Instant::now();
+    loop {
+        if let Ok((s, text)) = request(url, "GET", "/readyz", "", &[]) {
+            if s == status {
+                return text;
+            }
+        }
+        assert!(started.elapsed() < limit, "{url}/readyz never answered {status} in {limit:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+const SUBSCRIBE: &str = "subscription($from: Int) { eventAppended(fromPosition: $from) { id position } }";
+
+#[test]
+fn reads_follow_writes_across_nodes_and_a_stream_without_quorum_refuses_writes() {
+    let mut cluster = Cluster::start(3);
+    let dirs = tempfile::tempdir().unwrap();
+    let a = node(&cluster, &dirs.path().join("a"), 0);
+    let b = node(&cluster, &dirs.path().join("b"), 0);
+    wait_ready(&a.url, Duration::from_secs(30));
+    wait_ready(&b.url, Duration::from_secs(30));
+
+    // A subscriber on b from the first position sees every event, in order,
+    // whichever node wrote it.
+    let mut ws = b.ws_init(json!({"token": TOKEN}));
+    crate::support::ws_send(
+        &mut ws,
+        json!({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": {"from": 1}}}),
+    );
+
+    // Read-your-writes: a write through a, read through b at its position.
+    let events: Vec<Value> = (0..70)
+        .map(|i| {
+            json!({"id": format!("7d0c1c1e-3b7a-4c55-9d1e-{i:012x}"), "kind": "letter_sent", "at": "2026-03-01",
+                   "subject": {"id": format!("writer-{}", i % 7), "type": "ACTOR"},
+                   "object": {"id": format!("agency-{}", i % 5), "type": "AGENCY"}})
+        })
+        .collect();
+    let (first, rest) = events.split_at(40);
+    let (status, r) = graphql(&a.url, APPEND, json!({ "events": first }), &[]).unwrap();
+    assert_eq!(status, 200, "{r}");
+    let position = r["data"]["appendEvents"]["position"].as_u64().unwrap();
+    assert_eq!(position, 40);
+    let (status, r) = graphql(&b.url, APPEND, json!({ "events": rest }), &[]).unwrap();
+    assert_eq!(status, 200, "{r}");
+    let last = r["data"]["appendEvents"]["position"].as_u64().unwrap();
+    assert_eq!(last, events.len() as u64);
+    let wait = last.to_string();
+    let (status, r) =
+        graphql(&a.url, "{ stats { events } }", json!({}), &[("Strata-Wait-For-Position", wait.as_str())]).unwrap();
+    assert_eq!((status, r["data"]["stats"]["events"].as_u64()), (200, Some(last)), "{r}");
+    // A position no node has: refused after the wait asked for, UNAVAILABLE.
+    let far = (last + 1000).to_string();
+    let (status, r) = graphql(
+        &b.url,
+        "{ stats { events } }",
+        json!({}),
+        &[("Strata-Wait-For-Position", far.as_str()), ("Strata-Wait-Timeout-Ms", "300")],
+    )
+    .unwrap();
+    assert_eq!(status, 503, "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["code"], "UNAVAILABLE", "{r}");
+    let mut seen = Vec::new();
+    while seen.len() < events.len() {
+        match crate::support::ws_recv(&mut ws) {
+            crate::support::WsEvent::Message(m) if m["type"] == "next" => {
+                seen.push(m["payload"]["data"]["eventAppended"]["position"].as_u64().unwrap())
+            }
+            other => panic!("the subscription on b ended: {other:?}"),
+        }
+    }
+    assert_eq!(seen, (1..=last).collect::<Vec<_>>());
+
+    // Two of three servers gone: the stream has no quorum. A write is
+    // refused with UNAVAILABLE and its reason, never acknowledged; reads go
+    // on from what the node has, and /readyz says it is behind.
+    cluster.kill(0);
+    cluster.kill(1);
+    let lone = json!([{"id": "7d0c1c1e-3b7a-4c55-9d1e-5a1b2c3d4e5f", "kind": "letter_sent", "at": "2026-03-02",
+                       "subject": {"id": "writer-1"}, "object": {"id": "agency-2"}}]);
+    let (_, r) = graphql(&a.url, APPEND, json!({ "events": lone }), &[]).unwrap();
+    assert_eq!(r["errors"][0]["extensions"]["code"], "UNAVAILABLE", "{r}");
+    let message = r["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("unavailable") && message.contains("nothing was stored"), "{message}");
+    let (status, r) = graphql(&b.url, "{ stats { events } }", json!({}), &[]).unwrap();
+    assert_eq!((status, r["data"]["stats"]["events"].as_u64()), (200, Some(last)), "{r}");
+    let why = wait_readyz(&a.url, 503, Duration::from_secs(30));
+    assert!(why.starts_with("behind:"), "{why}");
+
+    // Back to a quorum: the same write goes through, once, and both nodes see it.
+    cluster.restart(0);
+    cluster.restart(1);
+    cluster.wait_healthy(Duration::from_secs(60));
+    let started = Instant::now();
+    let position = loop {
+        let (_, r) = graphql(&b.url, APPEND, json!({ "events": lone }), &[]).unwrap();
+        if let Some(p) = r["data"]["appendEvents"]["position"].as_u64() {
+            break p;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "writes never came back: {r}");
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert_eq!(position, last + 1);
+    wait_readyz(&a.url, 200, Duration::from_secs(30));
+    wait_readyz(&b.url, 200, Duration::from_secs(30));
+    assert_eq!(export(&a.url), export(&b.url));
+    assert_eq!(export(&a.url).lines().count() as u64, last + 1);
+}

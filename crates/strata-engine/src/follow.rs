@@ -150,12 +150,13 @@ impl Engine {
                 "not connected to the log's stream; serving what this node has applied (position {applied})"
             ));
         }
-        if status.stream_last > applied {
+        if let Some(error) = status.error {
             return Some(format!(
-                "applied position {applied} of the stream's {}{}",
-                status.stream_last,
-                status.error.map(|e| format!(" (following failed: {e})")).unwrap_or_default()
+                "the log's stream does not answer ({error}); serving what this node has applied (position {applied})"
             ));
+        }
+        if status.stream_last > applied {
+            return Some(format!("applied position {applied} of the stream's {}", status.stream_last));
         }
         None
     }

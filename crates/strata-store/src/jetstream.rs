@@ -90,7 +90,8 @@ pub struct StreamStatus {
     pub connected: bool,
     /// The stream's last position as last heard from it (0 if never).
     pub stream_last: u64,
-    /// Why following stopped last, if it did (cleared on the next message).
+    /// Why the stream did not answer last, if it did not: following
+    /// stopped, or a write was not acknowledged (cleared when it answers).
     pub error: Option<String>,
 }
 
@@ -266,8 +267,14 @@ impl Remote {
             let client = self.client.clone();
             let cfg = self.config.clone();
             let handle = self.handle().map_err(|e| (stored, e))?;
-            run(handle, &self.config, self.config.timeout * 2, publish_part(client, js, cfg, messages, expected))
-                .map_err(|e| (stored, e))?;
+            let published =
+                run(handle, &self.config, self.config.timeout * 2, publish_part(client, js, cfg, messages, expected));
+            if let Err(e @ Error::Unavailable { .. }) = &published {
+                // Until the stream answers again, this node may be behind it.
+                *self.status.failed.lock() = Some(format!("a write was not acknowledged: {e}"));
+            }
+            published.map_err(|e| (stored, e))?;
+            *self.status.failed.lock() = None;
             stored += part.len();
         }
         self.status.stream_last.fetch_max(last + stored as u64, Ordering::Relaxed);
@@ -487,6 +494,8 @@ async fn follow_once(
         .await
         .map_err(|e| e.to_string())?;
     let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+    // Following again: the stream answers.
+    *status.failed.lock() = None;
     let mut part: Part = Vec::new();
     while let Some(m) = messages.next().await {
         let m = m.map_err(|e| e.to_string())?;
