@@ -423,15 +423,8 @@ fn a_full_disk_refuses_the_batch_and_keeps_every_acknowledged_one() {
     assert!(o.status.success(), "the store does not take writes once there is room: {}", stderr(&o));
 }
 
-/// `len` letters that do not compress: an xorshift stream seeded by `seed`.
+/// `len` letters that do not compress, drawn from the tests' seeded stream.
 fn noise(seed: usize, len: usize) -> String {
-    let mut x = (seed as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            char::from(b'a' + (x % 26) as u8)
-        })
-        .collect()
+    let mut rng = strata_gen::Rng::new(seed as u64);
+    (0..len).map(|_| char::from(b'a' + rng.below(26) as u8)).collect()
 }

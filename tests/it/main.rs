@@ -13,6 +13,7 @@ mod integrity;
 mod nats;
 mod nats_cluster;
 mod readme;
+mod self_contained;
 mod server;
 mod server_limits;
 mod server_ws;
