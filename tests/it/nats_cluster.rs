@@ -111,7 +111,6 @@ impl Cluster {
     }
 
     /// The servers' URLs as a list.
-    #[allow(dead_code)] // the store's tests use it
     pub fn url_list(&self) -> Vec<String> {
         self.nodes.iter().map(|n| format!("nats://127.0.0.1:{}", n.port)).collect()
     }
