@@ -14,6 +14,11 @@
 //! part carries the header `Strata-Batch-End`, so a follower applies whole
 //! parts only: no reader ever sees part of one.
 //!
+//! The parts of one batch are pipelined: each is sent as soon as the one
+//! before it is, expecting the stream to end where that one ends, and up to
+//! eight await their acknowledgements at once. A part whose predecessor did
+//! not land is refused whole by that same expectation.
+//!
 //! **Concurrency.** The first message of a part carries
 //! `Nats-Expected-Last-Sequence`: the position the writer's copy of the log
 //! ends at. If another writer got there first the server refuses the whole
@@ -254,32 +259,118 @@ impl Remote {
     /// parts of at most [`MAX_BATCH`]; returns how many were stored (whole
     /// parts) when it fails after the first part.
     pub(crate) fn publish(&self, events: &[RecordedEvent], last: u64) -> Result<(), (usize, Error)> {
-        let mut stored = 0usize;
+        let mut parts = Vec::new();
         for part in events.chunks(MAX_BATCH) {
-            let expected = last + stored as u64;
             let mut messages = Vec::with_capacity(part.len());
             for r in part {
-                let payload =
-                    codec::encode(r).map_err(|e| (stored, Error::Other(format!("event {}: {e}", r.event.id))))?;
+                let payload = codec::encode(r).map_err(|e| (0, Error::Other(format!("event {}: {e}", r.event.id))))?;
                 messages.push((r.event.id.to_string(), Bytes::from(payload)));
             }
-            let js = self.js.clone();
-            let client = self.client.clone();
-            let cfg = self.config.clone();
-            let handle = self.handle().map_err(|e| (stored, e))?;
-            let published =
-                run(handle, &self.config, self.config.timeout * 2, publish_part(client, js, cfg, messages, expected));
-            if let Err(e @ Error::Unavailable { .. }) = &published {
-                // Until the stream answers again, this node may be behind it.
-                *self.status.failed.lock() = Some(format!("a write was not acknowledged: {e}"));
-            }
-            published.map_err(|e| (stored, e))?;
-            *self.status.failed.lock() = None;
-            stored += part.len();
+            parts.push(messages);
         }
+        let handle = self.handle().map_err(|e| (0, e))?;
+        let limit = self.config.timeout * (2 + parts.len() as u32);
+        let (client, js, cfg) = (self.client.clone(), self.js.clone(), self.config.clone());
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        handle.spawn(async move {
+            let out = tokio::time::timeout(limit, publish_parts(client, js, cfg.clone(), parts, last))
+                .await
+                .unwrap_or_else(|_| (0, Err(unavailable(&cfg, format!("no answer within {} ms", limit.as_millis())))));
+            let _ = tx.send(out);
+        });
+        let (stored, published) = rx
+            .recv()
+            .unwrap_or_else(|_| (0, Err(Error::Other("the NATS client's task ended without an answer".into()))));
         self.status.stream_last.fetch_max(last + stored as u64, Ordering::Relaxed);
-        Ok(())
+        match published {
+            Ok(()) => {
+                *self.status.failed.lock() = None;
+                Ok(())
+            }
+            Err(e) => {
+                if matches!(e, Error::Unavailable { .. }) {
+                    // Until the stream answers again, this node may be behind it.
+                    *self.status.failed.lock() = Some(format!("a write was not acknowledged: {e}"));
+                }
+                Err((stored, e))
+            }
+        }
     }
+}
+
+/// How many atomic parts of one batch may await their acknowledgement at
+/// once (the server takes 50 batches in flight per stream).
+const PARTS_IN_FLIGHT: usize = 8;
+
+/// Publishes the parts of one batch in order, each expecting the stream to
+/// end where the part before it ends, without waiting for one part's
+/// acknowledgement before sending the next (each is still all or nothing,
+/// and refused whole if the one before it did not land). Returns how many
+/// events were acknowledged, in order, before the first failure.
+async fn publish_parts(
+    client: async_nats::Client,
+    js: jetstream::Context,
+    cfg: JetStreamConfig,
+    parts: Vec<Vec<(String, Bytes)>>,
+    last: u64,
+) -> (usize, Result<(), Error>) {
+    let mut pending = std::collections::VecDeque::new();
+    let mut sent = 0usize;
+    let mut stored = 0usize;
+    for messages in parts {
+        if pending.len() >= PARTS_IN_FLIGHT {
+            if let Some(waiting) = pending.pop_front() {
+                match confirm(&cfg, waiting).await {
+                    Ok(n) => stored += n,
+                    Err(e) => return (stored, Err(e)),
+                }
+            }
+        }
+        let n = messages.len();
+        let expected = last + sent as u64;
+        match send_part(&client, &js, &cfg, messages, expected).await {
+            Ok(ack) => pending.push_back((ack, expected, n)),
+            Err(e) => {
+                // What was sent before may still land: confirm it first.
+                for waiting in pending {
+                    match confirm(&cfg, waiting).await {
+                        Ok(n) => stored += n,
+                        Err(_) => break,
+                    }
+                }
+                return (stored, Err(e));
+            }
+        }
+        sent += n;
+    }
+    for waiting in pending {
+        match confirm(&cfg, waiting).await {
+            Ok(n) => stored += n,
+            Err(e) => return (stored, Err(e)),
+        }
+    }
+    (stored, Ok(()))
+}
+
+/// A part sent: its commit's acknowledgement to come, where it must start, its length.
+type Sent = (Option<jetstream::context::PublishAckFuture>, u64, usize);
+
+/// Waits for a sent part's acknowledgement and checks it; returns its length.
+async fn confirm(cfg: &JetStreamConfig, (ack, expected, n): Sent) -> Result<usize, Error> {
+    let Some(ack) = ack else { return Ok(n) };
+    let ack = ack.await.map_err(|e| publish_error(cfg, e))?;
+    if ack.duplicate {
+        // A retry of a publish that landed before: the events are there.
+        return Err(Error::Behind { position: ack.sequence });
+    }
+    let want = expected + n as u64;
+    if ack.sequence != want {
+        return Err(Error::Other(format!(
+            "the stream {} stored the batch ending at sequence {}, not {want}: it holds messages strata did not write",
+            cfg.stream, ack.sequence
+        )));
+    }
+    Ok(n)
 }
 
 impl Drop for Remote {
@@ -357,14 +448,15 @@ async fn ensure_stream(js: &jetstream::Context, cfg: &JetStreamConfig) -> Result
     Ok(())
 }
 
-/// Publishes one atomic part whose first message must land after `expected`.
-async fn publish_part(
-    client: async_nats::Client,
-    js: jetstream::Context,
-    cfg: JetStreamConfig,
+/// Sends one atomic part whose first message must land after `expected`;
+/// returns its commit's acknowledgement, still to come.
+async fn send_part(
+    client: &async_nats::Client,
+    js: &jetstream::Context,
+    cfg: &JetStreamConfig,
     messages: Vec<(String, Bytes)>,
     expected: u64,
-) -> Result<(), Error> {
+) -> Result<Option<jetstream::context::PublishAckFuture>, Error> {
     let subject = cfg.subject();
     let n = messages.len();
     let batch_id = (n > 1).then(|| format!("{:032x}", rand_u128()));
@@ -386,14 +478,14 @@ async fn publish_part(
                 headers.insert("Nats-Batch-Commit", "1");
             }
             let pending =
-                js.publish_with_headers(subject.clone(), headers, payload).await.map_err(|e| publish_error(&cfg, e))?;
-            ack = Some(pending.await.map_err(|e| publish_error(&cfg, e))?);
+                js.publish_with_headers(subject.clone(), headers, payload).await.map_err(|e| publish_error(cfg, e))?;
+            ack = Some(pending);
         } else if i == 0 {
             // The server answers the first message of a batch: the batch started.
             let reply = client
                 .request_with_headers(subject.clone(), headers, payload)
                 .await
-                .map_err(|e| unavailable(&cfg, format!("starting an atomic batch: {e}")))?;
+                .map_err(|e| unavailable(cfg, format!("starting an atomic batch: {e}")))?;
             if let Some(err) = api_error(&reply.payload) {
                 return Err(Error::Other(format!("the stream {} refused an atomic batch: {err}", cfg.stream)));
             }
@@ -401,22 +493,10 @@ async fn publish_part(
             client
                 .publish_with_headers(subject.clone(), headers, payload)
                 .await
-                .map_err(|e| unavailable(&cfg, e.to_string()))?;
+                .map_err(|e| unavailable(cfg, e.to_string()))?;
         }
     }
-    let Some(ack) = ack else { return Ok(()) };
-    if ack.duplicate {
-        // A retry of a publish that landed before: the events are there.
-        return Err(Error::Behind { position: ack.sequence });
-    }
-    let want = expected + n as u64;
-    if ack.sequence != want {
-        return Err(Error::Other(format!(
-            "the stream {} stored the batch ending at sequence {}, not {want}: it holds messages strata did not write",
-            cfg.stream, ack.sequence
-        )));
-    }
-    Ok(())
+    Ok(ack)
 }
 
 /// The error of an API answer (`{"error":{...}}`), if it is one.
