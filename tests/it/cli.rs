@@ -1,24 +1,24 @@
 //! The command line: import, export and its restore round trip, query,
 //! errors a user can act on.
 
-use crate::support::{demo_file, query, run, stderr, stdout, strata};
+use crate::support::{demo_file, demo_len, query, run, stderr, stdout, strata};
 
 #[test]
 fn import_then_query_answers_from_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(dir.path(), &["import", demo_file().to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("69 new events"), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("{} new events", demo_len())), "{}", stderr(&o));
 
     let r = query(dir.path(), r#"{ stats { events entities } entity(id: "deepseek") { name type } }"#);
-    assert_eq!(r["data"]["stats"]["events"], 69);
+    assert_eq!(r["data"]["stats"]["events"], demo_len());
     assert_eq!(r["data"]["entity"]["name"], "DeepSeek");
     assert_eq!(r["data"]["entity"]["type"], "ACTOR");
 
     // Importing the same file again is a no-op: every event has an id.
     let again = run(dir.path(), &["import", demo_file().to_str().unwrap()]);
     assert!(again.status.success(), "{}", stderr(&again));
-    assert!(stderr(&again).contains("0 new events, 69 already stored"), "{}", stderr(&again));
+    assert!(stderr(&again).contains(&format!("0 new events, {} already stored", demo_len())), "{}", stderr(&again));
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn export_restores_to_the_same_bytes_and_reimport_is_a_no_op() {
     assert!(first.status.success(), "{}", stderr(&first));
     let backup = dir.path().join("backup.ndjson");
     std::fs::write(&backup, &first.stdout).unwrap();
-    assert_eq!(stdout(&first).lines().count(), 69);
+    assert_eq!(stdout(&first).lines().count() as u64, demo_len());
 
     // Restore into an empty store, export again: the same bytes.
     let restore = run(&b, &["import", backup.to_str().unwrap()]);

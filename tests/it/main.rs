@@ -9,6 +9,7 @@ mod concurrency;
 mod crash;
 mod damage;
 mod event_schema;
+mod evidence;
 mod integrity;
 mod nats;
 mod nats_cluster;

@@ -17,6 +17,99 @@ pub struct Source {
     pub published: Option<String>,
 }
 
+/// How firm a claim is: what an event says about its own evidence.
+///
+/// `Reported` is the default, for an event that does not say. Only
+/// `Confirmed` and `Reported` claims are believed to have happened: they are
+/// what traversals show unless asked otherwise, and only a close with one of
+/// them ends a relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum ClaimStatus {
+    /// An official act or record.
+    Confirmed,
+    /// An outlet citing sources.
+    #[default]
+    Reported,
+    /// Announced or forecast, not yet done.
+    Expected,
+    /// The subject or a party says it did not happen.
+    Denied,
+}
+
+impl ClaimStatus {
+    /// Every status, firmest first.
+    pub const ALL: [ClaimStatus; 4] =
+        [ClaimStatus::Confirmed, ClaimStatus::Reported, ClaimStatus::Expected, ClaimStatus::Denied];
+
+    /// The name used in event lines (`confirmed`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimStatus::Confirmed => "confirmed",
+            ClaimStatus::Reported => "reported",
+            ClaimStatus::Expected => "expected",
+            ClaimStatus::Denied => "denied",
+        }
+    }
+
+    /// Reads the name used in event lines.
+    pub fn parse(s: &str) -> Result<ClaimStatus, String> {
+        ClaimStatus::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| {
+            format!(
+                "unknown status {s:?}; a status is one of confirmed, reported, expected, denied (reported when absent)"
+            )
+        })
+    }
+
+    /// Whether the claim is believed to have happened (`confirmed` or
+    /// `reported`): a close ends relations only then.
+    pub fn is_believed(self) -> bool {
+        matches!(self, ClaimStatus::Confirmed | ClaimStatus::Reported)
+    }
+
+    /// A bit for this status, for sets of statuses kept as one byte.
+    pub fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// A set of claim statuses: which claims a read shows.
+///
+/// The default is [`StatusSet::BELIEVED`] (`confirmed` and `reported`):
+/// what is believed to have happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StatusSet(u8);
+
+impl StatusSet {
+    /// `confirmed` and `reported`.
+    pub const BELIEVED: StatusSet = StatusSet(1 | 2);
+    /// Every status.
+    pub const ALL: StatusSet = StatusSet(1 | 2 | 4 | 8);
+    /// No status.
+    pub const NONE: StatusSet = StatusSet(0);
+
+    /// Whether `s` is in the set.
+    #[inline]
+    pub fn contains(self, s: ClaimStatus) -> bool {
+        self.0 & s.bit() != 0
+    }
+
+    /// The set of the statuses given.
+    pub fn of(statuses: impl IntoIterator<Item = ClaimStatus>) -> StatusSet {
+        StatusSet(statuses.into_iter().fold(0, |acc, s| acc | s.bit()))
+    }
+
+    /// The statuses in the set, firmest first.
+    pub fn iter(self) -> impl Iterator<Item = ClaimStatus> {
+        ClaimStatus::ALL.into_iter().filter(move |&s| self.contains(s))
+    }
+}
+
+impl Default for StatusSet {
+    fn default() -> Self {
+        StatusSet::BELIEVED
+    }
+}
+
 /// An inline declaration carried by an entity reference.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EntityDecl {
@@ -66,6 +159,10 @@ pub struct Event {
     pub source: Option<Source>,
     /// For a retraction: the event it withdraws.
     pub retracts: Option<EventId>,
+    /// How firm the claim is (`Reported` when the input did not say).
+    pub status: ClaimStatus,
+    /// Earlier events this one contradicts, in the order given, without repeats.
+    pub disputes: Vec<EventId>,
 }
 
 impl Event {

@@ -14,7 +14,7 @@ mod time;
 mod vocabulary;
 
 pub use error::{Error, InvalidEvent, Location};
-pub use event::{EntityDecl, EntityRef, Event, RecordedEvent, Source};
+pub use event::{ClaimStatus, EntityDecl, EntityRef, Event, RecordedEvent, Source, StatusSet};
 pub use id::{EntityId, EntityType, EventId};
 pub use line::{event_value, parse_line, parse_value, source_value, to_line, ParsedLine, LINE_FIELDS};
 pub use time::{Day, Precision, Timestamp, ValidTime};

@@ -11,7 +11,9 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use crate::vocabulary::Effect;
-use crate::{EntityDecl, EntityId, EntityRef, EntityType, Event, EventId, InvalidEvent, Location, RecordedEvent};
+use crate::{
+    ClaimStatus, EntityDecl, EntityId, EntityRef, EntityType, Event, EventId, InvalidEvent, Location, RecordedEvent,
+};
 use crate::{Source, Timestamp, ValidTime, Vocabulary};
 
 /// One parsed line: the event, and what an exported line carries besides.
@@ -28,8 +30,21 @@ pub struct ParsedLine {
 }
 
 /// The fields an event line may have, in the order export writes them.
-pub const LINE_FIELDS: [&str; 11] =
-    ["id", "kind", "at", "subject", "object", "about", "attrs", "source", "retracts", "recordedAt", "position"];
+pub const LINE_FIELDS: [&str; 13] = [
+    "id",
+    "kind",
+    "at",
+    "subject",
+    "object",
+    "about",
+    "attrs",
+    "source",
+    "status",
+    "disputes",
+    "retracts",
+    "recordedAt",
+    "position",
+];
 
 const SOURCE_FIELDS: [&str; 4] = ["publisher", "url", "title", "published"];
 
@@ -143,6 +158,8 @@ pub(crate) struct Fields<'a> {
     pub(crate) about: Option<Field<'a>>,
     pub(crate) attrs: Option<Field<'a>>,
     pub(crate) source: Option<Field<'a>>,
+    pub(crate) status: Option<Field<'a>>,
+    pub(crate) disputes: Option<Field<'a>>,
     pub(crate) retracts: Option<Field<'a>>,
     pub(crate) recorded_at: Option<Field<'a>>,
     pub(crate) position: Option<Field<'a>>,
@@ -161,6 +178,8 @@ impl<'a> Fields<'a> {
             "about" => &mut self.about,
             "attrs" => &mut self.attrs,
             "source" => &mut self.source,
+            "status" => &mut self.status,
+            "disputes" => &mut self.disputes,
             "retracts" => &mut self.retracts,
             "recordedAt" => &mut self.recorded_at,
             "position" => &mut self.position,
@@ -245,6 +264,33 @@ fn parse_fields(fields: Fields<'_>, loc: Location, vocab: &Vocabulary) -> Result
         Some(v) => parse_source(&v.value(), loc)?,
     };
 
+    let status = match Field::given(fields.status) {
+        None => ClaimStatus::default(),
+        Some(v) => ClaimStatus::parse(v.as_str(loc, "status")?).map_err(|e| err(loc, "status", e))?,
+    };
+
+    let disputes = match Field::given(fields.disputes).as_ref().map(Field::value).as_deref() {
+        None => Vec::new(),
+        Some(Value::Array(items)) => {
+            let mut out: Vec<EventId> = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let field = format!("disputes[{i}]");
+                let d = EventId::parse(string(item, loc, &field)?).map_err(|e| err(loc, &field, e))?;
+                if d == id {
+                    return Err(err(loc, &field, "an event cannot dispute itself; name an earlier event"));
+                }
+                if out.contains(&d) {
+                    return Err(err(loc, &field, format!("event {d} is named twice; name each disputed event once")));
+                }
+                out.push(d);
+            }
+            out
+        }
+        Some(other) => {
+            return Err(err(loc, "disputes", format!("expected a list of event ids, found {}", type_name(other))))
+        }
+    };
+
     let retracts = match (Field::given(fields.retracts), spec.effect == Effect::Retracts) {
         (Some(v), true) => Some(EventId::parse(v.as_str(loc, "retracts")?).map_err(|e| err(loc, "retracts", e))?),
         (None, true) => {
@@ -273,7 +319,19 @@ fn parse_fields(fields: Fields<'_>, loc: Location, vocab: &Vocabulary) -> Result
     };
 
     Ok(ParsedLine {
-        event: Event { id, kind: kind.to_owned(), at, subject, object, about, attrs, source, retracts },
+        event: Event {
+            id,
+            kind: kind.to_owned(),
+            at,
+            subject,
+            object,
+            about,
+            attrs,
+            source,
+            retracts,
+            status,
+            disputes,
+        },
         id_given,
         recorded_at,
         position,
@@ -431,6 +489,15 @@ pub fn event_value(e: &Event) -> Map<String, Value> {
     }
     if let Some(s) = &e.source {
         m.insert("source".into(), source_value(s));
+    }
+    // The default status and an empty `disputes` are left out, so a line
+    // that did not give them exports as it was given, and one that gave
+    // `"status": "reported"` exports without it: both mean the same event.
+    if e.status != ClaimStatus::default() {
+        m.insert("status".into(), Value::String(e.status.as_str().into()));
+    }
+    if !e.disputes.is_empty() {
+        m.insert("disputes".into(), Value::Array(e.disputes.iter().map(|d| Value::String(d.to_string())).collect()));
     }
     if let Some(r) = e.retracts {
         m.insert("retracts".into(), Value::String(r.to_string()));

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 use strata_core::Timestamp;
-use strata_engine::{Config, Engine, PathQuery, TimeFilter};
+use strata_engine::{Config, Engine, PathQuery, StatusSet, TimeFilter};
 
 use common::Inputs;
 
@@ -155,7 +155,7 @@ fn reads(c: &mut Criterion, n: u64, engine: &Engine, inputs: &Inputs) {
         b.iter(|| {
             i = (i + 1) % k;
             let (from, to) = inputs.dates[i];
-            snap.read(|g| g.diff(from, to, Timestamp::MAX))
+            snap.read(|g| g.diff(from, to, Timestamp::MAX, StatusSet::BELIEVED))
         })
     });
     group.finish();
@@ -174,7 +174,7 @@ fn describe(n: u64, engine: &Engine, inputs: &Inputs) {
             let q = PathQuery { time: t, max_hops: 6, relations: None, directed: false };
             found += usize::from(g.path(from, to, &q).is_some());
             paths += g.paths(from, to, &PathQuery { max_hops: 4, ..q }, 20).len();
-            let d = g.diff(inputs.dates[i].0, inputs.dates[i].1, Timestamp::MAX);
+            let d = g.diff(inputs.dates[i].0, inputs.dates[i].1, Timestamp::MAX, StatusSet::BELIEVED);
             changed += d.added.len() + d.removed.len();
         });
     }

@@ -103,6 +103,8 @@ impl Engine {
             attrs,
             source,
             retracts: Some(id),
+            status: strata_core::ClaimStatus::default(),
+            disputes: Vec::new(),
         };
         let parsed = ParsedLine { event, id_given: false, recorded_at: None, position: None };
         let mut outcome = self.append(vec![(Location::Single, parsed)], None)?;

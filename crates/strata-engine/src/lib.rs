@@ -45,12 +45,12 @@ pub use error::Error;
 pub use log::Log;
 pub use snapshot::{Snapshot, SnapshotCap};
 pub use strata_core::{
-    Day, EntityDecl, EntityId, EntityRef, EntityType, Event, InvalidEvent, Location, ParsedLine, Precision, Source,
-    ValidTime,
+    ClaimStatus, Day, EntityDecl, EntityId, EntityRef, EntityType, Event, InvalidEvent, Location, ParsedLine,
+    Precision, Source, StatusSet, ValidTime,
 };
 pub use strata_graph::{
-    Direction, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathStep, PathView, Projection,
-    RelationView, Role, Stats, Subgraph, TimeFilter,
+    Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus, GraphDiff,
+    PathQuery, PathStep, PathView, Projection, RelationView, Role, Stats, Subgraph, TimeFilter,
 };
 pub use strata_store::{Head, JetStreamConfig, StreamStatus, MAX_BATCH};
 pub use verify::{verify, verify_jetstream, Problem, VerifyReport};

@@ -1,10 +1,11 @@
 //! Consistent read views: a [`Snapshot`] and its `knownAt` cap, the one
 //! place where a reader's `knownAt` is bounded by what the view saw.
 
-use strata_core::{Day, EntityId, EntityType, EventId, RecordedEvent, Timestamp};
+use rustc_hash::FxHashMap;
+use strata_core::{ClaimStatus, Day, EntityId, EntityType, EventId, RecordedEvent, StatusSet, Timestamp};
 use strata_graph::{
-    Direction, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathView, Projection, RelationView, Stats,
-    Subgraph, TimeFilter,
+    Direction, Disagreement, DisagreementFilter, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathView,
+    Projection, RelationView, Stats, Subgraph, TimeFilter,
 };
 
 use crate::{Engine, Error};
@@ -36,14 +37,15 @@ impl SnapshotCap {
         known_at.map_or(self.known_at, |k| k.min(self.known_at))
     }
 
-    /// A time filter bounded by the cap.
+    /// A time filter bounded by the cap (believed claims only; see
+    /// [`TimeFilter::with_statuses`]).
     pub fn filter(&self, as_of: Option<Day>, known_at: Option<Timestamp>) -> TimeFilter {
-        TimeFilter { as_of, known_at: self.clamp(known_at) }
+        TimeFilter::at(as_of, self.clamp(known_at))
     }
 
     /// `time` with its `knownAt` bounded by the cap.
     fn bound(&self, time: TimeFilter) -> TimeFilter {
-        self.filter(time.as_of, Some(time.known_at))
+        TimeFilter { known_at: self.clamp(Some(time.known_at)), ..time }
     }
 }
 
@@ -186,8 +188,51 @@ impl<'a> Snapshot<'a> {
     }
 
     /// Relations that appeared and disappeared between two days ([`Projection::diff`]).
-    pub fn diff(&self, from: Day, to: Day, known_at: Timestamp) -> GraphDiff {
-        self.read(|g| g.diff(from, to, self.clamp(Some(known_at))))
+    pub fn diff(&self, from: Day, to: Day, known_at: Timestamp, statuses: StatusSet) -> GraphDiff {
+        self.read(|g| g.diff(from, to, self.clamp(Some(known_at)), statuses))
+    }
+
+    /// The status the event at `position` was given, if the snapshot sees it.
+    pub fn claim_status(&self, position: u64) -> Option<ClaimStatus> {
+        if position > self.cap.position {
+            return None;
+        }
+        self.read(|g| g.claim_status(position))
+    }
+
+    /// The visible events disputing the event at `position` ([`Projection::disputed_by`]).
+    pub fn disputed_by(&self, position: u64, known_at: Timestamp) -> Vec<u64> {
+        self.read(|g| g.disputed_by(position, self.clamp(Some(known_at))))
+    }
+
+    /// The events stating the same relation as the one the event at
+    /// `position` opened or marked ([`Projection::relation_sources`]).
+    pub fn relation_sources(&self, position: u64, time: TimeFilter) -> Vec<u64> {
+        self.read(|g| g.relation_sources(position, self.cap.bound(time)))
+    }
+
+    /// Where sources disagree ([`Projection::disagreements`]); conflicting
+    /// values are judged on the events as the log holds them
+    /// ([`strata_graph::values_conflict`]).
+    pub fn disagreements(&self, filter: DisagreementFilter) -> Result<Vec<Disagreement>, Error> {
+        let filter = DisagreementFilter { known_at: Some(self.clamp(filter.known_at)), ..filter };
+        // Each event once, however many pairs it is in. (The projection
+        // names only positions the snapshot sees, so every one is found.)
+        let mut cache: FxHashMap<u64, Option<RecordedEvent>> = FxHashMap::default();
+        let mut load = |p: u64| -> Result<Option<RecordedEvent>, Error> {
+            if let Some(r) = cache.get(&p) {
+                return Ok(r.clone());
+            }
+            let rec = self.event_at(p)?;
+            cache.insert(p, rec.clone());
+            Ok(rec)
+        };
+        self.read(|g| {
+            g.disagreements(&filter, |a, b| match (load(a)?, load(b)?) {
+                (Some(a), Some(b)) => Ok(strata_graph::values_conflict(&a.event, &b.event)),
+                _ => Ok(false),
+            })
+        })
     }
 
     /// Counts at `known_at` ([`Projection::stats`]).

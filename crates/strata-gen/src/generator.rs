@@ -17,6 +17,12 @@ use crate::{Config, Error};
 /// The first day of valid time (2006-01-01) and the number of days covered.
 const START_YEAR: i32 = 2006;
 const YEARS: i32 = 20;
+/// The statuses of opening and marking events, per thousand: confirmed,
+/// expected, denied (the rest, most, reported): official records are a
+/// quarter of the news, forecasts and denials a few percent each.
+const OPEN_STATUSES: [u64; 3] = [250, 60, 30];
+/// The same for closes: a lifting announced ahead, or denied, is rarer.
+const CLOSE_STATUSES: [u64; 3] = [250, 30, 10];
 /// How many relation events a retraction may pick from: the most recent
 /// ones, mostly, as corrections come soon after the claim.
 const RETRACTABLE: usize = 1 << 16;
@@ -498,6 +504,7 @@ impl Generator {
             out.push(b']');
         }
         self.push_attrs(out, plan.attrs);
+        self.push_evidence(out, OPEN_STATUSES);
         let title = if self.rng.chance(250_000) {
             Title::Event { subject: subject.ix, kind: &plan.kind, object: object.map(|o| o.ix) }
         } else {
@@ -575,18 +582,55 @@ impl Generator {
             self.push_ref(out, a, false);
             out.push(b']');
         }
+        let ends = self.push_evidence(out, CLOSE_STATUSES);
         let title = if self.rng.chance(250_000) {
             Title::Event { subject: key.1, kind: &plan.kind, object: (o != u32::MAX).then_some(o) }
         } else {
             Title::None
         };
         self.finish(out, title);
+        if !ends {
+            // An expected or denied close ends nothing: the relation stays open.
+            let line = self.keys.get(&key).and_then(|s| s.open).map_or(0, |x| x.0);
+            self.open[rel].push((key, line));
+            return true;
+        }
         if let Some(state) = self.keys.get_mut(&key) {
             state.open = None;
             let closed = start_of(day, precision);
             state.last_close = Some(state.last_close.map_or(closed, |l| l.max(closed)));
         }
         true
+    }
+
+    /// Writes `status` (left out when `reported`) drawn from `weights`
+    /// (per thousand: confirmed, expected, denied; the rest reported), and
+    /// now and then `disputes` naming a recent relation event: most denials
+    /// say what they deny, a few other events contradict an earlier one.
+    /// Returns whether the status is believed (confirmed or reported).
+    fn push_evidence(&mut self, out: &mut Vec<u8>, weights: [u64; 3]) -> bool {
+        let r = self.rng.below(1000);
+        let status = if r < weights[0] {
+            "confirmed"
+        } else if r < weights[0] + weights[1] {
+            "expected"
+        } else if r < weights[0] + weights[1] + weights[2] {
+            "denied"
+        } else {
+            "reported"
+        };
+        if status != "reported" {
+            push_field(out, "status", status);
+        }
+        let disputes = if status == "denied" { self.rng.chance(600_000) } else { self.rng.chance(10_000) };
+        if disputes && !self.retractable.is_empty() {
+            let target = self.retractable[self.rng.index(self.retractable.len())].line;
+            push_key(out, "disputes");
+            out.push(b'[');
+            push_event_id(out, self.config.seed, target);
+            out.push(b']');
+        }
+        matches!(status, "confirmed" | "reported")
     }
 
     fn push_attrs(&mut self, out: &mut Vec<u8>, attrs: Attrs) {

@@ -24,7 +24,10 @@
 //!   instants, some with an offset that moves their UTC date);
 //! - explicit ids, reused as an idempotent retry (the same line again) or a
 //!   clash (the same id with other content); `source`, `attrs`, fields in
-//!   any order; `expectedPosition` right or stale.
+//!   any order; `expectedPosition` right or stale;
+//! - evidence on any line: every `status` (and now and then one the format
+//!   does not have), `disputes` naming accepted events, earlier lines of
+//!   the batch, unknown ids, the line's own id, or an id twice.
 //!
 //! The generator does no I/O and does not know the store: the driver tells
 //! it whether each operation was accepted ([`Grammar::outcome`]), and it
@@ -536,6 +539,27 @@ impl Grammar {
         }
     }
 
+    /// A `disputes` list: mostly accepted events or earlier lines of the
+    /// batch; now and then an unknown id, the line's own id, or an id twice.
+    fn disputes(&self, c: &mut dyn Choices, e: &Emitted) -> String {
+        let stored: Vec<String> = self.events.iter().filter_map(|e| e.id.clone()).collect();
+        let batch: Vec<String> = self.pending_events.iter().filter_map(|e| e.id.clone()).collect();
+        let mut ids: Vec<String> = Vec::new();
+        for _ in 0..1 + c.below(2) {
+            let id = match c.below(20) {
+                0..=10 => pick(c, &stored),
+                11..=15 => pick(c, &batch),
+                16 => Some(format!("ffffffff-0000-4000-8000-{:012x}", c.below(1000))),
+                17 => e.id.clone(),
+                18 => ids.last().cloned(),
+                _ => pick(c, &stored),
+            };
+            ids.extend(id);
+        }
+        let quoted: Vec<String> = ids.iter().map(|i| format!("\"{i}\"")).collect();
+        format!("[{}]", quoted.join(","))
+    }
+
     /// Writes the line: references (one occurrence of each new id declares
     /// it, wherever it is), then the other fields, in a random order now and
     /// then.
@@ -583,6 +607,20 @@ impl Grammar {
             if let Some(t) = &e.retracts {
                 fields.push(("retracts", format!("\"{t}\"")));
             }
+        }
+        if chance(c, 35) {
+            let status = match c.below(40) {
+                0..=9 => "confirmed",
+                10..=19 => "reported",
+                20..=29 => "expected",
+                30..=38 => "denied",
+                // Now and then a status the format does not have.
+                _ => "rumoured",
+            };
+            fields.push(("status", format!("\"{status}\"")));
+        }
+        if chance(c, 12) {
+            fields.push(("disputes", self.disputes(c, e)));
         }
         if chance(c, 20) {
             fields.push(("attrs", format!(r#"{{"role":"CEO","n":{}}}"#, c.below(3))));

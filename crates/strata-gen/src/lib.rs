@@ -18,6 +18,11 @@
 //!   recording with a tail of older facts; `recordedAt` strictly increasing.
 //! - **Provenance and corrections**: a source on every event; about 1% of
 //!   events retract an earlier relation event.
+//! - **Evidence**: most relation events are `reported` (the status left
+//!   out), a quarter `confirmed`, a few percent `expected` or `denied`
+//!   (closes more rarely: an expected or denied close ends nothing, so its
+//!   relation stays open); most denials, and about 1% of other events,
+//!   dispute an earlier relation event.
 //!
 //! The same [`Config`] gives the same bytes on every platform: randomness is
 //! a ChaCha8 stream keyed by the seed, sampled with integer arithmetic only.

@@ -65,11 +65,18 @@
 //! the entity's first); a line that names an id only with a type-less
 //! declaration (name only) declares nothing new and needs a type from
 //! elsewhere; the same explicit id twice in a batch with the same content is
-//! stored once. Evidence fields (status, disputes) are not modelled.
+//! stored once.
+//!
+//! Evidence: a line's `status` is `reported` when absent. A relation is
+//! shown only when its event's status is among those asked for. A close
+//! ends relations only when its own status is `confirmed` or `reported`;
+//! one that does not end anything is not required to find an open
+//! relation. Each `disputes` id names an event stored or earlier in the
+//! batch.
 
 use std::collections::{BTreeSet, VecDeque};
 
-use strata_core::{parse_line, Day, Effect, EntityId, EntityType, Event, EventId, Location, ObjectRule};
+use strata_core::{parse_line, ClaimStatus, Day, Effect, EntityId, EntityType, Event, EventId, Location, ObjectRule};
 use strata_core::{Timestamp, Vocabulary};
 
 /// One event of the log, as the store holds it.
@@ -122,6 +129,8 @@ pub struct Edge {
     pub about: Vec<EntityId>,
     /// The position of the opening or marking event.
     pub event: u64,
+    /// That event's status.
+    pub status: ClaimStatus,
 }
 
 /// The model: a vocabulary and a log.
@@ -147,10 +156,12 @@ fn object_id(e: &Event) -> Option<&EntityId> {
     e.object.as_ref().map(|o| &o.id)
 }
 
-/// Whether `close` would end `open`: same relation, subject and object,
-/// dated on or after it, about set equal (or none given).
+/// Whether `close` would end `open`: a close that is confirmed or
+/// reported, of the same relation, subject and object, dated on or after
+/// it, about set equal (or none given).
 fn closes(vocab: &Vocabulary, close: &Event, open: &Event) -> bool {
     effect(vocab, close) == Some(Effect::Closes)
+        && matches!(close.status, ClaimStatus::Confirmed | ClaimStatus::Reported)
         && effect(vocab, open) == Some(Effect::Opens)
         && relation(vocab, close) == relation(vocab, open)
         && close.subject.id == open.subject.id
@@ -259,11 +270,15 @@ impl Model {
             .min()
     }
 
-    /// Every visible edge at `as_of` and `known`, sorted.
-    pub fn edges(&self, as_of: Option<Day>, known: Timestamp) -> Vec<Edge> {
+    /// Every visible edge at `as_of` and `known` whose event's status is
+    /// one of `statuses`, sorted.
+    pub fn edges(&self, as_of: Option<Day>, known: Timestamp, statuses: &[ClaimStatus]) -> Vec<Edge> {
         let mut out = Vec::new();
         for l in self.visible_events(known) {
             let e = &l.event;
+            if !statuses.contains(&e.status) {
+                continue;
+            }
             let eff = effect(&self.vocab, e);
             if !matches!(eff, Some(Effect::Opens) | Some(Effect::Marks)) {
                 continue;
@@ -284,6 +299,7 @@ impl Model {
                 valid_to: to,
                 about: about.clone(),
                 event: l.position,
+                status: e.status,
             };
             let s = &e.subject.id;
             if let Some(o) = object_id(e) {
@@ -307,7 +323,9 @@ impl Model {
     }
 
     /// The length of a shortest path from `from` to `to` within `max_hops`,
-    /// following edges only forwards when `directed`.
+    /// following edges only forwards when `directed`, over the edges of
+    /// `statuses`.
+    #[allow(clippy::too_many_arguments)]
     pub fn path_len(
         &self,
         from: &EntityId,
@@ -316,11 +334,12 @@ impl Model {
         known: Timestamp,
         max_hops: usize,
         directed: bool,
+        statuses: &[ClaimStatus],
     ) -> Option<usize> {
         if self.entity(from, as_of, known).is_none() || self.entity(to, as_of, known).is_none() {
             return None;
         }
-        let edges = self.edges(as_of, known);
+        let edges = self.edges(as_of, known, statuses);
         let mut seen: BTreeSet<EntityId> = BTreeSet::new();
         let mut queue: VecDeque<(EntityId, usize)> = VecDeque::new();
         seen.insert(from.clone());
@@ -354,9 +373,9 @@ impl Model {
     /// (removed), both at `known`, ignoring the interval fields that differ
     /// only because the dates differ (none do: an edge's interval depends on
     /// `known` only).
-    pub fn diff(&self, from: Day, to: Day, known: Timestamp) -> (Vec<Edge>, Vec<Edge>) {
-        let before = self.edges(Some(from), known);
-        let after = self.edges(Some(to), known);
+    pub fn diff(&self, from: Day, to: Day, known: Timestamp, statuses: &[ClaimStatus]) -> (Vec<Edge>, Vec<Edge>) {
+        let before = self.edges(Some(from), known, statuses);
+        let after = self.edges(Some(to), known, statuses);
         let added = after.iter().filter(|e| !before.contains(e)).cloned().collect();
         let removed = before.iter().filter(|e| !after.contains(e)).cloned().collect();
         (added, removed)
@@ -454,10 +473,20 @@ impl Model {
                 return Err(format!("about {} is a {at}, not allowed for {}", a.id, event.kind));
             }
         }
+        for d in &event.disputes {
+            if *d == event.id {
+                return Err("disputes itself".into());
+            }
+            if !state.iter().any(|e| e.id == *d) {
+                return Err("disputes an event not stored nor earlier in the batch".into());
+            }
+        }
         let retracted = |id: EventId| {
             state.iter().any(|r| effect(&self.vocab, r) == Some(Effect::Retracts) && r.retracts == Some(id))
         };
         match spec.effect {
+            // An expected or denied close ends nothing, so needs nothing open.
+            Effect::Closes if !matches!(event.status, ClaimStatus::Confirmed | ClaimStatus::Reported) => {}
             Effect::Closes => {
                 let d = event.at.start();
                 let open_at_close = state.iter().any(|o| {
@@ -506,6 +535,9 @@ mod tests {
         m
     }
 
+    /// What is believed to have happened: the default of every read.
+    const B: &[ClaimStatus] = &[ClaimStatus::Confirmed, ClaimStatus::Reported];
+
     fn id(s: &str) -> EntityId {
         EntityId::parse(s).unwrap_or_else(|e| panic!("{e}"))
     }
@@ -520,7 +552,7 @@ mod tests {
             r#"{"kind":"product_announced","at":"2012","subject":{"id":"maker","type":"actor","name":"Maker"},"object":{"id":"chip-x","type":"chip","name":"X"},"about":["chip-x"]}"#,
             r#"{"kind":"product_announced","at":"2012","subject":"maker","object":"chip-y","about":[{"id":"chip-y","type":"chip"}]}"#,
         ]);
-        assert_eq!(m.edges(None, Timestamp::MAX).len(), 4);
+        assert_eq!(m.edges(None, Timestamp::MAX, B).len(), 4);
         assert!(m.accepts(r#"{"kind":"order_placed","at":"2012","subject":"maker","object":"nobody"}"#, None).is_err());
     }
 
@@ -540,7 +572,7 @@ mod tests {
         let x = m.entity(&id("x"), None, Timestamp::MAX);
         assert_eq!(x.map(|e| (e.entity_type, e.name)), Some((EntityType::Chip, "x".into())));
         assert_eq!(m.entity(&id("x"), None, Timestamp(3)).map(|e| e.name), Some("X".into()));
-        assert_eq!(m.edges(None, Timestamp::MAX).len(), 1);
+        assert_eq!(m.edges(None, Timestamp::MAX, B).len(), 1);
         assert!(m.accepts(r#"{"kind":"order_placed","at":"2015","subject":"a","object":"x"}"#, None).is_ok());
     }
 
@@ -554,17 +586,41 @@ mod tests {
         ]);
         let late = r#"{"kind":"ban_lifted","at":"2023","subject":"g","object":"a","about":["c"]}"#;
         assert!(m.accepts(late, None).is_err(), "closing a closed relation");
-        let edges = m.edges(day("2021-06-01"), Timestamp::MAX);
+        let edges = m.edges(day("2021-06-01"), Timestamp::MAX, B);
         assert_eq!(edges.len(), 3, "{edges:?}");
         assert_eq!(edges[0].valid_to, day("2022-01-01"));
-        assert!(m.edges(day("2022-06-01"), Timestamp::MAX).is_empty());
-        assert_eq!(m.path_len(&id("g"), &id("c"), day("2021-01-01"), Timestamp::MAX, 4, false), Some(1));
-        assert_eq!(m.path_len(&id("c"), &id("g"), day("2021-01-01"), Timestamp::MAX, 4, true), None);
+        assert!(m.edges(day("2022-06-01"), Timestamp::MAX, B).is_empty());
+        assert_eq!(m.path_len(&id("g"), &id("c"), day("2021-01-01"), Timestamp::MAX, 4, false, B), Some(1));
+        assert_eq!(m.path_len(&id("c"), &id("g"), day("2021-01-01"), Timestamp::MAX, 4, true, B), None);
         assert!(m.accepts(r#"{"kind":"ban_lifted","at":"2024","subject":"g","object":"a"}"#, None).is_err());
         let r = format!(r#"{{"kind":"event_retracted","at":"2024","subject":"a","retracts":"{c}"}}"#);
         assert_eq!(m.accepts(&r, None), Ok(()));
         let (added, removed) =
-            m.diff(day("2019-01-01").unwrap_or(Day::MIN), day("2021-01-01").unwrap_or(Day::MAX), Timestamp::MAX);
+            m.diff(day("2019-01-01").unwrap_or(Day::MIN), day("2021-01-01").unwrap_or(Day::MAX), Timestamp::MAX, B);
         assert_eq!((added.len(), removed.len()), (3, 0));
+    }
+
+    #[test]
+    fn statuses_filter_edges_and_only_believed_closes_end() {
+        let m = model(&[
+            r#"{"kind":"entity_declared","at":"2010","subject":{"id":"g","type":"agency"}}"#,
+            r#"{"id":"00000000-0000-4000-8000-000000000001","kind":"ban_imposed","at":"2020","subject":"g","object":{"id":"a","type":"actor"}}"#,
+            r#"{"kind":"ban_imposed","at":"2020","subject":"g","object":"a","status":"expected"}"#,
+            r#"{"kind":"ban_lifted","at":"2021","subject":"g","object":"a","status":"denied"}"#,
+        ]);
+        let all = ClaimStatus::ALL;
+        assert_eq!(m.edges(day("2022-01-01"), Timestamp::MAX, B).len(), 1, "the denied lifting ends nothing");
+        assert_eq!(m.edges(day("2022-01-01"), Timestamp::MAX, &all).len(), 2);
+        assert_eq!(
+            m.edges(day("2022-01-01"), Timestamp::MAX, &[ClaimStatus::Expected])[0].status,
+            ClaimStatus::Expected
+        );
+        // A close that ends nothing needs nothing open.
+        let lone = r#"{"kind":"license_revoked","at":"2022","subject":"g","object":"a","status":"expected"}"#;
+        assert_eq!(m.accepts(lone, None), Ok(()));
+        let known = r#"{"kind":"statement_made","at":"2022","subject":"a","disputes":["00000000-0000-4000-8000-000000000001"]}"#;
+        assert_eq!(m.accepts(known, None), Ok(()));
+        let unknown = r#"{"kind":"statement_made","at":"2022","subject":"a","disputes":["00000000-0000-4000-8000-000000000002"]}"#;
+        assert!(m.accepts(unknown, None).is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! Generated logs as a user meets them: they import cleanly, are reproducible,
 //! and have the shape the benchmarks rely on (every kind, ~1% retractions,
-//! skewed degrees, every date precision).
+//! skewed degrees, every date precision, evidence in realistic proportions).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -72,6 +72,46 @@ fn about_one_percent_of_events_are_retractions_of_earlier_events() {
     }
     let share = f64::from(retractions) / ls.len() as f64;
     assert!((0.007..0.013).contains(&share), "retraction share {share}");
+}
+
+#[test]
+fn most_claims_are_reported_some_confirmed_a_few_expected_or_denied_and_a_few_dispute() {
+    let ls = lines(&log(50_000, 5));
+    let mut seen_ids = std::collections::HashSet::new();
+    let mut statuses: HashMap<String, usize> = HashMap::new();
+    let (mut relation_events, mut disputing, mut denials_disputing, mut denials) = (0usize, 0usize, 0usize, 0usize);
+    for l in &ls {
+        let kind = l["kind"].as_str().unwrap();
+        if kind != "entity_declared" && kind != "event_retracted" {
+            relation_events += 1;
+            let status = l.get("status").and_then(Value::as_str).unwrap_or("reported");
+            assert_ne!(l.get("status").and_then(Value::as_str), Some("reported"), "the default is left out");
+            *statuses.entry(status.to_owned()).or_default() += 1;
+            if status == "denied" {
+                denials += 1;
+            }
+        } else {
+            assert!(l.get("status").is_none() && l.get("disputes").is_none(), "evidence on a {kind} line");
+        }
+        if let Some(ds) = l.get("disputes") {
+            disputing += 1;
+            if l.get("status").and_then(Value::as_str) == Some("denied") {
+                denials_disputing += 1;
+            }
+            for d in ds.as_array().unwrap() {
+                assert!(seen_ids.contains(d.as_str().unwrap()), "a dispute names an event not earlier in the log");
+            }
+        }
+        seen_ids.insert(l["id"].as_str().unwrap().to_owned());
+    }
+    let share = |s: &str| statuses.get(s).copied().unwrap_or(0) as f64 / relation_events as f64;
+    assert!(share("reported") > 0.5, "{statuses:?}");
+    assert!((0.15..0.35).contains(&share("confirmed")), "{statuses:?}");
+    assert!((0.01..0.10).contains(&share("expected")), "{statuses:?}");
+    assert!((0.005..0.06).contains(&share("denied")), "{statuses:?}");
+    let dispute_share = disputing as f64 / relation_events as f64;
+    assert!((0.005..0.05).contains(&dispute_share), "{disputing} of {relation_events} events dispute another");
+    assert!(denials_disputing * 3 > denials, "most denials say what they deny: {denials_disputing} of {denials}");
 }
 
 #[test]

@@ -19,20 +19,22 @@ use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 use smallvec::SmallVec;
-use strata_core::{Day, EntityId, EntityType, EventId, Timestamp, Vocabulary};
+use strata_core::{ClaimStatus, Day, EntityId, EntityType, EventId, Timestamp, Vocabulary};
 
-use crate::projection::{push_close, Close, Decl, EdgeWeight, EventMeta, Ix, Node, Projection, Rel, RelKey, NO_EVENT};
+use crate::projection::{
+    push_close, Close, Decl, EdgeWeight, EventMeta, Ix, Node, Projection, Rel, RelKey, MAX_RELS, NO_EVENT,
+};
 use crate::view::Role;
 
 /// The first bytes of every checkpoint, with the encoding's version.
-const FORMAT: &[u8] = b"strata-projection/3\n";
+const FORMAT: &[u8] = b"strata-projection/4\n";
 
 /// Why a checkpoint cannot be used; the caller rebuilds from the log.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckpointError {
     /// Not a checkpoint of this format (another version, or not one at all).
-    #[error("not a strata-projection/3 checkpoint")]
+    #[error("not a strata-projection/4 checkpoint")]
     Format,
     /// Written with another vocabulary than the one in force.
     #[error("the checkpoint was written with a different vocabulary")]
@@ -78,6 +80,7 @@ impl Projection {
             last_rec = e.recorded_at.0;
             events.int(i64::from(e.day.0));
             events.uint(u64::from(e.kind));
+            events.uint(status_code(e.status));
             events.opt(e.retracted_by);
         }
         w.uint(events.buf.len() as u64);
@@ -114,7 +117,7 @@ impl Projection {
             w.uint(a.index() as u64);
             w.uint(b.index() as u64);
             w.uint(u64::from(wt.rel));
-            w.uint(u64::from(wt.role == Role::About));
+            w.uint(u64::from(wt.role == Role::About) | status_code(wt.status) << 1);
         }
 
         w.uint(self.rels.len() as u64);
@@ -145,6 +148,15 @@ impl Projection {
             w.uint(u64::from(c.event));
             w.int(i64::from(c.day.0));
             w.list(self.nodes_of(c.about).iter().map(|a| a.index() as u32));
+        }
+
+        // Disputes, by disputing event in log order.
+        let mut disputing: Vec<(&Ix, &SmallVec<[Ix; 2]>)> = self.disputes.iter().collect();
+        disputing.sort_unstable_by_key(|(ix, _)| **ix);
+        w.uint(disputing.len() as u64);
+        for (ix, targets) in disputing {
+            w.uint(u64::from(*ix));
+            w.list(targets.iter().copied());
         }
         w.buf
     }
@@ -199,6 +211,7 @@ impl Projection {
             last_rec = last_rec.wrapping_add(r.int()?);
             r.int()?;
             r.uint()?;
+            r.uint()?;
             r.opt(n_events as u64, "retraction")?;
             last = Some((id, Timestamp(last_rec)));
         }
@@ -219,6 +232,7 @@ fn decode_events(section: &[u8], n_events: usize, kinds: u64) -> Result<Events, 
         last_rec = last_rec.wrapping_add(r.int()?);
         let day = r.day()?;
         let kind = r.below(kinds, "event kind")? as u16;
+        let status = status_of(r.below(4, "claim status")?);
         let retracted_by = r.opt(n_events as u64, "retraction")?;
         if ids.insert(id, ix as Ix).is_some() {
             return Err(damaged(format!("event id {id} appears twice")));
@@ -226,7 +240,7 @@ fn decode_events(section: &[u8], n_events: usize, kinds: u64) -> Result<Events, 
         if events.last().is_some_and(|e: &EventMeta| e.recorded_at.0 >= last_rec) {
             return Err(damaged("recorded times do not increase"));
         }
-        events.push(EventMeta { id, recorded_at: Timestamp(last_rec), day, kind, retracted_by });
+        events.push(EventMeta { id, recorded_at: Timestamp(last_rec), day, kind, status, retracted_by });
     }
     if r.at != section.len() {
         return Err(damaged("the events section has bytes left over"));
@@ -278,10 +292,15 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
             let a = node(r.below(n_nodes, "edge source")?);
             let b = node(r.below(n_nodes, "edge target")?);
             let rel = r.uint()?;
-            let role = if r.below(2, "edge role")? == 1 { Role::About } else { Role::SubjectObject };
+            let role_status = r.below(8, "edge role and status")?;
+            let role = if role_status & 1 == 1 { Role::About } else { Role::SubjectObject };
+            let status = status_of(role_status >> 1);
             edge_rels.push(rel);
-            let rel = u32::try_from(rel).map_err(|_| damaged("edge relation out of range"))?;
-            p.add_edge(a, b, EdgeWeight { rel, role });
+            let rel = u32::try_from(rel)
+                .ok()
+                .filter(|&r| r < MAX_RELS)
+                .ok_or_else(|| damaged("edge relation out of range"))?;
+            p.add_edge(a, b, EdgeWeight { rel, role, status });
         }
 
         let n_rels = r.count(8)?;
@@ -346,8 +365,40 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
             p.closes.entry((name, subject, object)).or_default().push(Close { event, day, about });
             p.close_keys.insert(event, (name, subject, object));
         }
+
+        let n_disputing = r.count(2)?;
+        let mut last = None;
+        for _ in 0..n_disputing {
+            let ix = r.below(n_events, "disputing event")? as Ix;
+            if last.is_some_and(|l| l >= ix) {
+                return Err(damaged("disputing events are not in log order"));
+            }
+            last = Some(ix);
+            let targets = r.list(u64::from(ix), "disputed event")?;
+            if targets.is_empty() {
+                return Err(damaged("a disputing event disputes nothing"));
+            }
+            for &t in &targets {
+                p.disputed_by.entry(t).or_default().push(ix);
+            }
+            p.disputes.insert(ix, targets);
+        }
         Ok(())
     }
+}
+
+fn status_code(s: ClaimStatus) -> u64 {
+    match s {
+        ClaimStatus::Confirmed => 0,
+        ClaimStatus::Reported => 1,
+        ClaimStatus::Expected => 2,
+        ClaimStatus::Denied => 3,
+    }
+}
+
+/// The status of a code below 4 (checked by the reader).
+fn status_of(code: u64) -> ClaimStatus {
+    ClaimStatus::ALL[(code & 3) as usize]
 }
 
 fn node(i: u64) -> NodeIndex {

@@ -18,6 +18,7 @@
 
 mod checkpoint;
 mod error;
+mod evidence;
 mod projection;
 mod query;
 mod rules;
@@ -27,10 +28,11 @@ mod view;
 
 pub use checkpoint::{CheckpointError, CheckpointMark};
 pub use error::ApplyError;
+pub use evidence::values_conflict;
 pub use projection::Projection;
 pub use view::{
-    Direction, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathStep, PathView, RelationView, Role,
-    Stats, Subgraph, TimeFilter,
+    Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus, GraphDiff,
+    PathQuery, PathStep, PathView, RelationView, Role, Stats, Subgraph, TimeFilter,
 };
 
 pub use strata_core::{RecordedEvent, Timestamp};

@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 use smallvec::SmallVec;
 use strata_core::{
-    Day, Effect, EntityDecl, EntityId, EntityType, EventId, Location, RecordedEvent, Timestamp, Vocabulary,
+    ClaimStatus, Day, Effect, EntityDecl, EntityId, EntityType, EventId, Location, RecordedEvent, Timestamp, Vocabulary,
 };
 
 use crate::rules::{Overlay, Plan};
@@ -23,6 +23,7 @@ pub(crate) struct EventMeta {
     pub recorded_at: Timestamp,
     pub day: Day,
     pub kind: u16,
+    pub status: ClaimStatus,
     pub retracted_by: Option<Ix>,
 }
 
@@ -42,11 +43,14 @@ pub(crate) struct Node {
     pub events: Vec<Ix>,
 }
 
-/// An edge's weight: the relation it belongs to and its role.
+/// An edge's weight: the relation it belongs to, its role, and its
+/// event's status (kept on the edge so that a traversal filters on it
+/// without reading the relation).
 #[derive(Clone, Copy)]
 pub(crate) struct EdgeWeight {
     pub rel: u32,
     pub role: Role,
+    pub status: ClaimStatus,
 }
 
 /// A run of node indices in `Projection::pool`: an about-set.
@@ -78,6 +82,7 @@ pub(crate) struct Rel {
     /// 1 + the index in `Projection::more_closes` of the others, or 0.
     pub more_closes: u32,
     /// Its edges: `first_edge`, `first_edge + 1`, ... (`edge_count` of them).
+    /// (Its status is its event's, in `Projection::events`.)
     pub first_edge: u32,
     pub edge_count: u32,
     pub name: u16,
@@ -144,6 +149,12 @@ pub struct Projection {
     /// its edge array, one cache miss per edge, which on a hub of 100,000
     /// edges is most of a query. Derived; kept by `add_edge`.
     pub(crate) adj: Vec<Adjacency>,
+    /// The events each disputing event names (only events that dispute
+    /// some), in the order given.
+    pub(crate) disputes: FxHashMap<Ix, SmallVec<[Ix; 2]>>,
+    /// The reverse: the events disputing each disputed event, in log
+    /// order. Derived.
+    pub(crate) disputed_by: FxHashMap<Ix, SmallVec<[Ix; 2]>>,
 }
 
 /// One edge in a node's adjacency arrays.
@@ -152,17 +163,36 @@ pub(crate) struct Adj {
     /// The node at the other end.
     pub other: u32,
     pub edge: u32,
-    /// The relation, with the role in the top bit (set: about-link).
+    /// The relation in the low 29 bits, the status in the next two, the
+    /// role in the top bit (set: about-link).
     pub rel_and_role: u32,
 }
 
+/// The most relations a projection holds: a relation's index fits in the
+/// low bits of [`Adj::rel_and_role`].
+pub(crate) const MAX_RELS: u32 = 1 << 29;
+
 impl Adj {
     const ABOUT: u32 = 1 << 31;
+    const STATUS_SHIFT: u32 = 29;
+
+    pub(crate) fn pack(weight: EdgeWeight) -> u32 {
+        let status = match weight.status {
+            ClaimStatus::Confirmed => 0,
+            ClaimStatus::Reported => 1,
+            ClaimStatus::Expected => 2,
+            ClaimStatus::Denied => 3,
+        };
+        (weight.rel & (MAX_RELS - 1))
+            | (status << Adj::STATUS_SHIFT)
+            | if weight.role == Role::About { Adj::ABOUT } else { 0 }
+    }
 
     pub(crate) fn weight(self) -> EdgeWeight {
         EdgeWeight {
-            rel: self.rel_and_role & !Adj::ABOUT,
+            rel: self.rel_and_role & (MAX_RELS - 1),
             role: if self.rel_and_role & Adj::ABOUT != 0 { Role::About } else { Role::SubjectObject },
+            status: ClaimStatus::ALL[((self.rel_and_role >> Adj::STATUS_SHIFT) & 3) as usize],
         }
     }
 }
@@ -238,6 +268,8 @@ impl Projection {
             windows: Vec::new(),
             close_keys: FxHashMap::default(),
             adj: Vec::new(),
+            disputes: FxHashMap::default(),
+            disputed_by: FxHashMap::default(),
         }
     }
 
@@ -317,7 +349,22 @@ impl Projection {
             }
         }
         let kind = self.kind_ix.get(&ev.kind).copied().unwrap_or(0);
-        self.events.push(EventMeta { id: ev.id, recorded_at: rec.recorded_at, day, kind, retracted_by: None });
+        self.events.push(EventMeta {
+            id: ev.id,
+            recorded_at: rec.recorded_at,
+            day,
+            kind,
+            status: ev.status,
+            retracted_by: None,
+        });
+        // The plan checked that every disputed id is an earlier event.
+        let disputed: SmallVec<[Ix; 2]> = ev.disputes.iter().filter_map(|d| self.ids.get(d).copied()).collect();
+        if !disputed.is_empty() {
+            for &d in &disputed {
+                self.disputed_by.entry(d).or_default().push(ix);
+            }
+            self.disputes.insert(ix, disputed);
+        }
         self.ids.insert(ev.id, ix);
         self.by_day.insert((day, ix));
 
@@ -326,9 +373,12 @@ impl Projection {
         let about = about_set(plan.about.iter().map(|&a| nodes[a]));
         match (plan.effect, plan.relation) {
             (Effect::Opens | Effect::Marks, Some(name)) => {
-                self.add_rel(Link { name, event: ix, subject, object, about, day }, plan.effect == Effect::Marks);
+                let link = Link { name, event: ix, subject, object, about, day };
+                self.add_rel(link, plan.effect == Effect::Marks, ev.status);
             }
-            (Effect::Closes, Some(name)) => self.add_close(Link { name, event: ix, subject, object, about, day }),
+            (Effect::Closes, Some(name)) if plan.ends => {
+                self.add_close(Link { name, event: ix, subject, object, about, day })
+            }
             (Effect::Retracts, _) => {
                 if let Some(&t) = ev.retracts.as_ref().and_then(|t| self.ids.get(t)) {
                     self.events[t as usize].retracted_by = Some(ix);
@@ -369,19 +419,19 @@ impl Projection {
         pool_slice(&self.pool, s)
     }
 
-    fn add_rel(&mut self, link: Link, marks: bool) {
+    fn add_rel(&mut self, link: Link, marks: bool, status: ClaimStatus) {
         let Link { name, event: ix, subject, object, about, day } = link;
         let rel_id = self.rels.len() as u32;
         let first_edge = self.graph.edge_count() as u32;
         let mut edge_count = 0u32;
         if let Some(o) = object {
-            self.add_edge(subject, o, EdgeWeight { rel: rel_id, role: Role::SubjectObject });
+            self.add_edge(subject, o, EdgeWeight { rel: rel_id, role: Role::SubjectObject, status });
             edge_count += 1;
         }
         for &a in &about {
             for end in std::iter::once(subject).chain(object) {
                 if end != a {
-                    self.add_edge(end, a, EdgeWeight { rel: rel_id, role: Role::About });
+                    self.add_edge(end, a, EdgeWeight { rel: rel_id, role: Role::About, status });
                     edge_count += 1;
                 }
             }
@@ -449,7 +499,7 @@ impl Projection {
         if self.adj.len() < bound {
             self.adj.resize_with(bound, Adjacency::default);
         }
-        let rel_and_role = weight.rel | if weight.role == Role::About { Adj::ABOUT } else { 0 };
+        let rel_and_role = Adj::pack(weight);
         if let Some(x) = self.adj.get_mut(a.index()) {
             x.out.push(Adj { other: b.index() as u32, edge: e.index() as u32, rel_and_role });
         }

@@ -5,7 +5,7 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction as PgDirection;
 use smallvec::SmallVec;
-use strata_core::{Day, EntityId, EntityType, EventId};
+use strata_core::{Day, EntityId, EntityType, EventId, StatusSet};
 
 use crate::projection::{Decl, Ix, Projection};
 use crate::view::{Direction, EntityView, EventFilter, EventStatus, GraphDiff, RelationView, Stats, TimeFilter};
@@ -89,6 +89,7 @@ impl Projection {
             about,
             event: u64::from(rel.event) + 1,
             closed_by: closed.map(|(_, c)| u64::from(c) + 1),
+            status: self.events[rel.event as usize].status,
         })
     }
 
@@ -98,7 +99,9 @@ impl Projection {
 
     pub(crate) fn edge_passes(&self, e: EdgeIndex, names: Option<&[u16]>, t: TimeFilter) -> bool {
         let Some(w) = self.graph.edge_weight(e) else { return false };
-        names.is_none_or(|ns| ns.contains(&self.rels[w.rel as usize].name)) && self.edge_visible(e, t.as_of, t.known_at)
+        t.statuses.contains(w.status)
+            && names.is_none_or(|ns| ns.contains(&self.rels[w.rel as usize].name))
+            && self.edge_visible(e, t.as_of, t.known_at)
     }
 
     /// The entity's visible edges in `dir`, optionally only those named.
@@ -199,10 +202,14 @@ impl Projection {
         }
     }
 
-    /// Edges visible at `to` and not at `from` (added), and the reverse (removed).
-    pub fn diff(&self, from: Day, to: Day, known: Timestamp) -> GraphDiff {
+    /// Edges visible at `to` and not at `from` (added), and the reverse
+    /// (removed), of the relations whose event's status is in `statuses`.
+    pub fn diff(&self, from: Day, to: Day, known: Timestamp, statuses: StatusSet) -> GraphDiff {
         let mut diff = GraphDiff::default();
         for rel in &self.rels {
+            if !statuses.contains(self.events[rel.event as usize].status) {
+                continue;
+            }
             let before = self.rel_holds(rel, Some(from), known);
             let after = self.rel_holds(rel, Some(to), known);
             if before == after {

@@ -110,6 +110,11 @@ pub(crate) struct Plan<'e> {
     pub effect: Effect,
     /// The relation it opens, marks or closes (by index).
     pub relation: Option<u16>,
+    /// For a close: whether it ends relations, which only a close whose
+    /// own status is believed (`confirmed` or `reported`) does. An expected
+    /// or denied close is a claim about a close, kept in the log and shown
+    /// as an event, that changes no relation.
+    pub ends: bool,
 }
 
 impl Projection {
@@ -144,6 +149,20 @@ impl Projection {
         if self.ids.contains_key(&ev.id) || ov.events.contains_key(&ev.id) {
             return Err(err("id", format!("event id {} is already in the log; an id names one event forever", ev.id)));
         }
+        for (i, &d) in ev.disputes.iter().enumerate() {
+            if d == ev.id {
+                return Err(err(
+                    &format!("disputes[{i}]"),
+                    "an event cannot dispute itself; name an earlier event".into(),
+                ));
+            }
+            if !self.ids.contains_key(&d) && !ov.events.contains_key(&d) {
+                return Err(err(
+                    &format!("disputes[{i}]"),
+                    format!("unknown event {d}: an event can dispute only an event already stored or on an earlier line of its batch"),
+                ));
+            }
+        }
         let named = self.resolve(loc, ev, ov)?;
         // Every reference is in `named` (resolve returns one entry per id).
         let find = |id: &EntityId| named.iter().position(|n| n.id == id).unwrap_or(0);
@@ -152,9 +171,13 @@ impl Projection {
         let mut about = about_of(ev, &named);
         about.sort_unstable();
         about.dedup();
-        let plan = Plan { named, subject, object, about, effect: spec.effect, relation };
+        let ends = spec.effect == Effect::Closes && ev.status.is_believed();
+        let plan = Plan { named, subject, object, about, effect: spec.effect, relation, ends };
         self.check_types(loc, ev, spec, &plan)?;
         match spec.effect {
+            // A close that ends nothing by its status is not required to
+            // find something to end.
+            Effect::Closes if !ends => {}
             Effect::Closes => {
                 let close = pending(ev, spec);
                 self.check_close(&close, ov).map_err(|reason| err("kind", reason))?;
@@ -429,7 +452,7 @@ impl Overlay {
                 let open = pending(ev, spec);
                 self.opens.entry(open.key.clone()).or_default().push(open);
             }
-            (Effect::Closes, Some(spec)) => {
+            (Effect::Closes, Some(spec)) if plan.ends => {
                 let close = pending(ev, spec);
                 self.closes.entry(close.key.clone()).or_default().push(close);
             }

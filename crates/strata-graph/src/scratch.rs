@@ -160,6 +160,10 @@ impl Projection {
     #[inline]
     pub(crate) fn step_ok(&self, weight: EdgeWeight, v: NodeIndex, search: &Search<'_>, scratch: &mut Scratch) -> bool {
         let (names, t) = (search.names, search.time);
+        // The status is on the edge: a filter that costs no read.
+        if !t.statuses.contains(weight.status) {
+            return false;
+        }
         if self.knows_all(t.known_at) {
             // Everything known: the relation's window answers, one small
             // read instead of its events and closes.

@@ -1,9 +1,9 @@
 //! The owned answers the projection gives, and the parameters of its queries.
 
 use serde_json::{Map, Value};
-use strata_core::{Day, EntityId, EntityType, Timestamp};
+use strata_core::{ClaimStatus, Day, EntityId, EntityType, StatusSet, Timestamp};
 
-/// The two time coordinates of a read.
+/// The two time coordinates of a read, and which claims it shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeFilter {
     /// Valid time: `None` means no bound (open relations, including those
@@ -12,15 +12,29 @@ pub struct TimeFilter {
     /// Recorded time: only events recorded at or before it are seen, and
     /// retractions recorded after it are ignored. `Timestamp::MAX` is "latest".
     pub known_at: Timestamp,
+    /// The statuses of the relations shown: a relation is shown only when
+    /// its event's status is in the set (by default, `confirmed` and
+    /// `reported`: what is believed to have happened).
+    pub statuses: StatusSet,
 }
 
 impl TimeFilter {
-    /// The latest knowledge, with no valid-time bound.
-    pub const LATEST: TimeFilter = TimeFilter { as_of: None, known_at: Timestamp::MAX };
+    /// The latest knowledge, with no valid-time bound, believed claims only.
+    pub const LATEST: TimeFilter = TimeFilter { as_of: None, known_at: Timestamp::MAX, statuses: StatusSet::BELIEVED };
 
-    /// A filter at `as_of`, with the latest knowledge.
+    /// A filter at `as_of`, with the latest knowledge, believed claims only.
     pub fn as_of(day: Day) -> TimeFilter {
-        TimeFilter { as_of: Some(day), known_at: Timestamp::MAX }
+        TimeFilter { as_of: Some(day), ..TimeFilter::LATEST }
+    }
+
+    /// A filter at these times, believed claims only.
+    pub fn at(as_of: Option<Day>, known_at: Timestamp) -> TimeFilter {
+        TimeFilter { as_of, known_at, statuses: StatusSet::BELIEVED }
+    }
+
+    /// The same filter showing the claims of `statuses`.
+    pub fn with_statuses(self, statuses: StatusSet) -> TimeFilter {
+        TimeFilter { statuses, ..self }
     }
 }
 
@@ -87,6 +101,47 @@ pub struct RelationView {
     pub event: u64,
     /// The position of the event that closed it, when `valid_to` is set.
     pub closed_by: Option<u64>,
+    /// Its event's status.
+    pub status: ClaimStatus,
+}
+
+/// Why two events disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DisagreementReason {
+    /// One event disputes the other (names it in `disputes`).
+    Disputed,
+    /// Two events state the same relation, from different publishers, and
+    /// their attributes give different values for the same key.
+    ConflictingValues,
+    /// A `denied` event and an event of another status on the same relation.
+    Denied,
+}
+
+/// Two events that disagree, in valid-time order then log order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disagreement {
+    /// The positions of the two events: the earlier (valid time, then
+    /// position) first.
+    pub events: [u64; 2],
+    /// Why they disagree.
+    pub reason: DisagreementReason,
+}
+
+/// Which disagreements to list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DisagreementFilter {
+    /// Only pairs where either event names this entity.
+    pub entity: Option<EntityId>,
+    /// Only pairs where either event's valid time starts on or after this day...
+    pub from: Option<Day>,
+    /// ...and on or before this day.
+    pub to: Option<Day>,
+    /// Only pairs whose events are both visible at this valid date: a
+    /// relation's event while its relation holds then (whatever its
+    /// status), any other event from its date on.
+    pub as_of: Option<Day>,
+    /// Only events recorded, and not retracted, by this instant (`None`: latest).
+    pub known_at: Option<Timestamp>,
 }
 
 /// One step of a path.

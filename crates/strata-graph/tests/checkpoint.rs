@@ -4,8 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
 
-use strata_core::{parse_line, Day, Location, RecordedEvent, Timestamp, Vocabulary};
-use strata_graph::{CheckpointError, EventFilter, PathQuery, Projection, TimeFilter};
+use strata_core::{parse_line, Day, Location, RecordedEvent, StatusSet, Timestamp, Vocabulary};
+use strata_graph::{CheckpointError, DisagreementFilter, EventFilter, PathQuery, Projection, TimeFilter};
+
+/// Which of the probe days this is, to alternate the statuses shown.
+fn j_of(as_of: Option<Day>) -> usize {
+    as_of.map_or(0, |d| d.0 as usize % 2)
+}
 
 /// A generated log of `n` events, recorded one second apart.
 fn log(n: u64, seed: u64) -> Vec<RecordedEvent> {
@@ -37,7 +42,9 @@ fn answers(p: &Projection, events: &[RecordedEvent]) -> String {
     let days = [None, Day::from_ymd(2012, 6, 1), Day::from_ymd(2020, 1, 1)];
     for (i, &known_at) in knowns.iter().enumerate() {
         for &as_of in &days {
-            let t = TimeFilter { as_of, known_at };
+            // Every other read shows every claim status.
+            let statuses = if (i + j_of(as_of)) % 2 == 0 { StatusSet::BELIEVED } else { StatusSet::ALL };
+            let t = TimeFilter { as_of, known_at, statuses };
             out += &format!("{:?}\n", p.stats(known_at));
             out += &format!("{:?}\n", p.entities(None, None, t));
             for (j, id) in ids.iter().enumerate().skip(i).step_by(7) {
@@ -49,8 +56,14 @@ fn answers(p: &Projection, events: &[RecordedEvent]) -> String {
                 out += &format!("{:?}\n", p.neighborhood(id, 1, t, None));
             }
             if let (Some(a), Some(b)) = (Day::from_ymd(2010, 1, 1), as_of) {
-                out += &format!("{:?}\n", p.diff(a, b, known_at));
+                out += &format!("{:?}\n", p.diff(a, b, known_at, statuses));
             }
+            for position in (1..=events.len() as u64).step_by(13) {
+                out += &format!("{:?} {:?}\n", p.disputed_by(position, known_at), p.relation_sources(position, t));
+            }
+            let f = DisagreementFilter { as_of, known_at: Some(known_at), ..DisagreementFilter::default() };
+            let same_publisher = |a: u64, b: u64| Ok::<_, ()>((a + b) % 3 == 0);
+            out += &format!("{:?}\n", p.disagreements(&f, same_publisher));
             out += &format!("{:?}\n", p.events(&EventFilter { known_at: Some(known_at), ..EventFilter::default() }));
         }
     }
@@ -131,7 +144,9 @@ fn damage_is_an_error_never_a_panic() {
                 );
             }
             let _ = p.stats(Timestamp::MAX);
-            let _ = p.diff(Day(0), Day(20_000), Timestamp::MAX);
+            let _ = p.diff(Day(0), Day(20_000), Timestamp::MAX, StatusSet::ALL);
+            let _ = p.disagreements(&DisagreementFilter::default(), |_, _| Ok::<_, ()>(true));
+            let _ = p.disputed_by(3, Timestamp::MAX);
         }
     }
 }

@@ -250,7 +250,7 @@ proptest! {
         for (as_of, known) in probes {
             let as_of = as_of.and_then(|d| Day::parse(&date(d)).ok());
             let known = if known >= 70 { Timestamp::MAX } else { Timestamp(1_000_000 * known) };
-            let t = TimeFilter { as_of, known_at: known };
+            let t = TimeFilter::at(as_of, known);
             let want = naive_edges(&log, as_of, known);
             prop_assert_eq!(graph_edges(&p, t), want.clone(), "asOf {:?} knownAt {:?}", as_of, known);
 
@@ -270,7 +270,7 @@ proptest! {
         }
         // The diff between two dates is the difference of the two edge sets.
         let (d1, d2) = (Day::parse(&date(5)).expect("date"), Day::parse(&date(20)).expect("date"));
-        let diff = p.diff(d1, d2, Timestamp::MAX);
+        let diff = p.diff(d1, d2, Timestamp::MAX, strata_core::StatusSet::BELIEVED);
         let before = naive_edges(&log, Some(d1), Timestamp::MAX);
         let after = naive_edges(&log, Some(d2), Timestamp::MAX);
         let added: BTreeSet<_> = diff.added.iter().map(key).map(|k| (k.0, k.1, k.2, k.3, k.4, k.6)).collect();

@@ -33,6 +33,72 @@ impl From<EntityType> for strata_core::EntityType {
     }
 }
 
+/// How firm a claim is (an event's `status`).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimStatus {
+    /// An official act or record.
+    Confirmed,
+    /// An outlet citing sources; the status of an event that does not say.
+    Reported,
+    /// Announced or forecast, not yet done.
+    Expected,
+    /// The subject or a party says it did not happen.
+    Denied,
+}
+
+impl From<strata_core::ClaimStatus> for ClaimStatus {
+    fn from(s: strata_core::ClaimStatus) -> Self {
+        match s {
+            strata_core::ClaimStatus::Confirmed => ClaimStatus::Confirmed,
+            strata_core::ClaimStatus::Reported => ClaimStatus::Reported,
+            strata_core::ClaimStatus::Expected => ClaimStatus::Expected,
+            strata_core::ClaimStatus::Denied => ClaimStatus::Denied,
+        }
+    }
+}
+
+impl From<ClaimStatus> for strata_core::ClaimStatus {
+    fn from(s: ClaimStatus) -> Self {
+        match s {
+            ClaimStatus::Confirmed => strata_core::ClaimStatus::Confirmed,
+            ClaimStatus::Reported => strata_core::ClaimStatus::Reported,
+            ClaimStatus::Expected => strata_core::ClaimStatus::Expected,
+            ClaimStatus::Denied => strata_core::ClaimStatus::Denied,
+        }
+    }
+}
+
+/// The statuses a traversal shows: `statuses` as given, or (omitted or
+/// null) `[CONFIRMED, REPORTED]`, what is believed to have happened.
+pub(crate) fn status_set(statuses: Option<&[ClaimStatus]>) -> strata_core::StatusSet {
+    match statuses {
+        None => strata_core::StatusSet::BELIEVED,
+        Some(list) => strata_core::StatusSet::of(list.iter().map(|&s| s.into())),
+    }
+}
+
+/// Why two events disagree.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisagreementReason {
+    /// One event disputes the other (names it in `disputes`).
+    Disputed,
+    /// Two visible events state the same relation, from different
+    /// publishers, and their `attrs` give different values for a shared key.
+    ConflictingValues,
+    /// A `DENIED` event and an event of another status state the same relation.
+    Denied,
+}
+
+impl From<strata_engine::DisagreementReason> for DisagreementReason {
+    fn from(r: strata_engine::DisagreementReason) -> Self {
+        match r {
+            strata_engine::DisagreementReason::Disputed => DisagreementReason::Disputed,
+            strata_engine::DisagreementReason::ConflictingValues => DisagreementReason::ConflictingValues,
+            strata_engine::DisagreementReason::Denied => DisagreementReason::Denied,
+        }
+    }
+}
+
 /// Which edges of an entity to follow.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Direction {

@@ -12,7 +12,7 @@ use strata_core::{EntityDecl, EntityRef, RecordedEvent, ValidTime};
 use strata_engine::Engine;
 
 use crate::context::{engine, request_data};
-use crate::enums::EntityType;
+use crate::enums::{ClaimStatus, EntityType};
 use crate::error::Error;
 use crate::query::{entity_id, event_id};
 use crate::types::Event;
@@ -38,6 +38,10 @@ pub struct EventInput {
     pub attrs: Option<Json<Value>>,
     /// Where the claim comes from.
     pub source: Option<SourceInput>,
+    /// How firm the claim is; `REPORTED` when omitted.
+    pub status: Option<ClaimStatus>,
+    /// Ids of earlier events (stored, or earlier in this batch) that this one contradicts.
+    pub disputes: Option<Vec<ID>>,
     /// For `event_retracted`: the id of the event it withdraws.
     pub retracts: Option<ID>,
 }
@@ -158,6 +162,12 @@ impl EventInput {
         }
         if let Some(s) = &self.source {
             m.insert("source".into(), s.to_value());
+        }
+        if let Some(st) = self.status {
+            m.insert("status".into(), Value::String(strata_core::ClaimStatus::from(st).as_str().into()));
+        }
+        if let Some(d) = &self.disputes {
+            m.insert("disputes".into(), Value::Array(d.iter().map(|id| Value::String(id.to_string())).collect()));
         }
         if let Some(r) = &self.retracts {
             m.insert("retracts".into(), Value::String(r.to_string()));
@@ -282,13 +292,16 @@ mod tests {
             about: Some(vec![entity("nvidia-h200")]),
             attrs: None,
             source: Some(SourceInput { publisher: Some("Reuters".into()), ..SourceInput::default() }),
+            status: Some(ClaimStatus::Expected),
+            disputes: Some(vec![ID("0190f3a2-7b1c-7cc0-8a01-9d2b1c3e4f50".into())]),
             retracts: None,
         };
         assert_eq!(
             input.to_value(),
             json!({"kind": "approval_granted", "at": "2026-01-28", "subject": "cn-miit",
                    "object": {"id": "bytedance", "type": "actor", "name": "ByteDance", "attrs": {"country": "CN"}},
-                   "about": ["nvidia-h200"], "source": {"publisher": "Reuters"}})
+                   "about": ["nvidia-h200"], "source": {"publisher": "Reuters"},
+                   "status": "expected", "disputes": ["0190f3a2-7b1c-7cc0-8a01-9d2b1c3e4f50"]})
         );
     }
 

@@ -3,14 +3,14 @@
 
 use async_graphql::{Context, Object, ID};
 use strata_core::{EntityId, EventId};
-use strata_engine::{EventFilter, PathQuery};
+use strata_engine::{DisagreementFilter, EventFilter, PathQuery};
 
 use crate::connection::{self, EntityConnection, EntityEdge, EventConnection, EventEdge};
 use crate::context::{engine, snapshot};
-use crate::enums::EntityType;
+use crate::enums::{status_set, ClaimStatus, EntityType};
 use crate::error::Error;
 use crate::scalars::{day, instant, Date, DateTime};
-use crate::types::{Entity, Event, GraphDiff, Path, Relation, Stats, Subgraph};
+use crate::types::{Disagreement, Entity, Event, GraphDiff, Path, Relation, Stats, Subgraph};
 
 /// The longest path or widest neighborhood a query may ask for, in hops.
 pub const MAX_HOPS: usize = 10;
@@ -187,10 +187,15 @@ impl QueryRoot {
         #[graphql(default_with = "Some(6)")] max_hops: Option<i32>,
         relations: Option<Vec<String>>,
         #[graphql(default_with = "Some(false)")] directed: Option<bool>,
+        #[graphql(
+            desc = "Only relations whose event has one of these statuses (default: what is believed to have happened).",
+            default_with = "Some(vec![ClaimStatus::Confirmed, ClaimStatus::Reported])"
+        )]
+        statuses: Option<Vec<ClaimStatus>>,
     ) -> Result<Option<Path>, Error> {
         let (from, to) = (entity_id("from", &from)?, entity_id("to", &to)?);
         let snap = snapshot(ctx)?;
-        let time = snap.filter(day(as_of), instant(known_at));
+        let time = snap.filter(day(as_of), instant(known_at)).with_statuses(status_set(statuses.as_deref()));
         let max_hops = bounded("maxHops", max_hops.unwrap_or(6), MAX_HOPS)?;
         let query = PathQuery { time, max_hops, relations, directed: directed.unwrap_or(false) };
         let found = snap.path(&from, &to, query);
@@ -212,11 +217,16 @@ impl QueryRoot {
         #[graphql(default_with = "Some(4)")] max_hops: Option<i32>,
         relations: Option<Vec<String>>,
         #[graphql(default_with = "Some(20)")] limit: Option<i32>,
+        #[graphql(
+            desc = "Only relations whose event has one of these statuses (default: what is believed to have happened).",
+            default_with = "Some(vec![ClaimStatus::Confirmed, ClaimStatus::Reported])"
+        )]
+        statuses: Option<Vec<ClaimStatus>>,
     ) -> Result<Vec<Path>, Error> {
         let (from, to) = (entity_id("from", &from)?, entity_id("to", &to)?);
         let limit = bounded("limit", limit.unwrap_or(20), MAX_PATHS)?;
         let snap = snapshot(ctx)?;
-        let time = snap.filter(day(as_of), instant(known_at));
+        let time = snap.filter(day(as_of), instant(known_at)).with_statuses(status_set(statuses.as_deref()));
         let max_hops = bounded("maxHops", max_hops.unwrap_or(4), MAX_HOPS)?;
         let query = PathQuery { time, max_hops, relations, directed: false };
         let found = snap.paths(&from, &to, query, limit);
@@ -225,6 +235,7 @@ impl QueryRoot {
 
     /// The entities within `hops` (up to 10) of `id` and the edges followed
     /// to reach them; null when the entity is unknown.
+    #[allow(clippy::too_many_arguments)]
     async fn neighborhood(
         &self,
         ctx: &Context<'_>,
@@ -233,11 +244,16 @@ impl QueryRoot {
         as_of: Option<Date>,
         known_at: Option<DateTime>,
         relations: Option<Vec<String>>,
+        #[graphql(
+            desc = "Only relations whose event has one of these statuses (default: what is believed to have happened).",
+            default_with = "Some(vec![ClaimStatus::Confirmed, ClaimStatus::Reported])"
+        )]
+        statuses: Option<Vec<ClaimStatus>>,
     ) -> Result<Option<Subgraph>, Error> {
         let id = entity_id("id", &id)?;
         let hops = bounded("hops", hops.unwrap_or(1), MAX_HOPS)?;
         let snap = snapshot(ctx)?;
-        let time = snap.filter(day(as_of), instant(known_at));
+        let time = snap.filter(day(as_of), instant(known_at)).with_statuses(status_set(statuses.as_deref()));
         // Building a view of every edge costs more than the walk itself on
         // a hub's neighborhood: only when the request asks for edges.
         let with_edges = ctx.look_ahead().field("edges").exists();
@@ -257,15 +273,58 @@ impl QueryRoot {
         from: Date,
         to: Date,
         known_at: Option<DateTime>,
+        #[graphql(
+            desc = "Only relations whose event has one of these statuses (default: what is believed to have happened).",
+            default_with = "Some(vec![ClaimStatus::Confirmed, ClaimStatus::Reported])"
+        )]
+        statuses: Option<Vec<ClaimStatus>>,
     ) -> Result<GraphDiff, Error> {
         let snap = snapshot(ctx)?;
         let known = snap.clamp(instant(known_at));
-        let diff = snap.diff(from.0, to.0, known);
+        let statuses = status_set(statuses.as_deref());
+        let diff = snap.diff(from.0, to.0, known, statuses);
         let at = |day, views: Vec<strata_engine::RelationView>| -> Vec<Relation> {
-            let time = snap.filter(Some(day), Some(known));
+            let time = snap.filter(Some(day), Some(known)).with_statuses(statuses);
             views.into_iter().map(|view| Relation { view, time, cap: snap.cap() }).collect()
         };
         Ok(GraphDiff { added: at(to.0, diff.added), removed: at(from.0, diff.removed) })
+    }
+
+    /// Where sources disagree, as pairs of events, each pair ordered by
+    /// its earlier event (valid time, then position): `DISPUTED` (an event
+    /// and each event it disputes), `DENIED` (a denied event and each event
+    /// of another status stating the same relation), `CONFLICTING_VALUES`
+    /// (two events stating the same relation, from different publishers,
+    /// whose `attrs` give different values for a shared key). Only visible
+    /// events count; `entity` keeps the pairs where either event names it,
+    /// `from`/`to` those where either event's valid time starts in the
+    /// range (both ends included), `asOf` those whose events are both
+    /// visible then.
+    #[graphql(complexity = "10usize.saturating_mul(child_complexity)")]
+    async fn disagreements(
+        &self,
+        ctx: &Context<'_>,
+        entity: Option<ID>,
+        from: Option<Date>,
+        to: Option<Date>,
+        as_of: Option<Date>,
+        known_at: Option<DateTime>,
+    ) -> Result<Vec<Disagreement>, Error> {
+        let entity = entity.as_ref().map(|id| entity_id("entity", id)).transpose()?;
+        let snap = snapshot(ctx)?;
+        let known = snap.clamp(instant(known_at));
+        let engine = engine(ctx)?;
+        let filter =
+            DisagreementFilter { entity, from: day(from), to: day(to), as_of: day(as_of), known_at: Some(known) };
+        let found = snap.disagreements(filter)?;
+        found
+            .into_iter()
+            .map(|d| {
+                let events =
+                    d.events.iter().map(|&p| Event::load(engine, p, known, snap.cap())).collect::<Result<_, _>>()?;
+                Ok(Disagreement { events, reason: d.reason.into() })
+            })
+            .collect()
     }
 
     /// Counts of the store at `knownAt`.

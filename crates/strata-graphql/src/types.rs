@@ -14,7 +14,7 @@ use strata_core::{EntityId, RecordedEvent, Timestamp};
 use strata_engine::{Engine, EntityView, PathView, RelationView, SnapshotCap, TimeFilter};
 
 use crate::context::engine;
-use crate::enums::{Direction, EntityType, Precision, RelationRole};
+use crate::enums::{status_set, ClaimStatus, Direction, EntityType, Precision, RelationRole};
 use crate::error::Error;
 use crate::scalars::{Date, DateTime};
 
@@ -126,11 +126,17 @@ impl Entity {
         ctx: &Context<'_>,
         #[graphql(default_with = "Some(Direction::Both)")] direction: Option<Direction>,
         names: Option<Vec<String>>,
+        #[graphql(
+            desc = "Only relations whose event has one of these statuses (default: what is believed to have happened).",
+            default_with = "Some(vec![ClaimStatus::Confirmed, ClaimStatus::Reported])"
+        )]
+        statuses: Option<Vec<ClaimStatus>>,
     ) -> Result<Vec<Relation>, Error> {
         let direction = direction.unwrap_or_default();
+        let time = self.time.with_statuses(status_set(statuses.as_deref()));
         let rels =
-            engine(ctx)?.snapshot_at(self.cap).relations(&self.view.id, self.time, direction.into(), names.as_deref());
-        Ok(rels.into_iter().map(|view| Relation { view, time: self.time, cap: self.cap }).collect())
+            engine(ctx)?.snapshot_at(self.cap).relations(&self.view.id, time, direction.into(), names.as_deref());
+        Ok(rels.into_iter().map(|view| Relation { view, time, cap: self.cap }).collect())
     }
 
     /// The visible events that name it, in valid-time order then log order,
@@ -195,17 +201,41 @@ impl Relation {
         Event::load(engine(ctx)?, self.view.event, self.time.known_at, self.cap)
     }
 
-    /// Where it comes from: the opening event's source and, once closed,
-    /// the closing event's.
-    async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<Source>, Error> {
+    /// How firm it is: its event's status.
+    async fn status(&self) -> ClaimStatus {
+        self.view.status.into()
+    }
+
+    /// The visible events that dispute its event, in log order.
+    async fn disputed_by(&self, ctx: &Context<'_>) -> Result<Vec<Event>, Error> {
         let engine = engine(ctx)?;
-        let mut out = Vec::new();
-        for position in std::iter::once(self.view.event).chain(self.view.closed_by) {
-            if let Some(s) = &Event::load(engine, position, self.time.known_at, self.cap)?.rec.event.source {
-                out.push(s.into());
-            }
-        }
-        Ok(out)
+        let by = engine.snapshot_at(self.cap).disputed_by(self.view.event, self.time.known_at);
+        by.into_iter().map(|p| Event::load(engine, p, self.time.known_at, self.cap)).collect()
+    }
+
+    /// Where it comes from: the source of every visible event that states
+    /// the same relation (same name, subject, object and about set) and
+    /// passes the same `asOf`, `knownAt` and `statuses`, its own event's
+    /// among them, in log order (events without a source give none).
+    async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<Source>, Error> {
+        Ok(self.stating(ctx)?.iter().filter_map(|e| e.rec.event.source.as_ref().map(Source::from)).collect())
+    }
+
+    /// How many distinct publishers its `sources` name.
+    async fn corroboration(&self, ctx: &Context<'_>) -> Result<u64, Error> {
+        let events = self.stating(ctx)?;
+        let publishers: std::collections::BTreeSet<&str> =
+            events.iter().filter_map(|e| e.rec.event.source.as_ref()?.publisher.as_deref()).collect();
+        Ok(publishers.len() as u64)
+    }
+}
+
+impl Relation {
+    /// The visible events stating the same relation, its own among them.
+    fn stating(&self, ctx: &Context<'_>) -> Result<Vec<Event>, Error> {
+        let engine = engine(ctx)?;
+        let positions = engine.snapshot_at(self.cap).relation_sources(self.view.event, self.time);
+        positions.into_iter().map(|p| Event::load(engine, p, self.time.known_at, self.cap)).collect()
     }
 }
 
@@ -306,6 +336,24 @@ impl Event {
         self.rec.event.retracts.map(|id| ID(id.to_string()))
     }
 
+    /// How firm the claim is (`REPORTED` when the event did not say).
+    async fn status(&self) -> ClaimStatus {
+        self.rec.event.status.into()
+    }
+
+    /// The ids of the earlier events it contradicts, as given.
+    async fn disputes(&self) -> Vec<ID> {
+        self.rec.event.disputes.iter().map(|id| ID(id.to_string())).collect()
+    }
+
+    /// The events that dispute it, visible at the `knownAt` it was read at
+    /// (recorded by then and not retracted by then), in log order.
+    async fn disputed_by(&self, ctx: &Context<'_>) -> Result<Vec<Event>, Error> {
+        let engine = engine(ctx)?;
+        let by = engine.snapshot_at(self.cap).disputed_by(self.rec.position, self.known);
+        by.into_iter().map(|p| Event::load(engine, p, self.known, self.cap)).collect()
+    }
+
     /// The retraction that withdrew it, if recorded by the `knownAt` it was read at.
     async fn retracted_by(&self, ctx: &Context<'_>) -> Result<Option<Event>, Error> {
         let engine = engine(ctx)?;
@@ -393,6 +441,26 @@ impl Subgraph {
     /// The edges followed.
     async fn edges(&self) -> Vec<Relation> {
         self.view.edges.iter().map(|v| Relation { view: v.clone(), time: self.time, cap: self.cap }).collect()
+    }
+}
+
+/// Two events that disagree, and why.
+pub struct Disagreement {
+    pub(crate) events: Vec<Event>,
+    pub(crate) reason: crate::enums::DisagreementReason,
+}
+
+/// Two events that disagree: the earlier (valid time, then position) first.
+#[Object]
+impl Disagreement {
+    /// The two events, the earlier first.
+    async fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Why they disagree.
+    async fn reason(&self) -> crate::enums::DisagreementReason {
+        self.reason
     }
 }
 

@@ -1,6 +1,13 @@
 //! The on-disk form of an event: a format byte, then postcard of
 //! `StoredEvent`, converted by hand to and from `RecordedEvent`.
 //!
+//! Format 1 is `StoredEvent` alone: an event with the default evidence
+//! (status `reported`, no disputes), which is every event stored before
+//! events could carry evidence. Format 2 is `StoredEvent` followed by
+//! `StoredEvidence`. An event with the default evidence is still written as
+//! format 1, so a store that never uses evidence keeps the bytes (and the
+//! readers) it had.
+//!
 //! Only this boundary type is serializable (only types on disk or on the wire derive serde), so a change to a
 //! core type cannot silently change what is on disk. Decoding trusts nothing:
 //! every id, date and JSON text is re-checked, and any failure is returned as
@@ -9,11 +16,40 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use strata_core::{
-    EntityDecl, EntityId, EntityRef, EntityType, Event, EventId, Precision, RecordedEvent, Source, Timestamp, ValidTime,
+    ClaimStatus, EntityDecl, EntityId, EntityRef, EntityType, Event, EventId, Precision, RecordedEvent, Source,
+    Timestamp, ValidTime,
 };
 
-/// The first byte of every stored event; a new layout gets a new byte.
+/// The first byte of a stored event without evidence; a new layout gets a new byte.
 const RECORD_FORMAT: u8 = 1;
+/// The first byte of a stored event followed by its evidence.
+const RECORD_FORMAT_EVIDENCE: u8 = 2;
+
+/// What format 2 adds: the claim's status and the events it disputes.
+#[derive(Serialize, Deserialize)]
+struct StoredEvidence {
+    status: u8,
+    disputes: Vec<[u8; 16]>,
+}
+
+fn status_byte(s: ClaimStatus) -> u8 {
+    match s {
+        ClaimStatus::Confirmed => 0,
+        ClaimStatus::Reported => 1,
+        ClaimStatus::Expected => 2,
+        ClaimStatus::Denied => 3,
+    }
+}
+
+fn status_of(b: u8) -> Result<ClaimStatus, String> {
+    match b {
+        0 => Ok(ClaimStatus::Confirmed),
+        1 => Ok(ClaimStatus::Reported),
+        2 => Ok(ClaimStatus::Expected),
+        3 => Ok(ClaimStatus::Denied),
+        other => Err(format!("unknown claim status code {other}")),
+    }
+}
 
 #[derive(Serialize, Deserialize)]
 struct StoredEvent {
@@ -145,17 +181,37 @@ pub(crate) fn encode(r: &RecordedEvent) -> Result<Vec<u8>, String> {
         }),
         retracts: e.retracts.map(|id| *id.as_bytes()),
     };
-    postcard::to_extend(&stored, vec![RECORD_FORMAT]).map_err(|e| format!("postcard: {e}"))
+    if e.status == ClaimStatus::default() && e.disputes.is_empty() {
+        return postcard::to_extend(&stored, vec![RECORD_FORMAT]).map_err(|e| format!("postcard: {e}"));
+    }
+    let bytes = postcard::to_extend(&stored, vec![RECORD_FORMAT_EVIDENCE]).map_err(|e| format!("postcard: {e}"))?;
+    let evidence =
+        StoredEvidence { status: status_byte(e.status), disputes: e.disputes.iter().map(|d| *d.as_bytes()).collect() };
+    postcard::to_extend(&evidence, bytes).map_err(|e| format!("postcard: {e}"))
 }
 
 /// Decodes an `L` record stored under `position`; the error says what is wrong.
 pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, String> {
     let (format, body) = bytes.split_first().ok_or("the record is empty")?;
-    if *format != RECORD_FORMAT {
-        return Err(format!("unknown record format {format} (this build writes {RECORD_FORMAT})"));
+    if *format != RECORD_FORMAT && *format != RECORD_FORMAT_EVIDENCE {
+        return Err(format!(
+            "unknown record format {format} (this build writes {RECORD_FORMAT} and {RECORD_FORMAT_EVIDENCE})"
+        ));
     }
-    let (s, rest): (StoredEvent, &[u8]) =
+    let (s, mut rest): (StoredEvent, &[u8]) =
         postcard::take_from_bytes(body).map_err(|e| format!("undecodable record: {e}"))?;
+    let (status, disputes) = if *format == RECORD_FORMAT_EVIDENCE {
+        let (ev, after): (StoredEvidence, &[u8]) =
+            postcard::take_from_bytes(rest).map_err(|e| format!("undecodable evidence: {e}"))?;
+        rest = after;
+        let status = status_of(ev.status)?;
+        if status == ClaimStatus::default() && ev.disputes.is_empty() {
+            return Err("a record with evidence holds only the default evidence (written as format 1)".into());
+        }
+        (status, ev.disputes.into_iter().map(EventId::from_bytes).collect())
+    } else {
+        (ClaimStatus::default(), Vec::new())
+    };
     if !rest.is_empty() {
         return Err(format!("{} unexpected bytes after the record", rest.len()));
     }
@@ -176,6 +232,8 @@ pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, Strin
         attrs: attrs_of(s.attrs)?,
         source: s.source.map(|s| Source { publisher: s.publisher, url: s.url, title: s.title, published: s.published }),
         retracts: s.retracts.map(EventId::from_bytes),
+        status,
+        disputes,
     };
     Ok(RecordedEvent { position, recorded_at: Timestamp(s.recorded_at), event })
 }
@@ -199,18 +257,72 @@ mod tests {
         assert_eq!(decode(&bytes, 3).unwrap(), r);
     }
 
+    fn with_evidence() -> RecordedEvent {
+        let mut r = sample();
+        r.event.status = ClaimStatus::Denied;
+        r.event.disputes = vec![EventId::from_bytes([7; 16]), EventId::from_bytes([9; 16])];
+        r
+    }
+
     #[test]
-    fn every_truncation_and_byte_flip_is_an_error_or_a_valid_event_never_a_panic() {
-        let bytes = encode(&sample()).unwrap();
+    fn evidence_round_trips_and_the_default_keeps_format_1() {
+        for status in ClaimStatus::ALL {
+            for disputes in [vec![], vec![EventId::from_bytes([7; 16])]] {
+                let mut r = sample();
+                r.event.status = status;
+                r.event.disputes = disputes;
+                let bytes = encode(&r).unwrap();
+                let default = status == ClaimStatus::Reported && r.event.disputes.is_empty();
+                assert_eq!(bytes[0], if default { RECORD_FORMAT } else { RECORD_FORMAT_EVIDENCE });
+                assert_eq!(decode(&bytes, 3).unwrap(), r);
+            }
+        }
+    }
+
+    #[test]
+    fn a_record_written_before_evidence_reads_as_reported_without_disputes() {
+        // The bytes an earlier build wrote: format 1, nothing after the event.
+        let r = sample();
+        let old = encode(&r).unwrap();
+        let back = decode(&old, 3).unwrap();
+        assert_eq!(back.event.status, ClaimStatus::Reported);
+        assert!(back.event.disputes.is_empty());
+        // Evidence bytes after a format-1 record are damage, not evidence.
+        let mut tail = old.clone();
+        tail.extend_from_slice(&[3, 0]);
+        assert!(decode(&tail, 3).unwrap_err().contains("unexpected bytes"));
+    }
+
+    #[test]
+    fn damaged_evidence_is_described() {
+        let bytes = encode(&with_evidence()).unwrap();
         for len in 0..bytes.len() {
             assert!(decode(&bytes[..len], 3).is_err(), "truncated to {len} bytes");
         }
-        for i in 0..bytes.len() {
-            for flip in [0x01u8, 0x80, 0xff] {
-                let mut b = bytes.clone();
-                b[i] ^= flip;
-                // A flip inside a string may still decode; it must not panic.
-                let _ = decode(&b, 3);
+        let base = encode(&sample()).unwrap();
+        let mut bad = base.clone();
+        bad[0] = RECORD_FORMAT_EVIDENCE;
+        bad.extend_from_slice(&[9, 0]);
+        assert!(decode(&bad, 3).unwrap_err().contains("unknown claim status code 9"));
+        let mut default = base;
+        default[0] = RECORD_FORMAT_EVIDENCE;
+        default.extend_from_slice(&[1, 0]);
+        assert!(decode(&default, 3).unwrap_err().contains("only the default evidence"));
+    }
+
+    #[test]
+    fn every_truncation_and_byte_flip_is_an_error_or_a_valid_event_never_a_panic() {
+        for bytes in [encode(&sample()).unwrap(), encode(&with_evidence()).unwrap()] {
+            for len in 0..bytes.len() {
+                assert!(decode(&bytes[..len], 3).is_err(), "truncated to {len} bytes");
+            }
+            for i in 0..bytes.len() {
+                for flip in [0x01u8, 0x80, 0xff] {
+                    let mut b = bytes.clone();
+                    b[i] ^= flip;
+                    // A flip inside a string may still decode; it must not panic.
+                    let _ = decode(&b, 3);
+                }
             }
         }
     }

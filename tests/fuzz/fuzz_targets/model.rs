@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use libfuzzer_sys::fuzz_target;
 use strata_core::{to_line, EntityRef, EventId, Timestamp};
-use strata_engine::{Config, Day, Direction, Engine, EntityId, PathQuery, TimeFilter};
+use strata_engine::{Config, Day, Direction, Engine, EntityId, PathQuery, StatusSet, TimeFilter};
 use strata_gen::grammar::{ByteChoices, Grammar, Op};
 
 /// Every id the log names.
@@ -38,9 +38,10 @@ fn fingerprint(engine: &Engine, known: &[Timestamp]) -> String {
         for &k in known {
             out.push_str(&format!("{k}: {:?}\n", g.stats(k)));
             let (from, to) = (Day::parse("2019-06-01").expect("day"), Day::parse("2021-06-01").expect("day"));
-            out.push_str(&format!("{:?}\n", g.diff(from, to, k)));
+            out.push_str(&format!("{:?}\n", g.diff(from, to, k, StatusSet::ALL)));
             for d in days {
-                let t = TimeFilter { as_of: d.map(|d| Day::parse(d).expect("day")), known_at: k };
+                // Every claim, so that expected and denied ones are compared too.
+                let t = TimeFilter { as_of: d.map(|d| Day::parse(d).expect("day")), known_at: k, statuses: StatusSet::ALL };
                 out.push_str(&format!("{:?}\n", g.entities(None, None, t)));
                 for id in &ids {
                     out.push_str(&format!("{:?}\n{:?}\n", g.relations(id, t, Direction::Both, None), g.history(id, t)));

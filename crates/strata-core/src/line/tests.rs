@@ -115,6 +115,46 @@ fn bad_lines_name_line_field_and_reason() {
         ),
         (r#"{"kind":"approval_granted","at":"2026","subject":{"name":"x"},"object":"b"}"#, "subject.id", "is required"),
         (r#"{"kind":"approval_granted","at":"2026","subject":5,"object":"b"}"#, "subject", "found a number"),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","status":"rumoured"}"#,
+            "status",
+            "unknown status \"rumoured\"",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","status":"Confirmed"}"#,
+            "status",
+            "one of confirmed, reported, expected, denied",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","status":1}"#,
+            "status",
+            "expected a string",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","disputes":"0190a0a0-0000-7000-8000-000000000000"}"#,
+            "disputes",
+            "expected a list of event ids",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","disputes":["0190a0a0-0000-7000-8000-000000000000",5]}"#,
+            "disputes[1]",
+            "expected a string",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","disputes":["nope"]}"#,
+            "disputes[0]",
+            "invalid",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","disputes":["0190a0a0-0000-7000-8000-000000000000","0190a0a0-0000-7000-8000-000000000000"]}"#,
+            "disputes[1]",
+            "named twice",
+        ),
+        (
+            r#"{"id":"0190a0a0-0000-7000-8000-000000000000","kind":"approval_granted","at":"2026","subject":"a","object":"b","disputes":["0190a0a0-0000-7000-8000-000000000000"]}"#,
+            "disputes[0]",
+            "cannot dispute itself",
+        ),
     ];
     for (text, field, reason) in cases {
         let e = parse(text).expect_err(text);
@@ -124,6 +164,31 @@ fn bad_lines_name_line_field_and_reason() {
         let shown = e.to_string();
         assert!(shown.starts_with("line 7"), "{shown}");
     }
+}
+
+#[test]
+fn status_and_disputes_are_read_and_exported_only_when_not_the_default() {
+    let base = r#"{"id":"0190f3a2-7b1c-7cc0-8a01-9d2b1c3e4f50","kind":"approval_granted","at":"2026","subject":"a","object":"b""#;
+    let p = parse(&format!("{base}}}")).unwrap();
+    assert_eq!(p.event.status, ClaimStatus::Reported);
+    assert!(p.event.disputes.is_empty());
+    for status in ClaimStatus::ALL {
+        let d = "0190a0a0-0000-7000-8000-000000000000";
+        let text = format!(r#"{base},"status":"{}","disputes":["{d}"]}}"#, status.as_str());
+        let p = parse(&text).unwrap();
+        assert_eq!(p.event.status, status);
+        assert_eq!(p.event.disputes, vec![EventId::parse(d).unwrap()]);
+        let line = to_line(&RecordedEvent { position: 1, recorded_at: Timestamp(5), event: p.event.clone() });
+        // `reported` is the default, left out on export; any other status is written.
+        assert_eq!(line.contains(r#""status""#), status != ClaimStatus::Reported, "{line}");
+        assert!(line.contains(&format!(r#""disputes":["{d}"]"#)), "{line}");
+        let again = parse(&line).unwrap();
+        assert_eq!(again.event, p.event);
+        assert_eq!(to_line(&RecordedEvent { position: 1, recorded_at: Timestamp(5), event: again.event }), line);
+    }
+    // `null` and an empty list are the defaults too.
+    let p = parse(&format!(r#"{base},"status":null,"disputes":[]}}"#)).unwrap();
+    assert_eq!((p.event.status, p.event.disputes.len()), (ClaimStatus::Reported, 0));
 }
 
 #[test]
@@ -195,6 +260,9 @@ fn sample_lines() -> Vec<String> {
             r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b",}"#,
             r#"{"kind":"approval_granted","at":"2026","subject":"a\ud800","object":"b"}"#,
             r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","attrs":{"q":"\"quoted\" \\ \n"}}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","status":"denied","disputes":["0190a0a0-0000-7000-8000-000000000000"]}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","status":"x","disputes":[1,"y"]}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","status":["expected"],"disputes":{}}"#,
             r#""just a string""#,
             r#"null"#,
             r#"12"#,
@@ -262,7 +330,7 @@ proptest::proptest! {
         tokens in proptest::collection::vec(proptest::sample::select(vec![
             "{", "}", "[", "]", ":", ",", "\"", "null", "true", "1", "-2", "3.5e1", "1e999",
             "\"kind\"", "\"at\"", "\"subject\"", "\"object\"", "\"about\"", "\"attrs\"", "\"source\"",
-            "\"id\"", "\"retracts\"", "\"recordedAt\"", "\"position\"", "\"other\"", "\"type\"", "\"name\"",
+            "\"id\"", "\"retracts\"", "\"status\"", "\"disputes\"", "\"denied\"", "\"recordedAt\"", "\"position\"", "\"other\"", "\"type\"", "\"name\"",
             "\"approval_granted\"", "\"entity_declared\"", "\"event_retracted\"", "\"2026\"", "\"2026-01-28\"",
             "\"a\"", "\"b\"", "\"actor\"", "\"publisher\"", "\"0190a0a0-0000-7000-8000-000000000000\"",
             "\"2026-01-28T00:00:00Z\"", "\"\\u0061\"", " ",
@@ -274,7 +342,7 @@ proptest::proptest! {
     /// A good line with fields dropped, repeated or nulled.
     #[test]
     fn the_typed_reader_matches_the_value_reader_on_reshaped_lines(
-        picks in proptest::collection::vec((0usize..12, 0usize..4), 0..14)
+        picks in proptest::collection::vec((0usize..14, 0usize..4), 0..14)
     ) {
         let parts = [
             r#""kind":"approval_granted""#, r#""at":"2026-01""#, r#""subject":"cn-miit""#,
@@ -282,7 +350,8 @@ proptest::proptest! {
             r#""about":["nvidia-h200",{"id":"h20","type":"chip"}]"#, r#""attrs":{"quantity":400000,"b":1,"a":2}"#,
             r#""source":{"publisher":"Reuters","published":"2026-01-28"}"#, r#""id":"0190f3a2-7b1c-7cc0-8a01-9d2b1c3e4f50""#,
             r#""recordedAt":"2026-01-28T00:00:00.000001Z""#, r#""position":3"#, r#""retracts":"0190a0a0-0000-7000-8000-000000000000""#,
-            r#""kind":"event_retracted""#,
+            r#""kind":"event_retracted""#, r#""status":"expected""#,
+            r#""disputes":["0190a0a0-0000-7000-8000-000000000000"]"#,
         ];
         let fields: Vec<String> = picks
             .iter()

@@ -2,7 +2,7 @@
 //! that, reopened, answers every read as it did before.
 
 use strata_core::Timestamp;
-use strata_engine::{Config, Day, Direction, Engine, EntityType, Error, EventFilter, PathQuery, Snapshot};
+use strata_engine::{Config, Day, Direction, Engine, EntityType, Error, EventFilter, PathQuery, Snapshot, StatusSet};
 
 use crate::harness::workspace_root;
 
@@ -56,7 +56,10 @@ fn answers(snap: &Snapshot<'_>) -> String {
                 out.push_str(&format!("{:?}\n", g.paths(&from, &to, &q, 20)));
                 out.push_str(&format!("{:?}\n", g.neighborhood(&to, 2, t, None)));
             }
-            out.push_str(&format!("{:?}\n", g.diff(day("2025-07-01"), day("2026-02-01"), snap.clamp(k))));
+            out.push_str(&format!(
+                "{:?}\n",
+                g.diff(day("2025-07-01"), day("2026-02-01"), snap.clamp(k), StatusSet::BELIEVED)
+            ));
             let f = EventFilter { known_at: Some(snap.clamp(k)), include_retracted: true, ..EventFilter::default() };
             out.push_str(&format!("{:?}\n", g.events(&f)));
             out.push_str(&format!("{:?}\n", g.entities(Some(EntityType::Chip), Some("nvidia"), snap.filter(None, k))));

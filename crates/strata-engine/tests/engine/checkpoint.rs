@@ -32,7 +32,7 @@ fn answers(engine: &Engine) -> String {
         let ids: Vec<_> = g.entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
         let mut out = format!("{:?}\n{:?}\n", g.stats(Timestamp::MAX), ids);
         for as_of in [None, Day::from_ymd(2011, 3, 1), Day::from_ymd(2019, 9, 9)] {
-            let t = TimeFilter { as_of, known_at: known[0] };
+            let t = TimeFilter::at(as_of, known[0]);
             for (i, id) in ids.iter().enumerate().step_by(11) {
                 out += &format!("{:?}\n", g.entity(id, t));
                 out += &format!("{:?}\n", g.relations(id, t, Direction::Both, None));

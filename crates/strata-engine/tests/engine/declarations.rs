@@ -15,7 +15,7 @@ fn store() -> (TempDir, Engine) {
 }
 
 fn entity(engine: &Engine, id: &str, known: Timestamp) -> Option<(EntityType, String)> {
-    let t = TimeFilter { as_of: None, known_at: known };
+    let t = TimeFilter::at(None, known);
     engine.snapshot().read(|g| g.entity(&id.parse().unwrap(), t).map(|e| (e.entity_type, e.name)))
 }
 

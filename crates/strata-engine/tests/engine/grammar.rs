@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use strata_core::{to_line, EntityDecl, EntityRef, EventId, Timestamp, ValidTime};
-use strata_engine::{Config, Day, Direction, Engine, EntityId, EntityType, PathQuery, Role, TimeFilter};
+use strata_engine::{
+    ClaimStatus, Config, Day, Direction, Engine, EntityId, EntityType, PathQuery, Role, StatusSet, TimeFilter,
+};
 use strata_gen::grammar::{Choices, Grammar, Op, SeedChoices};
 use strata_gen::model::{Edge, EdgeRole, Logged, Model};
 use tempfile::TempDir;
@@ -47,6 +49,8 @@ struct Answers {
 struct Probe {
     as_of: Option<Day>,
     known: Timestamp,
+    /// The claim statuses shown.
+    statuses: StatusSet,
     ids: Vec<EntityId>,
     paths: Vec<PathAsk>,
     diff: Option<(Day, Day)>,
@@ -54,7 +58,11 @@ struct Probe {
 
 impl Probe {
     fn describe(&self) -> String {
-        format!("asOf={:?} knownAt={:?}", self.as_of, self.known)
+        format!("asOf={:?} knownAt={:?} statuses={:?}", self.as_of, self.known, self.status_list())
+    }
+
+    fn status_list(&self) -> Vec<ClaimStatus> {
+        self.statuses.iter().collect()
     }
 }
 
@@ -73,12 +81,13 @@ fn edge_of(r: &strata_engine::RelationView) -> Edge {
         valid_from: r.valid_from,
         valid_to: r.valid_to,
         about,
+        status: r.status,
         event: r.event,
     }
 }
 
 fn engine_answers(engine: &Engine, p: &Probe) -> Answers {
-    let t = TimeFilter { as_of: p.as_of, known_at: p.known };
+    let t = TimeFilter { as_of: p.as_of, known_at: p.known, statuses: p.statuses };
     engine.snapshot().read(|g| {
         let entities = p.ids.iter().map(|id| (id.clone(), g.entity(id, t).map(|e| (e.entity_type, e.name)))).collect();
         let mut edges: Vec<Edge> =
@@ -93,7 +102,7 @@ fn engine_answers(engine: &Engine, p: &Probe) -> Answers {
             })
             .collect();
         let diff = p.diff.map(|(d1, d2)| {
-            let d = g.diff(d1, d2, p.known);
+            let d = g.diff(d1, d2, p.known, p.statuses);
             let mut added: Vec<Edge> = d.added.iter().map(edge_of).collect();
             let mut removed: Vec<Edge> = d.removed.iter().map(edge_of).collect();
             added.sort();
@@ -114,14 +123,15 @@ fn model_answers(model: &Model, p: &Probe) -> Answers {
         .paths
         .iter()
         .map(|(a, b, hops, directed)| {
-            ((a.clone(), b.clone(), *hops, *directed), model.path_len(a, b, p.as_of, p.known, *hops, *directed))
+            let len = model.path_len(a, b, p.as_of, p.known, *hops, *directed, &p.status_list());
+            ((a.clone(), b.clone(), *hops, *directed), len)
         })
         .collect();
     let diff = p.diff.map(|(d1, d2)| {
-        let (added, removed) = model.diff(d1, d2, p.known);
+        let (added, removed) = model.diff(d1, d2, p.known, &p.status_list());
         (d1, d2, added, removed)
     });
-    Answers { entities, edges: model.edges(p.as_of, p.known), paths, diff }
+    Answers { entities, edges: model.edges(p.as_of, p.known, &p.status_list()), paths, diff }
 }
 
 /// What differs between two answers (engine first): the kinds of
@@ -281,7 +291,13 @@ impl Driver {
             paths.push((a, b, 1 + c.below(5) as usize, c.below(4) == 0));
         }
         let diff = Some((pick_day(c), pick_day(c)));
-        Probe { as_of, known, ids, paths, diff }
+        // Mostly the default; else every status, or any subset.
+        let statuses = match c.below(4) {
+            0 | 1 => StatusSet::BELIEVED,
+            2 => StatusSet::ALL,
+            _ => StatusSet::of(ClaimStatus::ALL.into_iter().filter(|_| c.below(2) == 0)),
+        };
+        Probe { as_of, known, statuses, ids, paths, diff }
     }
 
     /// The engine and the model agree at a few probes: what differs, by
@@ -389,6 +405,8 @@ impl Driver {
                     attrs: Default::default(),
                     source: None,
                     retracts: Some(target),
+                    status: Default::default(),
+                    disputes: Vec::new(),
                 };
                 let verdict = self.model.accepts_events(&[(event, false)]);
                 (self.engine()?.retract(target, "grammar test", by, None).map(|_| ()), verdict)

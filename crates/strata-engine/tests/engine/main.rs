@@ -33,19 +33,25 @@
 //! N). Options: `asOf=DATE` (any valid-time form; absent: no bound),
 //! `knownAt=@N` (the recorded time of position N; `@0` is before
 //! everything) or `knownAt=RFC3339` (absent: latest), `names=a,b` (relation
-//! names), `dir=out|in|both` (default both).
+//! names), `dir=out|in|both` (default both), `statuses=confirmed,expected`
+//! (claim statuses shown; `all`, `none`; absent: confirmed and reported).
 //!
-//! - `relations ID [asOf] [knownAt] [dir] [names]`
+//! - `relations ID [asOf] [knownAt] [dir] [names] [statuses]`
 //! - `entity ID [asOf] [knownAt]`: `id type "name" {attrs}` or `(none)`
 //! - `entities [type=actor|agency|chip] [search=x] [asOf] [knownAt]`
 //! - `history ID [asOf] [knownAt]`
 //! - `events [entity=ID] [kinds=a,b] [from=DATE] [to=DATE] [knownAt] [retracted]`
 //! - `event EVENT [knownAt]`: the event, its precision and first day, and
 //!   `visible`, `retracted by #M` or `(unknown)` at `knownAt`
-//! - `path FROM TO [asOf] [knownAt] [maxHops=N] [names] [directed]` (maxHops defaults to 4)
-//! - `paths FROM TO [limit=N] [asOf] [knownAt] [maxHops=N] [names] [directed]` (limit defaults to 10)
-//! - `neighborhood ID [hops=N] [asOf] [knownAt] [names]` (hops defaults to 1)
-//! - `diff FROM TO [knownAt]`: `+ relation` (added), `- relation` (removed)
+//! - `path FROM TO [asOf] [knownAt] [maxHops=N] [names] [directed] [statuses]` (maxHops defaults to 4)
+//! - `paths FROM TO [limit=N] [asOf] [knownAt] [maxHops=N] [names] [directed] [statuses]` (limit defaults to 10)
+//! - `neighborhood ID [hops=N] [asOf] [knownAt] [names] [statuses]` (hops defaults to 1)
+//! - `diff FROM TO [knownAt] [statuses]`: `+ relation` (added), `- relation` (removed)
+//! - `disputed-by #N [knownAt]`: the visible events disputing the event at N
+//! - `sources #N [asOf] [knownAt] [statuses]`: the events stating the same
+//!   relation as the one event N opened or marked, passing the filter
+//! - `disagreements [entity=ID] [from=DATE] [to=DATE] [asOf] [knownAt]`:
+//!   `Disputed #A #B`, `Denied #A #B`, `ConflictingValues #A #B`
 //! - `stats [knownAt]`
 //! - `retract EVENT REASON...`: `Engine::retract` by the default analyst
 //! - `reopen`: drop the engine and open the same directory again, so the
@@ -53,7 +59,8 @@
 //!
 //! A relation prints as
 //! `approved cn-miit -> bytedance about [nvidia-h200] 2026-01-28..2026-03-01 #5 closed-by #7`
-//! (`..` with nothing after it while open; `approved about-link cn-miit ->
+//! (`..` with nothing after it while open; ` (expected)` after it when its
+//! status is not `reported`; `approved about-link cn-miit ->
 //! nvidia-h200 ...` for an about-link), an event as
 //! `#5 approval_granted 2026-01-28 cn-miit -> bytedance about [nvidia-h200]`.
 
@@ -101,6 +108,7 @@ fixtures! {
     declarations,
     demo,
     diff_events,
+    evidence,
     expected_position,
     idempotency,
     known_at,

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use strata_core::{EventId, Timestamp};
 use strata_engine::{
-    Day, Direction, EntityId, EntityType, EntityView, EventFilter, PathQuery, PathView, RelationView, Role, Snapshot,
-    TimeFilter,
+    ClaimStatus, Day, Direction, DisagreementFilter, EntityId, EntityType, EntityView, EventFilter, PathQuery,
+    PathView, RelationView, Role, Snapshot, StatusSet, TimeFilter,
 };
 
 use crate::harness::{outcome, Session};
@@ -81,9 +81,23 @@ impl<'s> Args<'s> {
         })
     }
 
-    /// The time filter of `asOf` and `knownAt`, bounded by the snapshot.
+    /// The time filter of `asOf` and `knownAt`, bounded by the snapshot,
+    /// showing the claims of `statuses`.
     fn time(&self, snap: &Snapshot<'_>) -> TimeFilter {
-        snap.filter(self.day("asOf"), self.known_at(snap))
+        snap.filter(self.day("asOf"), self.known_at(snap)).with_statuses(self.statuses())
+    }
+
+    /// `statuses=confirmed,expected`, `statuses=all` or `statuses=none`;
+    /// absent: confirmed and reported.
+    fn statuses(&self) -> StatusSet {
+        match self.opt("statuses") {
+            None => StatusSet::BELIEVED,
+            Some("all") => StatusSet::ALL,
+            Some("none") => StatusSet::NONE,
+            Some(list) => {
+                StatusSet::of(list.split(',').map(|s| ClaimStatus::parse(s).unwrap_or_else(|e| self.session.fail(e))))
+            }
+        }
     }
 }
 
@@ -149,7 +163,7 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
     let r = Render { session, snap };
     match command {
         "relations" => {
-            let a = Args::parse(session, words, &["asOf", "knownAt", "dir", "names"], &[]);
+            let a = Args::parse(session, words, &["asOf", "knownAt", "dir", "names", "statuses"], &[]);
             let id = entity_id(session, &a.positional(1, "relations ID [options]")[0]);
             let dir = match a.opt("dir") {
                 None | Some("both") => Direction::Both,
@@ -218,7 +232,7 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
             }
         }
         "path" => {
-            let a = Args::parse(session, words, &["asOf", "knownAt", "maxHops", "names"], &["directed"]);
+            let a = Args::parse(session, words, &["asOf", "knownAt", "maxHops", "names", "statuses"], &["directed"]);
             let ends = a.positional(2, "path FROM TO [options]");
             let (from, to) = (entity_id(session, &ends[0]), entity_id(session, &ends[1]));
             let q = path_query(&a, &snap);
@@ -232,7 +246,12 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
             }
         }
         "paths" => {
-            let a = Args::parse(session, words, &["asOf", "knownAt", "maxHops", "names", "limit"], &["directed"]);
+            let a = Args::parse(
+                session,
+                words,
+                &["asOf", "knownAt", "maxHops", "names", "limit", "statuses"],
+                &["directed"],
+            );
             let ends = a.positional(2, "paths FROM TO [options]");
             let (from, to) = (entity_id(session, &ends[0]), entity_id(session, &ends[1]));
             let q = path_query(&a, &snap);
@@ -249,7 +268,7 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
             lines
         }
         "neighborhood" => {
-            let a = Args::parse(session, words, &["asOf", "knownAt", "hops", "names"], &[]);
+            let a = Args::parse(session, words, &["asOf", "knownAt", "hops", "names", "statuses"], &[]);
             let id = entity_id(session, &a.positional(1, "neighborhood ID [options]")[0]);
             let names = a.names();
             match snap.neighborhood(&id, a.number("hops", 1), a.time(&snap), names.as_deref()) {
@@ -263,11 +282,11 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
             }
         }
         "diff" => {
-            let a = Args::parse(session, words, &["knownAt"], &[]);
+            let a = Args::parse(session, words, &["knownAt", "statuses"], &[]);
             let ends = a.positional(2, "diff FROM TO [knownAt]");
             let (from, to) = (day(session, &ends[0]), day(session, &ends[1]));
             let known = snap.clamp(a.known_at(&snap));
-            let d = snap.diff(from, to, known);
+            let d = snap.diff(from, to, known, a.statuses());
             let mut lines: Vec<String> = d.added.iter().map(|r| format!("+ {}", relation(r))).collect();
             lines.extend(d.removed.iter().map(|r| format!("- {}", relation(r))));
             if lines.is_empty() {
@@ -291,8 +310,42 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
                 s.events, s.entities, s.relations
             )]
         }
+        "disputed-by" => {
+            let a = Args::parse(session, words, &["knownAt"], &[]);
+            let pos = position(session, &a.positional(1, "disputed-by N [knownAt]")[0]);
+            let by = snap.disputed_by(pos, snap.clamp(a.known_at(&snap)));
+            or_none(by.iter().map(|p| format!("#{p}")).collect())
+        }
+        "sources" => {
+            let a = Args::parse(session, words, &["asOf", "knownAt", "statuses"], &[]);
+            let pos = position(session, &a.positional(1, "sources N [asOf knownAt statuses]")[0]);
+            let found = snap.relation_sources(pos, a.time(&snap));
+            or_none(found.iter().map(|p| format!("#{p}")).collect())
+        }
+        "disagreements" => {
+            let a = Args::parse(session, words, &["entity", "from", "to", "asOf", "knownAt"], &[]);
+            a.positional(0, "disagreements [entity from to asOf knownAt]");
+            let filter = DisagreementFilter {
+                entity: a.opt("entity").map(|e| entity_id(session, e)),
+                from: a.day("from"),
+                to: a.day("to"),
+                as_of: a.day("asOf"),
+                known_at: Some(snap.clamp(a.known_at(&snap))),
+            };
+            match snap.disagreements(filter) {
+                Ok(found) => {
+                    or_none(found.iter().map(|d| format!("{:?} #{} #{}", d.reason, d.events[0], d.events[1])).collect())
+                }
+                Err(e) => vec![format!("error: {e}")],
+            }
+        }
         other => session.fail(format!("unknown query {other:?}")),
     }
+}
+
+/// A position written `#N` or `N`.
+fn position(session: &Session, v: &str) -> u64 {
+    v.trim_start_matches('#').parse().unwrap_or_else(|_| session.fail(format!("{v:?} is not a position")))
 }
 
 fn path_query(a: &Args<'_>, snap: &Snapshot<'_>) -> PathQuery {
@@ -349,6 +402,9 @@ pub fn relation(r: &RelationView) -> String {
     s.push_str(&format!(" {}..{to} #{}", r.valid_from, r.event));
     if let Some(c) = r.closed_by {
         s.push_str(&format!(" closed-by #{c}"));
+    }
+    if r.status != ClaimStatus::Reported {
+        s.push_str(&format!(" ({})", r.status.as_str()));
     }
     s
 }

@@ -209,10 +209,10 @@ fn check(p: &Projection, pr: &Probe) -> Result<(), TestCaseError> {
         .names
         .as_ref()
         .map(|ns| ns.iter().map(|&i| names.get(i).cloned().unwrap_or_else(|| "nothing".into())).collect::<Vec<_>>());
-    let t = TimeFilter {
-        as_of: pr.as_of.map(|d| Day::parse(&date(d)).expect("date")),
-        known_at: pr.known.map_or(Timestamp::MAX, |k| Timestamp(1_000_000 * k)),
-    };
+    let t = TimeFilter::at(
+        pr.as_of.map(|d| Day::parse(&date(d)).expect("date")),
+        pr.known.map_or(Timestamp::MAX, |k| Timestamp(1_000_000 * k)),
+    );
     let q = PathQuery { time: t, max_hops: pr.max_hops, relations: relations.clone(), directed: pr.directed };
     let (a, b) = (id(pr.from), id(pr.to));
     prop_assert_eq!(p.path(&a, &b, &q), p.path_reference(&a, &b, &q), "path {:?}", pr);

@@ -5,7 +5,8 @@
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 use strata_core::{
-    to_line, EntityDecl, EntityId, EntityRef, EntityType, Event, EventId, RecordedEvent, Source, Timestamp, ValidTime,
+    to_line, ClaimStatus, EntityDecl, EntityId, EntityRef, EntityType, Event, EventId, RecordedEvent, Source,
+    Timestamp, ValidTime,
 };
 use strata_store::Store;
 
@@ -80,8 +81,10 @@ fn event() -> impl Strategy<Value = Event> {
         attrs_of(json()),
         prop::option::of(source()),
         prop::option::of(any::<[u8; 16]>().prop_map(EventId::from_bytes)),
+        prop::sample::select(ClaimStatus::ALL.to_vec()),
+        prop::collection::vec(any::<[u8; 16]>().prop_map(EventId::from_bytes), 0..3),
     )
-        .prop_map(|(id, kind, at, subject, object, about, attrs, source, retracts)| Event {
+        .prop_map(|(id, kind, at, subject, object, about, attrs, source, retracts, status, disputes)| Event {
             id: EventId::from_bytes(id),
             kind,
             at,
@@ -91,6 +94,8 @@ fn event() -> impl Strategy<Value = Event> {
             attrs,
             source,
             retracts,
+            status,
+            disputes,
         })
 }
 
