@@ -44,6 +44,25 @@ pub struct Global {
     /// events after it; a damaged one is ignored with a warning.
     #[arg(long, global = true, env = "STRATA_CHECKPOINT_EVERY", value_name = "EVENTS", default_value_t = 100_000)]
     pub checkpoint_every: u64,
+    /// Keep the log in a NATS JetStream stream shared by any number of
+    /// strata nodes, instead of in --data (which then holds only this
+    /// node's checkpoints): nats://HOST:PORT, or several separated by
+    /// commas. Needs nats-server 2.12 or later with JetStream.
+    #[arg(long, global = true, value_name = "URLS", value_delimiter = ',', help_heading = "Shared log")]
+    pub log: Vec<String>,
+    /// The JetStream stream that holds the log (created if missing).
+    #[arg(long, global = true, default_value = "strata", value_name = "NAME", help_heading = "Shared log")]
+    pub stream: String,
+    /// How many servers keep a copy of the stream, when strata creates it
+    /// (1, 3 or 5; 3 survives the loss of one).
+    #[arg(long, global = true, default_value_t = 1, value_name = "N", help_heading = "Shared log",
+          value_parser = clap::value_parser!(u16).range(1..=5))]
+    pub replicas: u16,
+    /// How long a write, or a question to the stream, may wait for an
+    /// answer before it fails with UNAVAILABLE (nothing stored).
+    #[arg(long, global = true, default_value = "5", value_name = "SECONDS", help_heading = "Shared log",
+          value_parser = positive_seconds)]
+    pub log_timeout: Duration,
 }
 
 #[derive(Subcommand, Debug)]

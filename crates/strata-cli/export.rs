@@ -34,8 +34,11 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
     // The log alone for ndjson: no vocabulary, no graph, so a store whose
     // graph cannot be built still exports, to be mended and imported again.
     let source = if args.format == ExportFormat::Ndjson {
-        let dir = global.data_dir();
-        Source::Log(Box::new(Log::open(&dir).with_context(|| format!("cannot open the store in {}", dir.display()))?))
+        let log = match global.jetstream() {
+            Some(config) => Log::open_jetstream(&config),
+            None => Log::open(&global.data_dir()),
+        };
+        Source::Log(Box::new(log.with_context(|| format!("cannot open {}", global.place()))?))
     } else {
         Source::Graph(global.open()?)
     };

@@ -73,7 +73,7 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
         (global.config(None)?, "an in-memory store".to_string())
     } else {
         let dir = global.data_dir();
-        (global.config(Some(dir.clone()))?, format!("the store in {}", dir.display()))
+        (global.config(Some(dir.clone()))?, global.place())
     };
     engine_config.subscription_buffer = args.subscription_buffer;
     let demo = args.demo;
@@ -146,7 +146,10 @@ fn open(config: strata_engine::Config, place: &str, demo: bool) -> anyhow::Resul
         let outcome = engine.append_text(crate::DEMO, None).context("cannot load the demo dataset")?;
         tracing::info!(new = outcome.appended, position = outcome.position, "demo dataset loaded");
     }
-    Ok(Arc::new(engine))
+    let engine = Arc::new(engine);
+    // With a shared log: apply what other nodes write, as they write it.
+    engine.start_following();
+    Ok(engine)
 }
 
 async fn shutdown_signal() {

@@ -16,7 +16,12 @@
 //!   legacy graphql-ws).
 //! - `GET /export`: the log as NDJSON, the bytes of `strata export`, read
 //!   from one snapshot (a backup while the server runs).
-//! - `GET /healthz`: the process is up; `GET /readyz`: the projection is built.
+//! - `GET /healthz`: the process is up; `GET /readyz`: the projection is
+//!   built and, with a shared log, this node has applied all of it (503
+//!   and why not, otherwise).
+//! - A request with the header `Strata-Wait-For-Position: N` waits (up to
+//!   `Strata-Wait-Timeout-Ms`, default 5000, at most `--timeout`) until this
+//!   node has applied position N; if it has not, HTTP 503 `UNAVAILABLE`.
 //!
 //! Mutations need the token when one is configured ([`ServerConfig::token`]);
 //! with [`ServerConfig::auth_reads`] everything but the health checks does.
@@ -225,6 +230,9 @@ async fn graphql(State(gate): State<AppState>, headers: HeaderMap, body: Body) -
         Ok(b) => b,
         Err(e) => return Refusal::BadRequest(e.to_string()).into_response(),
     };
+    if let Err(refusal) = wait_for_position(&gate, &headers).await {
+        return refusal.into_response();
+    }
     let credentials = Credentials::of(gate.token.as_ref(), &headers);
     match gate.run(batch, credentials).await {
         Ok(response) => axum::Json(response).into_response(),
@@ -268,8 +276,41 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(gate): State<AppState>) -> Response {
     // The engine exists only once its projection is built from the log.
-    let head = gate.engine.head();
-    (StatusCode::OK, format!("ready: log at position {}\n", head.position)).into_response()
+    let applied = gate.engine.applied();
+    match gate.engine.behind() {
+        // A node behind its shared log still answers reads, from what it
+        // has applied: a load balancer may send reads elsewhere meanwhile.
+        Some(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("behind: {why}\n")).into_response(),
+        None => (StatusCode::OK, format!("ready: log at position {applied}\n")).into_response(),
+    }
+}
+
+/// The request header that makes a request wait until this node has
+/// applied a position (read-your-writes across nodes: send the position a
+/// write through another node returned).
+pub const WAIT_FOR_POSITION: &str = "strata-wait-for-position";
+/// How long a request waits for [`WAIT_FOR_POSITION`], in milliseconds
+/// (default [`DEFAULT_WAIT`], at most the request timeout, `--timeout`).
+pub const WAIT_TIMEOUT_MS: &str = "strata-wait-timeout-ms";
+/// The wait when the request does not say.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits as the request's [`WAIT_FOR_POSITION`] header asks, if it does.
+async fn wait_for_position(gate: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
+    let number = |name: &str| -> Result<Option<u64>, Refusal> {
+        let Some(v) = headers.get(name) else { return Ok(None) };
+        v.to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| Refusal::BadRequest(format!("the header {name} must be a whole number")))
+    };
+    let Some(wanted) = number(WAIT_FOR_POSITION)? else { return Ok(()) };
+    let wait = number(WAIT_TIMEOUT_MS)?.map_or(DEFAULT_WAIT, Duration::from_millis).min(gate.limits.timeout);
+    if gate.engine.wait_for_position(wanted, wait).await {
+        return Ok(());
+    }
+    Err(Refusal::NotYetApplied { wanted, applied: gate.engine.applied(), waited_ms: wait.as_millis() as u64 })
 }
 
 /// The explorer: the page needs no token (it holds no data and asks for
