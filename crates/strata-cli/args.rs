@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// an instant" over GraphQL.
 ///
 /// Quick start:
-///   strata serve --demo            # demo data; GraphiQL at http://127.0.0.1:8080/graphql
+///   strata serve --demo            # demo data; the explorer at http://127.0.0.1:8080/
 ///   strata import events.ndjson    # append a file, atomically, to ./strata-data
 ///   strata query '{ stats { events entities relations } }'
 ///   strata export > backup.ndjson  # the whole log; import into an empty store to restore
@@ -44,13 +44,33 @@ pub struct Global {
     /// events after it; a damaged one is ignored with a warning.
     #[arg(long, global = true, env = "STRATA_CHECKPOINT_EVERY", value_name = "EVENTS", default_value_t = 100_000)]
     pub checkpoint_every: u64,
+    /// Keep the log in a NATS JetStream stream shared by any number of
+    /// strata nodes, instead of in --data (which then holds only this
+    /// node's checkpoints): nats://HOST:PORT, or several separated by
+    /// commas. Needs nats-server 2.12 or later with JetStream.
+    #[arg(long, global = true, value_name = "URLS", value_delimiter = ',', help_heading = "Shared log")]
+    pub log: Vec<String>,
+    /// The JetStream stream that holds the log (created if missing).
+    #[arg(long, global = true, default_value = "strata", value_name = "NAME", help_heading = "Shared log")]
+    pub stream: String,
+    /// How many servers keep a copy of the stream, when strata creates it
+    /// (1, 3 or 5; 3 survives the loss of one).
+    #[arg(long, global = true, default_value_t = 1, value_name = "N", help_heading = "Shared log",
+          value_parser = clap::value_parser!(u16).range(1..=5))]
+    pub replicas: u16,
+    /// How long a write, or a question to the stream, may wait for an
+    /// answer before it fails with UNAVAILABLE (nothing stored).
+    #[arg(long, global = true, default_value = "5", value_name = "SECONDS", help_heading = "Shared log",
+          value_parser = positive_seconds)]
+    pub log_timeout: Duration,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Serve the GraphQL API (POST /graphql), GraphiQL (GET /graphql in a
-    /// browser), subscriptions (/graphql/ws), the log (GET /export), and
-    /// /healthz and /readyz. Mutations need a token (see --token-file).
+    /// Serve the explorer (GET / in a browser: the graph at any date, with
+    /// time sliders, paths and diffs), the GraphQL API (POST /graphql),
+    /// GraphiQL (GET /graphql in a browser), subscriptions (/graphql/ws),
+    /// the log (GET /export), and /healthz and /readyz. Mutations need a token (see --token-file).
     Serve(ServeArgs),
     /// Append NDJSON files to the log. Each file is one atomic batch: if any
     /// line is bad, the error names the line and field and nothing of that
@@ -60,7 +80,7 @@ pub enum Command {
     /// response (exit code 2 when the response has errors).
     Query(QueryArgs),
     /// Write the log (ndjson, a restorable backup) or the graph at a date
-    /// (graphml, dot) to standard output or a file.
+    /// (graphml, dot; neo4j-csv into a directory) to standard output or a file.
     Export(ExportArgs),
     /// Check a store end to end: every event reads back, in order, and
     /// builds the graph; the checkpoint, if any, equals a replay. Exit 0
@@ -213,6 +233,9 @@ pub enum ExportFormat {
     Graphml,
     /// The graph at --as-of/--known-at, for Graphviz.
     Dot,
+    /// The graph at --as-of/--known-at as nodes.csv and relationships.csv
+    /// in the directory -o names, for `neo4j-admin database import`.
+    Neo4jCsv,
 }
 
 #[derive(Args, Debug)]
@@ -220,13 +243,14 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Ndjson)]
     pub format: ExportFormat,
-    /// Valid time of the graph (graphml, dot): YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY.
+    /// Valid time of the graph (graphml, dot, neo4j-csv): YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
     /// Recorded time: export only what was known then (RFC 3339).
     #[arg(long, value_name = "TIMESTAMP")]
     pub known_at: Option<String>,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (neo4j-csv: into
+    /// this directory, created if missing).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Export the log (ndjson) of a running `strata serve` at this URL
@@ -281,7 +305,8 @@ pub struct GenerateArgs {
     /// The seed: the same seed and --events give the same bytes.
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (neo4j-csv: into
+    /// this directory, created if missing).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

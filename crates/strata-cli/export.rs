@@ -1,5 +1,6 @@
 //! `strata export`: the log as NDJSON (a restorable backup), or the graph at
-//! a date as GraphML or Graphviz DOT.
+//! a date as GraphML, Graphviz DOT, or the two CSV files `neo4j-admin
+//! database import` reads.
 
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
@@ -23,16 +24,32 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     if args.format == ExportFormat::Ndjson && as_of.is_some() {
-        bail!("--as-of applies to graphml and dot; an ndjson export is the log itself (cut it with --known-at)");
+        bail!(
+            "--as-of applies to graphml, dot and neo4j-csv; an ndjson export is the log itself (cut it with --known-at)"
+        );
+    }
+    if args.format == ExportFormat::Neo4jCsv && args.output.is_none() {
+        bail!("--format neo4j-csv writes nodes.csv and relationships.csv: name their directory with -o DIR");
     }
     // The log alone for ndjson: no vocabulary, no graph, so a store whose
     // graph cannot be built still exports, to be mended and imported again.
     let source = if args.format == ExportFormat::Ndjson {
-        let dir = global.data_dir();
-        Source::Log(Box::new(Log::open(&dir).with_context(|| format!("cannot open the store in {}", dir.display()))?))
+        let log = match global.jetstream() {
+            Some(config) => Log::open_jetstream(&config),
+            None => Log::open(&global.data_dir()),
+        };
+        Source::Log(Box::new(log.with_context(|| format!("cannot open {}", global.place()))?))
     } else {
         Source::Graph(global.open()?)
     };
+    if let (Source::Graph(engine), Some(dir)) = (&source, &args.output) {
+        if args.format == ExportFormat::Neo4jCsv {
+            let snap = engine.snapshot();
+            let (nodes, edges) = snap.read(|g| graph_at(g, snap.filter(as_of, known_at)));
+            write_neo4j_csv(dir, &nodes, &edges)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     let out: Box<dyn Write> = match &args.output {
         Some(path) => {
             Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?)
@@ -146,8 +163,26 @@ fn graph_at(g: &strata_engine::Projection, t: TimeFilter) -> (Vec<EntityView>, V
     (nodes, edges)
 }
 
+/// Text for an XML element or attribute: the markup characters escaped, and
+/// the characters XML 1.0 cannot hold at all (most control characters)
+/// replaced by U+FFFD, so that any name a log holds gives a file parsers read.
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            // A literal line break in an attribute value reads back as a space.
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn role(r: Role) -> &'static str {
@@ -193,8 +228,22 @@ fn write_graphml(out: &mut impl Write, nodes: &[EntityView], edges: &[RelationVi
     writeln!(out, "</graphml>")
 }
 
+/// A DOT quoted string: quotes and backslashes escaped, line breaks as `\n`
+/// (Graphviz's own escape in labels) and other control characters dropped.
 fn dot_str(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn write_dot(out: &mut impl Write, nodes: &[EntityView], edges: &[RelationView]) -> std::io::Result<()> {
@@ -223,4 +272,81 @@ fn write_dot(out: &mut impl Write, nodes: &[EntityView], edges: &[RelationView])
         )?;
     }
     writeln!(out, "}}")
+}
+
+/// `nodes.csv` and `relationships.csv` in `dir`, with the headers
+/// `neo4j-admin database import` reads: an entity is a node labelled
+/// `Entity` and its type (`Actor`, `Agency`, `Chip`), keyed by its id; a
+/// relation is a relationship whose type is its name in capitals
+/// (`APPROVED`), with its role, dates and event as properties.
+fn write_neo4j_csv(dir: &std::path::Path, nodes: &[EntityView], edges: &[RelationView]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the directory {}", dir.display()))?;
+    let create = |name: &str| -> anyhow::Result<BufWriter<std::fs::File>> {
+        let path = dir.join(name);
+        let file = std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(BufWriter::new(file))
+    };
+    let mut out = create("nodes.csv")?;
+    writeln!(out, "id:ID,name,type,:LABEL")?;
+    for n in nodes {
+        let label = match n.entity_type {
+            strata_core::EntityType::Actor => "Entity;Actor",
+            strata_core::EntityType::Agency => "Entity;Agency",
+            strata_core::EntityType::Chip => "Entity;Chip",
+        };
+        let fields = [csv(n.id.as_str()), csv(&n.name), n.entity_type.to_string(), label.to_owned()];
+        writeln!(out, "{}", fields.join(","))?;
+    }
+    out.flush()?;
+    let mut out = create("relationships.csv")?;
+    writeln!(out, ":START_ID,:END_ID,:TYPE,relation,role,validFrom,validTo,event")?;
+    for e in edges {
+        let fields = [
+            csv(e.from.as_str()),
+            csv(e.to.as_str()),
+            csv(&relationship_type(&e.name)),
+            csv(&e.name),
+            role(e.role).to_owned(),
+            e.valid_from.to_string(),
+            e.valid_to.map(|d| d.to_string()).unwrap_or_default(),
+            e.event.to_string(),
+        ];
+        writeln!(out, "{}", fields.join(","))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// A CSV field: quoted (quotes doubled) when it holds a comma, a quote or
+/// a line break; line breaks become spaces, so every record is one line
+/// and the import needs no `--multiline-fields`.
+fn csv(s: &str) -> String {
+    let s: String = s.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+    if s.contains([',', '"']) || s.starts_with(' ') || s.ends_with(' ') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// A relation name as a Neo4j relationship type: `member_of` is `MEMBER_OF`.
+fn relationship_type(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{csv, dot_str, relationship_type, xml};
+
+    #[test]
+    fn fields_survive_any_characters() {
+        assert_eq!(csv("plain"), "plain");
+        assert_eq!(csv("a, b"), "\"a, b\"");
+        assert_eq!(csv("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv("two\nlines"), "two lines");
+        assert_eq!(xml("a<b>&\"c\"\u{1}"), "a&lt;b&gt;&amp;&quot;c&quot;\u{FFFD}");
+        assert_eq!(dot_str("a \"b\" \\ c\nd\u{7}"), "\"a \\\"b\\\" \\\\ c\\nd\"");
+        assert_eq!(relationship_type("member_of"), "MEMBER_OF");
+        assert_eq!(relationship_type("approved"), "APPROVED");
+    }
 }

@@ -9,11 +9,13 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use strata_core::{parse_line, InvalidEvent, Location, ParsedLine, Vocabulary};
+use strata_engine::MAX_BATCH;
 
 use crate::args::{Global, ImportArgs};
 
 pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let engine = global.open()?;
+    let shared = global.jetstream().is_some();
     let vocab = engine.vocabulary();
     let show_progress = std::io::stderr().is_terminal();
     let mut expect = args.expect_position;
@@ -68,16 +70,33 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
         );
         bar.set_message(format!("storing {} events from {name}", parsed.len()));
         let count = parsed.len();
-        let outcome =
-            engine.append(parsed, expect.take()).with_context(|| format!("{name}: nothing of this file was stored"))?;
+        // A shared log takes at most MAX_BATCH events atomically: a larger
+        // file goes in consecutive atomic parts, and the output says so.
+        let parts = (shared && count > MAX_BATCH).then(|| count.div_ceil(MAX_BATCH));
+        let refused = match parts {
+            None => format!("{name}: nothing of this file was stored"),
+            Some(n) => format!(
+                "{name}: this file of {count} events went to the shared log in {n} atomic parts of at most \
+                 {MAX_BATCH} events; whole parts before this error may be stored (importing the file again skips \
+                 the lines with an id that are stored)"
+            ),
+        };
+        let outcome = engine.append(parsed, expect.take()).context(refused)?;
         bar.finish_and_clear();
         let appended_at = started.elapsed();
         drop(outcome.events);
         tracing::debug!(drop_ms = (started.elapsed() - appended_at).as_millis() as u64, "dropped the outcome's events");
         let secs = started.elapsed().as_secs_f64();
         let rate = if secs > 0.0 { outcome.appended as f64 / secs } else { 0.0 };
+        let split = match shared && outcome.appended > MAX_BATCH {
+            true => format!(
+                "; stored in {} atomic parts of at most {MAX_BATCH} events, the shared log's limit",
+                outcome.appended.div_ceil(MAX_BATCH)
+            ),
+            false => String::new(),
+        };
         eprintln!(
-            "{name}: {} new events, {} already stored (log at position {}; {:.2}s, {:.0} events/s)",
+            "{name}: {} new events, {} already stored (log at position {}; {:.2}s, {:.0} events/s{split})",
             outcome.appended,
             count - outcome.appended,
             outcome.position,

@@ -92,6 +92,7 @@ impl Global {
             None => Config::in_memory(),
         };
         config.checkpoint_every = self.checkpoint_every;
+        config.log = self.jetstream();
         if let Some(path) = &self.vocabulary {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the vocabulary file {}", path.display()))?;
@@ -101,11 +102,30 @@ impl Global {
         Ok(config)
     }
 
-    /// Opens the engine on the data directory.
+    /// The shared log, when --log names one.
+    pub(crate) fn jetstream(&self) -> Option<strata_engine::JetStreamConfig> {
+        if self.log.is_empty() {
+            return None;
+        }
+        let mut config = strata_engine::JetStreamConfig::new(self.log.clone(), self.stream.clone());
+        config.replicas = usize::from(self.replicas);
+        config.timeout = self.log_timeout;
+        Some(config)
+    }
+
+    /// What a command opens, for its error messages.
+    pub(crate) fn place(&self) -> String {
+        match self.log.is_empty() {
+            true => format!("the store in {}", self.data_dir().display()),
+            false => format!("the log in stream {} on {}", self.stream, self.log.join(",")),
+        }
+    }
+
+    /// Opens the engine on the data directory (or the shared log).
     pub(crate) fn open(&self) -> anyhow::Result<Arc<Engine>> {
         let dir = self.data_dir();
-        let engine = Engine::open(self.config(Some(dir.clone()))?)
-            .with_context(|| format!("cannot open the store in {}", dir.display()))?;
+        let engine =
+            Engine::open(self.config(Some(dir.clone()))?).with_context(|| format!("cannot open {}", self.place()))?;
         Ok(Arc::new(engine))
     }
 }

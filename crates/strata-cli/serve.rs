@@ -73,7 +73,7 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
         (global.config(None)?, "an in-memory store".to_string())
     } else {
         let dir = global.data_dir();
-        (global.config(Some(dir.clone()))?, format!("the store in {}", dir.display()))
+        (global.config(Some(dir.clone()))?, global.place())
     };
     engine_config.subscription_buffer = args.subscription_buffer;
     let demo = args.demo;
@@ -112,7 +112,8 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
         let server = tokio::spawn(strata_server::serve(listener, starting.router(), signal));
         let engine = tokio::task::spawn_blocking(move || open(engine_config, &place, demo)).await??;
         starting.ready(strata_server::app(engine.clone(), config));
-        tracing::info!(addr = %local, read_only, "ready; open http://{local}/graphql in a browser for GraphiQL");
+        tracing::info!(addr = %local, read_only, "ready; open http://{local}/ for the explorer, http://{local}/graphql for GraphiQL");
+        eprintln!("strata: the explorer at http://{local}/");
         eprintln!("strata: GraphiQL at http://{local}/graphql");
         server.await?.context("the server failed")?;
         tracing::info!("stopped accepting requests; in-flight requests finished");
@@ -145,7 +146,10 @@ fn open(config: strata_engine::Config, place: &str, demo: bool) -> anyhow::Resul
         let outcome = engine.append_text(crate::DEMO, None).context("cannot load the demo dataset")?;
         tracing::info!(new = outcome.appended, position = outcome.position, "demo dataset loaded");
     }
-    Ok(Arc::new(engine))
+    let engine = Arc::new(engine);
+    // With a shared log: apply what other nodes write, as they write it.
+    engine.start_following();
+    Ok(engine)
 }
 
 async fn shutdown_signal() {

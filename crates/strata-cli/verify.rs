@@ -10,9 +10,17 @@ use crate::args::{Global, VerifyArgs};
 pub fn run(global: &Global, _args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let dir = global.data_dir();
     let vocabulary = global.config(None)?.vocabulary;
-    let report = strata_engine::verify(&dir, &vocabulary);
+    let (report, place) = match global.jetstream() {
+        Some(mut config) => {
+            config.data_dir = Some(dir.clone());
+            let place =
+                format!("stream {} on {} (checkpoint in {})", config.stream, config.urls.join(","), dir.display());
+            (strata_engine::verify_jetstream(&config, &vocabulary), place)
+        }
+        None => (strata_engine::verify(&dir, &vocabulary), dir.display().to_string()),
+    };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", summary(&dir.display().to_string(), &report))?;
+    writeln!(out, "{}", summary(&place, &report))?;
     out.flush()?;
     match &report.problem {
         None => {

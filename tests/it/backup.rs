@@ -11,9 +11,10 @@ use std::time::Duration;
 use async_graphql::{Request, Variables};
 use serde_json::{json, Value};
 use strata_core::{to_line, EventId};
-use strata_engine::{Config, Engine};
+use strata_engine::{Config, Engine, JetStreamConfig};
 use strata_graphql::{build_schema, SchemaConfig};
 
+use crate::nats_cluster::Cluster;
 use crate::support::{demo_file, seeded_rng};
 use strata_gen::Rng;
 
@@ -54,9 +55,20 @@ fn answers(engine: Arc<Engine>, known_at: Option<&str>) -> Value {
 
 #[test]
 fn an_export_taken_while_writers_append_restores_to_the_same_answers() {
+    backup_test(None);
+}
+
+#[test]
+fn an_export_of_a_jetstream_log_taken_while_writers_append_restores_to_the_same_answers() {
+    let nats = Cluster::start(1);
+    backup_test(Some(JetStreamConfig::new(nats.url_list(), "strata")));
+}
+
+/// The live store on sled, or its log in a JetStream stream.
+fn backup_test(log: Option<JetStreamConfig>) {
     let (mut rng, seed) = seeded_rng("STRATA_BACKUP_SEED");
     let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(Engine::open(Config::at(dir.path().join("live"))).unwrap());
+    let engine = Arc::new(Engine::open(Config { log, ..Config::at(dir.path().join("live")) }).unwrap());
     let demo = std::fs::read_to_string(demo_file()).unwrap();
     let first = engine.append_text(&demo, None).unwrap();
 

@@ -1,24 +1,24 @@
 //! The command line: import, export and its restore round trip, query,
 //! errors a user can act on.
 
-use crate::support::{demo_file, query, run, stderr, stdout, strata};
+use crate::support::{demo_file, demo_len, query, run, stderr, stdout, strata};
 
 #[test]
 fn import_then_query_answers_from_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(dir.path(), &["import", demo_file().to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("69 new events"), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("{} new events", demo_len())), "{}", stderr(&o));
 
     let r = query(dir.path(), r#"{ stats { events entities } entity(id: "deepseek") { name type } }"#);
-    assert_eq!(r["data"]["stats"]["events"], 69);
+    assert_eq!(r["data"]["stats"]["events"], demo_len());
     assert_eq!(r["data"]["entity"]["name"], "DeepSeek");
     assert_eq!(r["data"]["entity"]["type"], "ACTOR");
 
     // Importing the same file again is a no-op: every event has an id.
     let again = run(dir.path(), &["import", demo_file().to_str().unwrap()]);
     assert!(again.status.success(), "{}", stderr(&again));
-    assert!(stderr(&again).contains("0 new events, 69 already stored"), "{}", stderr(&again));
+    assert!(stderr(&again).contains(&format!("0 new events, {} already stored", demo_len())), "{}", stderr(&again));
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn export_restores_to_the_same_bytes_and_reimport_is_a_no_op() {
     assert!(first.status.success(), "{}", stderr(&first));
     let backup = dir.path().join("backup.ndjson");
     std::fs::write(&backup, &first.stdout).unwrap();
-    assert_eq!(stdout(&first).lines().count(), 69);
+    assert_eq!(stdout(&first).lines().count() as u64, demo_len());
 
     // Restore into an empty store, export again: the same bytes.
     let restore = run(&b, &["import", backup.to_str().unwrap()]);
@@ -125,7 +125,39 @@ fn export_graphml_and_dot_show_the_graph_at_a_date() {
     assert!(dot.contains(r#""cn-miit" -> "deepseek""#), "{dot}");
     let bad = run(dir.path(), &["export", "--as-of", "2026-01-29"]);
     assert!(!bad.status.success());
-    assert!(stderr(&bad).contains("--as-of applies to graphml and dot"), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("--as-of applies to graphml, dot and neo4j-csv"), "{}", stderr(&bad));
+}
+
+#[test]
+fn export_neo4j_csv_writes_the_graph_at_a_date_as_graphml_does() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(dir.path(), &["import", demo_file().to_str().unwrap()]).status.success());
+    // Beside the store, not in it: a store refuses files it did not write.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = elsewhere.path().join("neo4j");
+    for as_of in ["2025-04-15", "2026-01-29", "2026-02-01"] {
+        let o = run(dir.path(), &["export", "--format", "neo4j-csv", "--as-of", as_of, "-o", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let nodes = std::fs::read_to_string(out.join("nodes.csv")).unwrap();
+        let rels = std::fs::read_to_string(out.join("relationships.csv")).unwrap();
+        let mut nodes = nodes.lines();
+        assert_eq!(nodes.next(), Some("id:ID,name,type,:LABEL"));
+        let mut rels = rels.lines();
+        assert_eq!(rels.next(), Some(":START_ID,:END_ID,:TYPE,relation,role,validFrom,validTo,event"));
+        // The same graph as the GraphML export at the same date.
+        let g = stdout(&run(dir.path(), &["export", "--format", "graphml", "--as-of", as_of]));
+        assert_eq!(nodes.count(), g.matches("<node id=").count(), "{as_of}");
+        let rels: Vec<&str> = rels.collect();
+        assert_eq!(rels.len(), g.matches("<edge id=").count(), "{as_of}");
+        for (line, edge) in rels.iter().zip(g.split("<edge id=").skip(1)) {
+            let f: Vec<&str> = line.split(',').collect();
+            assert!(edge.contains(&format!(r#"source="{}" target="{}""#, f[0], f[1])), "{line} / {edge}");
+            assert_eq!(f[2], f[3].to_uppercase(), "{line}");
+        }
+    }
+    let none = run(dir.path(), &["export", "--format", "neo4j-csv"]);
+    assert!(!none.status.success());
+    assert!(stderr(&none).contains("-o DIR"), "{}", stderr(&none));
 }
 
 #[test]

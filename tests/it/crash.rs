@@ -6,6 +6,10 @@
 //!
 //! `STRATA_CRASH_SEED` repeats a run; `STRATA_CRASH_ITERATIONS` (default
 //! 100) sets how many kills it makes.
+//!
+//! The same test runs with the log in a JetStream stream (`--log`, one
+//! nats-server; a fifth of the kills): there a kill lands while a batch is
+//! being published, and the stream must keep it whole or drop it.
 
 use std::collections::HashMap;
 use std::io::{BufReader, Read};
@@ -19,7 +23,8 @@ use serde_json::Value;
 use strata_core::{to_line, Timestamp};
 use strata_engine::{Config, Engine};
 
-use crate::support::{query, run, seeded_rng, stderr, strata, uuid};
+use crate::nats_cluster::Cluster;
+use crate::support::{seeded_rng, stderr, strata, uuid};
 use strata_gen::Rng;
 
 /// One NDJSON file: one atomic batch of events that declares its own member
@@ -72,16 +77,13 @@ struct Outcome {
     acks: Vec<(String, usize, u64)>,
 }
 
-/// Imports `files` in `dir` into `data`, killing the process after `delay`.
-/// How many reopens started from a checkpoint.
-static FROM_CHECKPOINT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
 /// Checkpoints every this many events, so that kills also land while one
 /// is written, and reopening loads one.
 const CHECKPOINT_EVERY: &str = "40";
 
-fn import_and_kill(dir: &Path, data: &Path, files: &[String], delay: Duration) -> Outcome {
+fn import_and_kill(dir: &Path, data: &Path, log: &[String], files: &[String], delay: Duration) -> Outcome {
     let mut child = strata()
+        .args(log)
         .current_dir(dir)
         .env("STRATA_CHECKPOINT_EVERY", CHECKPOINT_EVERY)
         .arg("import")
@@ -139,14 +141,19 @@ fn check_log(text: &str) -> HashMap<String, u64> {
 
 /// Opens the store in this process, as `strata export` would, and gives the
 /// log as NDJSON and the projection the open rebuilt, read through GraphQL.
-fn reopen(data: &Path) -> (String, Value) {
-    let engine = Engine::open(Config::at(data)).unwrap_or_else(|e| panic!("the store does not open after a kill: {e}"));
-    if engine.opened().from_checkpoint > 0 {
-        FROM_CHECKPOINT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
+fn reopen(data: &Path, log: &[String]) -> (String, Value, bool) {
+    let config = match log {
+        [_, urls, _, stream] => {
+            Some(strata_engine::JetStreamConfig::new(urls.split(',').map(str::to_owned).collect(), stream.clone()))
+        }
+        _ => None,
+    };
+    let engine = Engine::open(Config { log: config, ..Config::at(data) })
+        .unwrap_or_else(|e| panic!("the store does not open after a kill: {e}"));
+    let from_checkpoint = engine.opened().from_checkpoint > 0;
     assert!(!engine.opened().checkpoint_ignored, "a checkpoint written before a kill is whole or absent");
     let export: String = engine.scan(1).map(|r| to_line(&r.expect("the log reads back")) + "\n").collect();
-    (export, graph_of(Arc::new(engine)))
+    (export, graph_of(Arc::new(engine)), from_checkpoint)
 }
 
 /// The projection of a replay of `export` into an empty store.
@@ -185,19 +192,25 @@ const KILLS_PER_STORE: usize = 20;
 struct Epoch {
     files: PathBuf,
     data: PathBuf,
+    /// `--log URLS --stream NAME` when the log is in JetStream.
+    log: Vec<String>,
     batches: Vec<Batch>,
 }
 
 impl Epoch {
     /// A new store holding the hub.
-    fn new(tmp: &Path, n: usize) -> Epoch {
+    fn new(tmp: &Path, n: usize, nats: Option<&Cluster>) -> Epoch {
         let (files, data) = (tmp.join(format!("files-{n}")), tmp.join(format!("data-{n}")));
+        let log = match nats {
+            Some(c) => vec!["--log".into(), c.urls(), "--stream".into(), format!("crash-{n}")],
+            None => Vec::new(),
+        };
         std::fs::create_dir_all(&files).unwrap();
         let hub = r#"{"id":"00000000-0000-4000-8000-000000000001","kind":"entity_declared","at":"2020","subject":{"id":"hub","type":"actor","name":"Hub"}}"#;
         std::fs::write(files.join("hub.ndjson"), hub).unwrap();
-        let o = run(&data, &["import", files.join("hub.ndjson").to_str().unwrap()]);
+        let o = run_on(&data, &log, &["import", files.join("hub.ndjson").to_str().unwrap()]);
         assert!(o.status.success(), "{}", stderr(&o));
-        Epoch { files, data, batches: Vec::new() }
+        Epoch { files, data, log, batches: Vec::new() }
     }
 
     /// Writes `n` new batch files; returns their names.
@@ -227,8 +240,8 @@ impl Epoch {
     /// Reopens the store and checks guarantees 1 to 3. With `deep`, also
     /// against a replay of the log into an empty store, and through
     /// `strata export` and `strata query`. Returns (events, batches) stored.
-    fn check(&self, deep: bool) -> (usize, usize) {
-        let (export, crashed) = reopen(&self.data);
+    fn check(&self, deep: bool) -> (usize, usize, bool) {
+        let (export, crashed, from_checkpoint) = reopen(&self.data, &self.log);
         let positions = check_log(&export);
         let (mut present, mut stored) = (1, 1); // the hub
         for b in &self.batches {
@@ -269,27 +282,48 @@ impl Epoch {
         if deep {
             // ... and is the one a replay of the log into an empty store builds.
             assert_eq!(crashed, replay(&export), "the projection after a kill differs from a replay of its log");
-            let o = run(&self.data, &["export"]);
+            let o = run_on(&self.data, &self.log, &["export"]);
             assert!(o.status.success(), "`strata export` fails after a kill: {}", stderr(&o));
             assert!(o.stdout == export.as_bytes(), "`strata export` differs from the log read in process");
-            assert_eq!(sorted(query(&self.data, GRAPH)), crashed, "`strata query` differs from the engine");
+            let o = run_on(&self.data, &self.log, &["query", GRAPH]);
+            assert!(o.status.success(), "`strata query` fails after a kill: {}", stderr(&o));
+            let answer: Value = serde_json::from_slice(&o.stdout).expect("query prints JSON");
+            assert_eq!(sorted(answer), crashed, "`strata query` differs from the engine");
         }
-        (stored, present)
+        (stored, present, from_checkpoint)
     }
+}
+
+/// `strata ARGS LOG --data DIR`.
+fn run_on(data: &Path, log: &[String], args: &[&str]) -> std::process::Output {
+    strata().args(args).args(log).arg("--data").arg(data).output().expect("the binary runs")
 }
 
 #[test]
 fn killed_imports_lose_no_acknowledged_batch_and_keep_batches_whole() {
+    crash_test(None, 1);
+}
+
+#[test]
+fn killed_imports_on_a_jetstream_log_lose_no_acknowledged_batch_and_keep_batches_whole() {
+    let nats = Cluster::start(1);
+    crash_test(Some(&nats), 5);
+}
+
+/// The crash test on sled, or on a JetStream log with `1/fewer` of the kills.
+fn crash_test(nats: Option<&Cluster>, fewer: usize) {
     let (mut rng, seed) = seeded_rng("STRATA_CRASH_SEED");
-    let iterations: usize = std::env::var("STRATA_CRASH_ITERATIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
+    let iterations: usize =
+        std::env::var("STRATA_CRASH_ITERATIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(100) / fewer;
     let tmp = tempfile::tempdir().unwrap();
-    let mut epoch = Epoch::new(tmp.path(), 0);
+    let mut epoch = Epoch::new(tmp.path(), 0, nats);
 
     // How long a whole run takes here: kills are spread evenly over it, so
     // they land while the store opens, while files are stored and between them.
     let names = epoch.fresh(20, &mut rng);
     let t = Instant::now();
     let o = strata()
+        .args(&epoch.log)
         .current_dir(&epoch.files)
         .env("STRATA_CHECKPOINT_EVERY", CHECKPOINT_EVERY)
         .arg("import")
@@ -305,7 +339,7 @@ fn killed_imports_lose_no_acknowledged_batch_and_keep_batches_whole() {
     eprintln!("a run of 20 files takes {took:?}; kills come 0..{max_delay_ms} ms after the start");
 
     let started = Instant::now();
-    let (mut kills, mut runs, mut acks, mut retries, mut stored_total) = (0, 0, 0, 0, 0);
+    let (mut kills, mut runs, mut acks, mut retries, mut stored_total, mut from_checkpoint) = (0, 0, 0, 0, 0, 0);
     while kills < iterations {
         runs += 1;
         assert!(runs <= iterations * 3, "seed {seed}: the import kept finishing before the kill");
@@ -317,7 +351,7 @@ fn killed_imports_lose_no_acknowledged_batch_and_keep_batches_whole() {
         names.extend(epoch.fresh(n, &mut rng));
         let delay = Duration::from_millis(rng.range(0, max_delay_ms));
         let t = Instant::now();
-        let outcome = import_and_kill(&epoch.files, &epoch.data, &names, delay);
+        let outcome = import_and_kill(&epoch.files, &epoch.data, &epoch.log, &names, delay);
         kills += usize::from(outcome.killed);
         if !outcome.killed {
             // The machine got faster than at calibration: aim inside the run.
@@ -329,7 +363,8 @@ fn killed_imports_lose_no_acknowledged_batch_and_keep_batches_whole() {
         // fifth kill, and the last of each store.
         let deep = kills % 5 == 0 || kills == iterations;
         // A failure's message comes with the seed printed at the start.
-        let (stored, present) = epoch.check(deep);
+        let (stored, present, checkpointed) = epoch.check(deep);
+        from_checkpoint += usize::from(checkpointed);
         if kills % KILLS_PER_STORE == 0 && outcome.killed || kills == iterations {
             eprintln!(
                 "after {kills} kills ({runs} runs, {:.1}s): {stored} events in {present} of {} batches",
@@ -337,10 +372,9 @@ fn killed_imports_lose_no_acknowledged_batch_and_keep_batches_whole() {
                 epoch.batches.len() + 1
             );
             stored_total += stored;
-            epoch = Epoch::new(tmp.path(), kills);
+            epoch = Epoch::new(tmp.path(), kills, nats);
         }
     }
-    let from_checkpoint = FROM_CHECKPOINT.load(std::sync::atomic::Ordering::Relaxed);
     eprintln!(
         "seed {seed}: survived {kills} kills in {runs} runs ({:.1}s); {acks} acknowledgements, {retries} retried files, \
          {stored_total} events checked; {from_checkpoint} reopens started from a checkpoint",

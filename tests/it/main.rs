@@ -11,6 +11,8 @@ mod damage;
 mod event_schema;
 mod evidence;
 mod integrity;
+mod nats;
+mod nats_cluster;
 mod readme;
 mod self_contained;
 mod server;

@@ -1,9 +1,11 @@
 //! The README's example questions, run against the demo server exactly as
 //! written there, with the answers a reader should see.
 
+use std::collections::BTreeSet;
+
 use serde_json::{json, Value};
 
-use crate::support::{root, Server};
+use crate::support::{demo_file, root, Server};
 
 /// The ```graphql blocks of the README, keyed by their `# q: NAME` line.
 fn readme_queries() -> Vec<(String, String)> {
@@ -41,11 +43,46 @@ fn ids(list: &Value, role: Option<&str>, field: &str) -> Vec<String> {
     v
 }
 
+/// The demo's events, read from the file the server loads: the oracle for
+/// the answers that follow from the data rather than from the README's words.
+fn demo_events() -> Vec<Value> {
+    let text = std::fs::read_to_string(demo_file()).unwrap();
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// The `(name, from, to)` of the SUBJECT_OBJECT relations in a list.
+fn triples(list: &Value) -> Vec<(String, String, String)> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .filter(|x| x["role"] == "SUBJECT_OBJECT")
+        .map(|x| {
+            (
+                x["name"].as_str().unwrap().into(),
+                x["from"]["id"].as_str().unwrap().into(),
+                x["to"]["id"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+fn has(list: &[(String, String, String)], want: (&str, &str, &str)) -> bool {
+    list.iter().any(|a| (a.0.as_str(), a.1.as_str(), a.2.as_str()) == want)
+}
+
+fn strings<'a>(values: impl IntoIterator<Item = &'a Value>) -> BTreeSet<String> {
+    values.into_iter().map(|v| v.as_str().unwrap_or_else(|| panic!("not a string: {v}")).to_string()).collect()
+}
+
 #[test]
 fn every_readme_question_gets_the_right_answer() {
     let queries = readme_queries();
     let names: Vec<&str> = queries.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["approved", "connection", "changes", "known", "sources", "around"]);
+    assert_eq!(
+        names,
+        ["approved", "connection", "changes", "known", "sources", "disagreements", "confirmed", "around"]
+    );
+    let events = demo_events();
     let server = Server::start(&["--demo"]);
     for (name, q) in &queries {
         let r = server.graphql(q, json!({}));
@@ -53,12 +90,23 @@ fn every_readme_question_gets_the_right_answer() {
         let d = &r["data"];
         match name.as_str() {
             "approved" => {
-                let miit = ids(&d["miit"]["relations"], Some("SUBJECT_OBJECT"), "to");
-                assert_eq!(miit, ["alibaba", "bytedance", "tencent"], "{r}");
+                // The 28 January article names no ministry: the government approved.
+                let gov = &d["gov"]["relations"];
+                assert_eq!(ids(gov, Some("SUBJECT_OBJECT"), "to"), ["alibaba", "bytedance", "tencent"], "{r}");
+                for rel in gov.as_array().unwrap().iter().filter(|x| x["role"] == "SUBJECT_OBJECT") {
+                    assert_eq!(rel["status"], "REPORTED", "{r}");
+                    assert_eq!(strings(rel["sources"].as_array().unwrap().iter().map(|s| &s["publisher"])).len(), 1);
+                    assert_eq!(rel["sources"][0]["published"], "2026-01-28", "{r}");
+                }
+                // The ministries come from the 30 January article, dated to the month.
+                let miit = &d["miit"]["relations"];
+                assert_eq!(ids(miit, Some("SUBJECT_OBJECT"), "to"), ["alibaba", "bytedance", "tencent"], "{r}");
+                for rel in miit.as_array().unwrap() {
+                    assert_eq!(rel["event"]["precision"], "MONTH", "{r}");
+                    assert_eq!(rel["sources"][0]["publisher"], "News report citing Reuters", "{r}");
+                }
                 let mofcom = ids(&d["mofcom"]["relations"], Some("SUBJECT_OBJECT"), "to");
                 assert_eq!(mofcom, ["alibaba", "bytedance", "tencent"], "{r}");
-                let sources = &d["miit"]["relations"][0]["sources"][0];
-                assert!(sources["publisher"].is_string(), "every relation is sourced: {r}");
             }
             "connection" => {
                 assert_eq!(d["path"]["hops"], 1, "{r}");
@@ -72,51 +120,111 @@ fn every_readme_question_gets_the_right_answer() {
                 assert!(paths.windows(2).all(|w| w[0]["hops"].as_u64() <= w[1]["hops"].as_u64()));
             }
             "changes" => {
-                let added: Vec<(String, String, String)> = d["diff"]["added"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|x| x["role"] == "SUBJECT_OBJECT")
-                    .map(|x| {
-                        (
-                            x["name"].as_str().unwrap().into(),
-                            x["from"]["id"].as_str().unwrap().into(),
-                            x["to"]["id"].as_str().unwrap().into(),
-                        )
-                    })
-                    .collect();
+                let added = triples(&d["diff"]["added"]);
                 for want in [
+                    ("approved", "cn-gov", "bytedance"),
                     ("approved", "cn-miit", "bytedance"),
                     ("approved", "cn-mofcom", "deepseek"),
-                    ("licensed", "us-commerce", "nvidia"),
+                    ("licensed", "us-gov", "nvidia"),
+                    ("reviews", "cn-ndrc", "deepseek"),
                 ] {
-                    assert!(
-                        added.iter().any(|a| (a.0.as_str(), a.1.as_str(), a.2.as_str()) == want),
-                        "{want:?} not in {added:?}"
-                    );
+                    assert!(has(&added, want), "{want:?} not in {added:?}");
                 }
-                let h20 = ids(&d["h20"]["removed"], None, "to");
-                assert!(h20.contains(&"nvidia-h20".to_string()), "{r}");
+                let spring = triples(&d["spring"]["added"]);
+                for want in [
+                    ("bans", "us-gov", "advanced-ai-chips"),
+                    ("licensed", "us-gov", "nvidia"),
+                    ("bans", "cn-gov", "nvidia-rtx-pro-6000d"),
+                ] {
+                    assert!(has(&spring, want), "{want:?} not in {spring:?}");
+                }
+                // The April ban is the broad one the article states, not a ban on the H20.
+                assert!(!spring.iter().any(|t| t.0 == "bans" && t.2 == "nvidia-h20"), "{spring:?}");
+                let h20_licence = d["spring"]["added"].as_array().unwrap().iter().any(|x| {
+                    x["name"] == "licensed" && x["about"].as_array().unwrap().iter().any(|a| a["id"] == "nvidia-h20")
+                });
+                assert!(h20_licence, "{r}");
             }
             "known" => {
-                let then = ids(&d["then"]["relations"], Some("SUBJECT_OBJECT"), "to");
-                assert_eq!(then, ["alibaba", "bytedance", "tencent"], "{r}");
-                let now = ids(&d["now"]["relations"], Some("SUBJECT_OBJECT"), "to");
-                assert_eq!(now, ["alibaba", "bytedance", "deepseek", "tencent"], "{r}");
+                let then = ids(&d["then"]["relations"], Some("SUBJECT_OBJECT"), "from");
+                assert_eq!(then, ["cn-gov"], "the ministries were named only on 30 January: {r}");
+                let now = ids(&d["now"]["relations"], Some("SUBJECT_OBJECT"), "from");
+                assert_eq!(now, ["cn-gov", "cn-miit", "cn-mofcom"], "{r}");
                 assert!(d["deepseekThen"].is_null(), "{r}");
-                assert_eq!(d["stats"]["events"], 69);
+                assert_eq!(d["stats"]["events"], events.len(), "{r}");
             }
             "sources" => {
                 let nodes: Vec<&Value> = d["events"]["edges"].as_array().unwrap().iter().map(|e| &e["node"]).collect();
-                assert!(
-                    nodes.iter().any(|n| n["kind"] == "statement_made" && n["subject"]["id"] == "jensen-huang"),
+                let in_file: BTreeSet<String> = events
+                    .iter()
+                    .filter(|e| e["kind"] == "approval_granted" && e["object"] == "bytedance")
+                    .map(|e| e["id"].as_str().unwrap().to_string())
+                    .collect();
+                assert_eq!(strings(nodes.iter().map(|n| &n["id"])), in_file, "{r}");
+                let statuses = strings(nodes.iter().map(|n| &n["status"]));
+                assert_eq!(statuses, strings(&[json!("EXPECTED"), json!("REPORTED")]), "{r}");
+                assert_eq!(strings(nodes.iter().map(|n| &n["source"]["publisher"])).len(), 3, "three articles: {r}");
+                for n in &nodes {
+                    // Knowledge never precedes its source (a coarse date sorts before its days).
+                    let (recorded, published) =
+                        (n["recordedAt"].as_str().unwrap(), n["source"]["published"].as_str().unwrap());
+                    assert!(recorded >= published, "{} recorded {recorded}, before its source {published}", n["id"]);
+                }
+            }
+            "disagreements" => {
+                let huang = events
+                    .iter()
+                    .find(|e| {
+                        e["kind"] == "statement_made" && e["subject"] == "jensen-huang" && e.get("disputes").is_some()
+                    })
+                    .expect("Huang's statement disputes the approvals");
+                let disputed: BTreeSet<String> = events
+                    .iter()
+                    .filter(|e| e["object"] == "bytedance" && huang["disputes"].as_array().unwrap().contains(&e["id"]))
+                    .map(|e| e["id"].as_str().unwrap().to_string())
+                    .collect();
+                assert_eq!(disputed.len(), 3, "the government's and both ministries' approvals of ByteDance");
+                let list = d["bytedance"].as_array().unwrap();
+                let mut seen = BTreeSet::new();
+                for pair in list.iter().filter(|p| p["reason"] == "DISPUTED") {
+                    let pair_ids = strings(pair["events"].as_array().unwrap().iter().map(|e| &e["id"]));
+                    assert!(pair_ids.contains(huang["id"].as_str().unwrap()), "{r}");
+                    seen.extend(pair_ids.intersection(&disputed).cloned());
+                }
+                assert_eq!(seen, disputed, "{r}");
+                let conflict = list.iter().any(|p| {
+                    let evs = p["events"].as_array().unwrap();
+                    p["reason"] == "CONFLICTING_VALUES"
+                        && evs.iter().all(|e| e["subject"]["id"] == "cn-miit" && e["object"]["id"] == "bytedance")
+                        && strings(evs.iter().map(|e| &e["source"]["publisher"])).len() == 2
+                        && evs.iter().any(|e| e["status"] == "EXPECTED")
+                });
+                assert!(conflict, "the expected and the reported conditions differ: {r}");
+                // Nvidia did not comment on DeepSeek: nothing disputes its approval.
+                assert!(d["deepseek"].as_array().unwrap().iter().all(|p| p["reason"] != "DISPUTED"), "{r}");
+            }
+            "confirmed" => {
+                let rels = d["entity"]["relations"].as_array().unwrap();
+                assert!(!rels.is_empty(), "{r}");
+                assert!(rels.iter().all(|x| x["status"] == "CONFIRMED"), "{r}");
+                assert_eq!(
+                    strings(rels.iter().map(|x| &x["name"])),
+                    strings(&[json!("licensed"), json!("wrote_to")]),
                     "{r}"
                 );
-                let approvals = nodes.iter().filter(|n| n["kind"] == "approval_granted").count();
-                assert_eq!(approvals, 8, "six on 28 January, two for DeepSeek: {r}");
-                let publishers: std::collections::BTreeSet<&str> =
-                    nodes.iter().filter_map(|n| n["source"]["publisher"].as_str()).collect();
-                assert!(publishers.len() >= 2, "both sources kept: {r}");
+                for licence in rels.iter().filter(|x| x["name"] == "licensed") {
+                    assert_eq!(licence["corroboration"], 2, "{r}");
+                    assert_eq!(
+                        strings(licence["sources"].as_array().unwrap().iter().map(|s| &s["publisher"])).len(),
+                        2
+                    );
+                }
+                let forecast = &d["forecast"]["relations"];
+                assert_eq!(ids(forecast, Some("SUBJECT_OBJECT"), "to"), ["alibaba", "bytedance"], "{r}");
+                for rel in forecast.as_array().unwrap() {
+                    assert_eq!(rel["status"], "EXPECTED", "{r}");
+                    assert_eq!(rel["event"]["precision"], "QUARTER", "{r}");
+                }
             }
             "around" => {
                 let nodes: Vec<String> = d["neighborhood"]["nodes"]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{ws_recv, ws_send, Server, WsEvent, TOKEN};
+use crate::support::{demo_len, ws_recv, ws_send, Server, WsEvent, TOKEN};
 
 const SUBSCRIBE: &str = "subscription($from: Int) { eventAppended(fromPosition: $from) { position kind } }";
 
@@ -55,11 +55,12 @@ fn still_serving(server: &Server) {
 fn a_subscription_catches_up_then_follows_live() {
     let server = Server::start(&["--demo"]);
     let mut ws = server.ws_init(json!({}));
-    subscribe(&mut ws, Some(60));
+    let last = demo_len();
+    subscribe(&mut ws, Some(last - 9));
     let replayed: Vec<u64> = (0..10).map(|_| next_position(&mut ws)).collect();
-    assert_eq!(replayed, (60..=69).collect::<Vec<_>>());
+    assert_eq!(replayed, (last - 9..=last).collect::<Vec<_>>());
     append_letters(&server, 2, 0);
-    assert_eq!((next_position(&mut ws), next_position(&mut ws)), (70, 71), "live, no gap, no duplicate");
+    assert_eq!((next_position(&mut ws), next_position(&mut ws)), (last + 1, last + 2), "live, no gap, no duplicate");
 }
 
 #[test]
@@ -219,7 +220,7 @@ fn limits_hold_over_the_websocket_too() {
     // A query over the socket runs as over HTTP.
     ws_send(&mut ws, json!({"id": "3", "type": "subscribe", "payload": {"query": "{ stats { events } }"}}));
     match ws_recv(&mut ws) {
-        WsEvent::Message(m) => assert_eq!(m["payload"]["data"]["stats"]["events"], 69, "{m}"),
+        WsEvent::Message(m) => assert_eq!(m["payload"]["data"]["stats"]["events"], demo_len(), "{m}"),
         other => panic!("{other:?}"),
     }
 }
@@ -228,8 +229,8 @@ fn limits_hold_over_the_websocket_too() {
 fn sigterm_with_an_open_subscription_still_shuts_down() {
     let server = Server::start(&["--demo"]);
     let mut ws = server.ws_init(json!({}));
-    subscribe(&mut ws, Some(69));
-    assert_eq!(next_position(&mut ws), 69);
+    subscribe(&mut ws, Some(demo_len()));
+    assert_eq!(next_position(&mut ws), demo_len());
     let started = Instant::now();
     assert!(server.terminate().success());
     assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());

@@ -27,6 +27,12 @@ pub fn demo_file() -> PathBuf {
     root().join("examples/h200-china.ndjson")
 }
 
+/// How many events the demo dataset holds (one per non-blank line).
+pub fn demo_len() -> u64 {
+    let text = std::fs::read_to_string(demo_file()).expect("the demo dataset is readable");
+    text.lines().filter(|l| !l.trim().is_empty()).count() as u64
+}
+
 /// Runs `strata ARGS --data DIR` and returns its output.
 pub fn run(data: &Path, args: &[&str]) -> Output {
     strata().args(args).arg("--data").arg(data).output().expect("the binary runs")

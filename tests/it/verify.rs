@@ -6,11 +6,17 @@
 use std::path::{Path, PathBuf};
 
 use crate::damage::{copy_dir, poke, run_bounded};
-use crate::support::{demo_file, query, stderr, stdout, strata};
+use crate::support::{demo_file, demo_len, query, stderr, stdout, strata};
 
 /// The demo's one `letter_sent` event: the kind the short vocabulary lacks.
-const LETTER_POSITION: u64 = 64;
 const LETTER_ID: &str = "0194f000-0000-7000-8000-000000000064";
+
+/// The letter's position in the log: its line in the demo file.
+fn letter_position() -> u64 {
+    let demo = std::fs::read_to_string(demo_file()).unwrap();
+    let line = demo.lines().position(|l| l.contains(LETTER_ID)).expect("the demo has the letter");
+    line as u64 + 1
+}
 
 /// The built-in vocabulary without `kind`, written to `dir`.
 fn vocabulary_without(dir: &Path, kind: &str) -> PathBuf {
@@ -49,7 +55,7 @@ fn verify(data: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
     (o.status.code(), stdout(&o), err)
 }
 
-/// The value of a summary line (`events      69`).
+/// The value of a summary line (`events      76`).
 fn summary(out: &str, name: &str) -> String {
     let line = out.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("no {name} line in:\n{out}"));
     line[name.len()..].trim().to_owned()
@@ -67,7 +73,7 @@ fn the_log_exports_without_the_vocabulary_it_was_written_with() {
     assert!(wrong.status.success(), "export needs the graph: {}", stderr(&wrong));
     assert_eq!(right.stdout.len(), wrong.stdout.len());
     assert!(right.stdout == wrong.stdout, "the same log, whatever the vocabulary");
-    assert_eq!(stdout(&wrong).lines().count(), 69);
+    assert_eq!(stdout(&wrong).lines().count() as u64, demo_len());
     // The graph formats still need the graph, and say so.
     let dot = run_bounded(&data, &["export", "--format", "dot", "--vocabulary", short.to_str().unwrap()]);
     assert!(!dot.status.success());
@@ -89,7 +95,7 @@ fn serve_query_and_import_name_the_event_the_graph_cannot_take_and_the_way_out()
         let err = stderr(o);
         let line = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_else(|| panic!("{what}: no error: {err}"));
         for want in [
-            format!("position {LETTER_POSITION}"),
+            format!("position {}", letter_position()),
             LETTER_ID.to_owned(),
             "letter_sent".to_owned(),
             format!("strata export --data {} > log.ndjson", data.display()),
@@ -114,7 +120,7 @@ fn verify_passes_a_healthy_store_and_counts_what_stats_counts() {
     assert_eq!(summary(&out, "entities"), stats["data"]["stats"]["entities"].to_string());
     assert_eq!(summary(&out, "relations"), stats["data"]["stats"]["relations"].to_string());
     assert_eq!(summary(&out, "checkpoint"), "none");
-    assert_eq!(summary(&out, "head file"), "last acknowledged position 69");
+    assert_eq!(summary(&out, "head file"), format!("last acknowledged position {}", demo_len()));
     assert!(out.contains("ok: every check holds"), "{out}");
 
     // With a checkpoint of the whole log (a query that replays it writes one).
@@ -123,7 +129,7 @@ fn verify_passes_a_healthy_store_and_counts_what_stats_counts() {
     assert!(data.join("strata-checkpoint").exists());
     let (code, out, err) = verify(&data, &[]);
     assert_eq!(code, Some(0), "{out}\n{err}");
-    assert_eq!(summary(&out, "checkpoint"), "at position 69");
+    assert_eq!(summary(&out, "checkpoint"), format!("at position {}", demo_len()));
 }
 
 #[test]
@@ -134,9 +140,9 @@ fn verify_with_the_wrong_vocabulary_names_the_event_and_the_way_out() {
     let short = vocabulary_without(tmp.path(), "letter_sent");
     let (code, out, err) = verify(&data, &["--vocabulary", short.to_str().unwrap()]);
     assert_eq!(code, Some(1), "{out}\n{err}");
-    assert_eq!(summary(&out, "events"), format!("{} before the problem", LETTER_POSITION - 1));
+    assert_eq!(summary(&out, "events"), format!("{} before the problem", letter_position() - 1));
     let line = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_else(|| panic!("no error: {err}"));
-    for want in [&format!("position {LETTER_POSITION}"), LETTER_ID, "strata export --data", "--vocabulary FILE"] {
+    for want in [&format!("position {}", letter_position()), LETTER_ID, "strata export --data", "--vocabulary FILE"] {
         assert!(line.contains(want), "{want:?} missing from:\n{line}");
     }
 }
@@ -151,7 +157,7 @@ fn verify_refuses_a_damaged_checkpoint_or_one_from_another_store() {
     let good = std::fs::read(base.join("strata-checkpoint")).unwrap();
 
     // Another store's checkpoint: a generated log of 50 events, and one of
-    // 100 (which runs past the demo's 69).
+    // 100 (which runs past the demo's last position).
     let mut foreign = Vec::new();
     for events in ["50", "100"] {
         let other = tmp.path().join(format!("other-{events}"));
@@ -174,7 +180,8 @@ fn verify_refuses_a_damaged_checkpoint_or_one_from_another_store() {
         ("garbage".to_owned(), vec![0xee; 4096], "does not start as a strata checkpoint"),
     ];
     damages.push((foreign[0].0.clone(), foreign[0].1.clone(), "was taken from another log"));
-    damages.push((foreign[1].0.clone(), foreign[1].1.clone(), "after the log's last position 69"));
+    let past_the_end = format!("after the log's last position {}", demo_len());
+    damages.push((foreign[1].0.clone(), foreign[1].1.clone(), past_the_end.as_str()));
     for (i, (what, bytes, want)) in damages.iter().enumerate() {
         let dir = tmp.path().join(format!("damaged-{i}"));
         copy_dir(&base, &dir);
@@ -182,7 +189,7 @@ fn verify_refuses_a_damaged_checkpoint_or_one_from_another_store() {
         let (code, out, err) = verify(&dir, &[]);
         assert_eq!(code, Some(1), "{what}: {out}\n{err}");
         // The log itself holds: every event was read and applied.
-        assert_eq!(summary(&out, "events"), "69 before the problem", "{what}");
+        assert_eq!(summary(&out, "events"), format!("{} before the problem", demo_len()), "{what}");
         let line = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_else(|| panic!("{what}: no error: {err}"));
         assert!(line.contains("strata-checkpoint") && line.contains(want), "{what}: {want:?} missing from:\n{line}");
         assert!(line.contains("delete it"), "{what}: no remedy in:\n{line}");

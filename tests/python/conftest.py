@@ -2,7 +2,7 @@
 
 A `StrataServer` is `strata serve --addr 127.0.0.1:0` on its own temporary
 data directory, into which `strata import` first loaded the demo dataset
-(examples/h200-china.ndjson, 69 events). The server prints its address on
+(examples/h200-china.ndjson). The server prints its address on
 stderr ("GraphiQL at URL"); the fixture reads it, waits for /readyz, and
 stops the process (SIGTERM, then SIGKILL) at the end.
 

@@ -8,6 +8,7 @@ server happens to return.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,3 +38,43 @@ def declared_types() -> dict[str, str]:
 def pairs(kind: str) -> set[tuple[str, str]]:
     """(subject, object) of every event of `kind`."""
     return {(ref_id(e["subject"]), ref_id(e.get("object"))) for e in events() if e["kind"] == kind}
+
+
+# What traversals show when no `statuses` argument is given: what is believed to have happened.
+BELIEVED = frozenset({"confirmed", "reported"})
+
+
+def status(e: dict[str, Any]) -> str:
+    """An event's claim status; a line without one is `reported`."""
+    return e.get("status") or "reported"
+
+
+def first_day(at: str) -> str:
+    """The first day (YYYY-MM-DD) of a valid time at any precision: 2026-Q1 starts on 2026-01-01."""
+    if "T" in at or "t" in at or " " in at:
+        return at[:10]
+    if len(at) == 4:
+        return f"{at}-01-01"
+    if at[5] in "Qq":
+        return f"{at[:4]}-{(int(at[6]) - 1) * 3 + 1:02d}-01"
+    return at if len(at) == 10 else f"{at}-01"
+
+
+def instant(text: str) -> datetime:
+    """An RFC 3339 timestamp as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def approved_by(
+    agency: str, as_of: str | None = None, known_at: str | None = None, statuses: frozenset[str] = BELIEVED
+) -> set[str]:
+    """Whom `agency` had approved at `as_of` as known at `known_at` (the demo closes no approval)."""
+    return {
+        ref_id(e["object"])
+        for e in events()
+        if e["kind"] == "approval_granted"
+        and ref_id(e["subject"]) == agency
+        and status(e) in statuses
+        and (as_of is None or first_day(e["at"]) <= first_day(as_of))
+        and (known_at is None or instant(e["recordedAt"]) <= instant(known_at))
+    }

@@ -20,6 +20,10 @@ use crate::{Engine, Error};
 /// empty projection, the batch applied) on a second thread while it is checked.
 const PREPARE_APART_FROM: usize = 1024;
 
+/// How many times an append to a shared log is tried when other nodes
+/// keep writing first, before it answers [`Error::Conflict`].
+pub const ATTEMPTS: u32 = 8;
+
 /// What an append did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppendOutcome {
@@ -122,12 +126,73 @@ impl Engine {
     /// store](Engine::check_and_store), [apply](Engine::apply_stored),
     /// [publish](Engine::publish). Nothing is stored unless the whole batch
     /// passes the check, and the check is a dry run of the apply.
+    ///
+    /// On a log shared with other nodes (JetStream), the batch is checked
+    /// against this node's copy and published only if the stream still ends
+    /// where the copy does (its expected last sequence), so recorded times
+    /// and positions are assigned under that expectation. If another node
+    /// wrote first, this node catches up, and the batch is sorted out and
+    /// checked again, up to [`ATTEMPTS`] times; then [`Error::Conflict`].
+    /// A stream that cannot take the write is [`strata_store::Error::Unavailable`]:
+    /// nothing acknowledged. A batch over [`strata_store::MAX_BATCH`] events
+    /// is published as consecutive atomic parts of that size.
     pub fn append(
+        &self,
+        mut batch: Vec<(Location, ParsedLine)>,
+        expected_position: Option<u64>,
+    ) -> Result<AppendOutcome, Error> {
+        let _writer = self.writer.lock();
+        if !self.store.is_remote() {
+            return self.append_locked(batch, expected_position);
+        }
+        let mut attempt = 1;
+        loop {
+            // What the stream delivered meanwhile; and all of it when the
+            // writer expects a position this node has not reached yet.
+            self.store.ingest()?;
+            self.apply_from_store()?;
+            if expected_position.is_some_and(|e| e > self.store.head().position) {
+                self.store.catch_up()?;
+                self.apply_from_store()?;
+            }
+            let tried_at = self.store.head().position;
+            let retry = (attempt < ATTEMPTS).then(|| {
+                // A retry must find the events already stored by their ids,
+                // the ones strata gave included.
+                batch.iter().map(|(l, p)| (*l, ParsedLine { id_given: true, ..p.clone() })).collect::<Vec<_>>()
+            });
+            match self.append_locked(batch, expected_position) {
+                Err(Error::Store(strata_store::Error::Behind { .. })) => {
+                    // Parts stored before the refusal are in the copy already.
+                    self.apply_from_store()?;
+                    self.store.catch_up()?;
+                    self.apply_from_store()?;
+                    let Some(again) = retry else {
+                        return Err(Error::Conflict {
+                            expected: expected_position.unwrap_or(tried_at),
+                            actual: self.store.head().position,
+                        });
+                    };
+                    tracing::debug!(attempt, "another node wrote first; checking the batch again");
+                    batch = again;
+                    attempt += 1;
+                }
+                Err(e) => {
+                    // Whole parts stored before a failure are shown too.
+                    let _ = self.apply_from_store();
+                    return Err(e);
+                }
+                Ok(outcome) => return Ok(outcome),
+            }
+        }
+    }
+
+    /// [`Engine::append`] once, under the writers' lock.
+    fn append_locked(
         &self,
         batch: Vec<(Location, ParsedLine)>,
         expected_position: Option<u64>,
     ) -> Result<AppendOutcome, Error> {
-        let _writer = self.writer.lock();
         let started = Instant::now();
         let mut times = StageTimes::default();
         let head = self.store.head();
@@ -274,12 +339,13 @@ impl Engine {
                 }
             }
         }
+        self.applied.send_replace(graph.len());
         Ok(())
     }
 
     /// Stage 6, publish: subscribers receive the new events, and a
     /// checkpoint is started if the log has grown enough.
-    fn publish(&self, records: &[RecordedEvent]) {
+    pub(crate) fn publish(&self, records: &[RecordedEvent]) {
         if records.is_empty() {
             return;
         }

@@ -231,7 +231,7 @@ impl Engine {
     /// last one and none is being written.
     pub(crate) fn checkpoint_in_background(&self) {
         let c = &self.checkpoints;
-        if c.every == 0 || self.store.dir().is_none() {
+        if c.every == 0 || self.store.checkpoint_dir().is_none() {
             return;
         }
         let len = self.graph.read().len();

@@ -60,6 +60,12 @@ impl From<strata_graph::ApplyError> for Error {
 }
 
 impl Error {
+    /// Whether the shared log's stream could not take or answer a request
+    /// (nothing was stored); a client may retry later.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Error::Store(strata_store::Error::Unavailable { .. }))
+    }
+
     /// The event at `position` with id `event`, read from the log in
     /// `dir`, does not apply to the graph.
     pub(crate) fn unbuildable(

@@ -26,6 +26,7 @@
 mod append;
 mod checkpoint;
 mod error;
+mod follow;
 mod log;
 mod snapshot;
 mod verify;
@@ -38,7 +39,7 @@ use strata_core::{EventId, RecordedEvent, Vocabulary};
 use strata_store::Store;
 use tokio::sync::broadcast;
 
-pub use append::AppendOutcome;
+pub use append::{AppendOutcome, ATTEMPTS};
 pub use checkpoint::{CheckpointOutcome, Opened};
 pub use error::Error;
 pub use log::Log;
@@ -51,14 +52,19 @@ pub use strata_graph::{
     Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus, GraphDiff,
     PathQuery, PathStep, PathView, Projection, RelationView, Role, Stats, Subgraph, TimeFilter,
 };
-pub use strata_store::Head;
-pub use verify::{verify, Problem, VerifyReport};
+pub use strata_store::{Head, JetStreamConfig, StreamStatus, MAX_BATCH};
+pub use verify::{verify, verify_jetstream, Problem, VerifyReport};
 
 /// How to open an engine.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The data directory; `None` keeps the log in memory (tests, demos).
+    /// With [`Config::log`] it holds this node's checkpoints only.
     pub data_dir: Option<PathBuf>,
+    /// The log in a NATS JetStream stream shared with other nodes, instead
+    /// of a log of this node's own (its `data_dir` is replaced by the one
+    /// above). See [`Engine::start_following`].
+    pub log: Option<JetStreamConfig>,
     /// The vocabulary events are read with.
     pub vocabulary: Vocabulary,
     /// How many appended events a slow subscriber may fall behind before it
@@ -79,6 +85,7 @@ impl Config {
     pub fn in_memory() -> Config {
         Config {
             data_dir: None,
+            log: None,
             vocabulary: Vocabulary::builtin(),
             subscription_buffer: 4096,
             checkpoint_every: checkpoint::DEFAULT_EVERY,
@@ -95,6 +102,9 @@ pub struct Engine {
     appended: broadcast::Sender<Arc<RecordedEvent>>,
     checkpoints: checkpoint::Checkpoints,
     opened: Opened,
+    /// The last position the projection has applied, for readers that
+    /// wait for one (read-your-writes across nodes).
+    applied: tokio::sync::watch::Sender<u64>,
 }
 
 impl Engine {
@@ -107,9 +117,10 @@ impl Engine {
         let (store, decoded) = std::thread::scope(|s| {
             let decoding =
                 config.data_dir.as_deref().map(|dir| s.spawn(|| checkpoint::decode(dir, &config.vocabulary)));
-            let store = match &config.data_dir {
-                Some(dir) => Store::open(dir),
-                None => Ok(Store::memory()),
+            let store = match (&config.log, &config.data_dir) {
+                (Some(log), dir) => Store::open_jetstream(&JetStreamConfig { data_dir: dir.clone(), ..log.clone() }),
+                (None, Some(dir)) => Store::open(dir),
+                (None, None) => Ok(Store::memory()),
             };
             let decoded = decoding.map(|h| h.join().unwrap_or_else(|_| Err("decoding the checkpoint failed".into())));
             (store, decoded)
@@ -126,7 +137,9 @@ impl Engine {
         );
         let (appended, _) = broadcast::channel(config.subscription_buffer.max(1));
         let checkpoints = checkpoint::Checkpoints::new(config.checkpoint_every, opened.from_checkpoint);
+        let (applied, _) = tokio::sync::watch::channel(graph.len());
         let engine = Engine {
+            applied,
             store: Arc::new(store),
             graph: Arc::new(RwLock::new(graph)),
             writer: Mutex::new(()),

@@ -37,6 +37,11 @@ impl Log {
         Ok(Log { store: Store::open(dir)? })
     }
 
+    /// Opens the log kept in a JetStream stream, read whole as it stands.
+    pub fn open_jetstream(config: &strata_store::JetStreamConfig) -> Result<Log, Error> {
+        Ok(Log { store: Store::open_jetstream(config)? })
+    }
+
     /// The log's last position and recorded time.
     pub fn head(&self) -> Head {
         self.store.head()

@@ -135,6 +135,39 @@ pub fn verify(dir: &Path, vocabulary: &Vocabulary) -> VerifyReport {
         });
         (store, checkpoint)
     });
+    verify_opened(store, checkpoint, dir, vocabulary, report, started)
+}
+
+/// [`verify`] of the log kept in a JetStream stream, read whole as it
+/// stands, with this node's checkpoint (in the config's `data_dir`, if any).
+pub fn verify_jetstream(config: &strata_store::JetStreamConfig, vocabulary: &Vocabulary) -> VerifyReport {
+    let started = Instant::now();
+    let report = VerifyReport {
+        events: 0,
+        entities: 0,
+        relations: 0,
+        acknowledged: Head::default(),
+        checkpoint: None,
+        elapsed: Duration::ZERO,
+        problem: None,
+    };
+    let dir = config.data_dir.clone().unwrap_or_default();
+    let checkpoint = match &config.data_dir {
+        Some(dir) => read_checkpoint(dir),
+        None => Ok(None),
+    };
+    verify_opened(Store::open_jetstream(config), checkpoint, &dir, vocabulary, report, started)
+}
+
+/// The checks of [`verify`] once the store is open.
+fn verify_opened(
+    store: Result<Store, strata_store::Error>,
+    checkpoint: Result<Option<Checkpoint>, Error>,
+    dir: &Path,
+    vocabulary: &Vocabulary,
+    mut report: VerifyReport,
+    started: Instant,
+) -> VerifyReport {
     let store = match store {
         Ok(store) => store,
         Err(e) => {

@@ -40,6 +40,9 @@ pub enum Code {
     Timeout,
     /// The document asks for introspection and it is turned off.
     IntrospectionDisabled,
+    /// The shared log (a JetStream stream) cannot take the write now, or
+    /// the node has not applied the position a read waits for.
+    Unavailable,
 }
 
 impl Code {
@@ -61,6 +64,7 @@ impl Code {
             Code::BodyTooLarge => "BODY_TOO_LARGE",
             Code::Timeout => "TIMEOUT",
             Code::IntrospectionDisabled => "INTROSPECTION_DISABLED",
+            Code::Unavailable => "UNAVAILABLE",
         }
     }
 

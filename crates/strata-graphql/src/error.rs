@@ -59,6 +59,10 @@ pub enum Error {
     /// strata itself failed (`INTERNAL`); the server log has the details.
     #[error("internal error; the server log has the details")]
     Internal,
+    /// The shared log's stream cannot take the write now (`UNAVAILABLE`):
+    /// nothing was stored. The message says why.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl Error {
@@ -83,6 +87,7 @@ impl Error {
             Error::Lagged(_) => Code::Lagged,
             Error::Storage => Code::Storage,
             Error::Internal => Code::Internal,
+            Error::Unavailable(_) => Code::Unavailable,
         }
     }
 
@@ -105,7 +110,7 @@ impl Error {
                 ext.set("actual", Value::from(*actual));
             }
             Error::Lagged(n) => ext.set("lagged", Value::from(*n)),
-            Error::ReadOnly | Error::Storage | Error::Internal => {}
+            Error::ReadOnly | Error::Storage | Error::Internal | Error::Unavailable(_) => {}
         }
         ext
     }
@@ -116,6 +121,10 @@ impl From<strata_engine::Error> for Error {
         match e {
             strata_engine::Error::Invalid(invalid) => Error::Invalid(invalid),
             strata_engine::Error::Conflict { expected, actual } => Error::Conflict { expected, actual },
+            e if e.is_unavailable() => {
+                tracing::warn!(error = %e, "a write found the shared log unavailable");
+                Error::Unavailable(e.to_string())
+            }
             store @ strata_engine::Error::Store(_) => {
                 tracing::error!(error = %store, "GraphQL request failed in the store");
                 Error::Storage

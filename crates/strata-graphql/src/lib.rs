@@ -44,6 +44,7 @@ mod mutation;
 mod query;
 mod scalars;
 mod subscription;
+mod timeline;
 mod types;
 
 use std::sync::Arc;

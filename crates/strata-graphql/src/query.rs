@@ -10,6 +10,7 @@ use crate::context::{engine, snapshot};
 use crate::enums::{status_set, ClaimStatus, EntityType};
 use crate::error::Error;
 use crate::scalars::{day, instant, Date, DateTime};
+use crate::timeline::TimeRange;
 use crate::types::{Disagreement, Entity, Event, GraphDiff, Path, Relation, Stats, Subgraph};
 
 /// The longest path or widest neighborhood a query may ask for, in hops.
@@ -288,6 +289,13 @@ impl QueryRoot {
             views.into_iter().map(|view| Relation { view, time, cap: snap.cap() }).collect()
         };
         Ok(GraphDiff { added: at(to.0, diff.added), removed: at(from.0, diff.removed) })
+    }
+
+    /// The span of the log on both time axes at `knownAt`: the valid time
+    /// its visible events cover and the instants they were recorded at.
+    async fn time_range(&self, ctx: &Context<'_>, known_at: Option<DateTime>) -> Result<TimeRange, Error> {
+        let snap = snapshot(ctx)?;
+        TimeRange::load(&snap, snap.clamp(instant(known_at)))
     }
 
     /// Where sources disagree, as pairs of events, each pair ordered by

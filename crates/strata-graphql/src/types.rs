@@ -442,6 +442,17 @@ impl Subgraph {
     async fn edges(&self) -> Vec<Relation> {
         self.view.edges.iter().map(|v| Relation { view: v.clone(), time: self.time, cap: self.cap }).collect()
     }
+
+    /// How many entities it has. Asked without `edges`, the edges are not
+    /// gathered: the cheap way to size a neighborhood before drawing it.
+    async fn node_count(&self) -> usize {
+        self.view.nodes.len()
+    }
+
+    /// Its entities counted by type (types with none left out).
+    async fn counts(&self) -> Vec<crate::timeline::TypeCount> {
+        crate::timeline::count_by_type(&self.view.nodes)
+    }
 }
 
 /// Two events that disagree, and why.

@@ -8,12 +8,20 @@
 //! Routes:
 //! - `POST /graphql`: GraphQL queries and mutations (JSON body, one request
 //!   or a batch as an array).
+//! - `GET /`: the explorer, a page that draws the graph at any `asOf` and
+//!   `knownAt` (`web.rs`); `GET /assets/{name}`: the files it and GraphiQL
+//!   load, embedded in the binary.
 //! - `GET /graphql`: GraphiQL, to explore the API in a browser.
 //! - `GET /graphql/ws`: subscriptions over graphql-transport-ws (and the
 //!   legacy graphql-ws).
 //! - `GET /export`: the log as NDJSON, the bytes of `strata export`, read
 //!   from one snapshot (a backup while the server runs).
-//! - `GET /healthz`: the process is up; `GET /readyz`: the projection is built.
+//! - `GET /healthz`: the process is up; `GET /readyz`: the projection is
+//!   built and, with a shared log, this node has applied all of it (503
+//!   and why not, otherwise).
+//! - A request with the header `Strata-Wait-For-Position: N` waits (up to
+//!   `Strata-Wait-Timeout-Ms`, default 5000, at most `--timeout`) until this
+//!   node has applied position N; if it has not, HTTP 503 `UNAVAILABLE`.
 //!
 //! Mutations need the token when one is configured ([`ServerConfig::token`]);
 //! with [`ServerConfig::auth_reads`] everything but the health checks does.
@@ -24,18 +32,19 @@ mod auth;
 mod export;
 mod gate;
 mod limits;
+mod web;
 mod ws;
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use async_graphql::http::{GraphiQLSource, WebSocketProtocols};
+use async_graphql::http::WebSocketProtocols;
 use async_graphql::BatchRequest;
 use axum::body::Body;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::StreamExt;
@@ -47,6 +56,7 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::Token;
 pub use limits::{Limits, Refusal, MAX_DEPTH_CEILING};
+pub use web::{explorer_size, Asset, ASSETS};
 pub use ws::{CLOSE_BAD_MESSAGE, CLOSE_FORBIDDEN, CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED};
 
 use crate::auth::Credentials;
@@ -117,6 +127,7 @@ pub fn app(engine: Arc<Engine>, config: ServerConfig) -> Router {
         .route("/readyz", get(readyz))
         .route("/export", get(export::ndjson))
         .route("/", get(index))
+        .route("/assets/{name}", get(web::asset))
         .with_state(gate);
     if let Some(cors) = cors(&config.cors_origins) {
         router = router.layer(cors);
@@ -219,6 +230,9 @@ async fn graphql(State(gate): State<AppState>, headers: HeaderMap, body: Body) -
         Ok(b) => b,
         Err(e) => return Refusal::BadRequest(e.to_string()).into_response(),
     };
+    if let Err(refusal) = wait_for_position(&gate, &headers).await {
+        return refusal.into_response();
+    }
     let credentials = Credentials::of(gate.token.as_ref(), &headers);
     match gate.run(batch, credentials).await {
         Ok(response) => axum::Json(response).into_response(),
@@ -230,8 +244,7 @@ async fn graphiql(State(gate): State<AppState>, headers: HeaderMap) -> Response 
     if let Some(refusal) = gate.refuse_read(&headers) {
         return refusal.into_response();
     }
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("strata").finish())
-        .into_response()
+    web::page(web::GRAPHIQL_HTML)
 }
 
 async fn subscriptions(State(gate): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
@@ -263,18 +276,47 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(gate): State<AppState>) -> Response {
     // The engine exists only once its projection is built from the log.
-    let head = gate.engine.head();
-    (StatusCode::OK, format!("ready: log at position {}\n", head.position)).into_response()
+    let applied = gate.engine.applied();
+    match gate.engine.behind() {
+        // A node behind its shared log still answers reads, from what it
+        // has applied: a load balancer may send reads elsewhere meanwhile.
+        Some(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("behind: {why}\n")).into_response(),
+        None => (StatusCode::OK, format!("ready: log at position {applied}\n")).into_response(),
+    }
 }
 
+/// The request header that makes a request wait until this node has
+/// applied a position (read-your-writes across nodes: send the position a
+/// write through another node returned).
+pub const WAIT_FOR_POSITION: &str = "strata-wait-for-position";
+/// How long a request waits for [`WAIT_FOR_POSITION`], in milliseconds
+/// (default [`DEFAULT_WAIT`], at most the request timeout, `--timeout`).
+pub const WAIT_TIMEOUT_MS: &str = "strata-wait-timeout-ms";
+/// The wait when the request does not say.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits as the request's [`WAIT_FOR_POSITION`] header asks, if it does.
+async fn wait_for_position(gate: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
+    let number = |name: &str| -> Result<Option<u64>, Refusal> {
+        let Some(v) = headers.get(name) else { return Ok(None) };
+        v.to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| Refusal::BadRequest(format!("the header {name} must be a whole number")))
+    };
+    let Some(wanted) = number(WAIT_FOR_POSITION)? else { return Ok(()) };
+    let wait = number(WAIT_TIMEOUT_MS)?.map_or(DEFAULT_WAIT, Duration::from_millis).min(gate.limits.timeout);
+    if gate.engine.wait_for_position(wanted, wait).await {
+        return Ok(());
+    }
+    Err(Refusal::NotYetApplied { wanted, applied: gate.engine.applied(), waited_ms: wait.as_millis() as u64 })
+}
+
+/// The explorer: the page needs no token (it holds no data and asks for
+/// the token itself when the server wants one).
 async fn index() -> Response {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "strata: GraphQL at /graphql (GraphiQL in a browser), subscriptions at /graphql/ws (graphql-transport-ws), \
-         the log as NDJSON at /export, health at /healthz and /readyz\n",
-    )
-        .into_response()
+    web::page(web::EXPLORER_HTML)
 }
 
 /// The server while the store opens and its projection is rebuilt from the

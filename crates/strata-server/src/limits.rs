@@ -98,6 +98,20 @@ pub enum Refusal {
     /// The body is not a GraphQL request (`BAD_INPUT`, HTTP 400).
     #[error("the body is not a GraphQL request ({0}); send JSON such as {{\"query\": \"{{ stats {{ events }} }}\"}}")]
     BadRequest(String),
+    /// The request asked (`Strata-Wait-For-Position`) for a position this
+    /// node had not applied within the wait (`UNAVAILABLE`, HTTP 503).
+    #[error(
+        "this node has applied the log up to position {applied}, not {wanted}, after waiting {waited_ms} ms \
+         (Strata-Wait-Timeout-Ms); retry, or ask another node"
+    )]
+    NotYetApplied {
+        /// The position the request waits for.
+        wanted: u64,
+        /// The position the node had applied.
+        applied: u64,
+        /// How long it waited.
+        waited_ms: u64,
+    },
 }
 
 impl Refusal {
@@ -112,6 +126,7 @@ impl Refusal {
             Refusal::Timeout(_) => Code::Timeout,
             Refusal::IntrospectionDisabled => Code::IntrospectionDisabled,
             Refusal::BadRequest(_) => Code::BadInput,
+            Refusal::NotYetApplied { .. } => Code::Unavailable,
         }
     }
 
@@ -123,6 +138,7 @@ impl Refusal {
             Refusal::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Refusal::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::BatchTooLarge { .. } | Refusal::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Refusal::NotYetApplied { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::TooDeep { .. }
             | Refusal::TooManyAliases { .. }
             | Refusal::Timeout(_)

@@ -71,6 +71,27 @@ pub enum Error {
         /// The position it had.
         actual: u64,
     },
+    /// The JetStream stream holding the log cannot be reached, or cannot
+    /// take a write (it lost its quorum): nothing was acknowledged.
+    #[error(
+        "the log's stream {stream} on {servers} is unavailable: {reason}; nothing was stored: \
+         retry once the NATS servers are back (reads go on from what this node has)"
+    )]
+    Unavailable {
+        /// The stream's name.
+        stream: String,
+        /// The servers, as given.
+        servers: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The stream moved on past this node's copy of the log (another node
+    /// wrote first): catch up and check the batch again.
+    #[error("the log's stream has moved on (to position {position} at least); catch up and retry")]
+    Behind {
+        /// The last position the stream is known to have (0 if unknown).
+        position: u64,
+    },
     /// Any other refusal, with its reason.
     #[error("{0}")]
     Other(String),

@@ -1,4 +1,5 @@
-//! strata's append-only event log, durable in sled; the only crate that knows sled.
+//! strata's append-only event log, durable in sled or in a NATS JetStream
+//! stream; the only crate that knows sled or NATS.
 //!
 //! A [`Store`] holds [`RecordedEvent`]s at positions 1, 2, 3, ... with
 //! strictly increasing recorded times, in chunks of consecutive events
@@ -29,6 +30,7 @@ mod durable;
 mod error;
 mod headfile;
 mod index;
+mod jetstream;
 mod keys;
 mod open;
 mod read;
@@ -43,6 +45,7 @@ use crate::backend::Backend;
 pub use crate::error::Error;
 use crate::headfile::{Acked, HeadFile};
 use crate::index::Indexes;
+pub use crate::jetstream::{JetStreamConfig, StreamStatus, MAX_BATCH};
 use crate::keys::{FORMAT, FORMAT_FAMILY, FORMAT_KEY, HEAD_KEY};
 
 /// The end of the log: its last position and that event's recorded time.
@@ -62,12 +65,22 @@ struct Writer {
     failed: Option<String>,
 }
 
-/// The event log: on disk with sled, or in memory for tests.
+/// The event log: on disk with sled, in a NATS JetStream stream, or in
+/// memory for tests.
 ///
 /// One process may open a data directory at a time. Reads and writes may
 /// come from any number of threads; appends are serialized.
+///
+/// With JetStream the stream is the log and `inner` is this node's copy of
+/// it, in memory, filled from the stream in order (see the module
+/// `jetstream`): every read is served from the copy, every append goes to
+/// the stream first and into the copy once the stream has acknowledged it.
 pub struct Store {
     inner: Backend,
+    /// The stream, when the log is in JetStream.
+    remote: Option<jetstream::Remote>,
+    /// The directory for checkpoints when the log is in JetStream.
+    local_dir: Option<std::path::PathBuf>,
     writer: Mutex<Writer>,
     /// The head as readers see it: the last acknowledged append.
     head: RwLock<Head>,
@@ -122,6 +135,8 @@ impl Store {
     fn start(inner: Backend, head: Head, head_file: Option<HeadFile>) -> Store {
         Store {
             inner,
+            remote: None,
+            local_dir: None,
             writer: Mutex::new(Writer { head, failed: None }),
             head: RwLock::new(head),
             head_file,
@@ -130,6 +145,118 @@ impl Store {
             checkpoint: Mutex::new(()),
             last_chunk: Mutex::new(None),
         }
+    }
+
+    /// Opens the log kept in a JetStream stream (creating the stream if it
+    /// is missing) and reads it whole into this node's copy.
+    ///
+    /// Fails with [`Error::Unavailable`] if no server answers, and
+    /// [`Error::Other`] if the stream cannot hold strata's log (other
+    /// subjects, no atomic publish, messages removed).
+    pub fn open_jetstream(config: &JetStreamConfig) -> Result<Store, Error> {
+        if let Some(dir) = &config.data_dir {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let remote = jetstream::Remote::connect(config)?;
+        let mut store = Store::memory();
+        remote.follow_from(1)?;
+        store.remote = Some(remote);
+        store.local_dir = config.data_dir.clone();
+        store.catch_up()?;
+        tracing::info!(stream = %config.stream, events = store.len(), "read the log from the stream");
+        Ok(store)
+    }
+
+    /// Whether the log is in a JetStream stream (shared with other nodes).
+    pub fn is_remote(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// What this node knows of the stream it follows; `None` for a log of
+    /// its own (sled or memory).
+    pub fn stream_status(&self) -> Option<StreamStatus> {
+        self.remote.as_ref().map(jetstream::Remote::status)
+    }
+
+    /// Waits up to `wait` for the stream to deliver events this node does
+    /// not have yet; says whether some came. They are taken into the copy
+    /// by [`Store::ingest`], which a caller runs under its own writer's lock.
+    pub fn wait_incoming(&self, wait: std::time::Duration) -> Result<bool, Error> {
+        let Some(remote) = &self.remote else { return Ok(false) };
+        let mut incoming = remote.incoming().lock();
+        if !incoming.stash.is_empty() {
+            return Ok(true);
+        }
+        match remote.next_part(&mut incoming, Some(std::time::Instant::now() + wait))? {
+            Some(part) => {
+                incoming.stash.push_back(part);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Takes every whole batch the stream has delivered into this node's
+    /// copy, without waiting; returns how many events came. A no-op for a
+    /// log of its own.
+    pub fn ingest(&self) -> Result<u64, Error> {
+        let Some(remote) = &self.remote else { return Ok(0) };
+        let mut incoming = remote.incoming().lock();
+        let mut added = 0;
+        let mut events = Vec::new();
+        while let Some(part) = remote.next_part(&mut incoming, None)? {
+            events.extend(jetstream::decode_part(part)?);
+            if events.len() >= 4096 {
+                added += self.store_copy(std::mem::take(&mut events))?;
+            }
+        }
+        added += self.store_copy(events)?;
+        Ok(added)
+    }
+
+    /// Reads the stream up to its last position as of now into this node's
+    /// copy; returns how many events came. [`Error::Unavailable`] if the
+    /// stream does not answer, or stops delivering for longer than the
+    /// configured timeout before the copy reaches that position.
+    pub fn catch_up(&self) -> Result<u64, Error> {
+        let Some(remote) = &self.remote else { return Ok(0) };
+        let last = remote.last_position()?;
+        let timeout = remote.timeout();
+        let mut incoming = remote.incoming().lock();
+        let mut added = 0;
+        let mut events: Vec<RecordedEvent> = Vec::new();
+        loop {
+            let have = events.last().map_or(0, |r| r.position).max(self.head().position);
+            if have >= last {
+                break;
+            }
+            match remote.next_part(&mut incoming, Some(std::time::Instant::now() + timeout))? {
+                Some(part) => events.extend(jetstream::decode_part(part)?),
+                None => {
+                    self.store_copy(events)?;
+                    return Err(remote.behind(last, self.head().position));
+                }
+            }
+            if events.len() >= 8192 {
+                added += self.store_copy(std::mem::take(&mut events))?;
+            }
+        }
+        added += self.store_copy(events)?;
+        Ok(added)
+    }
+
+    /// Adds events read from the stream to this node's copy, skipping those
+    /// it has (its own appends, delivered again).
+    fn store_copy(&self, mut events: Vec<RecordedEvent>) -> Result<u64, Error> {
+        let mut writer = self.writer.lock();
+        let have = writer.head.position;
+        events.retain(|r| r.position > have);
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let prepared = Store::prepare_with(&events, chunk::encode_all)?;
+        self.store_checked(&mut writer, &events, prepared, false)?;
+        Ok(events.len() as u64)
     }
 
     /// The end of the log, as of the last acknowledged append.
@@ -160,6 +287,12 @@ impl Store {
         self.inner.dir()
     }
 
+    /// Where checkpoints are kept: the data directory, or with JetStream
+    /// this node's own directory; `None` keeps none.
+    pub fn checkpoint_dir(&self) -> Option<&Path> {
+        self.inner.dir().or(self.local_dir.as_deref())
+    }
+
     /// The bytes the store's files take on disk (0 for a memory store).
     pub fn size_on_disk(&self) -> Result<u64, Error> {
         match self.inner.dir() {
@@ -176,7 +309,7 @@ impl Store {
     /// back exactly what was written, or an error.
     pub fn write_checkpoint(&self, bytes: &[u8]) -> Result<u64, Error> {
         let _one = self.checkpoint.lock();
-        match self.inner.dir() {
+        match self.checkpoint_dir() {
             Some(dir) => checkpoint::write(dir, bytes),
             None => Ok(0),
         }
@@ -198,7 +331,7 @@ impl Store {
     /// The checkpoint last written: `None` if there is none (or the store is
     /// in memory), [`Error::Corruption`] if it does not read back whole.
     pub fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, Error> {
-        match self.inner.dir() {
+        match self.checkpoint_dir() {
             Some(dir) => checkpoint::read(dir),
             None => Ok(None),
         }
@@ -269,6 +402,21 @@ impl Store {
         {
             return Err(Error::Other("the prepared chunks were encoded from another batch".into()));
         }
+        self.store_checked(&mut writer, events, prepared, true)
+    }
+
+    /// Checks that `events` continue the log and stores them: to the stream
+    /// first when `publish` and the log is in JetStream, then to `inner`.
+    fn store_checked(
+        &self,
+        writer: &mut Writer,
+        events: &[RecordedEvent],
+        prepared: Prepared,
+        publish: bool,
+    ) -> Result<(), Error> {
+        let Some(last) = events.last() else {
+            return Ok(());
+        };
         let mut indexes = self.indexes.lock();
         if indexes.ids.is_none() {
             drop(indexes);
@@ -278,6 +426,19 @@ impl Store {
         let ids = indexes.ids.as_ref().ok_or_else(|| Error::Other("the id index was not built".into()))?;
         let started = std::time::Instant::now();
         check_continues(writer.head, events, ids)?;
+        if let (Some(remote), true) = (&self.remote, publish) {
+            if let Err((stored, e)) = remote.publish(events, writer.head.position) {
+                // Whole parts before the failure are in the stream: keep
+                // them in the copy too (the follower would bring them).
+                if stored > 0 {
+                    drop(indexes);
+                    let part = events.get(..stored).unwrap_or_default();
+                    let prepared = Store::prepare_with(part, chunk::encode_all)?;
+                    self.store_checked(writer, part, prepared, false)?;
+                }
+                return Err(e);
+            }
+        }
         let chunks = prepared.chunks.len();
         let (writes, acked) = batch_writes(prepared.chunks, last);
         if let Err(e) = self.inner.apply(writes) {

@@ -1,11 +1,17 @@
 //! The fixture harness: runs a `.test` script against a fresh durable engine
 //! and compares its output with the file (or rewrites the file with
 //! `UPDATE_EXPECT=1`). The script format is described in `main.rs`.
+//!
+//! Every script runs twice: on a sled store, and on a log in a JetStream
+//! stream (a nats-server of its own) with the checkpoints in a directory;
+//! both must give the file's output.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use strata_engine::{AppendOutcome, Config, Engine, Error};
+use strata_engine::{AppendOutcome, Config, Engine, Error, JetStreamConfig};
+
+use crate::nats_cluster::Cluster;
 use tempfile::TempDir;
 
 /// Where the fixtures live.
@@ -22,8 +28,16 @@ pub fn workspace_root() -> PathBuf {
 pub fn check(name: &str) {
     let path = data_dir().join(format!("{name}.test"));
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let actual = run(&expected, &path);
+    let actual = run(&expected, &path, None);
     if actual == expected {
+        let server = Cluster::start(1);
+        let on_stream = run(&expected, &path, Some(&server));
+        assert!(
+            on_stream == expected,
+            "\n{}: on a JetStream log the output differs from the file and from sled's (- file, + actual).\n\n{}",
+            path.display(),
+            crate::diff::lines(&expected, &on_stream)
+        );
         return;
     }
     if std::env::var_os("UPDATE_EXPECT").is_some_and(|v| v == "1") {
@@ -53,6 +67,8 @@ pub struct Session {
     /// The script's text: event ids that occur in it are printed as they are.
     pub script: String,
     dir: TempDir,
+    /// The log's stream, when the store is not sled's.
+    log: Option<JetStreamConfig>,
     /// `None` only while reopening.
     engine: Option<Engine>,
     /// Positions of the retractions `> retract` made (dated today).
@@ -64,13 +80,16 @@ pub struct Session {
 }
 
 impl Session {
-    fn new(file: &Path, script: &str) -> Session {
+    fn new(file: &Path, script: &str, server: Option<&Cluster>) -> Session {
         let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(Config::at(dir.path())).unwrap_or_else(|e| panic!("opening a store: {e}"));
+        let log = server.map(|s| JetStreamConfig::new(s.url_list(), "strata"));
+        let engine = Engine::open(Config { log: log.clone(), ..Config::at(dir.path()) })
+            .unwrap_or_else(|e| panic!("opening a store: {e}"));
         Session {
             file: file.to_owned(),
             script: script.to_owned(),
             dir,
+            log,
             engine: Some(engine),
             generated: BTreeSet::new(),
             line: 0,
@@ -86,7 +105,7 @@ impl Session {
     /// Drops the engine and opens its directory again.
     pub fn reopen(&mut self) -> Result<(), Error> {
         self.engine = None;
-        self.engine = Some(Engine::open(Config::at(self.dir.path()))?);
+        self.engine = Some(Engine::open(Config { log: self.log.clone(), ..Config::at(self.dir.path()) })?);
         Ok(())
     }
 
@@ -186,8 +205,8 @@ fn is_timestamp(b: &[u8]) -> Option<usize> {
 
 /// Runs a script and returns the file as it should read: the input lines
 /// with fresh output lines.
-fn run(script: &str, file: &Path) -> String {
-    let mut session = Session::new(file, script);
+fn run(script: &str, file: &Path, server: Option<&Cluster>) -> String {
+    let mut session = Session::new(file, script, server);
     let mut out: Vec<String> = Vec::new();
     let mut batch: Option<Batch> = None;
     for (i, line) in script.lines().enumerate() {

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod evidence;
+mod explorer;
 mod pages;
 mod reads;
 mod subscription;
@@ -19,7 +20,7 @@ use serde_json::{json, Value};
 use strata_engine::{Config, Engine};
 use strata_graphql::{build_schema, sdl, SchemaConfig, StrataSchema};
 
-/// The demo dataset: 69 events from three articles.
+/// The demo dataset: the events of three articles.
 pub(crate) const DATASET: &str = include_str!("../../../../examples/h200-china.ndjson");
 
 /// The id of the demo event with this two-digit suffix.
@@ -27,7 +28,24 @@ pub(crate) fn ev(n: u32) -> String {
     format!("0194f000-0000-7000-8000-0000000000{n:02}")
 }
 
-/// An in-memory engine holding the demo dataset (69 events, 25 entities).
+/// How many events the demo dataset holds.
+pub(crate) fn dataset_len() -> u64 {
+    DATASET.lines().filter(|l| !l.trim().is_empty()).count() as u64
+}
+
+/// How many entities the demo dataset declares (inline, in any field).
+pub(crate) fn dataset_entities() -> usize {
+    let mut ids = std::collections::BTreeSet::new();
+    for line in DATASET.lines().filter(|l| !l.trim().is_empty()) {
+        let event: Value = serde_json::from_str(line).expect("a demo line is JSON");
+        let refs =
+            [&event["subject"], &event["object"]].into_iter().chain(event["about"].as_array().into_iter().flatten());
+        ids.extend(refs.filter(|r| r.get("type").is_some()).filter_map(|r| r["id"].as_str().map(str::to_owned)));
+    }
+    ids.len()
+}
+
+/// An in-memory engine holding the demo dataset.
 pub(crate) fn engine() -> Arc<Engine> {
     let engine = Engine::open(Config::in_memory()).expect("in-memory engine");
     engine.append_text(DATASET, None).expect("the demo dataset loads");

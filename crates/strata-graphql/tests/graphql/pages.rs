@@ -6,7 +6,7 @@ use async_graphql::Request;
 use serde_json::{json, Value};
 use strata_graphql::prepare;
 
-use crate::{data, demo, error, event_count, ids};
+use crate::{data, dataset_entities, dataset_len, demo, error, event_count, ids};
 
 #[tokio::test]
 async fn entity_pages_walk_every_entity_once() {
@@ -19,7 +19,7 @@ async fn entity_pages_walk_every_entity_once() {
     loop {
         let d = data(&schema, q, json!({"after": after})).await;
         let page = &d["entities"];
-        assert_eq!(page["totalCount"], 25);
+        assert_eq!(page["totalCount"], dataset_entities());
         assert_eq!(page["pageInfo"]["hasPreviousPage"], after.is_some());
         let edges = page["edges"].as_array().cloned().unwrap_or_default();
         assert!(edges.len() <= 5);
@@ -32,9 +32,9 @@ async fn entity_pages_walk_every_entity_once() {
         after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
         assert!(pages < 10, "pagination does not end");
     }
-    assert_eq!(pages, 5);
+    assert_eq!(pages, dataset_entities().div_ceil(5));
     let unique: HashSet<&String> = seen.iter().collect();
-    assert_eq!((seen.len(), unique.len()), (25, 25));
+    assert_eq!((seen.len(), unique.len()), (dataset_entities(), dataset_entities()));
     let mut sorted = seen.clone();
     sorted.sort();
     assert_eq!(seen, sorted, "entities come by id");
@@ -62,7 +62,7 @@ async fn event_pages_keep_valid_time_order() {
         }
         after = d["events"]["pageInfo"]["endCursor"].as_str().map(str::to_owned);
     }
-    assert_eq!(seen.len(), 69);
+    assert_eq!(seen.len() as u64, dataset_len());
     assert!(keys.windows(2).all(|w| w[0] < w[1]), "valid-time order, then log order");
 
     let d = data(
@@ -112,6 +112,6 @@ async fn a_request_reads_one_snapshot() {
         .append_text(r#"{"kind":"entity_declared","at":"2026","subject":{"id":"late-comer","type":"actor"}}"#, None)
         .expect("append");
     let response = serde_json::to_value(schema.execute(request).await).expect("json");
-    assert_eq!(response["data"], json!({"stats": {"events": 69}, "entity": null}));
-    assert_eq!(event_count(&schema).await, 70);
+    assert_eq!(response["data"], json!({"stats": {"events": dataset_len()}, "entity": null}));
+    assert_eq!(event_count(&schema).await, dataset_len() + 1);
 }

@@ -6,7 +6,7 @@ use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
-use crate::{data, demo, ev};
+use crate::{data, dataset_len, demo, ev};
 
 /// The next event of a subscription, which must come within 5 seconds.
 async fn next(stream: &mut BoxStream<'static, async_graphql::Response>) -> Value {
@@ -22,8 +22,11 @@ async fn next(stream: &mut BoxStream<'static, async_graphql::Response>) -> Value
 #[tokio::test]
 async fn the_subscription_replays_then_follows_without_gap_or_duplicate() {
     let (engine, schema) = demo();
-    let mut stream =
-        schema.execute_stream("subscription { eventAppended(fromPosition: 66) { position kind subject { id } } }");
+    let last = dataset_len();
+    let mut stream = schema.execute_stream(format!(
+        "subscription {{ eventAppended(fromPosition: {}) {{ position kind subject {{ id }} }} }}",
+        last - 3
+    ));
     let mut positions = Vec::new();
     for _ in 0..2 {
         positions.push(next(&mut stream).await["position"].as_u64().unwrap_or_default());
@@ -38,11 +41,11 @@ async fn the_subscription_replays_then_follows_without_gap_or_duplicate() {
     for _ in 0..3 {
         positions.push(next(&mut stream).await["position"].as_u64().unwrap_or_default());
     }
-    assert_eq!(positions, [66, 67, 68, 69, 70]);
+    assert_eq!(positions, [last - 3, last - 2, last - 1, last, last + 1]);
     let d = data(&schema, r#"mutation { appendEvents(events: [{kind: "statement_made", at: "2026-02-02", subject: {id: "late-comer"}}]) { position } }"#, json!({})).await;
-    assert_eq!(d["appendEvents"]["position"], 71);
+    assert_eq!(d["appendEvents"]["position"], last + 2);
     let live = next(&mut stream).await;
-    assert_eq!(live, json!({"position": 71, "kind": "statement_made", "subject": {"id": "late-comer"}}));
+    assert_eq!(live, json!({"position": last + 2, "kind": "statement_made", "subject": {"id": "late-comer"}}));
 }
 
 #[tokio::test]
@@ -85,8 +88,10 @@ async fn a_subscriber_that_falls_behind_is_told_so_and_the_stream_ends() {
     let engine = std::sync::Arc::new(strata_engine::Engine::open(config).expect("engine"));
     engine.append_text(crate::DATASET, None).expect("dataset");
     let schema = strata_graphql::build_schema(engine.clone(), strata_graphql::SchemaConfig::default());
-    let mut stream = schema.execute_stream("subscription { eventAppended(fromPosition: 69) { position } }");
-    assert_eq!(next(&mut stream).await, json!({"position": 69}));
+    let last = dataset_len();
+    let mut stream =
+        schema.execute_stream(format!("subscription {{ eventAppended(fromPosition: {last}) {{ position }} }}"));
+    assert_eq!(next(&mut stream).await, json!({"position": last}));
     for day in 1..=5 {
         let line = format!(r#"{{"kind":"statement_made","at":"2026-02-0{day}","subject":"nvidia"}}"#);
         engine.append_text(&line, None).expect("append");

@@ -3,12 +3,16 @@
 use serde_json::{json, Value};
 use strata_graphql::{build_schema, SchemaConfig};
 
-use crate::{approvers, data, demo, engine, error, ev, event_count, recorded_at};
+use crate::{approvers, data, dataset_len, demo, engine, error, ev, event_count, recorded_at, DATASET};
 
 #[tokio::test]
 async fn a_retraction_hides_the_relation_and_shows_on_the_event() {
     let (_, schema) = demo();
     let before = recorded_at(&schema, &ev(69)).await;
+    let bytedance_approvals = DATASET
+        .lines()
+        .filter(|l| l.contains(r#""approval_granted""#) && l.contains(r#""object": "bytedance""#))
+        .count();
     let d = data(
         &schema,
         r#"mutation($id: ID!) { retractEvent(id: $id, reason: "Huang says no approval was confirmed",
@@ -24,8 +28,8 @@ async fn a_retraction_hides_the_relation_and_shows_on_the_event() {
     assert_eq!(retraction["attrs"]["reason"], "Huang says no approval was confirmed");
     assert_eq!(retraction["source"]["publisher"], "Reuters");
 
-    assert_eq!(approvers(&schema, "bytedance", "2026-01-29", None).await, ["cn-mofcom"]);
-    assert_eq!(approvers(&schema, "bytedance", "2026-01-29", Some(&before)).await, ["cn-miit", "cn-mofcom"]);
+    assert_eq!(approvers(&schema, "bytedance", "2026-01-29", None).await, ["cn-gov", "cn-mofcom"]);
+    assert_eq!(approvers(&schema, "bytedance", "2026-01-29", Some(&before)).await, ["cn-gov", "cn-miit", "cn-mofcom"]);
     let q = "query($id: ID!, $k: DateTime) { event(id: $id, knownAt: $k) { id retractedBy { kind retracts } } }";
     let d = data(&schema, q, json!({"id": ev(55)})).await;
     assert_eq!(d["event"]["retractedBy"], json!({"kind": "event_retracted", "retracts": ev(55)}));
@@ -34,8 +38,8 @@ async fn a_retraction_hides_the_relation_and_shows_on_the_event() {
 
     // `events` leaves it out unless asked.
     let q = r#"query($inc: Boolean) { events(entity: "bytedance", kinds: ["approval_granted"], includeRetracted: $inc) { totalCount } }"#;
-    assert_eq!(data(&schema, q, json!({})).await["events"]["totalCount"], 1);
-    assert_eq!(data(&schema, q, json!({"inc": true})).await["events"]["totalCount"], 2);
+    assert_eq!(data(&schema, q, json!({})).await["events"]["totalCount"], bytedance_approvals - 1);
+    assert_eq!(data(&schema, q, json!({"inc": true})).await["events"]["totalCount"], bytedance_approvals);
 
     let e = error(
         &schema,
@@ -51,9 +55,9 @@ async fn appending_events_declares_inline_and_answers_at_once() {
     let (_, schema) = demo();
     let d = data(
         &schema,
-        r#"mutation($events: [EventInput!]!) { appendEvents(events: $events, expectedPosition: 69) {
+        r#"mutation($events: [EventInput!]!, $at: Int) { appendEvents(events: $events, expectedPosition: $at) {
              position appended events { position kind at precision subject { id } object { id name type attrs } about { id } } } }"#,
-        json!({"events": [
+        json!({"at": dataset_len(), "events": [
             {"kind": "entity_declared", "at": "2020", "subject": {"id": "moore-threads", "type": "ACTOR", "name": "Moore Threads", "attrs": {"country": "CN"}}},
             {"kind": "approval_granted", "at": "2026-Q1", "subject": {"id": "cn-miit"}, "object": {"id": "moore-threads"}, "about": [{"id": "nvidia-h200"}],
              "attrs": {"status": "invented for the test"}, "source": {"publisher": "Test"}}
@@ -61,10 +65,10 @@ async fn appending_events_declares_inline_and_answers_at_once() {
     )
     .await;
     let result = &d["appendEvents"];
-    assert_eq!(result["position"], 71);
+    assert_eq!(result["position"], dataset_len() + 2);
     assert_eq!(result["appended"], 2);
     let approval = &result["events"][1];
-    assert_eq!(approval["position"], 71);
+    assert_eq!(approval["position"], dataset_len() + 2);
     assert_eq!(approval["at"], "2026-Q1");
     assert_eq!(approval["precision"], "QUARTER");
     assert_eq!(
@@ -99,7 +103,7 @@ async fn a_bad_event_names_its_place_and_stores_nothing() {
     assert_eq!(e["extensions"]["field"], "object");
     let e = error(&schema, append, json!({"events": [{"kind": "approval_granted", "at": "2026-02-02", "subject": {"id": "nobody-known"}, "object": {"id": "bytedance"}}]})).await;
     assert_eq!(e["extensions"]["code"], "BAD_INPUT", "{e}");
-    assert_eq!(event_count(&schema).await, 69);
+    assert_eq!(event_count(&schema).await, dataset_len());
 }
 
 #[tokio::test]
@@ -111,8 +115,8 @@ async fn a_stale_expected_position_is_a_conflict() {
         json!({}),
     )
     .await;
-    assert_eq!(e["extensions"], json!({"code": "CONFLICT", "expected": 5, "actual": 69}), "{e}");
-    assert_eq!(event_count(&schema).await, 69);
+    assert_eq!(e["extensions"], json!({"code": "CONFLICT", "expected": 5, "actual": dataset_len()}), "{e}");
+    assert_eq!(event_count(&schema).await, dataset_len());
 }
 
 #[tokio::test]
@@ -125,5 +129,5 @@ async fn read_only_refuses_mutations() {
     )
     .await;
     assert_eq!(e["extensions"]["code"], "READ_ONLY", "{e}");
-    assert_eq!(event_count(&schema).await, 69);
+    assert_eq!(event_count(&schema).await, dataset_len());
 }

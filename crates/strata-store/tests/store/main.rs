@@ -10,7 +10,12 @@ mod checkpoint;
 mod crash;
 mod damage;
 mod disk;
+mod jetstream;
 mod log;
+// The binary's end-to-end tests share it; the kills and restarts are theirs.
+#[allow(dead_code)]
+#[path = "../../../../tests/it/nats_cluster.rs"]
+mod nats_cluster;
 mod roundtrip;
 
 use std::path::Path;
@@ -46,11 +51,14 @@ pub fn sample_from(first: u64) -> Vec<RecordedEvent> {
     SAMPLE.iter().zip(first..).map(|(line, p)| recorded(p, line)).collect()
 }
 
-/// Runs `check` on a memory store and on a fresh sled store.
+/// Runs `check` on a memory store, on a fresh sled store and on a fresh
+/// JetStream stream (of the one nats-server this test binary starts).
 pub fn on_both(check: fn(&Store)) {
     check(&Store::memory());
     let dir = TempDir::new().unwrap();
     check(&Store::open(dir.path()).unwrap());
+    let (store, _server) = jetstream::fresh_store();
+    check(&store);
 }
 
 /// Every event of the store, in log order.

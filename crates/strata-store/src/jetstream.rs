@@ -1,0 +1,619 @@
+//! The log in a NATS JetStream stream, shared by any number of strata nodes.
+//!
+//! One message per event, on the subject `<stream>.log`; the event's
+//! position is the message's stream sequence, so the stream must hold
+//! strata's messages only (it is created with deletes and purges denied).
+//! The payload is the event encoded by `codec`, written with the position it
+//! must land at: reading a message back checks that it did.
+//!
+//! **A batch is one atomic publish.** A batch of one event is one publish;
+//! a larger one is a JetStream atomic batch (server 2.12 and later; the
+//! stream is created with `allow_atomic`), at most [`MAX_BATCH`] messages,
+//! the server's limit. A larger batch is published as consecutive atomic
+//! parts of [`MAX_BATCH`], each all or nothing. The last message of every
+//! part carries the header `Strata-Batch-End`, so a follower applies whole
+//! parts only: no reader ever sees part of one.
+//!
+//! The parts of one batch are pipelined: each is sent as soon as the one
+//! before it is, expecting the stream to end where that one ends, and up to
+//! eight await their acknowledgements at once. A part whose predecessor did
+//! not land is refused whole by that same expectation.
+//!
+//! **Concurrency.** The first message of a part carries
+//! `Nats-Expected-Last-Sequence`: the position the writer's copy of the log
+//! ends at. If another writer got there first the server refuses the whole
+//! part ([`Error::Behind`]); the caller catches up and checks again. Every
+//! message carries `Nats-Msg-Id` (the event id), so a retried publish within
+//! the stream's duplicate window is not stored twice; beyond it, the engine's
+//! id index makes a retry idempotent.
+//!
+//! **Following.** An ordered pull consumer delivers the stream from the
+//! position after the local copy's end, in order, part by part, into a
+//! channel; [`Store::ingest`] and [`Store::catch_up`] take the parts from it
+//! into the local copy (a `Store` in memory with the same chunks as on disk),
+//! from which every read is served.
+//!
+//! A stream that cannot be reached, or has lost its quorum, makes a publish
+//! time out or fail: [`Error::Unavailable`], and nothing is acknowledged.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, consumer, stream};
+use async_nats::HeaderMap;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use parking_lot::Mutex;
+use strata_core::RecordedEvent;
+
+use crate::{codec, Error};
+
+/// The most messages the server takes in one atomic batch.
+pub const MAX_BATCH: usize = 1000;
+
+/// The header on the last message of every atomic part.
+const BATCH_END: &str = "Strata-Batch-End";
+
+/// How many whole parts the follower may read ahead of the local copy.
+const READ_AHEAD: usize = 256;
+
+/// Where the log lives when it is in JetStream.
+#[derive(Debug, Clone)]
+pub struct JetStreamConfig {
+    /// The servers, `nats://HOST:PORT` each; any one reachable will do.
+    pub urls: Vec<String>,
+    /// The stream's name (created if missing).
+    pub stream: String,
+    /// The replicas of the stream when strata creates it (1, 3 or 5).
+    pub replicas: usize,
+    /// This node's own directory: checkpoints only.
+    pub data_dir: Option<PathBuf>,
+    /// How long a publish, or a request to the stream, may take before it
+    /// counts as unavailable.
+    pub timeout: Duration,
+}
+
+impl JetStreamConfig {
+    /// The stream `stream` on the servers `urls`, one replica when
+    /// created, a five-second timeout, no local directory.
+    pub fn new(urls: Vec<String>, stream: impl Into<String>) -> JetStreamConfig {
+        JetStreamConfig { urls, stream: stream.into(), replicas: 1, data_dir: None, timeout: Duration::from_secs(5) }
+    }
+
+    fn subject(&self) -> String {
+        format!("{}.log", self.stream)
+    }
+}
+
+/// What a node knows about the stream it follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamStatus {
+    /// Whether the client is connected to a server.
+    pub connected: bool,
+    /// The stream's last position as last heard from it (0 if never).
+    pub stream_last: u64,
+    /// Why the stream did not answer last, if it did not: following
+    /// stopped, or a write was not acknowledged (cleared when it answers).
+    pub error: Option<String>,
+}
+
+/// A whole atomic part as delivered: (position, payload) of each message.
+type Part = Vec<(u64, Bytes)>;
+
+/// What the follower task sends.
+enum Delivery {
+    Part(Part),
+}
+
+/// The shared state the follower task updates.
+#[derive(Default)]
+struct Status {
+    stream_last: AtomicU64,
+    failed: Mutex<Option<String>>,
+    stopped: AtomicBool,
+}
+
+/// The connection to the stream, its follower, and the parts it delivered.
+pub(crate) struct Remote {
+    runtime: Option<tokio::runtime::Runtime>,
+    client: async_nats::Client,
+    js: jetstream::Context,
+    config: JetStreamConfig,
+    incoming: Mutex<Incoming>,
+    status: Arc<Status>,
+}
+
+/// Parts received from the follower, waiting for the writer's lock.
+pub(crate) struct Incoming {
+    rx: Receiver<Delivery>,
+    pub(crate) stash: std::collections::VecDeque<Part>,
+}
+
+impl Remote {
+    /// Connects, creates the stream if it is missing, and starts following
+    /// it from `from` (a position).
+    pub(crate) fn connect(config: &JetStreamConfig) -> Result<Remote, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("strata-nats")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Other(format!("cannot start the NATS client's threads: {e}")))?;
+        let addrs = config
+            .urls
+            .iter()
+            .map(|u| u.parse::<async_nats::ServerAddr>().map_err(|e| Error::Other(format!("--log {u}: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        if addrs.is_empty() {
+            return Err(Error::Other("--log names no server".into()));
+        }
+        let timeout = config.timeout;
+        let cfg = config.clone();
+        let (client, js) = run(runtime.handle(), config, timeout * 2, async move {
+            let client = async_nats::ConnectOptions::new()
+                .connection_timeout(timeout)
+                .request_timeout(Some(timeout))
+                .connect(addrs)
+                .await
+                .map_err(|e| unavailable(&cfg, format!("cannot connect: {e}")))?;
+            let mut js = jetstream::new(client.clone());
+            js.set_timeout(timeout);
+            ensure_stream(&js, &cfg).await?;
+            Ok((client, js))
+        })?;
+        let (_tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        Ok(Remote {
+            runtime: Some(runtime),
+            client,
+            js,
+            config: config.clone(),
+            incoming: Mutex::new(Incoming { rx, stash: Default::default() }),
+            status: Arc::new(Status::default()),
+        })
+    }
+
+    /// Starts the follower task from position `from`.
+    pub(crate) fn follow_from(&self, from: u64) -> Result<(), Error> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        *self.incoming.lock() = Incoming { rx, stash: Default::default() };
+        let handle = self.handle()?;
+        handle.spawn(follow(self.js.clone(), self.config.clone(), from, tx, self.status.clone()));
+        Ok(())
+    }
+
+    fn handle(&self) -> Result<&tokio::runtime::Handle, Error> {
+        self.runtime.as_ref().map(|r| r.handle()).ok_or_else(|| Error::Other("the NATS client has stopped".into()))
+    }
+
+    /// The stream's last position, asked of the stream.
+    pub(crate) fn last_position(&self) -> Result<u64, Error> {
+        let js = self.js.clone();
+        let cfg = self.config.clone();
+        let last = run(self.handle()?, &self.config, self.config.timeout, async move {
+            let mut s = js.get_stream(&cfg.stream).await.map_err(|e| unavailable(&cfg, e.to_string()))?;
+            let info = s.info().await.map_err(|e| unavailable(&cfg, e.to_string()))?;
+            Ok(info.state.last_sequence)
+        })?;
+        self.status.stream_last.fetch_max(last, Ordering::Relaxed);
+        Ok(last)
+    }
+
+    /// The next whole part the follower delivered, waiting until `deadline`.
+    pub(crate) fn next_part(&self, incoming: &mut Incoming, deadline: Option<Instant>) -> Result<Option<Part>, Error> {
+        if let Some(part) = incoming.stash.pop_front() {
+            return Ok(Some(part));
+        }
+        let got = match deadline {
+            None => match incoming.rx.try_recv() {
+                Ok(d) => Some(d),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => return Err(self.stopped()),
+            },
+            Some(deadline) => match incoming.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(d) => Some(d),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return Err(self.stopped()),
+            },
+        };
+        Ok(got.map(|Delivery::Part(p)| p))
+    }
+
+    fn stopped(&self) -> Error {
+        let why = self.status.failed.lock().clone().unwrap_or_else(|| "it stopped".into());
+        unavailable(&self.config, format!("following the stream failed: {why}"))
+    }
+
+    pub(crate) fn timeout(&self) -> Duration {
+        self.config.timeout
+    }
+
+    /// The error of a copy left behind the stream: the stream said it
+    /// reaches `last`, and nothing more came.
+    pub(crate) fn behind(&self, last: u64, have: u64) -> Error {
+        let why = self.status.failed.lock().clone().map(|w| format!(" ({w})")).unwrap_or_default();
+        unavailable(
+            &self.config,
+            format!(
+                "the stream reaches position {last}, this node has {have}, and nothing more came within {} ms{why}",
+                self.config.timeout.as_millis()
+            ),
+        )
+    }
+
+    pub(crate) fn incoming(&self) -> &Mutex<Incoming> {
+        &self.incoming
+    }
+
+    pub(crate) fn status(&self) -> StreamStatus {
+        StreamStatus {
+            connected: self.client.connection_state() == async_nats::connection::State::Connected,
+            stream_last: self.status.stream_last.load(Ordering::Relaxed),
+            error: self.status.failed.lock().clone(),
+        }
+    }
+
+    /// Publishes `events` (which continue a log ending at `last`) as atomic
+    /// parts of at most [`MAX_BATCH`]; returns how many were stored (whole
+    /// parts) when it fails after the first part.
+    pub(crate) fn publish(&self, events: &[RecordedEvent], last: u64) -> Result<(), (usize, Error)> {
+        let mut parts = Vec::new();
+        for part in events.chunks(MAX_BATCH) {
+            let mut messages = Vec::with_capacity(part.len());
+            for r in part {
+                let payload = codec::encode(r).map_err(|e| (0, Error::Other(format!("event {}: {e}", r.event.id))))?;
+                messages.push((r.event.id.to_string(), Bytes::from(payload)));
+            }
+            parts.push(messages);
+        }
+        let handle = self.handle().map_err(|e| (0, e))?;
+        let limit = self.config.timeout * (2 + parts.len() as u32);
+        let (client, js, cfg) = (self.client.clone(), self.js.clone(), self.config.clone());
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        handle.spawn(async move {
+            let out = tokio::time::timeout(limit, publish_parts(client, js, cfg.clone(), parts, last))
+                .await
+                .unwrap_or_else(|_| (0, Err(unavailable(&cfg, format!("no answer within {} ms", limit.as_millis())))));
+            let _ = tx.send(out);
+        });
+        let (stored, published) = rx
+            .recv()
+            .unwrap_or_else(|_| (0, Err(Error::Other("the NATS client's task ended without an answer".into()))));
+        self.status.stream_last.fetch_max(last + stored as u64, Ordering::Relaxed);
+        match published {
+            Ok(()) => {
+                *self.status.failed.lock() = None;
+                Ok(())
+            }
+            Err(e) => {
+                if matches!(e, Error::Unavailable { .. }) {
+                    // Until the stream answers again, this node may be behind it.
+                    *self.status.failed.lock() = Some(format!("a write was not acknowledged: {e}"));
+                }
+                Err((stored, e))
+            }
+        }
+    }
+}
+
+/// How many atomic parts of one batch may await their acknowledgement at
+/// once (the server takes 50 batches in flight per stream).
+const PARTS_IN_FLIGHT: usize = 8;
+
+/// Publishes the parts of one batch in order, each expecting the stream to
+/// end where the part before it ends, without waiting for one part's
+/// acknowledgement before sending the next (each is still all or nothing,
+/// and refused whole if the one before it did not land). Returns how many
+/// events were acknowledged, in order, before the first failure.
+async fn publish_parts(
+    client: async_nats::Client,
+    js: jetstream::Context,
+    cfg: JetStreamConfig,
+    parts: Vec<Vec<(String, Bytes)>>,
+    last: u64,
+) -> (usize, Result<(), Error>) {
+    let mut pending = std::collections::VecDeque::new();
+    let mut sent = 0usize;
+    let mut stored = 0usize;
+    for messages in parts {
+        if pending.len() >= PARTS_IN_FLIGHT {
+            if let Some(waiting) = pending.pop_front() {
+                match confirm(&cfg, waiting).await {
+                    Ok(n) => stored += n,
+                    Err(e) => return (stored, Err(e)),
+                }
+            }
+        }
+        let n = messages.len();
+        let expected = last + sent as u64;
+        match send_part(&client, &js, &cfg, messages, expected).await {
+            Ok(ack) => pending.push_back((ack, expected, n)),
+            Err(e) => {
+                // What was sent before may still land: confirm it first.
+                for waiting in pending {
+                    match confirm(&cfg, waiting).await {
+                        Ok(n) => stored += n,
+                        Err(_) => break,
+                    }
+                }
+                return (stored, Err(e));
+            }
+        }
+        sent += n;
+    }
+    for waiting in pending {
+        match confirm(&cfg, waiting).await {
+            Ok(n) => stored += n,
+            Err(e) => return (stored, Err(e)),
+        }
+    }
+    (stored, Ok(()))
+}
+
+/// A part sent: its commit's acknowledgement to come, where it must start, its length.
+type Sent = (Option<jetstream::context::PublishAckFuture>, u64, usize);
+
+/// Waits for a sent part's acknowledgement and checks it; returns its length.
+async fn confirm(cfg: &JetStreamConfig, (ack, expected, n): Sent) -> Result<usize, Error> {
+    let Some(ack) = ack else { return Ok(n) };
+    let ack = ack.await.map_err(|e| publish_error(cfg, e))?;
+    if ack.duplicate {
+        // A retry of a publish that landed before: the events are there.
+        return Err(Error::Behind { position: ack.sequence });
+    }
+    let want = expected + n as u64;
+    if ack.sequence != want {
+        return Err(Error::Other(format!(
+            "the stream {} stored the batch ending at sequence {}, not {want}: it holds messages strata did not write",
+            cfg.stream, ack.sequence
+        )));
+    }
+    Ok(n)
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        self.status.stopped.store(true, Ordering::Relaxed);
+        // Dropping a runtime waits for its tasks, which may not be done from
+        // inside another runtime (the server's); this returns at once.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// The error of a stream that cannot take or answer a request.
+fn unavailable(cfg: &JetStreamConfig, reason: String) -> Error {
+    Error::Unavailable { stream: cfg.stream.clone(), servers: cfg.urls.join(","), reason }
+}
+
+/// Runs `fut` on the client's runtime and waits for it, from any thread
+/// (also from inside another runtime, where `block_on` is not allowed).
+fn run<T: Send + 'static>(
+    handle: &tokio::runtime::Handle,
+    cfg: &JetStreamConfig,
+    limit: Duration,
+    fut: impl std::future::Future<Output = Result<T, Error>> + Send + 'static,
+) -> Result<T, Error> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let late = unavailable(cfg, format!("no answer within {} ms", limit.as_millis()));
+    handle.spawn(async move {
+        let out = match tokio::time::timeout(limit, fut).await {
+            Ok(out) => out,
+            Err(_) => Err(late),
+        };
+        let _ = tx.send(out);
+    });
+    rx.recv().unwrap_or_else(|_| Err(Error::Other("the NATS client's task ended without an answer".into())))
+}
+
+/// Creates the stream if it is missing; checks that it can hold strata's log.
+async fn ensure_stream(js: &jetstream::Context, cfg: &JetStreamConfig) -> Result<(), Error> {
+    let wanted = stream::Config {
+        name: cfg.stream.clone(),
+        subjects: vec![cfg.subject()],
+        num_replicas: cfg.replicas.max(1),
+        allow_atomic_publish: true,
+        deny_delete: true,
+        deny_purge: true,
+        allow_direct: true,
+        storage: stream::StorageType::File,
+        duplicate_window: Duration::from_secs(120),
+        ..Default::default()
+    };
+    let mut stream = js.get_or_create_stream(wanted).await.map_err(|e| unavailable(cfg, e.to_string()))?;
+    let info = stream.info().await.map_err(|e| unavailable(cfg, e.to_string()))?;
+    let subject = cfg.subject();
+    if !info.config.subjects.contains(&subject) || info.config.subjects.len() != 1 {
+        return Err(Error::Other(format!(
+            "the stream {} exists but holds other subjects ({}); strata needs a stream of its own (subject {subject})",
+            cfg.stream,
+            info.config.subjects.join(", ")
+        )));
+    }
+    if !info.config.allow_atomic_publish {
+        return Err(Error::Other(format!(
+            "the stream {} does not allow atomic batch publish (allow_atomic); strata needs it (nats-server 2.12 or later)",
+            cfg.stream
+        )));
+    }
+    if info.state.messages > 0 && info.state.first_sequence != 1 {
+        return Err(Error::Other(format!(
+            "the stream {} starts at sequence {}, not 1: messages were removed, and positions must be gapless",
+            cfg.stream, info.state.first_sequence
+        )));
+    }
+    Ok(())
+}
+
+/// Sends one atomic part whose first message must land after `expected`;
+/// returns its commit's acknowledgement, still to come.
+async fn send_part(
+    client: &async_nats::Client,
+    js: &jetstream::Context,
+    cfg: &JetStreamConfig,
+    messages: Vec<(String, Bytes)>,
+    expected: u64,
+) -> Result<Option<jetstream::context::PublishAckFuture>, Error> {
+    let subject = cfg.subject();
+    let n = messages.len();
+    let batch_id = (n > 1).then(|| format!("{:032x}", rand_u128()));
+    let mut ack = None;
+    for (i, (id, payload)) in messages.into_iter().enumerate() {
+        let mut headers = HeaderMap::new();
+        headers.insert("Nats-Msg-Id", id.as_str());
+        if i == 0 {
+            headers.insert("Nats-Expected-Last-Sequence", expected.to_string().as_str());
+        }
+        if let Some(batch) = &batch_id {
+            headers.insert("Nats-Batch-Id", batch.as_str());
+            headers.insert("Nats-Batch-Sequence", (i + 1).to_string().as_str());
+        }
+        let last = i + 1 == n;
+        if last {
+            headers.insert(BATCH_END, "1");
+            if batch_id.is_some() {
+                headers.insert("Nats-Batch-Commit", "1");
+            }
+            let pending =
+                js.publish_with_headers(subject.clone(), headers, payload).await.map_err(|e| publish_error(cfg, e))?;
+            ack = Some(pending);
+        } else if i == 0 {
+            // The server answers the first message of a batch: the batch started.
+            let reply = client
+                .request_with_headers(subject.clone(), headers, payload)
+                .await
+                .map_err(|e| unavailable(cfg, format!("starting an atomic batch: {e}")))?;
+            if let Some(err) = api_error(&reply.payload) {
+                return Err(Error::Other(format!("the stream {} refused an atomic batch: {err}", cfg.stream)));
+            }
+        } else {
+            client
+                .publish_with_headers(subject.clone(), headers, payload)
+                .await
+                .map_err(|e| unavailable(cfg, e.to_string()))?;
+        }
+    }
+    Ok(ack)
+}
+
+/// The error of an API answer (`{"error":{...}}`), if it is one.
+fn api_error(payload: &[u8]) -> Option<String> {
+    if payload.is_empty() {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(payload).ok()?;
+    v.get("error").map(|e| e.to_string())
+}
+
+fn publish_error(cfg: &JetStreamConfig, e: jetstream::context::PublishError) -> Error {
+    use jetstream::context::PublishErrorKind as K;
+    match e.kind() {
+        K::WrongLastSequence => Error::Behind { position: 0 },
+        K::TimedOut | K::BrokenPipe | K::StreamNotFound | K::MaxAckPending => {
+            unavailable(cfg, format!("publish not acknowledged: {e}"))
+        }
+        _ => unavailable(cfg, format!("publish refused: {e}")),
+    }
+}
+
+/// A batch id: random enough that two writers never share one.
+fn rand_u128() -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    let a = h.finish();
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(a);
+    (u128::from(a) << 64) | u128::from(h.finish())
+}
+
+/// The follower: reads the stream in order from `from` and sends whole
+/// parts; on any failure it starts again from the first message of the
+/// part it was reading, after a pause.
+async fn follow(
+    js: jetstream::Context,
+    cfg: JetStreamConfig,
+    from: u64,
+    tx: SyncSender<Delivery>,
+    status: Arc<Status>,
+) {
+    let mut next = from.max(1);
+    loop {
+        if status.stopped.load(Ordering::Relaxed) {
+            return;
+        }
+        match follow_once(&js, &cfg, &mut next, &tx, &status).await {
+            Ok(()) => return,
+            Err(why) => {
+                tracing::warn!(stream = %cfg.stream, %why, "following the stream stopped; starting again");
+                *status.failed.lock() = Some(why);
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    }
+}
+
+/// One ordered consumer's life; `Ok` only when the receiving side is gone.
+async fn follow_once(
+    js: &jetstream::Context,
+    cfg: &JetStreamConfig,
+    next: &mut u64,
+    tx: &SyncSender<Delivery>,
+    status: &Status,
+) -> Result<(), String> {
+    let stream = js.get_stream(&cfg.stream).await.map_err(|e| e.to_string())?;
+    let consumer = stream
+        .create_consumer(consumer::pull::OrderedConfig {
+            filter_subject: cfg.subject(),
+            deliver_policy: consumer::DeliverPolicy::ByStartSequence { start_sequence: *next },
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+    // Following again: the stream answers.
+    *status.failed.lock() = None;
+    let mut part: Part = Vec::new();
+    while let Some(m) = messages.next().await {
+        let m = m.map_err(|e| e.to_string())?;
+        let info = m.info().map_err(|e| e.to_string())?;
+        let seq = info.stream_sequence;
+        status.stream_last.fetch_max(seq + info.pending, Ordering::Relaxed);
+        let expected = *next + part.len() as u64;
+        if seq < expected {
+            continue;
+        }
+        if seq != expected {
+            return Err(format!("the stream jumped from position {} to {seq}", expected - 1));
+        }
+        let end = m.headers.as_ref().is_some_and(|h| h.get(BATCH_END).is_some());
+        part.push((seq, m.payload.clone()));
+        if end {
+            *next = seq + 1;
+            *status.failed.lock() = None;
+            let whole = std::mem::take(&mut part);
+            // The receiver may be slow (a large catch-up): wait for room
+            // without holding up the runtime's other tasks.
+            let sent = tokio::task::block_in_place(|| tx.send(Delivery::Part(whole)));
+            if sent.is_err() || status.stopped.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+        }
+    }
+    Err("the consumer's message stream ended".into())
+}
+
+/// Decodes a delivered part into events.
+pub(crate) fn decode_part(part: Part) -> Result<Vec<RecordedEvent>, Error> {
+    part.into_iter()
+        .map(|(seq, payload)| {
+            codec::decode(&payload, seq).map_err(|what| Error::Corruption {
+                path: None,
+                what: format!("the stream's message at position {seq}: {what}"),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,101 @@
+//! The log in a JetStream stream: positions are the stream's sequence, a
+//! batch lands whole or not at all, a writer whose copy is behind is refused
+//! and stores nothing, and every store on the stream reads the same log.
+
+use std::time::Duration;
+
+use strata_core::RecordedEvent;
+use strata_store::{Error, JetStreamConfig, Store, MAX_BATCH};
+
+use crate::nats_cluster::Cluster;
+use crate::{all, recorded, sample_from, time_of};
+
+/// A stream on a nats-server of its own (a static one would outlive the
+/// test binary: statics are never dropped, and the server would be left
+/// running).
+pub fn fresh_config(server: &Cluster) -> JetStreamConfig {
+    let mut cfg = JetStreamConfig::new(server.url_list(), "strata");
+    cfg.timeout = Duration::from_secs(5);
+    cfg
+}
+
+/// A store on a fresh stream, with the server it lives on (kill it by dropping).
+pub fn fresh_store() -> (Store, Cluster) {
+    let server = Cluster::start(1);
+    (Store::open_jetstream(&fresh_config(&server)).unwrap(), server)
+}
+
+/// `n` declarations of distinct actors from position `first`.
+fn declarations(first: u64, n: u64) -> Vec<RecordedEvent> {
+    (first..first + n)
+        .map(|p| {
+            recorded(
+                p,
+                &format!(r#"{{"kind":"entity_declared","at":"2025","subject":{{"id":"e{p}","type":"actor"}}}}"#),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_second_store_on_the_stream_reads_the_same_log_and_follows_it() {
+    let server = Cluster::start(1);
+    let cfg = fresh_config(&server);
+    let a = Store::open_jetstream(&cfg).unwrap();
+    a.append(&sample_from(1)).unwrap();
+    let b = Store::open_jetstream(&cfg).unwrap();
+    assert_eq!(all(&b), all(&a));
+    assert_eq!(b.head(), a.head());
+    // A write through b reaches a once it catches up.
+    b.append(&declarations(6, 3)).unwrap();
+    assert_eq!(a.catch_up().unwrap(), 3);
+    assert_eq!(all(&a), all(&b));
+    assert_eq!(a.position_of(all(&b)[7].event.id).unwrap(), Some(8));
+}
+
+#[test]
+fn a_writer_behind_the_stream_is_refused_and_stores_nothing() {
+    let server = Cluster::start(1);
+    let cfg = fresh_config(&server);
+    let a = Store::open_jetstream(&cfg).unwrap();
+    let b = Store::open_jetstream(&cfg).unwrap();
+    a.append(&sample_from(1)).unwrap();
+    // b has not seen a's batch: its batch claims positions 1.. again.
+    let err = b.append(&declarations(1, 2)).unwrap_err();
+    assert!(matches!(err, Error::Behind { .. }), "{err}");
+    assert_eq!(b.len(), 0);
+    b.catch_up().unwrap();
+    assert_eq!(all(&b), all(&a));
+    // And a batch larger than one atomic part is refused whole too.
+    let err = a.append(&declarations(1, 2)).unwrap_err();
+    assert!(matches!(err, Error::Conflict { .. }), "{err}");
+    let fresh = Store::open_jetstream(&cfg).unwrap();
+    assert_eq!(fresh.len(), 5);
+}
+
+#[test]
+fn a_batch_larger_than_the_servers_limit_is_stored_in_whole_parts_at_consecutive_positions() {
+    let server = Cluster::start(1);
+    let cfg = fresh_config(&server);
+    let a = Store::open_jetstream(&cfg).unwrap();
+    let n = (MAX_BATCH * 2 + 17) as u64;
+    let events = declarations(1, n);
+    a.append(&events).unwrap();
+    assert_eq!(a.len(), n);
+    let b = Store::open_jetstream(&cfg).unwrap();
+    let read = all(&b);
+    assert_eq!(read.len() as u64, n);
+    assert_eq!(read, events);
+    assert!(read.windows(2).all(|w| w[1].recorded_at > w[0].recorded_at));
+    assert_eq!(read.last().map(|r| r.recorded_at), Some(time_of(n)));
+}
+
+#[test]
+fn an_unreachable_stream_is_unavailable_with_the_reason() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut cfg = JetStreamConfig::new(vec![format!("nats://127.0.0.1:{port}")], "nowhere");
+    cfg.timeout = Duration::from_millis(500);
+    let err = Store::open_jetstream(&cfg).unwrap_err();
+    assert!(matches!(err, Error::Unavailable { .. }), "{err}");
+    assert!(err.to_string().contains("nowhere") && err.to_string().contains("cannot connect"), "{err}");
+}

@@ -1,0 +1,696 @@
+"""The explorer page (`/`) and GraphiQL (`/graphql`) in a real browser:
+Debian's headless chromium, driven by selenium through Debian's
+chromedriver, with no network beyond the server under test.
+
+The side panel lists every entity drawn (`data-id`) and every edge drawn
+(`data-event`); each test loads a URL form and checks that the panel lists
+exactly what GraphQL returns for the same arguments, on the demo and on a
+generated log of 20,000 events. .ci/run installs chromium and
+chromium-driver; without them these tests fail, saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import ROOT, StrataServer, strata_bin, strata_env, wait_ready
+
+SCREENSHOT = ROOT / "examples" / "explorer.png"
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,900",
+]
+LIMIT = 500
+
+
+# ---- the browser and the servers ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium")
+    driver = shutil.which("chromedriver")
+    if chromium is None or driver is None:
+        pytest.fail(
+            "the explorer tests need Debian's chromium and chromedriver: "
+            "apt-get install chromium chromium-driver (.ci/run installs them)"
+        )
+    profile = tempfile.mkdtemp(prefix="strata-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for flag in FLAGS + [f"--user-data-dir={profile}"]:
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    d = webdriver.Chrome(service=Service(driver), options=opts)
+    d.set_page_load_timeout(30)
+    yield d
+    d.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def serve(tmp: Path, data: Path, extra: list[str] | None = None, token: str | None = None) -> StrataServer:
+    """`strata serve` over an existing store."""
+    args = [str(strata_bin()), "serve", "--addr", "127.0.0.1:0", "--data", str(data), "--read-only"]
+    if token:
+        (tmp / "token").write_text(token + "\n")
+        args += ["--token-file", str(tmp / "token")]
+    args += extra or []
+    log = tmp / "server.log"
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=sink, env=strata_env())
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = re.search(r"GraphiQL at (http://\S+?)/graphql\b", log.read_text(errors="replace"))
+        if found:
+            server = StrataServer(process=process, url=found.group(1), data=data, token=token, log=log)
+            wait_ready(server)
+            return server
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError(f"strata serve did not start:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A server over a generated log: 20,000 events, about 1,900 entities,
+    dates of every precision over decades, recorded over years."""
+    tmp = tmp_path_factory.mktemp("explorer-generated")
+    log, data = tmp / "generated.ndjson", tmp / "data"
+    with open(log, "wb") as out:
+        subprocess.run(
+            [str(strata_bin()), "generate", "--events", "20000", "--seed", "11"], stdout=out, check=True, env=strata_env()
+        )
+    subprocess.run(
+        [str(strata_bin()), "import", str(log), "--data", str(data)], check=True, capture_output=True, env=strata_env()
+    )
+    s = serve(tmp, data)
+    yield s
+    s.stop()
+
+
+def gql(server: StrataServer, query: str, variables: dict | None = None) -> dict:
+    status, body = server.post({"query": query, "variables": variables or {}}, server.headers())
+    assert status == 200 and "errors" not in body, body
+    return body["data"]
+
+
+# ---- the page ----------------------------------------------------------------
+
+
+def load(d, url: str, renders: int = 1) -> None:
+    d.get(url)
+    wait_render(d, renders)
+
+
+def wait_render(d, at_least: int, timeout: float = 25) -> None:
+    """Waits until the page has finished `at_least` views (drawn, empty or too big)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = d.execute_script(
+            "return [document.body.dataset.state, +(document.body.dataset.renders || 0)]"
+        )
+        if state[0] in ("error", "auth"):
+            break
+        if state[1] >= at_least and state[0] != "loading":
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the page did not draw: {d.find_element(By.ID, 'status').text!r}, {state}, {logs(d)}")
+
+
+def renders(d) -> int:
+    return d.execute_script("return +(document.body.dataset.renders || 0)")
+
+
+def logs(d) -> list:
+    return [entry for entry in d.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def panel(d) -> tuple[set[str], Counter]:
+    """What the side panel lists: every data-id on the page, and every edge
+    item's (event, role, from, to)."""
+    got = d.execute_script(
+        """return {
+            ids: Array.from(document.querySelectorAll('[data-id]')).map(e => e.getAttribute('data-id')),
+            edges: Array.from(document.querySelectorAll('[data-event]')).map(e =>
+              [e.dataset.event, e.dataset.role, e.dataset.from, e.dataset.to]),
+        }"""
+    )
+    assert len(got["ids"]) == len(set(got["ids"])), f"an entity is listed twice: {got['ids']}"
+    return set(got["ids"]), Counter(tuple(e) for e in got["edges"])
+
+
+EDGE = "role from { id } to { id } event { id }"
+
+
+def edge_key(r: dict) -> tuple:
+    return (r["event"]["id"], r["role"], r["from"]["id"], r["to"]["id"])
+
+
+def neighborhood(server, focus, hops, as_of=None, known_at=None) -> tuple[set[str], Counter]:
+    d = gql(
+        server,
+        "query($id: ID!, $hops: Int, $asOf: Date, $knownAt: DateTime) {"
+        " neighborhood(id: $id, hops: $hops, asOf: $asOf, knownAt: $knownAt) { nodes { id } edges { " + EDGE + " } } }",
+        {"id": focus, "hops": hops, "asOf": as_of, "knownAt": known_at},
+    )["neighborhood"]
+    return {n["id"] for n in d["nodes"]}, Counter(edge_key(e) for e in d["edges"])
+
+
+def focus_url(server, focus, hops, as_of=None, known_at=None) -> str:
+    q = {"focus": focus, "hops": hops}
+    if as_of:
+        q["asOf"] = as_of
+    if known_at:
+        q["knownAt"] = known_at
+    return f"{server.url}/?{urllib.parse.urlencode(q)}"
+
+
+def url_params(d) -> dict:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlparse(d.current_url).query))
+
+
+def only_local_requests(d, server) -> None:
+    """Everything the page loaded came from the server under test."""
+    urls = d.execute_script("return performance.getEntriesByType('resource').map(r => r.name)")
+    foreign = [u for u in urls if not u.startswith(server.url) and not u.startswith("data:")]
+    assert not foreign, f"the page fetched from elsewhere: {foreign}"
+
+
+def png_pixels(png: bytes) -> tuple[int, int, list[bytes]]:
+    """Width, height and rows of an 8-bit RGB(A) PNG, as Chromium writes them."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width = 8, b"", 0
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
+        chunk = png[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", chunk[:10])
+            assert depth == 8 and colour in (2, 6), (depth, colour)
+            channels = 4 if colour == 6 else 3
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    raw, stride, rows, prev = zlib.decompress(idat), width * channels, [], bytes(width * channels)
+    for y in range(height):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b = prev[i]
+            c = prev[i - channels] if i >= channels else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = bytes(line)
+        rows.append(prev)
+    return width, height, rows
+
+
+def assert_not_blank(png: bytes, what: str) -> None:
+    """The graph area holds a drawing: many colours, and the node colours of
+    the entity types among them."""
+    width, height, rows = png_pixels(png)
+    channels = len(rows[0]) // width
+    colours = Counter()
+    for row in rows[::4]:
+        for x in range(0, width, 4):
+            colours[row[x * channels : x * channels + 3]] += 1
+    assert len(colours) > 20, f"{what}: the screenshot is blank ({len(colours)} colours)"
+    drawn = sum(n for c, n in colours.items() if c not in (b"\xff\xff\xff",))
+    assert drawn > 0.01 * sum(colours.values()), f"{what}: almost nothing is drawn"
+
+
+def screenshot_graph(d, what: str) -> bytes:
+    png = d.find_element(By.ID, "graph").screenshot_as_png
+    assert_not_blank(png, what)
+    return png
+
+
+# ---- the tests -----------------------------------------------------------------
+
+
+def test_the_landing_page_draws_the_demo_with_nothing_from_the_network(browser, demo_server):
+    logs(browser)  # what earlier pages logged
+    load(browser, demo_server.url + "/")
+    params = url_params(browser)
+    # The view is in the URL at once, so it can be shared.
+    assert params.get("focus") and params.get("hops") == "2", params
+    ids, edges = panel(browser)
+    assert (ids, edges) == neighborhood(demo_server, params["focus"], 2)
+    assert len(ids) > 10
+    only_local_requests(browser, demo_server)
+    assert not logs(browser), logs(browser)
+    png = screenshot_graph(browser, "the landing page")
+    assert png
+    # The README's picture is this view; STRATA_UPDATE_SCREENSHOT=1 remakes it.
+    if os.environ.get("STRATA_UPDATE_SCREENSHOT") == "1":
+        browser.save_screenshot(str(SCREENSHOT))
+    assert SCREENSHOT.exists(), "examples/explorer.png: run with STRATA_UPDATE_SCREENSHOT=1 to make it"
+    assert_not_blank(SCREENSHOT.read_bytes(), "examples/explorer.png")
+
+
+@pytest.mark.parametrize(
+    "focus, hops, as_of, known_at",
+    [
+        ("cn-miit", 1, "2026-01-29", None),
+        ("cn-miit", 1, "2026-02-01", "2026-01-29T00:00:00Z"),
+        ("deepseek", 2, "2026-02", None),
+        ("nvidia-h20", 3, "2025-Q2", None),
+        ("john-moolenaar", 2, None, None),
+        ("bytedance", 1, "2020", None),
+    ],
+)
+def test_a_focus_url_lists_exactly_the_graphql_neighborhood(browser, demo_server, focus, hops, as_of, known_at):
+    load(browser, focus_url(demo_server, focus, hops, as_of, known_at))
+    assert panel(browser) == neighborhood(demo_server, focus, hops, as_of, known_at)
+    label = browser.find_element(By.ID, "asOf-label").text
+    if as_of and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+        # A coarse date is shown as such.
+        precision = {"2026-02": "month", "2025-Q2": "quarter", "2020": "year"}[as_of]
+        assert label == f"{as_of} ({precision})", label
+    assert browser.find_element(By.ID, "knownAt-label").text == (known_at or "now")
+    # The focused entity is marked in the panel.
+    assert browser.find_element(By.CSS_SELECTOR, f'[data-id="{focus}"]').get_attribute("aria-current") == "true"
+
+
+def test_the_generated_log_lists_exactly_the_graphql_neighborhood(browser, generated):
+    sizes = gql(
+        generated,
+        "{ entities(first: 60) { edges { node { id n: relations { name } } } } }",
+    )["entities"]["edges"]
+    picked = 0
+    for e in sizes:
+        focus = e["node"]["id"]
+        count = gql(generated, "query($id: ID!) { neighborhood(id: $id, hops: 2) { nodeCount } }", {"id": focus})
+        n = count["neighborhood"]["nodeCount"]
+        if 30 <= n <= 250:
+            load(browser, focus_url(generated, focus, 2))
+            assert panel(browser) == neighborhood(generated, focus, 2), focus
+            picked += 1
+            if picked == 2:
+                break
+    assert picked == 2, "the generated log has mid-sized neighbourhoods"
+    screenshot_graph(browser, "a generated neighbourhood")
+    only_local_requests(browser, generated)
+
+
+def test_a_neighborhood_too_big_to_draw_is_counted_instead(browser, generated):
+    hub = None
+    for e in gql(generated, "{ entities(first: 100) { edges { node { id } } } }")["entities"]["edges"]:
+        d = gql(
+            generated,
+            "query($id: ID!) { neighborhood(id: $id, hops: 2) { nodeCount counts { type count } } }",
+            {"id": e["node"]["id"]},
+        )["neighborhood"]
+        if d["nodeCount"] > LIMIT:
+            hub = (e["node"]["id"], d)
+            break
+    assert hub, "the generated log has a neighbourhood of more than 500 entities"
+    focus, d = hub
+    load(browser, focus_url(generated, focus, 2))
+    assert browser.execute_script("return document.body.dataset.state") == "too-big"
+    ids, edges = panel(browser)
+    assert not ids and not edges, "nothing is drawn"
+    counts = {
+        li.get_attribute("data-type"): li.text
+        for li in browser.find_elements(By.CSS_SELECTOR, "#too-big-counts li")
+    }
+    assert counts == {c["type"]: f"{c['type'].lower()}: {c['count']}" for c in d["counts"]}
+    assert str(d["nodeCount"]) in browser.find_element(By.ID, "too-big-text").text
+    # Fewer hops: drawn.
+    browser.find_element(By.ID, "hops").send_keys("1")
+    wait_render(browser, 2)
+    assert url_params(browser)["hops"] == "1"
+    assert panel(browser) == neighborhood(generated, focus, 1)
+
+
+def test_moving_as_of_redraws_and_marks_what_appeared(browser, demo_server):
+    load(browser, focus_url(demo_server, "cn-miit", 1, "2026-01-29"))
+    before = {li.get_attribute("data-id") for li in browser.find_elements(By.CSS_SELECTOR, "[data-id]")}
+    positions = browser.execute_script(
+        "const cy = window.strataExplorer.cy; return Object.fromEntries(cy.nodes().map(n => [n.id(), n.position()]))"
+    )
+    slider = browser.find_element(By.ID, "asOf")
+    n = renders(browser)
+    # One day on: DeepSeek's approval is dated 2026-01-30.
+    slider.send_keys(Keys.ARROW_RIGHT)
+    wait_render(browser, n + 1)
+    assert url_params(browser).get("asOf") == "2026-01-30", browser.current_url
+    ids, edges = panel(browser)
+    assert (ids, edges) == neighborhood(demo_server, "cn-miit", 1, "2026-01-30")
+    appeared = {li.get_attribute("data-id") for li in browser.find_elements(By.CSS_SELECTOR, '[data-id][data-change="appeared"]')}
+    assert appeared == ids - before and "deepseek" in appeared, appeared
+    # The layout stays: entities drawn before keep their places.
+    after = browser.execute_script(
+        "const cy = window.strataExplorer.cy; return Object.fromEntries(cy.nodes().map(n => [n.id(), n.position()]))"
+    )
+    for id_ in before:
+        assert after[id_] == positions[id_], id_
+    assert "2026-01-30" in browser.find_element(By.ID, "status").text
+
+
+def test_moving_known_at_goes_back_to_what_was_known(browser, demo_server):
+    load(browser, focus_url(demo_server, "cn-miit", 1, "2026-02-01"))
+    now_ids, _ = panel(browser)
+    times = gql(demo_server, "{ timeRange { recordedTimes } }")["timeRange"]["recordedTimes"]
+    slider = browser.find_element(By.ID, "knownAt")
+    assert slider.get_attribute("value") == slider.get_attribute("max"), "knownAt starts at now"
+    n = renders(browser)
+    slider.send_keys(Keys.HOME)
+    wait_render(browser, n + 1)
+    assert url_params(browser).get("knownAt") == times[0]
+    assert browser.find_element(By.ID, "knownAt-label").text == times[0]
+    ids, edges = panel(browser)
+    assert (ids, edges) == neighborhood(demo_server, "cn-miit", 1, "2026-02-01", times[0])
+    gone = {li.get_attribute("data-gone-id") for li in browser.find_elements(By.CSS_SELECTOR, "#gone [data-gone-id]")}
+    assert gone == now_ids - ids and "deepseek" in gone, gone
+    # Back to now.
+    n = renders(browser)
+    browser.find_element(By.ID, "knownAt-now").click()
+    wait_render(browser, n + 1)
+    assert "knownAt" not in url_params(browser)
+    assert panel(browser)[0] == now_ids
+
+
+def test_known_at_on_the_generated_log(browser, generated):
+    focus = None
+    for e in gql(generated, "{ entities(first: 60) { edges { node { id } } } }")["entities"]["edges"]:
+        n = gql(generated, "query($id: ID!) { neighborhood(id: $id, hops: 1) { nodeCount } }", {"id": e["node"]["id"]})
+        if 20 <= n["neighborhood"]["nodeCount"] <= 200:
+            focus = e["node"]["id"]
+            break
+    assert focus
+    times = gql(generated, "{ timeRange { recordedTimes(limit: 1000) } }")["timeRange"]["recordedTimes"]
+    middle = times[len(times) // 2]
+    load(browser, focus_url(generated, focus, 1, None, middle))
+    assert panel(browser) == neighborhood(generated, focus, 1, None, middle)
+    assert browser.find_element(By.ID, "knownAt-label").text == middle
+
+
+def test_clicking_an_edge_shows_its_events_and_sources(browser, demo_server):
+    load(browser, focus_url(demo_server, "cn-miit", 1, "2026-02-01"))
+    item = browser.find_element(By.CSS_SELECTOR, '#edges [data-event][data-to="deepseek"][data-role="SUBJECT_OBJECT"]')
+    event_id = item.get_attribute("data-event")
+    item.click()
+    WAIT = time.monotonic() + 10
+    while not browser.find_elements(By.CSS_SELECTOR, f'#details [data-detail-event="{event_id}"]'):
+        assert time.monotonic() < WAIT, "the edge's details did not open"
+        time.sleep(0.05)
+    ev = gql(
+        demo_server,
+        "query($id: ID!) { event(id: $id) { kind at precision attrs source { publisher title published url } } }",
+        {"id": event_id},
+    )["event"]
+    box = browser.find_element(By.CSS_SELECTOR, f'#details [data-detail-event="{event_id}"]')
+    text = box.text
+    assert ev["kind"] in text and ev["at"] in text
+    src = ev["source"]
+    for field in ("publisher", "title", "published"):
+        if src.get(field):
+            assert src[field] in text, (field, text)
+    for key in (ev["attrs"] or {}):
+        assert key in text, (key, text)
+    if src.get("url"):
+        links = [a.get_attribute("href") for a in box.find_elements(By.CSS_SELECTOR, "a")]
+        assert src["url"] in links, links
+    # The keyboard opens the same details: Enter on a focused item.
+    other = browser.find_elements(By.CSS_SELECTOR, "#edges [data-event]")[0]
+    other.send_keys(Keys.ENTER)
+    oid = other.get_attribute("data-event")
+    WAIT = time.monotonic() + 10
+    while not browser.find_elements(By.CSS_SELECTOR, f'#details [data-detail-event="{oid}"]'):
+        assert time.monotonic() < WAIT, "Enter did not open the edge"
+        time.sleep(0.05)
+
+
+def test_clicking_a_node_shows_its_history_and_double_click_refocuses(browser, demo_server):
+    load(browser, focus_url(demo_server, "cn-miit", 1, "2026-02-01"))
+    browser.find_element(By.CSS_SELECTOR, '[data-id="deepseek"]').click()
+    hist = gql(
+        demo_server, '{ entity(id: "deepseek", asOf: "2026-02-01") { name history { id } } }'
+    )["entity"]
+    WAIT = time.monotonic() + 10
+    while browser.find_element(By.ID, "details-title").text != hist["name"]:
+        assert time.monotonic() < WAIT, "the node's details did not open"
+        time.sleep(0.05)
+    shown = [li.get_attribute("data-detail-event") for li in browser.find_elements(By.CSS_SELECTOR, "#details .timeline > li")]
+    assert shown == [e["id"] for e in hist["history"]]
+    # A double click on the drawn node focuses it.
+    n = renders(browser)
+    browser.execute_script("window.strataExplorer.cy.getElementById('deepseek').emit('dbltap')")
+    wait_render(browser, n + 1)
+    assert url_params(browser)["focus"] == "deepseek"
+    assert panel(browser) == neighborhood(demo_server, "deepseek", 1, "2026-02-01")
+    # And the browser's back button returns to the view before.
+    n = renders(browser)
+    browser.back()
+    wait_render(browser, n + 1)
+    assert url_params(browser)["focus"] == "cn-miit"
+    # From the keyboard: F on an entity of the side panel focuses it.
+    n = renders(browser)
+    browser.find_element(By.CSS_SELECTOR, '[data-id="deepseek"]').send_keys("f")
+    wait_render(browser, n + 1)
+    assert url_params(browser)["focus"] == "deepseek"
+
+
+def test_the_relations_filter_keeps_only_those_names(browser, demo_server):
+    load(browser, focus_url(demo_server, "nvidia-h200", 2) + "&relations=approved,reviews")
+    d = gql(
+        demo_server,
+        '{ neighborhood(id: "nvidia-h200", hops: 2, relations: ["approved", "reviews"]) { nodes { id } edges { '
+        + EDGE + " name } } }",
+    )["neighborhood"]
+    assert panel(browser) == ({n["id"] for n in d["nodes"]}, Counter(edge_key(e) for e in d["edges"]))
+    names = {li.get_attribute("data-relation") for li in browser.find_elements(By.CSS_SELECTOR, "#edges [data-event]")}
+    assert names and names <= {"approved", "reviews"}, names
+    assert browser.find_element(By.ID, "relations").get_attribute("value") == "approved,reviews"
+
+
+def test_a_path_url_highlights_the_graphql_path_and_lists_its_steps(browser, demo_server):
+    url = f"{demo_server.url}/?from=john-moolenaar&to=deepseek&asOf=2026-02-01"
+    load(browser, url)
+    path = gql(
+        demo_server,
+        '{ path(from: "john-moolenaar", to: "deepseek", asOf: "2026-02-01") { hops steps { from { id } to { id }'
+        " relation { " + EDGE + " event { at source { publisher } } } } } }",
+    )["path"]
+    ids, edges = panel(browser)
+    want_ids = {s["from"]["id"] for s in path["steps"]} | {s["to"]["id"] for s in path["steps"]}
+    assert ids == want_ids
+    assert edges == Counter(edge_key(s["relation"]) for s in path["steps"])
+    steps = browser.find_elements(By.CSS_SELECTOR, "#steps > li")
+    assert len(steps) == path["hops"]
+    for li, s in zip(steps, path["steps"]):
+        assert s["relation"]["event"]["at"] in li.text
+        assert s["relation"]["event"]["source"]["publisher"] in li.text
+    onpath = browser.execute_script("return window.strataExplorer.cy.elements('.onpath').length")
+    assert onpath == len(ids) + len(edges), "every node and edge of the path is highlighted"
+    screenshot_graph(browser, "path mode")
+    # Path mode from the form.
+    browser.find_element(By.CSS_SELECTOR, '#modes [data-mode="path"]').click()
+    assert browser.find_element(By.ID, "path-from").get_attribute("value") == "john-moolenaar"
+
+
+def check_diff(browser, server, date_from, date_to) -> dict:
+    load(browser, f"{server.url}/?diffFrom={date_from}&diffTo={date_to}")
+    q = "query($f: Date!, $t: Date!) { diff(from: $f, to: $t) { added { " + EDGE + " } removed { " + EDGE + " } } }"
+    d = gql(server, q, {"f": date_from, "t": date_to})["diff"]
+    ids, edges = panel(browser)
+    rels = d["added"] + d["removed"]
+    assert ids == {r["from"]["id"] for r in rels} | {r["to"]["id"] for r in rels}
+    assert edges == Counter(edge_key(r) for r in rels)
+    marks = Counter(
+        li.get_attribute("data-change") for li in browser.find_elements(By.CSS_SELECTOR, "#edges [data-event]")
+    )
+    assert marks == Counter({"added": len(d["added"]), "removed": len(d["removed"])}) - Counter()
+    colours = browser.execute_script(
+        "return window.strataExplorer.cy.edges().map(e => [e.hasClass('added'), e.hasClass('removed'), e.style('line-color')])"
+    )
+    # Green for added, red for removed (a disputed edge keeps its orange warning).
+    assert {c[2] for c in colours if c[0]} <= {"rgb(31,157,58)", "rgb(217,139,0)"}, colours
+    assert {c[2] for c in colours if c[1]} <= {"rgb(208,49,45)", "rgb(217,139,0)"}, colours
+    assert browser.find_element(By.ID, "asOf").get_attribute("disabled") == "true"
+    return d
+
+
+def test_a_diff_url_colours_what_was_added_on_the_demo(browser, demo_server):
+    d = check_diff(browser, demo_server, "2025-03", "2025-08")
+    assert d["added"], "spring 2025: the US ban, H20 licences, China's RTX Pro 6000D ban"
+    screenshot_graph(browser, "diff mode")
+
+
+def test_a_diff_url_colours_what_was_removed_on_the_generated_log(browser, generated):
+    # Two dates a year apart between which relations ended, and few enough to draw.
+    q = "query($f: Date!, $t: Date!) { diff(from: $f, to: $t) { added { " + EDGE + " } removed { " + EDGE + " } } }"
+    for year in range(2000, 2025):
+        d = gql(generated, q, {"f": str(year), "t": str(year + 1)})["diff"]
+        ends = {r["from"]["id"] for r in d["added"] + d["removed"]} | {r["to"]["id"] for r in d["added"] + d["removed"]}
+        if d["removed"] and len(ends) <= 300:
+            got = check_diff(browser, generated, str(year), str(year + 1))
+            assert got["removed"]
+            return
+    pytest.fail("no year of the generated log ends a relation")
+
+
+def test_search_suggests_entities_by_any_part_of_their_name(browser, demo_server):
+    load(browser, focus_url(demo_server, "cn-miit", 1))
+    box = browser.find_element(By.ID, "search")
+    box.clear()
+    box.send_keys("DANCE")
+    WAIT = time.monotonic() + 10
+    while not browser.find_elements(By.CSS_SELECTOR, "#search-list [data-entity]"):
+        assert time.monotonic() < WAIT, "no suggestions"
+        time.sleep(0.05)
+    offered = [li.get_attribute("data-entity") for li in browser.find_elements(By.CSS_SELECTOR, "#search-list [data-entity]")]
+    want = [e["node"]["id"] for e in gql(demo_server, '{ entities(search: "DANCE") { edges { node { id } } } }')["entities"]["edges"]]
+    assert offered == want == ["bytedance"]
+    n = renders(browser)
+    box.send_keys(Keys.ARROW_DOWN, Keys.ENTER)
+    wait_render(browser, n + 1)
+    assert url_params(browser)["focus"] == "bytedance"
+
+
+def test_under_auth_reads_the_token_is_asked_once_and_kept(browser, tmp_path, token):
+    from conftest import import_demo
+
+    s = serve(tmp_path, import_demo(tmp_path), ["--auth-reads"], token=token)
+    try:
+        browser.get(s.url + "/")
+        WAIT = time.monotonic() + 15
+        while browser.execute_script("return document.body.dataset.state") != "auth":
+            assert time.monotonic() < WAIT, "the page did not ask for the token"
+            time.sleep(0.05)
+        assert browser.find_element(By.ID, "auth").is_displayed()
+        browser.find_element(By.ID, "token").send_keys(token, Keys.ENTER)
+        wait_render(browser, 1)
+        assert browser.execute_script("return sessionStorage.getItem('strata-token')") == token
+        params = url_params(browser)
+        assert panel(browser) == neighborhood(s, params["focus"], 2)
+        # A reload keeps the token: no second prompt.
+        load(browser, s.url + "/?focus=deepseek&hops=1")
+        assert browser.find_element(By.ID, "auth").is_displayed() is False
+        assert panel(browser) == neighborhood(s, "deepseek", 1)
+    finally:
+        browser.execute_script("sessionStorage.clear()")
+        s.stop()
+
+
+def test_graphiql_runs_a_query_offline(browser, demo_server):
+    logs(browser)  # what earlier pages logged
+    browser.get(demo_server.url + "/graphql")
+    WAIT = time.monotonic() + 20
+    while not browser.find_elements(By.CSS_SELECTOR, ".graphiql-execute-button"):
+        assert time.monotonic() < WAIT, f"GraphiQL did not start: {logs(browser)}"
+        time.sleep(0.1)
+    browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+    stats = gql(demo_server, "{ stats { events entities } }")["stats"]
+    WAIT = time.monotonic() + 20
+    text = ""
+    while f'"events": {stats["events"]}' not in text:
+        assert time.monotonic() < WAIT, f"no result in GraphiQL: {text!r}"
+        time.sleep(0.1)
+        text = browser.execute_script("const r = document.querySelector('.graphiql-response'); return r ? r.innerText : ''")
+    assert f'"entities": {stats["entities"]}' in text
+    only_local_requests(browser, demo_server)
+    assert not logs(browser), logs(browser)
+    assert_not_blank(browser.get_screenshot_as_png(), "GraphiQL")
+
+
+CLAIMS = [
+    {"id": "0194f000-0000-7000-8000-0000000000e1", "kind": "approval_granted", "at": "2026-01-10", "status": "confirmed",
+     "subject": {"id": "ministry", "type": "agency", "name": "Ministry of Trade"},
+     "object": {"id": "acme", "type": "actor", "name": "Acme"}, "about": [{"id": "chip-x", "type": "chip", "name": "Chip X"}],
+     "source": {"publisher": "Gazette", "url": "https://gazette.example/1", "title": "Licence list", "published": "2026-01-10"}},
+    {"id": "0194f000-0000-7000-8000-0000000000e2", "kind": "approval_granted", "at": "2026-01", "subject": "ministry",
+     "object": {"id": "globex", "type": "actor", "name": "Globex"}, "source": {"publisher": "Wire"}},
+    {"id": "0194f000-0000-7000-8000-0000000000e3", "kind": "approval_granted", "at": "2026-Q2", "status": "expected",
+     "subject": "ministry", "object": {"id": "initech", "type": "actor", "name": "Initech"}, "source": {"publisher": "Wire"}},
+    {"id": "0194f000-0000-7000-8000-0000000000e4", "kind": "approval_granted", "at": "2026-01-20", "status": "denied",
+     "subject": "ministry", "object": {"id": "umbrella", "type": "actor", "name": "Umbrella"}, "source": {"publisher": "Post"}},
+    {"id": "0194f000-0000-7000-8000-0000000000e5", "kind": "statement_made", "at": "2026-01-21", "subject": "globex",
+     "disputes": ["0194f000-0000-7000-8000-0000000000e2"], "attrs": {"quote": "we hold no licence"},
+     "source": {"publisher": "Post", "title": "Globex denies"}},
+]
+
+
+@pytest.fixture(scope="module")
+def claims(tmp_path_factory):
+    """A server over a small hand-written log whose relations carry every
+    claim status, one of them disputed."""
+    import json
+
+    tmp = tmp_path_factory.mktemp("explorer-claims")
+    log, data = tmp / "claims.ndjson", tmp / "data"
+    log.write_text("".join(json.dumps(e) + "\n" for e in CLAIMS))
+    subprocess.run(
+        [str(strata_bin()), "import", str(log), "--data", str(data)], check=True, capture_output=True, env=strata_env()
+    )
+    s = serve(tmp, data)
+    yield s
+    s.stop()
+
+
+@pytest.mark.parametrize("statuses", [None, "CONFIRMED", "CONFIRMED,REPORTED,EXPECTED,DENIED"])
+def test_edges_show_their_claim_status_and_disputes(browser, claims, statuses):
+    url = focus_url(claims, "ministry", 1)
+    if statuses:
+        url += "&statuses=" + statuses
+    load(browser, url)
+    want = gql(
+        claims,
+        "query($s: [ClaimStatus!]) { neighborhood(id: \"ministry\", hops: 1, statuses: $s) {"
+        " nodes { id } edges { " + EDGE + " status disputedBy { id } } } }",
+        {"s": statuses.split(",") if statuses else None},
+    )["neighborhood"]
+    ids, edges = panel(browser)
+    assert ids == {n["id"] for n in want["nodes"]}
+    assert edges == Counter(edge_key(e) for e in want["edges"])
+    shown = browser.execute_script(
+        """return Array.from(document.querySelectorAll('#edges [data-event]')).map(li => {
+             const e = window.strataExplorer.cy.getElementById(li.dataset.edge);
+             return [li.dataset.edge, li.dataset.status, li.dataset.disputed === 'true',
+                     e.hasClass('status-' + li.dataset.status), e.hasClass('disputed')];
+           })"""
+    )
+    by_key = {"|".join(edge_key(e)): e for e in want["edges"]}
+    for key, status, disputed, styled, marked in shown:
+        e = by_key[key]
+        assert status == e["status"] and styled, (key, status, e)
+        assert disputed == marked == bool(e["disputedBy"]), (key, e)
+    statuses_seen = {s for _, s, _, _, _ in shown}
+    if statuses and "DENIED" in statuses:
+        assert statuses_seen == {"CONFIRMED", "REPORTED", "EXPECTED", "DENIED"}
+        assert any(d for _, _, d, _, _ in shown), "Globex's approval is disputed"
+    assert browser.find_element(By.ID, "statuses").get_attribute("value") == (statuses or "")
