@@ -39,6 +39,19 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
+    /// A report of nothing checked yet.
+    fn empty() -> VerifyReport {
+        VerifyReport {
+            events: 0,
+            entities: 0,
+            relations: 0,
+            acknowledged: Head::default(),
+            checkpoint: None,
+            elapsed: Duration::ZERO,
+            problem: None,
+        }
+    }
+
     /// Whether everything holds.
     pub fn is_ok(&self) -> bool {
         self.problem.is_none()
@@ -106,15 +119,7 @@ struct Checkpoint {
 /// ```
 pub fn verify(dir: &Path, vocabulary: &Vocabulary) -> VerifyReport {
     let started = Instant::now();
-    let mut report = VerifyReport {
-        events: 0,
-        entities: 0,
-        relations: 0,
-        acknowledged: Head::default(),
-        checkpoint: None,
-        elapsed: Duration::ZERO,
-        problem: None,
-    };
+    let mut report = VerifyReport::empty();
     // Opening a missing directory would create a store there: a mistyped
     // path must not pass as an empty store.
     if let Err(e) = std::fs::metadata(dir) {
@@ -142,15 +147,7 @@ pub fn verify(dir: &Path, vocabulary: &Vocabulary) -> VerifyReport {
 /// stands, with this node's checkpoint (in the config's `data_dir`, if any).
 pub fn verify_jetstream(config: &strata_store::JetStreamConfig, vocabulary: &Vocabulary) -> VerifyReport {
     let started = Instant::now();
-    let report = VerifyReport {
-        events: 0,
-        entities: 0,
-        relations: 0,
-        acknowledged: Head::default(),
-        checkpoint: None,
-        elapsed: Duration::ZERO,
-        problem: None,
-    };
+    let report = VerifyReport::empty();
     let dir = config.data_dir.clone().unwrap_or_default();
     let checkpoint = match &config.data_dir {
         Some(dir) => read_checkpoint(dir),
