@@ -33,16 +33,16 @@ def timed(questions, budget_s, ask):
     return answers, times, None
 
 
-def outcome(system, load_s, q, budget_s, neighbourhood, path):
-    nb, nb_us, nb_note = timed(q["neighbourhood"], budget_s, neighbourhood)
+def outcome(system, load_s, q, budget_s, neighborhood, path):
+    nb, nb_us, nb_note = timed(q["neighborhood"], budget_s, neighborhood)
     pa, pa_us, pa_note = timed(q["path"], budget_s, path)
-    notes = [f"neighbourhood {nb_note}" if nb_note else None, f"path {pa_note}" if pa_note else None]
+    notes = [f"neighborhood {nb_note}" if nb_note else None, f"path {pa_note}" if pa_note else None]
     notes = [n for n in notes if n]
     return {
         "system": system,
         "load_s": load_s,
-        "neighbourhood": nb,
-        "neighbourhood_us": nb_us,
+        "neighborhood": nb,
+        "neighborhood_us": nb_us,
         "path": pa,
         "path_us": pa_us,
         "note": "; ".join(notes) if notes else None,
@@ -60,7 +60,7 @@ def run_kuzu(work, q, budget_s):
     conn.execute(f"COPY E FROM '{work}/nodes.csv' (header=true)")
     conn.execute(f"COPY R FROM '{work}/edges.csv' (header=true)")
     load_s = time.perf_counter() - started
-    hops, max_hops = q["neighbourhood_hops"], q["path_max_hops"]
+    hops, max_hops = q["neighborhood_hops"], q["path_max_hops"]
     # SHORTEST mode visits each reachable node once (a BFS), where the
     # default walk semantics would enumerate every walk of up to 3 hops.
     # Plain execute with parameters: a prepared statement of this query fails
@@ -74,7 +74,7 @@ def run_kuzu(work, q, budget_s):
         "RETURN length(r)"
     )
 
-    def neighbourhood(question):
+    def neighborhood(question):
         c, day = question
         rows = conn.execute(nb_query, {"s": c, "t": day}).get_all()
         return sorted({c} | {r[0] for r in rows})
@@ -86,7 +86,7 @@ def run_kuzu(work, q, budget_s):
         rows = conn.execute(path_query, {"s": a, "g": b, "t": day}).get_all()
         return min((r[0] for r in rows), default=None)
 
-    return outcome(f"Kuzu {kuzu.__version__} (in memory)", load_s, q, budget_s, neighbourhood, path)
+    return outcome(f"Kuzu {kuzu.__version__} (in memory)", load_s, q, budget_s, neighborhood, path)
 
 
 def run_duckdb(work, q, budget_s):
@@ -113,9 +113,9 @@ def run_duckdb(work, q, budget_s):
         WHERE r.d < $hops AND adj.vf <= $t AND adj.vt > $t)"""
     nb_sql = reach + " SELECT DISTINCT r.n FROM r JOIN node ON node.id = r.n WHERE node.visible"
     path_sql = reach + " SELECT min(d) FROM r WHERE n = $g"
-    hops, max_hops = q["neighbourhood_hops"], q["path_max_hops"]
+    hops, max_hops = q["neighborhood_hops"], q["path_max_hops"]
 
-    def neighbourhood(question):
+    def neighborhood(question):
         c, day = question
         return sorted(r[0] for r in conn.execute(nb_sql, {"s": c, "t": day, "hops": hops}).fetchall())
 
@@ -123,7 +123,7 @@ def run_duckdb(work, q, budget_s):
         a, b, day = question
         return conn.execute(path_sql, {"s": a, "g": b, "t": day, "hops": max_hops}).fetchone()[0]
 
-    return outcome(f"DuckDB {duckdb.__version__} (in memory, recursive CTE)", load_s, q, budget_s, neighbourhood, path)
+    return outcome(f"DuckDB {duckdb.__version__} (in memory, recursive CTE)", load_s, q, budget_s, neighborhood, path)
 
 
 def run_networkx(work, q, budget_s):
@@ -141,7 +141,7 @@ def run_networkx(work, q, budget_s):
         for row in csv.DictReader(f):
             g.add_edge(int(row["src"]), int(row["dst"]), vf=int(row["vf"]), vt=int(row["vt"]))
     load_s = time.perf_counter() - started
-    hops, max_hops = q["neighbourhood_hops"], q["path_max_hops"]
+    hops, max_hops = q["neighborhood_hops"], q["path_max_hops"]
 
     def at(day):
         def holds(u, v, k):
@@ -150,7 +150,7 @@ def run_networkx(work, q, budget_s):
 
         return nx.subgraph_view(g, filter_edge=holds)
 
-    def neighbourhood(question):
+    def neighborhood(question):
         c, day = question
         reached = nx.single_source_shortest_path_length(at(day), c, cutoff=hops)
         return sorted(n for n in reached if n in visible)
@@ -163,7 +163,7 @@ def run_networkx(work, q, budget_s):
             return None
         return n if n <= max_hops else None
 
-    return outcome(f"networkx {nx.__version__} (subgraph view)", load_s, q, budget_s, neighbourhood, path)
+    return outcome(f"networkx {nx.__version__} (subgraph view)", load_s, q, budget_s, neighborhood, path)
 
 
 def main():
@@ -184,7 +184,7 @@ def main():
         try:
             results.append(run(work, q, args.budget_s))
         except Exception as e:  # one failing peer must not hide the others
-            results.append({"system": name, "load_s": 0.0, "neighbourhood": [], "neighbourhood_us": [],
+            results.append({"system": name, "load_s": 0.0, "neighborhood": [], "neighborhood_us": [],
                             "path": [], "path_us": [], "note": f"failed: {type(e).__name__}: {e}"})
     with open(os.path.join(work, "python.json"), "w") as f:
         json.dump(results, f)

@@ -73,7 +73,7 @@ async fn writer(schema: StrataSchema, w: u64, seed: u64, stop: Arc<AtomicBool>) 
     acked
 }
 
-/// One reader: paths and neighbourhoods over the demo and the writers'
+/// One reader: paths and neighborhoods over the demo and the writers'
 /// members until told to stop; returns how many queries it ran.
 async fn reader(schema: StrataSchema, r: u64, seed: u64, stop: Arc<AtomicBool>) -> u64 {
     let mut rng = Rng::new(seed ^ (r + 100).wrapping_mul(0x9e37_79b9));
@@ -100,7 +100,7 @@ async fn reader(schema: StrataSchema, r: u64, seed: u64, stop: Arc<AtomicBool>) 
         assert!(events >= last_events, "reader {r}: the log went back from {last_events} to {events} events");
         last_events = events;
         if let Some(n) = resp["data"]["neighborhood"]["nodes"].as_array() {
-            assert!(!n.is_empty(), "reader {r}: the neighbourhood of a demo entity is empty");
+            assert!(!n.is_empty(), "reader {r}: the neighborhood of a demo entity is empty");
         }
         if doc.contains("bytedance") {
             assert!(resp["data"]["path"]["hops"].as_u64().is_some(), "reader {r}: the demo's path vanished: {resp}");

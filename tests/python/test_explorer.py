@@ -321,8 +321,8 @@ def test_the_generated_log_lists_exactly_the_graphql_neighborhood(browser, gener
             picked += 1
             if picked == 2:
                 break
-    assert picked == 2, "the generated log has mid-sized neighbourhoods"
-    screenshot_graph(browser, "a generated neighbourhood")
+    assert picked == 2, "the generated log has mid-sized neighborhoods"
+    screenshot_graph(browser, "a generated neighborhood")
     only_local_requests(browser, generated)
 
 
@@ -337,7 +337,7 @@ def test_a_neighborhood_too_big_to_draw_is_counted_instead(browser, generated):
         if d["nodeCount"] > LIMIT:
             hub = (e["node"]["id"], d)
             break
-    assert hub, "the generated log has a neighbourhood of more than 500 entities"
+    assert hub, "the generated log has a neighborhood of more than 500 entities"
     focus, d = hub
     load(browser, focus_url(generated, focus, 2))
     assert browser.execute_script("return document.body.dataset.state") == "too-big"

@@ -173,7 +173,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::questions::{Questions, NEIGHBOURHOOD_HOPS, PATH_MAX_HOPS};
+    use crate::questions::{Questions, NEIGHBORHOOD_HOPS, PATH_MAX_HOPS};
     use crate::systems;
 
     const LOG: &str = r#"{"kind":"entity_declared","at":"2019","subject":{"id":"miit","type":"agency"}}
@@ -231,14 +231,14 @@ mod tests {
         let dates = ["2019-06-01", "2020-02-01", "2020-06-01", "2021-06-01", "2022-06-01", "2023-06-01"];
         let ids = ["miit", "bytedance", "h200", "h20", "deepseek"];
         let mut q = Questions {
-            neighbourhood_hops: NEIGHBOURHOOD_HOPS,
+            neighborhood_hops: NEIGHBORHOOD_HOPS,
             path_max_hops: PATH_MAX_HOPS,
-            neighbourhood: vec![],
+            neighborhood: vec![],
             path: vec![],
         };
         for d in dates {
             for a in ids {
-                q.neighbourhood.push((n[a], day(d)));
+                q.neighborhood.push((n[a], day(d)));
                 for b in ids {
                     q.path.push((n[a], n[b], day(d)));
                 }
@@ -247,7 +247,7 @@ mod tests {
         let budget = Duration::from_secs(60);
         let strata = systems::strata(&data, &q, budget, 0).unwrap();
         let plain = systems::plain(&data, &q, budget).unwrap();
-        assert_eq!(strata.neighbourhood, plain.neighbourhood);
+        assert_eq!(strata.neighborhood, plain.neighborhood);
         assert_eq!(strata.path, plain.path);
         let reached = strata.path.iter().filter(|p| p.is_some_and(|h| h > 0)).count();
         assert!(reached > 10, "the log connects entities at some dates ({reached})");

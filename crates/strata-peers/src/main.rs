@@ -86,7 +86,7 @@ fn main() -> Result<()> {
     );
     eprintln!("{dataset}");
     let q = questions::draw(&data, a.questions, a.seed);
-    if q.neighbourhood.is_empty() {
+    if q.neighborhood.is_empty() {
         bail!("{} has no relations to ask about", a.input.display());
     }
     questions::write_work_dir(&a.work, &data, &q)?;

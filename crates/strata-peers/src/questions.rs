@@ -11,18 +11,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::derive::{Dataset, OPEN_END};
 
-/// Hops of the neighbourhood question.
-pub const NEIGHBOURHOOD_HOPS: usize = 3;
+/// Hops of the neighborhood question.
+pub const NEIGHBORHOOD_HOPS: usize = 3;
 /// The longest path the shortest-path question looks for; longer is "none".
 pub const PATH_MAX_HOPS: usize = 6;
 
 /// The same inputs for every system.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Questions {
-    pub neighbourhood_hops: usize,
+    pub neighborhood_hops: usize,
     pub path_max_hops: usize,
     /// (centre, asOf day)
-    pub neighbourhood: Vec<(u32, i32)>,
+    pub neighborhood: Vec<(u32, i32)>,
     /// (from, to, asOf day)
     pub path: Vec<(u32, u32, i32)>,
 }
@@ -43,9 +43,9 @@ pub fn draw(data: &Dataset, n: usize, seed: u64) -> Questions {
     let hi = data.edges.iter().map(|e| e.from).max().unwrap_or(0).max(lo);
     let pick = |rng: &mut StdRng| pool[rng.gen_range(0..pool.len())];
     let mut questions = Questions {
-        neighbourhood_hops: NEIGHBOURHOOD_HOPS,
+        neighborhood_hops: NEIGHBORHOOD_HOPS,
         path_max_hops: PATH_MAX_HOPS,
-        neighbourhood: Vec::new(),
+        neighborhood: Vec::new(),
         path: Vec::new(),
     };
     if pool.is_empty() {
@@ -53,7 +53,7 @@ pub fn draw(data: &Dataset, n: usize, seed: u64) -> Questions {
     }
     for _ in 0..n {
         let c = pick(&mut rng);
-        questions.neighbourhood.push((c, rng.gen_range(lo..=hi)));
+        questions.neighborhood.push((c, rng.gen_range(lo..=hi)));
     }
     for _ in 0..n {
         let a = pick(&mut rng);
@@ -90,9 +90,9 @@ pub struct Outcome {
     pub system: String,
     /// Seconds to load the data and be ready to answer.
     pub load_s: f64,
-    /// Sorted entity numbers per neighbourhood question (only the questions answered).
-    pub neighbourhood: Vec<Vec<u32>>,
-    pub neighbourhood_us: Vec<f64>,
+    /// Sorted entity numbers per neighborhood question (only the questions answered).
+    pub neighborhood: Vec<Vec<u32>>,
+    pub neighborhood_us: Vec<f64>,
     /// Hops per path question, `None` when there is no path within the limit.
     pub path: Vec<Option<u32>>,
     pub path_us: Vec<f64>,

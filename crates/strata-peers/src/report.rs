@@ -70,25 +70,25 @@ pub fn render(dataset: &str, q: &Questions, outcomes: &[Outcome]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{dataset}");
     let Some(base) = outcomes.first() else { return out };
-    let b_nb = percentile(&base.neighbourhood_us, 0.5);
+    let b_nb = percentile(&base.neighborhood_us, 0.5);
     let b_pa = percentile(&base.path_us, 0.5);
     let _ = writeln!(
         out,
-        "{} questions of each kind: as-of {}-hop neighbourhood over both directions; as-of shortest path length (at most {} hops)\n",
-        q.neighbourhood.len(),
-        q.neighbourhood_hops,
+        "{} questions of each kind: as-of {}-hop neighborhood over both directions; as-of shortest path length (at most {} hops)\n",
+        q.neighborhood.len(),
+        q.neighborhood_hops,
         q.path_max_hops
     );
     let _ = writeln!(
         out,
-        "| system | load | neighbourhood p50 | p90 | vs strata | path p50 | p90 | vs strata | agrees with strata |"
+        "| system | load | neighborhood p50 | p90 | vs strata | path p50 | p90 | vs strata | agrees with strata |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---|");
     let mut notes = Vec::new();
     for o in outcomes {
-        let nb = percentile(&o.neighbourhood_us, 0.5);
+        let nb = percentile(&o.neighborhood_us, 0.5);
         let pa = percentile(&o.path_us, 0.5);
-        let (s1, n1, d1) = agreement(&base.neighbourhood, &o.neighbourhood, |a, b| set_difference(a, b));
+        let (s1, n1, d1) = agreement(&base.neighborhood, &o.neighborhood, |a, b| set_difference(a, b));
         let (s2, n2, d2) = agreement(&base.path, &o.path, |a, b| format!("strata {a:?} hops, it {b:?}"));
         let agree =
             if std::ptr::eq(o, base) { "(reference)".to_string() } else { format!("{s1}/{n1} nbhd, {s2}/{n2} paths") };
@@ -98,7 +98,7 @@ pub fn render(dataset: &str, q: &Questions, outcomes: &[Outcome]) -> String {
             o.system,
             o.load_s,
             fmt_us(nb),
-            fmt_us(percentile(&o.neighbourhood_us, 0.9)),
+            fmt_us(percentile(&o.neighborhood_us, 0.9)),
             ratio(nb, b_nb),
             fmt_us(pa),
             fmt_us(percentile(&o.path_us, 0.9)),
@@ -112,11 +112,11 @@ pub fn render(dataset: &str, q: &Questions, outcomes: &[Outcome]) -> String {
             notes.push(format!("- {}: {n}", o.system));
         }
     }
-    let sizes: Vec<usize> = base.neighbourhood.iter().map(Vec::len).collect();
+    let sizes: Vec<usize> = base.neighborhood.iter().map(Vec::len).collect();
     let reachable = base.path.iter().filter(|p| p.is_some()).count();
     let _ = writeln!(
         out,
-        "\nneighbourhood sizes (strata): median {}, max {}; paths found: {} of {}",
+        "\nneighborhood sizes (strata): median {}, max {}; paths found: {} of {}",
         percentile(&sizes.iter().map(|&s| s as f64).collect::<Vec<_>>(), 0.5).unwrap_or(0.0),
         sizes.iter().max().unwrap_or(&0),
         reachable,

@@ -45,7 +45,7 @@ fn join_notes(a: Option<String>, b: Option<String>) -> Option<String> {
     match (a, b) {
         (None, None) => None,
         (a, b) => Some(
-            [a.map(|s| format!("neighbourhood {s}")), b.map(|s| format!("path {s}"))]
+            [a.map(|s| format!("neighborhood {s}")), b.map(|s| format!("path {s}"))]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
@@ -73,8 +73,8 @@ pub fn strata(data: &Dataset, q: &Questions, budget: Duration, batch: usize) -> 
     let ids: Vec<EntityId> =
         data.names.iter().map(|n| n.parse::<EntityId>().map_err(|e| anyhow!("{e}"))).collect::<Result<_>>()?;
     let snap = engine.snapshot();
-    let hops = q.neighbourhood_hops;
-    let (nb, nb_us, nb_note) = timed(&q.neighbourhood, budget, |(c, day)| {
+    let hops = q.neighborhood_hops;
+    let (nb, nb_us, nb_note) = timed(&q.neighborhood, budget, |(c, day)| {
         let t = snap.filter(Some(Day(day)), None);
         let found = snap.read(|g| g.neighborhood_ids(&ids[c as usize], hops, t, None));
         let mut set: Vec<u32> = found.into_iter().flatten().filter_map(|id| index.get(id.as_str()).copied()).collect();
@@ -93,8 +93,8 @@ pub fn strata(data: &Dataset, q: &Questions, budget: Duration, batch: usize) -> 
             format!("strata (in process, batches of {batch})")
         },
         load_s,
-        neighbourhood: nb,
-        neighbourhood_us: nb_us,
+        neighborhood: nb,
+        neighborhood_us: nb_us,
         path: pa,
         path_us: pa_us,
         note: join_notes(nb_note, pa_note),
@@ -120,7 +120,7 @@ fn as_u32(v: &DataValue) -> Result<u32> {
 /// cozo with in-memory storage: the edges in a stored relation keyed by a
 /// `Validity` column (an assertion at the day a relation opens, a retraction
 /// at the day it closes), asked with time travel (`@ day`): a depth-bounded
-/// recursive rule for the neighbourhood, the `ShortestPathBFS` fixed rule
+/// recursive rule for the neighborhood, the `ShortestPathBFS` fixed rule
 /// for the path.
 pub fn cozo(data: &Dataset, q: &Questions, budget: Duration) -> Result<Outcome> {
     let started = Instant::now();
@@ -167,11 +167,11 @@ pub fn cozo(data: &Dataset, q: &Questions, budget: Duration) -> Result<Outcome> 
     )?;
     let load_s = started.elapsed().as_secs_f64();
 
-    let hops = q.neighbourhood_hops as i64;
+    let hops = q.neighborhood_hops as i64;
     let nb_script = "r[n, d] := n = $s, d = 0
         r[m, d1] := r[n, d], d < $hops, *adj{a: n, b: m @ $t}, d1 = d + 1
         ?[n] := r[n, _], *node{id: n, visible: true}";
-    let (nb, nb_us, nb_note) = timed(&q.neighbourhood, budget, |(c, day)| {
+    let (nb, nb_us, nb_note) = timed(&q.neighborhood, budget, |(c, day)| {
         let params = BTreeMap::from([
             ("s".to_string(), int(c.into())),
             ("hops".to_string(), int(hops)),
@@ -206,8 +206,8 @@ pub fn cozo(data: &Dataset, q: &Questions, budget: Duration) -> Result<Outcome> 
     Ok(Outcome {
         system: "cozo 0.7.6 (mem, in process)".into(),
         load_s,
-        neighbourhood: nb,
-        neighbourhood_us: nb_us,
+        neighborhood: nb,
+        neighborhood_us: nb_us,
         path: pa,
         path_us: pa_us,
         note: join_notes(nb_note, pa_note),
@@ -257,8 +257,8 @@ pub fn plain(data: &Dataset, q: &Questions, budget: Duration) -> Result<Outcome>
         }
         (touched.clone(), None)
     };
-    let hops = q.neighbourhood_hops as u32;
-    let (nb, nb_us, nb_note) = timed(&q.neighbourhood, budget, |(c, day)| {
+    let hops = q.neighborhood_hops as u32;
+    let (nb, nb_us, nb_note) = timed(&q.neighborhood, budget, |(c, day)| {
         let (mut set, _) = bfs(c, day, hops, None);
         set.retain(|&n| data.visible[n as usize]);
         set.sort_unstable();
@@ -269,8 +269,8 @@ pub fn plain(data: &Dataset, q: &Questions, budget: Duration) -> Result<Outcome>
     Ok(Outcome {
         system: "plain BFS (Rust adjacency list)".into(),
         load_s,
-        neighbourhood: nb,
-        neighbourhood_us: nb_us,
+        neighborhood: nb,
+        neighborhood_us: nb_us,
         path: pa,
         path_us: pa_us,
         note: join_notes(nb_note, pa_note),

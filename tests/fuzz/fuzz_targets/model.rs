@@ -8,7 +8,7 @@
 //! refuses leaves the log's bytes as they were and a store that opens; at
 //! the end, the log exported and imported into an empty store gives the
 //! same bytes and the same answers (entities, relations, histories,
-//! neighbourhoods, paths, diffs, stats) at several `knownAt` and `asOf`.
+//! neighborhoods, paths, diffs, stats) at several `knownAt` and `asOf`.
 
 #![no_main]
 
