@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use strata_core::{parse_line, InvalidEvent, Location, ParsedLine, Vocabulary};
-use strata_engine::MAX_BATCH;
+use strata_engine::{MAX_BATCH, PART_BYTES};
 
 use crate::args::{Global, ImportArgs};
 
@@ -70,15 +70,16 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
         );
         bar.set_message(format!("storing {} events from {name}", parsed.len()));
         let count = parsed.len();
-        // A shared log takes at most MAX_BATCH events atomically: a larger
-        // file goes in consecutive atomic parts, and the output says so.
-        let parts = (shared && count > MAX_BATCH).then(|| count.div_ceil(MAX_BATCH));
-        let refused = match parts {
-            None => format!("{name}: nothing of this file was stored"),
-            Some(n) => format!(
-                "{name}: this file of {count} events went to the shared log in {n} atomic parts of at most \
-                 {MAX_BATCH} events; whole parts before this error may be stored (importing the file again skips \
-                 the lines with an id that are stored)"
+        // A shared log takes one atomic part at a time: a larger file goes
+        // in consecutive parts, and the output says so; the error of a
+        // write that fails after whole parts were stored says which.
+        let refused = match shared {
+            false => format!("{name}: nothing of this file was stored"),
+            true => format!(
+                "{name}: nothing of this file was stored, unless the error says which whole atomic parts were \
+                 (the shared log takes at most {MAX_BATCH} chunks or {} MiB in one atomic write; importing the \
+                 file again skips the lines with an id that are stored)",
+                PART_BYTES >> 20
             ),
         };
         let outcome = engine.append(parsed, expect.take()).context(refused)?;
@@ -88,10 +89,12 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
         tracing::debug!(drop_ms = (started.elapsed() - appended_at).as_millis() as u64, "dropped the outcome's events");
         let secs = started.elapsed().as_secs_f64();
         let rate = if secs > 0.0 { outcome.appended as f64 / secs } else { 0.0 };
-        let split = match shared && outcome.appended > MAX_BATCH {
+        let split = match shared && outcome.parts > 1 {
             true => format!(
-                "; stored in {} atomic parts of at most {MAX_BATCH} events, the shared log's limit",
-                outcome.appended.div_ceil(MAX_BATCH)
+                "; stored in {} atomic parts, each all or nothing: one atomic write on the shared log takes at \
+                 most {MAX_BATCH} chunks or {} MiB",
+                outcome.parts,
+                PART_BYTES >> 20
             ),
             false => String::new(),
         };

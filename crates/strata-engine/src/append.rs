@@ -34,6 +34,9 @@ pub struct AppendOutcome {
     pub events: Vec<RecordedEvent>,
     /// How many events were new.
     pub appended: usize,
+    /// How many atomic writes stored them: 1 (0 when none was new), or on
+    /// a shared log, more for a batch larger than one atomic part.
+    pub parts: usize,
 }
 
 impl Engine {
@@ -134,8 +137,10 @@ impl Engine {
     /// wrote first, this node catches up, and the batch is sorted out and
     /// checked again, up to [`ATTEMPTS`] times; then [`Error::Conflict`].
     /// A stream that cannot take the write is [`strata_store::Error::Unavailable`]:
-    /// nothing acknowledged. A batch over [`strata_store::MAX_BATCH`] events
-    /// is published as consecutive atomic parts of that size.
+    /// nothing acknowledged. A batch over one atomic part
+    /// ([`strata_store::MAX_BATCH`] chunks of events, or
+    /// [`strata_store::PART_BYTES`]) is published as consecutive atomic
+    /// parts ([`AppendOutcome::parts`]).
     pub fn append(
         &self,
         mut batch: Vec<(Location, ParsedLine)>,
@@ -204,13 +209,13 @@ impl Engine {
         let sorted = timed(&mut times.idempotency, || self.sort_out_retries(&batch))?;
         let (locations, records) =
             timed(&mut times.recorded_times, || assign_recorded_times(batch, &sorted.new, head))?;
-        let staged = self.check_and_store(&locations, &records, &mut times)?;
+        let (staged, parts) = self.check_and_store(&locations, &records, &mut times)?;
         timed(&mut times.apply, || self.apply_stored(&records, staged))?;
         timed(&mut times.publish, || self.publish(&records));
         let appended = records.len();
         let events = outcome_events(sorted.slots, records);
         times.log(appended, started);
-        Ok(AppendOutcome { position: head.position + appended as u64, events, appended })
+        Ok(AppendOutcome { position: head.position + appended as u64, events, appended, parts })
     }
 
     /// Stage 1, idempotency: which events of the batch are new, and which
@@ -274,13 +279,14 @@ impl Engine {
     /// batch a second thread encodes (and hands the chunks over), then
     /// applies the batch to a projection of its own, while this one checks
     /// the batch and writes it. The staged projection is returned, to
-    /// replace the one readers see once the batch is durable.
+    /// replace the one readers see once the batch is durable, with the
+    /// number of atomic writes the store took the batch in.
     fn check_and_store(
         &self,
         locations: &[Location],
         records: &[RecordedEvent],
         times: &mut StageTimes,
-    ) -> Result<Option<Projection>, Error> {
+    ) -> Result<(Option<Projection>, usize), Error> {
         let big = records.len() >= PREPARE_APART_FROM;
         let staged_vocab = (big && self.graph.read().is_empty()).then(|| self.vocabulary());
         let cancel = AtomicBool::new(false);
@@ -303,7 +309,7 @@ impl Engine {
             let written = timed(&mut times.store, || {
                 checked?;
                 if records.is_empty() {
-                    return Ok(());
+                    return Ok(0);
                 }
                 let prepared = match &worker {
                     Some(_) => rx.recv().unwrap_or_else(|_| {
@@ -312,14 +318,15 @@ impl Engine {
                     // A small batch is encoded after the check, and only if it passed.
                     None => Store::prepare(records)?,
                 };
+                let parts = self.store.atomic_parts(&prepared);
                 self.store.append_prepared(records, prepared)?;
-                Ok::<(), Error>(())
+                Ok::<usize, Error>(parts)
             });
             if written.is_err() {
                 cancel.store(true, Ordering::Relaxed);
             }
             let staged = worker.and_then(|h| h.join().ok().flatten());
-            written.map(|()| staged)
+            written.map(|parts| (staged, parts))
         })
     }
 

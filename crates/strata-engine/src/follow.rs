@@ -155,8 +155,11 @@ impl Engine {
                 "the log's stream does not answer ({error}); serving what this node has applied (position {applied})"
             ));
         }
-        if status.stream_last > applied {
-            return Some(format!("applied position {applied} of the stream's {}", status.stream_last));
+        if status.stream_last > status.copied {
+            return Some(format!(
+                "applied position {applied}; the stream holds {} more messages (chunks of events) not read yet",
+                status.stream_last - status.copied
+            ));
         }
         None
     }

@@ -2,7 +2,8 @@
 //!
 //! - `L` + first position (u64 big-endian) -> a chunk of consecutive events
 //!   (`chunk.rs`)
-//! - `M` + name -> metadata (`format`, `head`)
+//! - `M` + name -> metadata (`format`, `head`; `sequence` in a node's copy
+//!   of a JetStream stream)
 //!
 //! Big-endian positions make byte order equal numeric order, so range scans
 //! run in log order, and the chunk holding position p is the last one whose
@@ -16,6 +17,9 @@ pub(crate) const LOG: u8 = b'L';
 pub(crate) const FORMAT_KEY: &[u8] = b"Mformat";
 /// The key holding the last position and its recorded time.
 pub(crate) const HEAD_KEY: &[u8] = b"Mhead";
+/// With JetStream, the key holding the stream sequence of the copy's last
+/// message (u64 big-endian).
+pub(crate) const SEQUENCE_KEY: &[u8] = b"Msequence";
 /// The format this build writes and reads.
 pub(crate) const FORMAT: &str = "strata-log/2";
 /// The family prefix of strata's formats; the number after it orders them.

@@ -45,7 +45,7 @@ use crate::backend::Backend;
 pub use crate::error::Error;
 use crate::headfile::{Acked, HeadFile};
 use crate::index::Indexes;
-pub use crate::jetstream::{JetStreamConfig, StreamStatus, MAX_BATCH};
+pub use crate::jetstream::{JetStreamConfig, StreamStatus, MAX_BATCH, PART_BYTES, STREAM_FORMAT};
 use crate::keys::{FORMAT, FORMAT_FAMILY, FORMAT_KEY, HEAD_KEY};
 
 /// The end of the log: its last position and that event's recorded time.
@@ -60,6 +60,9 @@ pub struct Head {
 /// The writer's state; its lock is held for a whole append.
 struct Writer {
     head: Head,
+    /// With JetStream, the stream sequence of the last message in the copy
+    /// (the stream counts chunks, not events); 0 otherwise.
+    sequence: u64,
     /// Set when a write failed after sled may have taken part of it: the
     /// store no longer knows what is on disk, so it refuses further writes.
     failed: Option<String>,
@@ -137,7 +140,7 @@ impl Store {
             inner,
             remote: None,
             local_dir: None,
-            writer: Mutex::new(Writer { head, failed: None }),
+            writer: Mutex::new(Writer { head, sequence: 0, failed: None }),
             head: RwLock::new(head),
             head_file,
             acknowledged: head,
@@ -203,14 +206,14 @@ impl Store {
         let Some(remote) = &self.remote else { return Ok(0) };
         let mut incoming = remote.incoming().lock();
         let mut added = 0;
-        let mut events = Vec::new();
+        let mut messages = Vec::new();
         while let Some(part) = remote.next_part(&mut incoming, None)? {
-            events.extend(jetstream::decode_part(part)?);
-            if events.len() >= 4096 {
-                added += self.store_copy(std::mem::take(&mut events))?;
+            messages.extend(part);
+            if messages.len() >= 64 {
+                added += self.store_copy(std::mem::take(&mut messages))?;
             }
         }
-        added += self.store_copy(events)?;
+        added += self.store_copy(messages)?;
         Ok(added)
     }
 
@@ -220,42 +223,72 @@ impl Store {
     /// configured timeout before the copy reaches that position.
     pub fn catch_up(&self) -> Result<u64, Error> {
         let Some(remote) = &self.remote else { return Ok(0) };
-        let last = remote.last_position()?;
+        let last = remote.last_sequence()?;
         let timeout = remote.timeout();
         let mut incoming = remote.incoming().lock();
         let mut added = 0;
-        let mut events: Vec<RecordedEvent> = Vec::new();
+        let mut messages: jetstream::Part = Vec::new();
         loop {
-            let have = events.last().map_or(0, |r| r.position).max(self.head().position);
+            let have = messages.last().map_or(0, |(seq, _)| *seq).max(self.sequence());
             if have >= last {
                 break;
             }
             match remote.next_part(&mut incoming, Some(std::time::Instant::now() + timeout))? {
-                Some(part) => events.extend(jetstream::decode_part(part)?),
+                Some(part) => messages.extend(part),
                 None => {
-                    self.store_copy(events)?;
-                    return Err(remote.behind(last, self.head().position));
+                    self.store_copy(messages)?;
+                    return Err(remote.behind(last, self.sequence()));
                 }
             }
-            if events.len() >= 8192 {
-                added += self.store_copy(std::mem::take(&mut events))?;
+            if messages.len() >= 64 {
+                added += self.store_copy(std::mem::take(&mut messages))?;
             }
         }
-        added += self.store_copy(events)?;
+        added += self.store_copy(messages)?;
         Ok(added)
     }
 
-    /// Adds events read from the stream to this node's copy, skipping those
-    /// it has (its own appends, delivered again).
-    fn store_copy(&self, mut events: Vec<RecordedEvent>) -> Result<u64, Error> {
+    /// The stream sequence of the last message in this node's copy (0 for
+    /// a log of its own).
+    fn sequence(&self) -> u64 {
+        self.writer.lock().sequence
+    }
+
+    /// Adds whole parts read from the stream to this node's copy, skipping
+    /// the messages it has (its own appends, delivered again); returns how
+    /// many events came.
+    fn store_copy(&self, messages: jetstream::Part) -> Result<u64, Error> {
         let mut writer = self.writer.lock();
-        let have = writer.head.position;
-        events.retain(|r| r.position > have);
+        let mut sequence = writer.sequence;
+        let mut next = writer.head.position + 1;
+        let mut chunks = Vec::new();
+        let mut events = Vec::new();
+        for (seq, payload) in messages {
+            if seq <= sequence {
+                continue;
+            }
+            if seq != sequence + 1 {
+                return Err(Error::Corruption {
+                    path: None,
+                    what: format!("the stream jumped from sequence {sequence} to {seq}"),
+                });
+            }
+            let received = jetstream::decode_message(seq, &payload, next)?;
+            next += received.events.len() as u64;
+            sequence = seq;
+            chunks.push((received.first, received.value));
+            events.extend(received.events);
+        }
         if events.is_empty() {
             return Ok(0);
         }
-        let prepared = Store::prepare_with(&events, chunk::encode_all)?;
-        self.store_checked(&mut writer, &events, prepared, false)?;
+        let prepared = Prepared {
+            chunks,
+            first: events.first().map(|r| r.position),
+            last_id: events.last().map(|r| r.event.id),
+            count: events.len(),
+        };
+        self.store_checked(&mut writer, &events, prepared, Origin::Stream { sequence })?;
         Ok(events.len() as u64)
     }
 
@@ -382,6 +415,16 @@ impl Store {
         })
     }
 
+    /// How many atomic writes a batch takes: 1 on a log of this node's own;
+    /// on a JetStream log, the parts it is cut into (see the module
+    /// `jetstream`).
+    pub fn atomic_parts(&self, prepared: &Prepared) -> usize {
+        match &self.remote {
+            Some(remote) => remote.parts_of(&prepared.chunks).len(),
+            None => usize::from(prepared.count > 0),
+        }
+    }
+
     /// [`Store::append`] of a batch already encoded by [`Store::prepare`]
     /// from the same `events`: the same checks, the same atomic and durable
     /// write. `prepared` must come from these very events; one made from
@@ -402,17 +445,18 @@ impl Store {
         {
             return Err(Error::Other("the prepared chunks were encoded from another batch".into()));
         }
-        self.store_checked(&mut writer, events, prepared, true)
+        self.store_checked(&mut writer, events, prepared, Origin::Writer)
     }
 
-    /// Checks that `events` continue the log and stores them: to the stream
-    /// first when `publish` and the log is in JetStream, then to `inner`.
+    /// Checks that `events` continue the log and stores them: a writer's
+    /// batch goes to the stream first when the log is in JetStream, then to
+    /// `inner`.
     fn store_checked(
         &self,
         writer: &mut Writer,
         events: &[RecordedEvent],
         prepared: Prepared,
-        publish: bool,
+        origin: Origin,
     ) -> Result<(), Error> {
         let Some(last) = events.last() else {
             return Ok(());
@@ -426,21 +470,22 @@ impl Store {
         let ids = indexes.ids.as_ref().ok_or_else(|| Error::Other("the id index was not built".into()))?;
         let started = std::time::Instant::now();
         check_continues(writer.head, events, ids)?;
-        if let (Some(remote), true) = (&self.remote, publish) {
-            if let Err((stored, e)) = remote.publish(events, writer.head.position) {
-                // Whole parts before the failure are in the stream: keep
-                // them in the copy too (the follower would bring them).
-                if stored > 0 {
-                    drop(indexes);
-                    let part = events.get(..stored).unwrap_or_default();
-                    let prepared = Store::prepare_with(part, chunk::encode_all)?;
-                    self.store_checked(writer, part, prepared, false)?;
-                }
-                return Err(e);
-            }
-        }
         let chunks = prepared.chunks.len();
-        let (writes, acked) = batch_writes(prepared.chunks, last);
+        let sequence = match (&self.remote, origin) {
+            (Some(remote), Origin::Writer) => {
+                if let Err((stored, e)) = remote.publish(&prepared.chunks, writer.sequence) {
+                    drop(indexes);
+                    return Err(self.keep_stored_parts(writer, events, prepared, stored, e));
+                }
+                writer.sequence + chunks as u64
+            }
+            (_, Origin::Stream { sequence }) => sequence,
+            (None, Origin::Writer) => 0,
+        };
+        let (mut writes, acked) = batch_writes(prepared.chunks, last);
+        if self.remote.is_some() {
+            writes.push((keys::SEQUENCE_KEY.to_vec(), sequence.to_be_bytes().to_vec()));
+        }
         if let Err(e) = self.inner.apply(writes) {
             writer.failed = Some(e.to_string());
             return Err(e);
@@ -462,8 +507,54 @@ impl Store {
         indexes.add(events);
         let head = Head { position: last.position, recorded_at: Some(last.recorded_at) };
         writer.head = head;
+        writer.sequence = sequence;
+        if let Some(remote) = &self.remote {
+            remote.copied(sequence);
+        }
         *self.head.write() = head;
         Ok(())
+    }
+
+    /// After a publish failed having stored the first `stored` chunks
+    /// (whole atomic parts), keeps them in the copy too (the follower would
+    /// bring them) and returns the error, saying what was stored.
+    fn keep_stored_parts(
+        &self,
+        writer: &mut Writer,
+        events: &[RecordedEvent],
+        mut prepared: Prepared,
+        stored: usize,
+        e: Error,
+    ) -> Error {
+        if stored == 0 {
+            return e;
+        }
+        let first = events.first().map_or(0, |r| r.position);
+        let end = prepared.chunks.get(stored).map_or(events.len(), |(p, _)| (p - first) as usize);
+        let part = events.get(..end).unwrap_or_default();
+        prepared.chunks.truncate(stored);
+        let kept = Prepared {
+            chunks: prepared.chunks,
+            first: part.first().map(|r| r.position),
+            last_id: part.last().map(|r| r.event.id),
+            count: part.len(),
+        };
+        let sequence = writer.sequence + stored as u64;
+        if let Err(kept) = self.store_checked(writer, part, kept, Origin::Stream { sequence }) {
+            return kept;
+        }
+        let note = format!(
+            "; the first {} events of the batch (positions {first} to {}) were stored in whole atomic parts before it",
+            part.len(),
+            first + part.len() as u64 - 1
+        );
+        match e {
+            Error::Unavailable { stream, servers, reason } => {
+                Error::Unavailable { stream, servers, reason: reason + &note }
+            }
+            Error::Other(why) => Error::Other(why + &note),
+            other => other,
+        }
     }
 
     /// The event at `position`, if the log has one there.
@@ -545,6 +636,15 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("dir", &self.dir()).field("head", &self.head()).finish()
     }
+}
+
+/// Where a batch being stored comes from.
+#[derive(Clone, Copy)]
+enum Origin {
+    /// A writer of this node: published to the stream first, if shared.
+    Writer,
+    /// The stream, up to this sequence: into the copy only.
+    Stream { sequence: u64 },
 }
 
 /// A batch encoded by [`Store::prepare`], ready for [`Store::append_prepared`].

@@ -1,11 +1,12 @@
-//! The log in a JetStream stream: positions are the stream's sequence, a
-//! batch lands whole or not at all, a writer whose copy is behind is refused
+//! The log in a JetStream stream: one message per chunk of consecutive
+//! events at gapless positions, a batch lands whole or not at all (or in
+//! whole atomic parts when it is larger than one), a writer whose copy is behind is refused
 //! and stores nothing, and every store on the stream reads the same log.
 
 use std::time::Duration;
 
 use strata_core::RecordedEvent;
-use strata_store::{Error, JetStreamConfig, Store, MAX_BATCH};
+use strata_store::{Error, JetStreamConfig, Store};
 
 use crate::nats_cluster::Cluster;
 use crate::{all, recorded, sample_from, time_of};
@@ -74,14 +75,20 @@ fn a_writer_behind_the_stream_is_refused_and_stores_nothing() {
 }
 
 #[test]
-fn a_batch_larger_than_the_servers_limit_is_stored_in_whole_parts_at_consecutive_positions() {
+fn a_batch_larger_than_one_atomic_part_is_stored_in_whole_parts_at_consecutive_positions() {
     let server = Cluster::start(1);
-    let cfg = fresh_config(&server);
+    let mut cfg = fresh_config(&server);
+    // Two chunks per atomic part instead of the server's thousand.
+    cfg.part_messages = 2;
     let a = Store::open_jetstream(&cfg).unwrap();
-    let n = (MAX_BATCH * 2 + 17) as u64;
+    let n = 5017;
     let events = declarations(1, n);
-    a.append(&events).unwrap();
+    let prepared = Store::prepare(&events).unwrap();
+    let parts = a.atomic_parts(&prepared);
+    assert!(parts >= 3, "{n} events took {parts} parts of 2 chunks");
+    a.append_prepared(&events, prepared).unwrap();
     assert_eq!(a.len(), n);
+    assert_eq!(a.stream_status().map(|s| s.copied), a.stream_status().map(|s| s.stream_last));
     let b = Store::open_jetstream(&cfg).unwrap();
     let read = all(&b);
     assert_eq!(read.len() as u64, n);
