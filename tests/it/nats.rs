@@ -35,7 +35,7 @@ fn node(cluster: &Cluster, data: &Path, port: u16) -> Server {
         .arg("--data")
         .arg(data)
         .env("STRATA_TOKEN", TOKEN)
-        .env("RUST_LOG", "warn,strata_engine=info");
+        .env("RUST_LOG", "warn,strata_engine=info,strata_store=info");
     Server::spawn(cmd, Some(TOKEN.to_owned()))
 }
 
@@ -257,6 +257,10 @@ fn two_nodes_on_a_three_server_cluster_are_one_store_through_kills() {
         b = node(&cluster, &data_b, port_b);
         let ready = wait_log(&b, "projection ready", Duration::from_secs(30));
         assert!(!ready.contains("from_checkpoint=0"), "node b did not start from its checkpoint: {ready}");
+        // Nor from the whole stream: its copy of the stream on disk, then
+        // only the messages after it.
+        let read = wait_log(&b, "this node's copy, then the stream", Duration::from_secs(5));
+        assert!(read.contains("from_copy=") && !read.contains("from_copy=0 "), "node b read the whole stream: {read}");
     }
     std::thread::sleep(Duration::from_secs(2));
     stop.store(true, Ordering::Relaxed);

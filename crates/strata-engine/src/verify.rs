@@ -153,7 +153,9 @@ pub fn verify_jetstream(config: &strata_store::JetStreamConfig, vocabulary: &Voc
         Some(dir) => read_checkpoint(dir),
         None => Ok(None),
     };
-    verify_opened(Store::open_jetstream(config), checkpoint, &dir, vocabulary, report, started)
+    // The stream itself is checked, not this node's copy of it.
+    let whole = strata_store::JetStreamConfig { local_copy: false, ..config.clone() };
+    verify_opened(Store::open_jetstream(&whole), checkpoint, &dir, vocabulary, report, started)
 }
 
 /// The checks of [`verify`] once the store is open.

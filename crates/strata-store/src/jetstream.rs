@@ -67,6 +67,9 @@ use strata_core::RecordedEvent;
 use crate::chunk::{self, Header};
 use crate::Error;
 
+/// The subdirectory of a node's `data_dir` that holds its copy of the stream.
+pub const COPY_DIR: &str = "stream-copy";
+
 /// The most messages the server takes in one atomic batch.
 pub const MAX_BATCH: usize = 1000;
 
@@ -98,8 +101,16 @@ pub struct JetStreamConfig {
     pub stream: String,
     /// The replicas of the stream when strata creates it (1, 3 or 5).
     pub replicas: usize,
-    /// This node's own directory: checkpoints only.
+    /// This node's own directory: its checkpoints and, when
+    /// [`JetStreamConfig::local_copy`], its copy of the stream (in
+    /// [`COPY_DIR`]), both rebuildable from the stream.
     pub data_dir: Option<PathBuf>,
+    /// Whether the node keeps its copy of the stream on disk in `data_dir`,
+    /// so that a restart reads only the messages after it (default); when
+    /// not, or without a `data_dir`, the copy is in memory and every open
+    /// reads the whole stream (`strata verify` does, to check the stream
+    /// itself).
+    pub local_copy: bool,
     /// How long a publish, or a request to the stream, may take before it
     /// counts as unavailable.
     pub timeout: Duration,
@@ -120,6 +131,7 @@ impl JetStreamConfig {
             data_dir: None,
             timeout: Duration::from_secs(5),
             part_messages: MAX_BATCH,
+            local_copy: true,
         }
     }
 
@@ -243,6 +255,21 @@ impl Remote {
         })?;
         self.status.stream_last.fetch_max(last, Ordering::Relaxed);
         Ok(last)
+    }
+
+    /// The payload of the message at `sequence`, asked of the stream's
+    /// leader; `None` if the stream holds no such message.
+    pub(crate) fn message_at(&self, sequence: u64) -> Result<Option<Bytes>, Error> {
+        let js = self.js.clone();
+        let cfg = self.config.clone();
+        run(self.handle()?, &self.config, self.config.timeout, async move {
+            let s = js.get_stream(&cfg.stream).await.map_err(|e| unavailable(&cfg, e.to_string()))?;
+            match s.get_raw_message(sequence).await {
+                Ok(m) => Ok(Some(m.payload)),
+                Err(e) if matches!(e.kind(), stream::LastRawMessageErrorKind::NoMessageFound) => Ok(None),
+                Err(e) => Err(unavailable(&cfg, format!("reading the message at sequence {sequence}: {e}"))),
+            }
+        })
     }
 
     /// The next whole part the follower delivered, waiting until `deadline`.

@@ -45,7 +45,7 @@ use crate::backend::Backend;
 pub use crate::error::Error;
 use crate::headfile::{Acked, HeadFile};
 use crate::index::Indexes;
-pub use crate::jetstream::{JetStreamConfig, StreamStatus, MAX_BATCH, PART_BYTES, STREAM_FORMAT};
+pub use crate::jetstream::{JetStreamConfig, StreamStatus, COPY_DIR, MAX_BATCH, PART_BYTES, STREAM_FORMAT};
 use crate::keys::{FORMAT, FORMAT_FAMILY, FORMAT_KEY, HEAD_KEY};
 
 /// The end of the log: its last position and that event's recorded time.
@@ -84,6 +84,9 @@ pub struct Store {
     remote: Option<jetstream::Remote>,
     /// The directory for checkpoints when the log is in JetStream.
     local_dir: Option<std::path::PathBuf>,
+    /// With JetStream, how many events the open took from this node's copy
+    /// on disk rather than from the stream.
+    from_copy: u64,
     writer: Mutex<Writer>,
     /// The head as readers see it: the last acknowledged append.
     head: RwLock<Head>,
@@ -140,6 +143,7 @@ impl Store {
             inner,
             remote: None,
             local_dir: None,
+            from_copy: 0,
             writer: Mutex::new(Writer { head, sequence: 0, failed: None }),
             head: RwLock::new(head),
             head_file,
@@ -151,23 +155,120 @@ impl Store {
     }
 
     /// Opens the log kept in a JetStream stream (creating the stream if it
-    /// is missing) and reads it whole into this node's copy.
+    /// is missing) and reads into this node's copy what the copy lacks:
+    /// with a `data_dir` (and [`JetStreamConfig::local_copy`]), the copy is
+    /// kept on disk and only the messages after it are read; otherwise the
+    /// copy is in memory and the stream is read whole.
     ///
-    /// Fails with [`Error::Unavailable`] if no server answers, and
-    /// [`Error::Other`] if the stream cannot hold strata's log (other
-    /// subjects, no atomic publish, messages removed).
+    /// A copy on disk is a cache of the stream, never a source of truth: it
+    /// is used only if it opens cleanly and the stream holds, at the copy's
+    /// last sequence, the very chunk the copy ends with. Otherwise (damaged
+    /// files, another stream of the same name) it is deleted, with a
+    /// warning, and the stream read whole; while another process has it
+    /// open, this one reads the stream whole into memory.
+    ///
+    /// Fails with [`Error::Unavailable`] if no server answers, and [`Error::Other`] if the stream cannot hold strata's log (other
+    /// subjects, no atomic publish, messages removed, another layout).
     pub fn open_jetstream(config: &JetStreamConfig) -> Result<Store, Error> {
         if let Some(dir) = &config.data_dir {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
         let remote = jetstream::Remote::connect(config)?;
-        let mut store = Store::memory();
-        remote.follow_from(1)?;
+        let mut store = match (&config.data_dir, config.local_copy) {
+            (Some(dir), true) => Store::open_copy(&dir.join(COPY_DIR), &remote)?,
+            _ => Store::memory(),
+        };
+        let (from_copy, sequence) = (store.len(), store.writer.get_mut().sequence);
+        remote.copied(sequence);
+        remote.follow_from(sequence + 1)?;
         store.remote = Some(remote);
         store.local_dir = config.data_dir.clone();
+        store.from_copy = from_copy;
         store.catch_up()?;
-        tracing::info!(stream = %config.stream, events = store.len(), "read the log from the stream");
+        tracing::info!(
+            stream = %config.stream,
+            events = store.len(),
+            from_copy,
+            from_stream = store.len() - from_copy,
+            "read the log: this node's copy, then the stream"
+        );
         Ok(store)
+    }
+
+    /// Opens this node's copy of the stream in `dir`, checked against the
+    /// stream; deletes it and starts an empty one if it cannot be used.
+    fn open_copy(dir: &Path, remote: &jetstream::Remote) -> Result<Store, Error> {
+        match Store::try_open_copy(dir, remote) {
+            Ok(store) => Ok(store),
+            Err(Error::Locked { path }) => {
+                // A server of this node is running (an export or a query
+                // beside it, say): read the stream into memory instead.
+                tracing::info!(
+                    dir = %path.display(),
+                    "another strata process has this node's copy of the stream open; reading the stream whole"
+                );
+                Ok(Store::memory())
+            }
+            Err(e @ (Error::Io { .. } | Error::Unavailable { .. })) => Err(e),
+            Err(why) => {
+                tracing::warn!(
+                    dir = %dir.display(),
+                    %why,
+                    "this node's copy of the stream cannot be used; deleting it and reading the stream whole"
+                );
+                match std::fs::remove_dir_all(dir) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(dir, e)),
+                }
+                Store::try_open_copy(dir, remote)
+            }
+        }
+    }
+
+    fn try_open_copy(dir: &Path, remote: &jetstream::Remote) -> Result<Store, Error> {
+        let mut opened = open::open_sled(dir)?;
+        opened.sled.durable = false;
+        let inner = Backend::Sled(opened.sled);
+        check_format(&inner, opened.may_create)?;
+        let (head, _) = read::head_on_open(&inner)?;
+        let corrupt = |what: String| Error::corrupt(Some(dir), what);
+        let sequence = match inner.get(keys::SEQUENCE_KEY)? {
+            None if head.position == 0 => 0,
+            None => return Err(corrupt("the copy holds events but not the stream sequence they end at".into())),
+            Some(v) => u64::from_be_bytes(
+                v.as_slice().try_into().map_err(|_| corrupt("the copy's stream sequence is malformed".into()))?,
+            ),
+        };
+        if sequence > 0 {
+            let (first, value) = read::chunk_at(&inner, head.position)?
+                .ok_or_else(|| corrupt(format!("the copy has no chunk at its last position {}", head.position)))?;
+            match remote.message_at(sequence)? {
+                Some(message) if message[..] == value[..] => {}
+                Some(_) => {
+                    return Err(Error::Other(format!(
+                        "the stream's message at sequence {sequence} is not the copy's last chunk (positions from \
+                         {first}): the stream is not the one this copy was taken from"
+                    )))
+                }
+                None => {
+                    return Err(Error::Other(format!(
+                        "the stream has no message at sequence {sequence}, where the copy ends: the stream is not \
+                         the one this copy was taken from"
+                    )))
+                }
+            }
+        }
+        let mut store = Store::start(inner, head, None);
+        store.writer.get_mut().sequence = sequence;
+        Ok(store)
+    }
+
+    /// With JetStream, how many events the open took from this node's copy
+    /// of the stream on disk (the rest it read from the stream); 0 for a
+    /// log of its own.
+    pub fn from_copy(&self) -> u64 {
+        self.from_copy
     }
 
     /// Whether the log is in a JetStream stream (shared with other nodes).
@@ -323,7 +424,7 @@ impl Store {
     /// Where checkpoints are kept: the data directory, or with JetStream
     /// this node's own directory; `None` keeps none.
     pub fn checkpoint_dir(&self) -> Option<&Path> {
-        self.inner.dir().or(self.local_dir.as_deref())
+        self.local_dir.as_deref().or(self.inner.dir())
     }
 
     /// The bytes the store's files take on disk (0 for a memory store).
@@ -342,6 +443,11 @@ impl Store {
     /// back exactly what was written, or an error.
     pub fn write_checkpoint(&self, bytes: &[u8]) -> Result<u64, Error> {
         let _one = self.checkpoint.lock();
+        if self.remote.is_some() {
+            // A node's copy of the stream reaches the checkpoint on disk
+            // before the checkpoint does.
+            self.inner.flush()?;
+        }
         match self.checkpoint_dir() {
             Some(dir) => checkpoint::write(dir, bytes),
             None => Ok(0),

@@ -133,7 +133,7 @@ pub(crate) fn open_sled(dir: &Path) -> Result<Opened, Error> {
         Err(_) => return Err(Error::corrupt(Some(dir), "the storage engine (sled) failed while reading its files")),
     };
     let syncer = Syncer::open(dir)?;
-    Ok(Opened { sled: SledStore { db, dir: dir.to_path_buf(), syncer }, may_create: !had_records })
+    Ok(Opened { sled: SledStore { db, dir: dir.to_path_buf(), syncer, durable: true }, may_create: !had_records })
 }
 
 /// The bytes the store's files take: sled's log, blobs and snapshots, the head file.

@@ -106,3 +106,70 @@ fn an_unreachable_stream_is_unavailable_with_the_reason() {
     assert!(matches!(err, Error::Unavailable { .. }), "{err}");
     assert!(err.to_string().contains("nowhere") && err.to_string().contains("cannot connect"), "{err}");
 }
+
+/// A node's copy of the stream in its own directory: a restart reads only
+/// what was written after it.
+#[test]
+fn a_node_with_a_copy_on_disk_reads_only_the_messages_after_it() {
+    let server = Cluster::start(1);
+    let node = tempfile::TempDir::new().unwrap();
+    let cfg = JetStreamConfig { data_dir: Some(node.path().to_path_buf()), ..fresh_config(&server) };
+    let a = Store::open_jetstream(&cfg).unwrap();
+    a.append(&sample_from(1)).unwrap();
+    a.append(&declarations(6, 1000)).unwrap();
+    assert_eq!(a.from_copy(), 0);
+    drop(a);
+    // Another node writes meanwhile.
+    let other = Store::open_jetstream(&fresh_config(&server)).unwrap();
+    other.catch_up().unwrap();
+    other.append(&declarations(1006, 7)).unwrap();
+    let a = Store::open_jetstream(&cfg).unwrap();
+    assert_eq!(a.from_copy(), 1005, "the copy on disk held the first two batches");
+    assert_eq!(a.len(), 1012);
+    assert_eq!(all(&a), all(&other));
+    assert_eq!(a.position_of(all(&other)[1010].event.id).unwrap(), Some(1011));
+    // And it goes on writing where the stream ends.
+    a.append(&declarations(1013, 2)).unwrap();
+    other.catch_up().unwrap();
+    assert_eq!(all(&a), all(&other));
+}
+
+/// The copy is a cache: one taken from another stream of the same name, or
+/// damaged, is deleted and the stream read whole.
+#[test]
+fn a_copy_that_is_not_of_this_stream_or_is_damaged_is_dropped_and_the_stream_read_whole() {
+    let node = tempfile::TempDir::new().unwrap();
+    let first = Cluster::start(1);
+    let cfg = |server: &Cluster| JetStreamConfig { data_dir: Some(node.path().to_path_buf()), ..fresh_config(server) };
+    let a = Store::open_jetstream(&cfg(&first)).unwrap();
+    a.append(&sample_from(1)).unwrap();
+    drop(a);
+    drop(first);
+
+    // A new cluster, a stream of the same name holding other events.
+    let second = Cluster::start(1);
+    let b = Store::open_jetstream(&fresh_config(&second)).unwrap();
+    b.append(&declarations(1, 3)).unwrap();
+    let a = Store::open_jetstream(&cfg(&second)).unwrap();
+    assert_eq!(a.from_copy(), 0);
+    assert_eq!(all(&a), all(&b));
+    drop(a);
+
+    // An empty stream of that name: the copy's last message is not there.
+    let third = Cluster::start(1);
+    let a = Store::open_jetstream(&cfg(&third)).unwrap();
+    assert_eq!((a.from_copy(), a.len()), (0, 0));
+    a.append(&declarations(1, 2)).unwrap();
+    drop(a);
+    let a = Store::open_jetstream(&cfg(&third)).unwrap();
+    assert_eq!((a.from_copy(), a.len()), (2, 2));
+    drop(a);
+
+    // Damaged files: sled's log cut short.
+    let db = node.path().join(strata_store::COPY_DIR).join("db");
+    let len = std::fs::metadata(&db).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(&db).unwrap().set_len(len / 3).unwrap();
+    let a = Store::open_jetstream(&cfg(&third)).unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(all(&a).len(), 2);
+}
