@@ -46,8 +46,9 @@ pub struct Global {
     pub checkpoint_every: u64,
     /// Keep the log in a NATS JetStream stream shared by any number of
     /// strata nodes, instead of in --data (which then holds only this
-    /// node's checkpoints): nats://HOST:PORT, or several separated by
-    /// commas. Needs nats-server 2.12 or later with JetStream.
+    /// node's checkpoints and its copy of the stream, both rebuildable):
+    /// nats://HOST:PORT, or several separated by commas. Needs nats-server
+    /// 2.12 or later with JetStream.
     #[arg(long, global = true, value_name = "URLS", value_delimiter = ',', help_heading = "Shared log")]
     pub log: Vec<String>,
     /// The JetStream stream that holds the log (created if missing).

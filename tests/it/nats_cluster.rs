@@ -76,6 +76,11 @@ pub struct Cluster {
 impl Cluster {
     /// `n` servers (1 or 3) with JetStream, healthy.
     pub fn start(n: usize) -> Cluster {
+        Cluster::start_with(n, "")
+    }
+
+    /// [`Cluster::start`] with `extra` added to every server's configuration.
+    pub fn start_with(n: usize, extra: &str) -> Cluster {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let ports: Vec<(u16, u16, u16)> = (0..n).map(|_| (free_port(), free_port(), free_port())).collect();
         let routes: Vec<String> = ports.iter().map(|(_, c, _)| format!("nats-route://127.0.0.1:{c}")).collect();
@@ -88,6 +93,7 @@ impl Cluster {
                  jetstream {{ store_dir: {:?}, max_memory_store: 64MB, max_file_store: 4GB }}\n",
                 store.display().to_string()
             );
+            conf.push_str(extra);
             if n > 1 {
                 conf.push_str(&format!(
                     "cluster {{ name: strata-test, listen: 127.0.0.1:{cluster}, routes: [{}] }}\n",

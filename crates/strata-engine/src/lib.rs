@@ -59,7 +59,8 @@ pub use verify::{verify, verify_jetstream, Problem, VerifyReport};
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The data directory; `None` keeps the log in memory (tests, demos).
-    /// With [`Config::log`] it holds this node's checkpoints only.
+    /// With [`Config::log`] it holds this node's checkpoints and its copy of
+    /// the stream (see [`strata_store::Store::open_jetstream`]).
     pub data_dir: Option<PathBuf>,
     /// The log in a NATS JetStream stream shared with other nodes, instead
     /// of a log of this node's own (its `data_dir` is replaced by the one

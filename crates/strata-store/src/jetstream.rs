@@ -88,6 +88,11 @@ pub const STREAM_FORMAT: &str = "strata-stream/2";
 const BATCH_END: &str = "Strata-Batch-End";
 /// The header giving the position of a message's first event.
 const POSITION: &str = "Strata-Position";
+/// The room a message's headers take, at most (ids, batch headers).
+const HEADER_ALLOWANCE: usize = 512;
+
+/// How many `--log-timeout`s opening waits for the stream to answer.
+const OPEN_PATIENCE: u32 = 6;
 
 /// How many whole parts the follower may read ahead of the local copy.
 const READ_AHEAD: usize = 256;
@@ -207,18 +212,48 @@ impl Remote {
             return Err(Error::Other("--log names no server".into()));
         }
         let timeout = config.timeout;
+        let patience = timeout * OPEN_PATIENCE;
         let cfg = config.clone();
-        let (client, js) = run(runtime.handle(), config, timeout * 2, async move {
-            let client = async_nats::ConnectOptions::new()
-                .connection_timeout(timeout)
-                .request_timeout(Some(timeout))
-                .connect(addrs)
-                .await
-                .map_err(|e| unavailable(&cfg, format!("cannot connect: {e}")))?;
-            let mut js = jetstream::new(client.clone());
-            js.set_timeout(timeout);
-            ensure_stream(&js, &cfg).await?;
-            Ok((client, js))
+        let (client, js) = run(runtime.handle(), config, patience + timeout * 2, async move {
+            // Servers just started (the README's recipe starts them a
+            // moment before the first import) refuse connections, then
+            // answer JetStream requests only once their cluster has
+            // elected a leader: wait for that, saying so, up to `patience`.
+            let started = Instant::now();
+            let mut said = false;
+            loop {
+                let tried = async {
+                    let client = async_nats::ConnectOptions::new()
+                        .connection_timeout(timeout)
+                        .request_timeout(Some(timeout))
+                        .connect(addrs.clone())
+                        .await
+                        .map_err(|e| unavailable(&cfg, format!("cannot connect: {e}")))?;
+                    let mut js = jetstream::new(client.clone());
+                    js.set_timeout(timeout);
+                    ensure_stream(&js, &cfg).await?;
+                    Ok((client, js))
+                }
+                .await;
+                match tried {
+                    Err(Error::Unavailable { stream, servers, reason }) if started.elapsed() < patience => {
+                        if !said {
+                            tracing::info!(%stream, %servers, %reason, "waiting for the log's stream to answer");
+                            said = true;
+                        }
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    Err(Error::Unavailable { stream, servers, reason }) if said => {
+                        let waited = started.elapsed().as_secs();
+                        return Err(Error::Unavailable {
+                            stream,
+                            servers,
+                            reason: format!("{reason} (waited {waited} s)"),
+                        });
+                    }
+                    other => return other,
+                }
+            }
         })?;
         let (_tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
         Ok(Remote {
@@ -301,6 +336,36 @@ impl Remote {
         self.config.timeout
     }
 
+    /// Refuses a batch with a chunk larger than the servers take in one
+    /// message (their `max_payload`, 1 MiB unless configured), before any
+    /// of it is published: a chunk holds one event or more, so only an
+    /// event near that size (its attributes, mostly) can cause it.
+    fn check_sizes(&self, chunks: &chunk::Encoded) -> Result<(), Error> {
+        let max = self.client.server_info().max_payload;
+        if max == 0 {
+            return Ok(());
+        }
+        for (first, value) in chunks {
+            // The headers travel in the same message.
+            if value.len() + HEADER_ALLOWANCE <= max {
+                continue;
+            }
+            let header = Header::read(value).map_err(|e| Error::Other(format!("the chunk at {first}: {e}")))?;
+            let (n, id) = (header.count(), header.ids().last().map(|id| id.to_string()).unwrap_or_default());
+            let what = match n {
+                1 => format!("event {id} (position {first})"),
+                _ => format!("the {n} events at positions {first} to {} (the last is {id})", first + n - 1),
+            };
+            return Err(Error::Other(format!(
+                "{what} take {} bytes compressed, more than the stream's servers take in one message \
+                 (max_payload {max} bytes): nothing of the batch was stored; make the event smaller (its attrs) \
+                 or raise max_payload in the servers' configuration",
+                value.len()
+            )));
+        }
+        Ok(())
+    }
+
     /// The number of chunks in each atomic part of a batch.
     pub(crate) fn parts_of(&self, chunks: &chunk::Encoded) -> Vec<usize> {
         parts_of(chunks, self.config.part_messages)
@@ -343,6 +408,7 @@ impl Remote {
     /// fails after the first part, returns how many chunks were stored
     /// (whole parts).
     pub(crate) fn publish(&self, chunks: &chunk::Encoded, last: u64) -> Result<(), (usize, Error)> {
+        self.check_sizes(chunks).map_err(|e| (0, e))?;
         let mut parts = Vec::new();
         let mut at = 0;
         for n in parts_of(chunks, self.config.part_messages) {

@@ -173,3 +173,40 @@ fn a_copy_that_is_not_of_this_stream_or_is_damaged_is_dropped_and_the_stream_rea
     assert_eq!(a.len(), 2);
     assert_eq!(all(&a).len(), 2);
 }
+
+/// An event too large for one message of the stream is refused before
+/// anything of its batch is published, naming it.
+#[test]
+fn an_event_larger_than_a_message_refuses_its_whole_batch_by_name() {
+    let server = Cluster::start_with(1, "max_payload: 65536\n");
+    let mut cfg = fresh_config(&server);
+    cfg.part_messages = 1;
+    let a = Store::open_jetstream(&cfg).unwrap();
+    a.append(&sample_from(1)).unwrap();
+    // Hex digits LZ4 cannot shorten much: 200,000 of them.
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let blob: String = (0..200_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from_digit((x % 16) as u32, 16).unwrap()
+        })
+        .collect();
+    let mut batch = declarations(6, 3000);
+    let big = recorded(
+        3006,
+        &format!(
+            r#"{{"kind":"entity_declared","at":"2025","subject":{{"id":"big","type":"actor"}},"attrs":{{"blob":"{blob}"}}}}"#
+        ),
+    );
+    let id = big.event.id;
+    batch.push(big);
+    batch.extend(declarations(3007, 10));
+    let err = a.append(&batch).unwrap_err().to_string();
+    assert!(err.contains(&id.to_string()) && err.contains("max_payload 65536"), "{err}");
+    assert!(err.contains("nothing of the batch was stored"), "{err}");
+    assert_eq!(a.len(), 5);
+    let b = Store::open_jetstream(&cfg).unwrap();
+    assert_eq!(all(&b), all(&a));
+}
