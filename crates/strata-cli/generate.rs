@@ -12,6 +12,12 @@ use strata_gen::{Config, Generator};
 use crate::args::{GenerateArgs, Global};
 
 pub fn run(global: &Global, args: GenerateArgs) -> anyhow::Result<ExitCode> {
+    if !global.log.is_empty() {
+        anyhow::bail!(
+            "strata generate writes NDJSON and touches no log, so --log does not apply to it; \
+             generate a file, then `strata import FILE --log ...`"
+        );
+    }
     // Generate from the vocabulary in force, so a custom one's kinds appear too.
     let vocab = global.config(None)?.vocabulary;
     let generator = Generator::new(Config { events: args.events, seed: args.seed }, &vocab)?;

@@ -219,6 +219,15 @@ fn generate_piped_into_import_loads_every_event_and_is_reproducible() {
     let piped = strata().args(["generate", "--events", "3000", "--seed", "5"]).output().unwrap();
     assert_eq!(std::fs::read(&file).unwrap(), piped.stdout);
     assert!(stderr(&o).contains("3000 events"), "{}", stderr(&o));
+
+    // It writes a file, not a log: --log is refused, saying where it belongs.
+    let o = strata().args(["generate", "--events", "3", "--log", "nats://127.0.0.1:1"]).output().unwrap();
+    assert!(!o.status.success() && o.stdout.is_empty());
+    assert!(
+        stderr(&o).contains("--log does not apply") && stderr(&o).contains("strata import FILE --log"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -210,3 +210,39 @@ fn an_event_larger_than_a_message_refuses_its_whole_batch_by_name() {
     let b = Store::open_jetstream(&cfg).unwrap();
     assert_eq!(all(&b), all(&a));
 }
+
+/// A stream strata did not lay out for this build (written one event per
+/// message by an earlier strata, or by a newer layout) is refused on open,
+/// saying what to do, and left as it is.
+#[test]
+fn a_stream_in_another_layout_is_refused_with_the_way_out() {
+    let server = Cluster::start(1);
+    let url = server.url_list()[0].clone();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let make = |name: &'static str, format: Option<&'static str>| {
+        let url = url.clone();
+        runtime.block_on(async move {
+            let client = async_nats::connect(url).await.unwrap();
+            let js = async_nats::jetstream::new(client);
+            let config = async_nats::jetstream::stream::Config {
+                name: name.into(),
+                subjects: vec![format!("{name}.log")],
+                allow_atomic_publish: true,
+                metadata: format
+                    .map(|f| [("strata-format".to_owned(), f.to_owned())].into_iter().collect())
+                    .unwrap_or_default(),
+                ..Default::default()
+            };
+            js.create_stream(config).await.unwrap();
+            js.publish(format!("{name}.log"), "an event".into()).await.unwrap().await.unwrap();
+        })
+    };
+    make("old", None);
+    make("newer", Some("strata-stream/9"));
+    for (name, says) in [("old", "strata-stream/1"), ("newer", "strata-stream/9")] {
+        let cfg = JetStreamConfig::new(server.url_list(), name);
+        let err = Store::open_jetstream(&cfg).unwrap_err().to_string();
+        assert!(err.contains(says) && err.contains(strata_store::STREAM_FORMAT), "{err}");
+        assert!(err.contains("export the log with the strata that wrote it"), "{err}");
+    }
+}
