@@ -4,6 +4,9 @@
 //!
 //! - a batch the engine accepts leaves a store that reopens and answers as
 //!   it did before the reopen;
+//! - the log, exported at every reopen and at the end of each seed and
+//!   imported into a new store, is the same log there and answers the
+//!   same (the log is always exportable, and its export is a backup);
 //! - a batch the engine refuses leaves the log's bytes as they were, and the
 //!   store still opens;
 //! - the engine and the model agree on which batches are accepted and, at
@@ -201,6 +204,7 @@ struct Tally {
     refused: u64,
     retracts: u64,
     reopens: u64,
+    restores: u64,
     comparisons: u64,
     /// Why the model refused, by rule.
     reasons: BTreeMap<&'static str, u64>,
@@ -344,6 +348,40 @@ impl Driver {
         Ok(())
     }
 
+    /// Imports the log's export into a new store, as a restore from a
+    /// backup does, and checks that it reads back as the same lines and
+    /// answers the same questions.
+    fn restore_same(&mut self, tally: &mut Tally) -> Result<(), Failure> {
+        tally.restores += 1;
+        let probes: Vec<Probe> = (0..self.probes_per_check.max(2)).map(|_| self.probe()).collect();
+        let log = self.export()?;
+        let restored = Engine::open(Config::in_memory()).map_err(|e| fail("store does not open", e.to_string()))?;
+        if !log.is_empty() {
+            restored.append_text(&log.join("\n"), None).map_err(|e| fail("export does not restore", e.to_string()))?;
+        }
+        let again: Vec<String> = restored
+            .scan(1)
+            .map(|r| r.map(|e| to_line(&e)).map_err(|e| fail("log does not scan", e.to_string())))
+            .collect::<Result<_, _>>()?;
+        if let Some(i) = (0..log.len().max(again.len())).find(|i| log.get(*i) != again.get(*i)) {
+            return Err(fail(
+                "restored log differs",
+                format!("line {}: exported {:?}, restored {:?}", i + 1, log.get(i), again.get(i)),
+            ));
+        }
+        for p in &probes {
+            let (a, b) = (engine_answers(&restored, p), engine_answers(self.engine()?, p));
+            if a != b {
+                let (categories, detail) = difference(&a, &b);
+                return Err(fail(
+                    format!("answers change on restore ({})", categories.join(", ")),
+                    format!("at {} (restored first, original second):\n{detail}", p.describe()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Feeds the events the store gained into the model.
     fn sync_model(&mut self) -> Result<(), Failure> {
         let from = self.model.log().len() as u64 + 1;
@@ -371,6 +409,9 @@ impl Driver {
                     if self.engine.is_none() {
                         return Err(f);
                     }
+                    found.push(f);
+                }
+                if let Err(f) = self.restore_same(tally) {
                     found.push(f);
                 }
                 return Ok((true, found));
@@ -546,8 +587,15 @@ fn run_seed(seed: u64, ops: u64, tally: &mut Tally) -> Vec<(Vec<Op>, Failure)> {
             Err(f) => {
                 kept.push(op);
                 failures.push((kept, f));
-                break;
+                return failures;
             }
+        }
+    }
+    if let Err(f) = d.restore_same(tally) {
+        if !failures.iter().any(|(_, old)| old.category == f.category) {
+            // Replayed, the script ends with a reopen, which restores too.
+            kept.push(Op::Reopen);
+            failures.push((kept, f));
         }
     }
     failures
@@ -576,8 +624,8 @@ fn grammar_batches_agree_with_the_model_and_survive_reopen() {
         }
     }
     eprintln!(
-        "grammar: {} batches ({} accepted and {} refused over batches, retractions and reopens), {} retractions, {} reopens, {} model comparisons; {failed_seeds} of {cases} seeds failed",
-        tally.batches, tally.accepted, tally.refused, tally.retracts, tally.reopens, tally.comparisons
+        "grammar: {} batches ({} accepted and {} refused over batches, retractions and reopens), {} retractions, {} reopens, {} restores from an export, {} model comparisons; {failed_seeds} of {cases} seeds failed",
+        tally.batches, tally.accepted, tally.refused, tally.retracts, tally.reopens, tally.restores, tally.comparisons
     );
     eprintln!("grammar: the model's refusals by rule: {:?}", tally.reasons);
     if failures.is_empty() {
