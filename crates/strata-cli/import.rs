@@ -76,9 +76,9 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
         let refused = match shared {
             false => format!("{name}: nothing of this file was stored"),
             true => format!(
-                "{name}: nothing of this file was stored, unless the error says which whole atomic parts were \
-                 (the shared log takes at most {MAX_BATCH} chunks or {} MiB in one atomic write; importing the \
-                 file again skips the lines with an id that are stored)",
+                "{name}: nothing of this file was stored beyond the whole atomic parts the error names, if any \
+                 (the shared log stores a file over {MAX_BATCH} chunks or {} MiB of events in several atomic \
+                 parts; importing the file again skips the lines whose id is stored)",
                 PART_BYTES >> 20
             ),
         };
