@@ -126,11 +126,10 @@ impl Backend {
                     batch.insert(k, v);
                 }
                 shield(&s.dir, || s.db.apply_batch(batch))?;
-                if !s.durable {
-                    return Ok(());
+                if s.durable {
+                    self.flush()?;
                 }
-                shield(&s.dir, || s.db.flush())?;
-                s.syncer.sync()
+                Ok(())
             }
             Backend::Memory(m) => {
                 m.lock().extend(writes);
@@ -138,9 +137,7 @@ impl Backend {
             }
         }
     }
-}
 
-impl Backend {
     /// Makes every write applied so far durable (a no-op in memory).
     pub(crate) fn flush(&self) -> Result<(), Error> {
         match self {

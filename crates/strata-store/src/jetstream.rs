@@ -411,7 +411,7 @@ impl Remote {
         self.check_sizes(chunks).map_err(|e| (0, e))?;
         let mut parts = Vec::new();
         let mut at = 0;
-        for n in parts_of(chunks, self.config.part_messages) {
+        for n in self.parts_of(chunks) {
             let mut messages = Vec::with_capacity(n);
             for (first, value) in chunks.iter().skip(at).take(n) {
                 let header =
@@ -800,22 +800,14 @@ async fn follow_once(
     Err("the consumer's message stream ended".into())
 }
 
-/// A chunk read from the stream, decoded and checked.
-pub(crate) struct Received {
-    pub(crate) first: u64,
-    pub(crate) value: Vec<u8>,
-    pub(crate) events: Vec<RecordedEvent>,
-}
-
 /// Decodes the message at `sequence` as the chunk whose first event is at
 /// position `first`: every record must carry its position, so a message
 /// that does not continue the log is damage, named by its sequence.
-pub(crate) fn decode_message(sequence: u64, payload: &[u8], first: u64) -> Result<Received, Error> {
+pub(crate) fn decode_message(sequence: u64, payload: &[u8], first: u64) -> Result<Vec<RecordedEvent>, Error> {
     let corrupt = |what: String| Error::Corruption {
         path: None,
         what: format!("the stream's message at sequence {sequence} (positions from {first}): {what}"),
     };
     let header = Header::read(payload).map_err(corrupt)?;
-    let events = header.events(first).map_err(corrupt)?;
-    Ok(Received { first, value: payload.to_vec(), events })
+    header.events(first).map_err(corrupt)
 }

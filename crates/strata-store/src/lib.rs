@@ -167,7 +167,8 @@ impl Store {
     /// warning, and the stream read whole; while another process has it
     /// open, this one reads the stream whole into memory.
     ///
-    /// Fails with [`Error::Unavailable`] if no server answers, and [`Error::Other`] if the stream cannot hold strata's log (other
+    /// Fails with [`Error::Unavailable`] if no server answers, and
+    /// [`Error::Other`] if the stream cannot hold strata's log (other
     /// subjects, no atomic publish, messages removed, another layout).
     pub fn open_jetstream(config: &JetStreamConfig) -> Result<Store, Error> {
         if let Some(dir) = &config.data_dir {
@@ -243,20 +244,16 @@ impl Store {
         if sequence > 0 {
             let (first, value) = read::chunk_at(&inner, head.position)?
                 .ok_or_else(|| corrupt(format!("the copy has no chunk at its last position {}", head.position)))?;
-            match remote.message_at(sequence)? {
-                Some(message) if message[..] == value[..] => {}
-                Some(_) => {
-                    return Err(Error::Other(format!(
-                        "the stream's message at sequence {sequence} is not the copy's last chunk (positions from \
-                         {first}): the stream is not the one this copy was taken from"
-                    )))
-                }
-                None => {
-                    return Err(Error::Other(format!(
-                        "the stream has no message at sequence {sequence}, where the copy ends: the stream is not \
-                         the one this copy was taken from"
-                    )))
-                }
+            let found = remote.message_at(sequence)?;
+            if found.as_deref() != Some(&value[..]) {
+                let what = match found {
+                    Some(_) => "is not the copy's last chunk",
+                    None => "is missing",
+                };
+                return Err(Error::Other(format!(
+                    "the stream's message at sequence {sequence}, where the copy ends (positions from {first}), \
+                     {what}: the stream is not the one this copy was taken from"
+                )));
             }
         }
         let mut store = Store::start(inner, head, None);
@@ -374,21 +371,16 @@ impl Store {
                     what: format!("the stream jumped from sequence {sequence} to {seq}"),
                 });
             }
-            let received = jetstream::decode_message(seq, &payload, next)?;
-            next += received.events.len() as u64;
+            let decoded = jetstream::decode_message(seq, &payload, next)?;
+            chunks.push((next, payload.to_vec()));
+            next += decoded.len() as u64;
             sequence = seq;
-            chunks.push((received.first, received.value));
-            events.extend(received.events);
+            events.extend(decoded);
         }
         if events.is_empty() {
             return Ok(0);
         }
-        let prepared = Prepared {
-            chunks,
-            first: events.first().map(|r| r.position),
-            last_id: events.last().map(|r| r.event.id),
-            count: events.len(),
-        };
+        let prepared = Prepared::new(chunks, &events);
         self.store_checked(&mut writer, &events, prepared, Origin::Stream { sequence })?;
         Ok(events.len() as u64)
     }
@@ -512,13 +504,7 @@ impl Store {
         events: &[RecordedEvent],
         encode: fn(&[RecordedEvent]) -> Result<chunk::Encoded, String>,
     ) -> Result<Prepared, Error> {
-        let chunks = encode(events).map_err(Error::Other)?;
-        Ok(Prepared {
-            chunks,
-            first: events.first().map(|r| r.position),
-            last_id: events.last().map(|r| r.event.id),
-            count: events.len(),
-        })
+        Ok(Prepared::new(encode(events).map_err(Error::Other)?, events))
     }
 
     /// How many atomic writes a batch takes: 1 on a log of this node's own;
@@ -639,12 +625,7 @@ impl Store {
         let end = prepared.chunks.get(stored).map_or(events.len(), |(p, _)| (p - first) as usize);
         let part = events.get(..end).unwrap_or_default();
         prepared.chunks.truncate(stored);
-        let kept = Prepared {
-            chunks: prepared.chunks,
-            first: part.first().map(|r| r.position),
-            last_id: part.last().map(|r| r.event.id),
-            count: part.len(),
-        };
+        let kept = Prepared::new(prepared.chunks, part);
         let sequence = writer.sequence + stored as u64;
         if let Err(kept) = self.store_checked(writer, part, kept, Origin::Stream { sequence }) {
             return kept;
@@ -761,6 +742,18 @@ pub struct Prepared {
     first: Option<u64>,
     last_id: Option<EventId>,
     count: usize,
+}
+
+impl Prepared {
+    /// The chunks encoded from `events`, with what identifies that batch.
+    fn new(chunks: chunk::Encoded, events: &[RecordedEvent]) -> Prepared {
+        Prepared {
+            chunks,
+            first: events.first().map(|r| r.position),
+            last_id: events.last().map(|r| r.event.id),
+            count: events.len(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Prepared {

@@ -252,10 +252,7 @@ impl Driver {
 
     /// The log as export lines, read from the store.
     fn export(&self) -> Result<Vec<String>, Failure> {
-        self.engine()?
-            .scan(1)
-            .map(|r| r.map(|e| to_line(&e)).map_err(|e| fail("log does not scan", e.to_string())))
-            .collect()
+        export_of(self.engine()?)
     }
 
     fn reopen(&mut self) -> Result<(), Failure> {
@@ -359,10 +356,7 @@ impl Driver {
         if !log.is_empty() {
             restored.append_text(&log.join("\n"), None).map_err(|e| fail("export does not restore", e.to_string()))?;
         }
-        let again: Vec<String> = restored
-            .scan(1)
-            .map(|r| r.map(|e| to_line(&e)).map_err(|e| fail("log does not scan", e.to_string())))
-            .collect::<Result<_, _>>()?;
+        let again = export_of(&restored)?;
         if let Some(i) = (0..log.len().max(again.len())).find(|i| log.get(*i) != again.get(*i)) {
             return Err(fail(
                 "restored log differs",
@@ -494,6 +488,11 @@ impl Driver {
             }
         }
     }
+}
+
+/// An engine's log as export lines.
+fn export_of(engine: &Engine) -> Result<Vec<String>, Failure> {
+    engine.scan(1).map(|r| r.map(|e| to_line(&e)).map_err(|e| fail("log does not scan", e.to_string()))).collect()
 }
 
 /// Runs `ops` on a fresh store: the index and the first failure of
