@@ -468,16 +468,21 @@ struct Outgoing {
 /// each, in order; a part closes at `messages` (at most [`MAX_BATCH`]) or
 /// once it reaches [`PART_BYTES`].
 pub(crate) fn parts_of(chunks: &chunk::Encoded, messages: usize) -> Vec<usize> {
+    cut(chunks.iter().map(|(_, value)| value.len()), messages)
+}
+
+/// [`parts_of`] over the chunks' sizes.
+fn cut(sizes: impl Iterator<Item = usize>, messages: usize) -> Vec<usize> {
     let messages = messages.clamp(1, MAX_BATCH);
     let mut parts = Vec::new();
     let (mut n, mut bytes) = (0usize, 0usize);
-    for (_, value) in chunks {
-        if n == messages || (n > 0 && bytes + value.len() > PART_BYTES) {
+    for size in sizes {
+        if n == messages || (n > 0 && bytes + size > PART_BYTES) {
             parts.push(n);
             (n, bytes) = (0, 0);
         }
         n += 1;
-        bytes += value.len();
+        bytes += size;
     }
     if n > 0 {
         parts.push(n);
@@ -810,4 +815,39 @@ pub(crate) fn decode_message(sequence: u64, payload: &[u8], first: u64) -> Resul
     };
     let header = Header::read(payload).map_err(corrupt)?;
     header.events(first).map_err(corrupt)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{cut, MAX_BATCH, PART_BYTES};
+
+    proptest! {
+        /// Parts cover every chunk in order; each keeps to both limits (a
+        /// chunk alone may pass the byte limit: it cannot be cut), and each
+        /// but the last is full: one more chunk would break a limit.
+        #[test]
+        fn parts_keep_to_both_limits_and_are_full(
+            sizes in proptest::collection::vec(
+                prop_oneof![1usize..64 * 1024, PART_BYTES / 2..PART_BYTES * 2],
+                0..3000,
+            ),
+            messages in 0usize..1200,
+        ) {
+            let parts = cut(sizes.iter().copied(), messages);
+            let limit = messages.clamp(1, MAX_BATCH);
+            prop_assert_eq!(parts.iter().sum::<usize>(), sizes.len());
+            let mut at = 0;
+            for (i, &n) in parts.iter().enumerate() {
+                prop_assert!(n >= 1 && n <= limit);
+                let bytes: usize = sizes[at..at + n].iter().sum();
+                prop_assert!(n == 1 || bytes <= PART_BYTES, "part {} of {} chunks holds {} bytes", i, n, bytes);
+                if let Some(&next) = sizes.get(at + n) {
+                    prop_assert!(n == limit || bytes + next > PART_BYTES, "part {} could take the next chunk", i);
+                }
+                at += n;
+            }
+        }
+    }
 }
