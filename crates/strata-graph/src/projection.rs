@@ -10,6 +10,7 @@ use strata_core::{
     ClaimStatus, Day, Effect, EntityDecl, EntityId, EntityType, EventId, Location, RecordedEvent, Timestamp, Vocabulary,
 };
 
+use crate::knowledge::Recorded;
 use crate::rules::{Overlay, Plan};
 use crate::view::Role;
 use crate::ApplyError;
@@ -155,6 +156,10 @@ pub struct Projection {
     /// The reverse: the events disputing each disputed event, in log
     /// order. Derived.
     pub(crate) disputed_by: FxHashMap<Ix, SmallVec<[Ix; 2]>>,
+    /// What each event named and what each retraction withdrew, by
+    /// position: what a knowledge diff reads of the events recorded
+    /// between two instants. Derived.
+    pub(crate) recorded: Recorded,
 }
 
 /// One edge in a node's adjacency arrays.
@@ -275,6 +280,7 @@ impl Projection {
             adj: Vec::new(),
             disputes: FxHashMap::default(),
             disputed_by: FxHashMap::default(),
+            recorded: Recorded::default(),
         }
     }
 
@@ -372,6 +378,11 @@ impl Projection {
         }
         self.ids.insert(ev.id, ix);
         self.by_day.insert((day, ix));
+        let retracts = match plan.effect {
+            Effect::Retracts => ev.retracts.as_ref().and_then(|t| self.ids.get(t)).copied(),
+            _ => None,
+        };
+        self.recorded.push(&nodes, retracts);
 
         let subject = nodes[plan.subject];
         let object = plan.object.map(|o| nodes[o]);
@@ -674,6 +685,7 @@ impl Projection {
                     + self.closes.values().map(|v| v.capacity() * size_of::<Close>()).sum::<usize>(),
             ),
             ("nodes map", map(self.nodes.len(), self.nodes.capacity(), size_of::<(EntityId, NodeIndex)>())),
+            ("named by each event", self.recorded.heap()),
         ]
     }
 }
