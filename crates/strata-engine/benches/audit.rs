@@ -135,8 +135,8 @@ fn reads(c: &mut Criterion, n: u64, engine: &Engine, inputs: &Inputs) {
     // What the answers look like, so the timings can be read.
     let sample = 32.min(windows.len());
     let (mut learned, mut joined, mut intervals, mut arrived) = (0, 0, 0, 0);
-    for i in 0..sample {
-        let (l, w) = knowledge(&snap, &windows[i]);
+    for (i, window) in windows.iter().enumerate().take(sample) {
+        let (l, w) = knowledge(&snap, window);
         learned += l + w;
         let found = connections(i);
         joined += usize::from(!found.is_empty());

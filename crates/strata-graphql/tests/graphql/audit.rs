@@ -154,8 +154,9 @@ async fn a_retraction_recorded_in_the_window_withdraws_its_relation() {
     let d = data(&schema, KNOWLEDGE, json!({"from": before, "to": now})).await;
     let diff = &d["knowledgeDiff"];
     assert_eq!(triples(&diff["withdrawn"]), [triple("approved", "cn-miit", "deepseek")]);
-    // With its about-link to the H200, both read as they were before.
-    assert_eq!(ids(&diff["withdrawn"], "/event/id"), [ev(66), ev(66)]);
+    // With its about-links to the H200 (from the ministry and from
+    // DeepSeek), all read as they were before.
+    assert_eq!(ids(&diff["withdrawn"], "/event/id"), [ev(66), ev(66), ev(66)]);
     assert_eq!(diff["learned"], json!([]));
     let events = diff["events"].as_array().unwrap();
     assert_eq!(events.len(), 1, "{diff}");
@@ -242,8 +243,9 @@ const JOURNEY: &str = r#"query($from: ID!, $to: ID!, $after: Date, $before: Date
 async fn a_journey_follows_the_days() {
     let (_, schema) = demo();
     // From Moolenaar's letter (28 January) to the NDRC's review of
-    // DeepSeek's purchase (30 January).
-    let d = data(&schema, JOURNEY, json!({"from": "john-moolenaar", "to": "cn-ndrc", "after": "2026-01-28"})).await;
+    // DeepSeek's purchase (30 January), in two steps.
+    let vars = json!({"from": "john-moolenaar", "to": "cn-ndrc", "after": "2026-01-28", "maxHops": 2});
+    let d = data(&schema, JOURNEY, vars).await;
     let j = &d["journey"];
     assert_eq!(j["hops"], 2, "{d}");
     let at: Vec<&str> = j["steps"].as_array().unwrap().iter().map(|s| s["at"].as_str().unwrap()).collect();
@@ -251,14 +253,33 @@ async fn a_journey_follows_the_days() {
     for s in j["steps"].as_array().unwrap() {
         assert!(s["relation"]["validFrom"].as_str() <= s["at"].as_str(), "{s}");
     }
-    // No chain of events reaches the NDRC by 29 January.
+    // Three steps arrive earlier (the letter was about the H200, which the
+    // government spoke about, and the NDRC is part of the government), and
+    // the earliest arrival wins over fewer steps.
+    let d = data(&schema, JOURNEY, json!({"from": "john-moolenaar", "to": "cn-ndrc", "after": "2026-01-28"})).await;
+    assert_eq!(d["journey"]["hops"], 3, "{d}");
+    let last = d["journey"]["steps"][2]["at"].as_str().unwrap();
+    assert_eq!(last, "2026-01-28", "{d}");
+    // No two steps reach the NDRC by 29 January.
     let d = data(
         &schema,
         JOURNEY,
-        json!({"from": "john-moolenaar", "to": "cn-ndrc", "after": "2026-01-28", "before": "2026-01-29"}),
+        json!({"from": "john-moolenaar", "to": "cn-ndrc", "after": "2026-01-28", "before": "2026-01-29", "maxHops": 2}),
     )
     .await;
     assert_eq!(d["journey"], Value::Null);
+    // Before the letter, a longer chain: Moolenaar's committee is part of
+    // the US government, which licensed Nvidia in July 2025, whose H800
+    // DeepSeek used. Nothing earlier.
+    let vars = json!({"from": "john-moolenaar", "to": "deepseek", "before": "2026-01-27", "maxHops": 10});
+    let d = data(&schema, JOURNEY, vars).await;
+    let steps = d["journey"]["steps"].as_array().unwrap();
+    assert_eq!(steps.last().unwrap()["at"], "2025-07-01", "{d}");
+    assert!(steps.iter().any(|s| s["relation"]["name"] == "licensed" && s["at"] == "2025-07-01"), "{d}");
+    let at: Vec<&str> = steps.iter().map(|s| s["at"].as_str().unwrap()).collect();
+    assert!(at.windows(2).all(|w| w[0] <= w[1]), "{d}");
+    let vars = json!({"from": "john-moolenaar", "to": "deepseek", "before": "2025-06-30", "maxHops": 10});
+    assert_eq!(data(&schema, JOURNEY, vars).await["journey"], Value::Null);
     // From an entity to itself: no steps.
     let d = data(&schema, JOURNEY, json!({"from": "deepseek", "to": "deepseek"})).await;
     assert_eq!(d["journey"], json!({"hops": 0, "steps": []}));
