@@ -2,112 +2,32 @@
 //! `knownAt` instants, and the events recorded in between.
 //!
 //! Recorded time increases with the log position, so the events recorded
-//! in (`from`, `to`] are one run of positions, found by binary search. A
-//! relation's visibility at a fixed `asOf` can change between the two
-//! instants only through an event of that run:
+//! in (`from`, `to`] are one run of positions, found by binary search. An
+//! edge is visible when its relation holds and both its ends are entities
+//! in the graph; its ends are named by the relation's own event, so they
+//! are in the graph whenever that event is visible, and only the relation
+//! matters. At a fixed `asOf`, a relation's visibility can change between
+//! the two instants only through an event of the run:
 //!
 //! - its opening or marking event was recorded in it;
 //! - a close of it was recorded in it, or the close was retracted in it;
-//! - its event was retracted in it;
-//! - one of its ends appeared or vanished (an entity is visible while some
-//!   visible event names it): only an entity named by an event of the run,
-//!   or by an event a retraction of the run withdrew, can.
+//! - its event was retracted in it.
 //!
 //! So [`Projection::knowledge_diff`] reads the run, gathers those relations
-//! (for an entity, only when its visibility really differs at the two
-//! instants), and compares each one's edges at the two reads: the answer
-//! of two full reads, for the cost of what the run touches.
-//!
-//! What each event named, and which event each retraction withdrew, are
-//! kept for that in [`Recorded`], a derived index built by `apply` and
-//! rebuilt when a checkpoint is loaded.
+//! and compares each one's edges at the two reads: the answer of two full
+//! reads, for the cost of what the run touches. Which event each retraction
+//! withdrew is kept for that (`Projection::retracted`, derived from the log).
 
-use petgraph::stable_graph::NodeIndex;
 use rustc_hash::FxHashMap;
-use smallvec::SmallVec;
 use strata_core::Timestamp;
 
 use crate::projection::{Ix, Projection};
 use crate::view::{KnowledgeDiff, KnowledgeQuery, RelationView, TimeFilter};
 
-/// What each event named, by position, and what each retraction withdrew.
-/// Derived from the log.
-#[derive(Default)]
-pub(crate) struct Recorded {
-    /// Where each event's nodes start in `named`; one entry more than events.
-    starts: Vec<u32>,
-    /// The nodes each event named (subject, object, about), each once, by index.
-    named: Vec<u32>,
-    /// The event each retraction withdrew.
-    retracted: FxHashMap<Ix, Ix>,
-}
-
-impl Recorded {
-    /// Records the next event (in log order): the nodes it named and, for a
-    /// retraction, the event it withdrew.
-    pub(crate) fn push(&mut self, nodes: &[NodeIndex], retracts: Option<Ix>) {
-        if self.starts.is_empty() {
-            self.starts.push(0);
-        }
-        let ix = (self.starts.len() - 1) as Ix;
-        let mut nodes: SmallVec<[u32; 4]> = nodes.iter().map(|n| n.index() as u32).collect();
-        nodes.sort_unstable();
-        nodes.dedup();
-        self.named.extend_from_slice(&nodes);
-        self.starts.push(self.named.len() as u32);
-        if let Some(t) = retracts {
-            self.retracted.insert(ix, t);
-        }
-    }
-
-    /// The index of a projection whose nodes and events are in place (a
-    /// decoded checkpoint): from each node's events and each event's retraction.
-    pub(crate) fn rebuild(p: &Projection) -> Recorded {
-        let n = p.events.len();
-        let mut counts = vec![0u32; n + 1];
-        for node in p.graph.node_weights() {
-            for &ix in &node.events {
-                if let Some(c) = counts.get_mut(ix as usize + 1) {
-                    *c += 1;
-                }
-            }
-        }
-        for i in 1..counts.len() {
-            counts[i] += counts[i - 1];
-        }
-        let mut fill = counts.clone();
-        let mut named = vec![0u32; counts.last().copied().unwrap_or(0) as usize];
-        for n in p.graph.node_indices() {
-            for &ix in &p.graph[n].events {
-                if let Some(at) = fill.get_mut(ix as usize) {
-                    if let Some(slot) = named.get_mut(*at as usize) {
-                        *slot = n.index() as u32;
-                    }
-                    *at += 1;
-                }
-            }
-        }
-        // Node indices ascend within each event already (nodes are walked in order).
-        let retracted = p.events.iter().enumerate().filter_map(|(t, e)| e.retracted_by.map(|r| (r, t as Ix))).collect();
-        Recorded { starts: counts, named, retracted }
-    }
-
-    /// The nodes event `ix` named.
-    pub(crate) fn named(&self, ix: Ix) -> impl Iterator<Item = NodeIndex> + '_ {
-        let start = self.starts.get(ix as usize).copied().unwrap_or(0) as usize;
-        let end = self.starts.get(ix as usize + 1).copied().unwrap_or(0) as usize;
-        self.named.get(start..end).unwrap_or(&[]).iter().map(|&n| NodeIndex::new(n as usize))
-    }
-
-    /// The event the retraction `ix` withdrew.
-    pub(crate) fn retracted_by(&self, ix: Ix) -> Option<Ix> {
-        self.retracted.get(&ix).copied()
-    }
-
-    /// The heap it takes, in bytes.
-    pub(crate) fn heap(&self) -> usize {
-        (self.starts.capacity() + self.named.capacity()) * 4 + self.retracted.capacity() * 9
-    }
+/// The event each retraction withdrew, from the events' `retracted_by`
+/// (what a decoded checkpoint rebuilds).
+pub(crate) fn retracted(p: &Projection) -> FxHashMap<Ix, Ix> {
+    p.events.iter().enumerate().filter_map(|(t, e)| e.retracted_by.map(|r| (r, t as Ix))).collect()
 }
 
 impl Projection {
@@ -119,9 +39,10 @@ impl Projection {
     }
 
     /// The relations event `ix` can change the visibility of by being
-    /// recorded or retracted (the one it opened or marked, those it
-    /// closed), and the nodes it named.
-    fn touched_by(&self, ix: Ix, rels: &mut Vec<u32>, nodes: &mut Vec<NodeIndex>) {
+    /// recorded or retracted: the one it opened or marked, those it closed.
+    /// (An event that changes the ids edges read with, as a merge would,
+    /// must add the relations of the entities it touches here.)
+    fn touched_by(&self, ix: Ix, rels: &mut Vec<u32>) {
         if let Ok(r) = self.rels.binary_search_by_key(&ix, |r| r.event) {
             rels.push(r as u32);
         }
@@ -132,7 +53,6 @@ impl Projection {
                 }
             }
         }
-        nodes.extend(self.recorded.named(ix));
     }
 
     /// What was learned and withdrawn between `q.from` and `q.to` at
@@ -156,22 +76,11 @@ impl Projection {
         };
 
         let mut rels: Vec<u32> = Vec::new();
-        let mut nodes: Vec<NodeIndex> = Vec::new();
         for ix in window {
             let ix = ix as Ix;
-            self.touched_by(ix, &mut rels, &mut nodes);
-            if let Some(t) = self.recorded.retracted_by(ix) {
-                self.touched_by(t, &mut rels, &mut nodes);
-            }
-        }
-        nodes.sort_unstable();
-        nodes.dedup();
-        for n in nodes {
-            if self.node_visible(n, q.from) == self.node_visible(n, q.to) {
-                continue;
-            }
-            if let Some(adj) = self.adj.get(n.index()) {
-                rels.extend(adj.out.iter().chain(&adj.inc).map(|a| a.weight().rel));
+            self.touched_by(ix, &mut rels);
+            if let Some(&t) = self.retracted.get(&ix) {
+                self.touched_by(t, &mut rels);
             }
         }
         rels.sort_unstable();

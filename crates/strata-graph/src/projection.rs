@@ -10,7 +10,6 @@ use strata_core::{
     ClaimStatus, Day, Effect, EntityDecl, EntityId, EntityType, EventId, Location, RecordedEvent, Timestamp, Vocabulary,
 };
 
-use crate::knowledge::Recorded;
 use crate::rules::{Overlay, Plan};
 use crate::view::Role;
 use crate::ApplyError;
@@ -156,10 +155,10 @@ pub struct Projection {
     /// The reverse: the events disputing each disputed event, in log
     /// order. Derived.
     pub(crate) disputed_by: FxHashMap<Ix, SmallVec<[Ix; 2]>>,
-    /// What each event named and what each retraction withdrew, by
-    /// position: what a knowledge diff reads of the events recorded
-    /// between two instants. Derived.
-    pub(crate) recorded: Recorded,
+    /// The event each retraction withdrew (the reverse of
+    /// `EventMeta::retracted_by`): what a knowledge diff follows from a
+    /// retraction recorded between its two instants. Derived.
+    pub(crate) retracted: FxHashMap<Ix, Ix>,
 }
 
 /// One edge in a node's adjacency arrays.
@@ -280,7 +279,7 @@ impl Projection {
             adj: Vec::new(),
             disputes: FxHashMap::default(),
             disputed_by: FxHashMap::default(),
-            recorded: Recorded::default(),
+            retracted: FxHashMap::default(),
         }
     }
 
@@ -378,11 +377,6 @@ impl Projection {
         }
         self.ids.insert(ev.id, ix);
         self.by_day.insert((day, ix));
-        let retracts = match plan.effect {
-            Effect::Retracts => ev.retracts.as_ref().and_then(|t| self.ids.get(t)).copied(),
-            _ => None,
-        };
-        self.recorded.push(&nodes, retracts);
 
         let subject = nodes[plan.subject];
         let object = plan.object.map(|o| nodes[o]);
@@ -398,6 +392,7 @@ impl Projection {
             (Effect::Retracts, _) => {
                 if let Some(&t) = ev.retracts.as_ref().and_then(|t| self.ids.get(t)) {
                     self.events[t as usize].retracted_by = Some(ix);
+                    self.retracted.insert(ix, t);
                     self.refresh_windows_of(t);
                 }
             }
@@ -685,7 +680,7 @@ impl Projection {
                     + self.closes.values().map(|v| v.capacity() * size_of::<Close>()).sum::<usize>(),
             ),
             ("nodes map", map(self.nodes.len(), self.nodes.capacity(), size_of::<(EntityId, NodeIndex)>())),
-            ("named by each event", self.recorded.heap()),
+            ("retracted", map(self.retracted.len(), self.retracted.capacity(), size_of::<(Ix, Ix)>())),
         ]
     }
 }

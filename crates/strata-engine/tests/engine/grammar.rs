@@ -372,6 +372,11 @@ struct Tally {
     reopens: u64,
     restores: u64,
     comparisons: u64,
+    /// Answers across time that were not empty: connections, journeys of
+    /// at least one step, knowledge diffs with a learned or withdrawn relation.
+    connected: u64,
+    journeys: u64,
+    knowledge_changes: u64,
     /// Why the model refused, by rule.
     reasons: BTreeMap<&'static str, u64>,
 }
@@ -528,6 +533,7 @@ impl Driver {
                 let (learned, withdrawn) = (sorted(&e.learned), sorted(&e.withdrawn));
                 let m = self.model.knowledge_diff(from, to, as_of, entity.as_ref(), &status_list);
                 tally.comparisons += 1;
+                tally.knowledge_changes += u64::from(!(m.learned.is_empty() && m.withdrawn.is_empty()));
                 if (learned.as_slice(), withdrawn.as_slice(), e.events.as_slice())
                     != (m.learned.as_slice(), m.withdrawn.as_slice(), m.events.as_slice())
                     && !found.iter().any(|f| f.category == "knowledge diff differs")
@@ -554,6 +560,8 @@ impl Driver {
             let e = engine_answers(self.engine()?, &p);
             let m = model_answers(&self.model, &p);
             tally.comparisons += 1;
+            tally.connected += m.connections.iter().filter(|c| !c.is_empty()).count() as u64;
+            tally.journeys += m.journeys.iter().filter(|j| j.is_some_and(|(_, hops)| hops > 0)).count() as u64;
             if e != m {
                 let (categories, detail) = difference(&e, &m);
                 for c in categories {
@@ -891,6 +899,10 @@ fn grammar_batches_agree_with_the_model_and_survive_reopen() {
     eprintln!(
         "grammar: {} batches ({} accepted and {} refused over batches, retractions and reopens), {} retractions, {} reopens, {} restores from an export, {} model comparisons; {failed_seeds} of {cases} seeds failed",
         tally.batches, tally.accepted, tally.refused, tally.retracts, tally.reopens, tally.restores, tally.comparisons
+    );
+    eprintln!(
+        "grammar: across time, {} connected pairs, {} journeys of at least one step, {} knowledge diffs with a change",
+        tally.connected, tally.journeys, tally.knowledge_changes
     );
     eprintln!("grammar: the model's refusals by rule: {:?}", tally.reasons);
     if failures.is_empty() {
