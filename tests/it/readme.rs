@@ -43,7 +43,7 @@ fn readme_blocks() -> Vec<(String, String, Option<Value>)> {
                 b.push('\n');
                 continue;
             }
-            (None, rest) if rest.is_empty() => continue,
+            (None, "") => continue,
             _ => {}
         }
         right_after = false;
