@@ -3,10 +3,13 @@
 //! `/assets/`, so they work with no network (offline, behind a firewall, in
 //! an air-gapped lab).
 //!
-//! `web/` holds the explorer (plain HTML, CSS and JavaScript, no build
-//! step) and GraphiQL's page; `web/vendor/` holds the production builds of
-//! cytoscape.js, GraphiQL and React, copied from npm at pinned versions by
-//! `web/vendor.sh`, with their licences (`web/vendor/LICENSES.txt`).
+//! `web/explorer/` holds the explorer: its page, its style and its
+//! JavaScript as ES modules (`main.js` imports the others; one module per
+//! concern, each view under `views/`), loaded with `<script type="module">`
+//! and no build step. `web/` holds GraphiQL's page; `web/vendor/` holds the
+//! production builds of cytoscape.js, GraphiQL and React, copied from npm at
+//! pinned versions by `web/vendor.sh`, with their licences
+//! (`web/vendor/LICENSES.txt`).
 //!
 //! The pages and assets hold no data, so they are served without a token
 //! even under `--auth-reads` (the explorer asks for the token and sends it
@@ -36,10 +39,26 @@ macro_rules! asset {
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
-/// Every file under `/assets/`.
+/// Every file under `/assets/`. A module browsers must be served as
+/// JavaScript (they refuse a module of another type), so each `.js` here is
+/// `text/javascript`.
 pub const ASSETS: &[Asset] = &[
-    asset!("explorer.js", JS, "../web/explorer.js"),
-    asset!("explorer.css", CSS, "../web/explorer.css"),
+    asset!("explorer/explorer.css", CSS, "../web/explorer/explorer.css"),
+    asset!("explorer/main.js", JS, "../web/explorer/main.js"),
+    asset!("explorer/api.js", JS, "../web/explorer/api.js"),
+    asset!("explorer/dates.js", JS, "../web/explorer/dates.js"),
+    asset!("explorer/details.js", JS, "../web/explorer/details.js"),
+    asset!("explorer/dom.js", JS, "../web/explorer/dom.js"),
+    asset!("explorer/graph.js", JS, "../web/explorer/graph.js"),
+    asset!("explorer/panel.js", JS, "../web/explorer/panel.js"),
+    asset!("explorer/queries.js", JS, "../web/explorer/queries.js"),
+    asset!("explorer/sliders.js", JS, "../web/explorer/sliders.js"),
+    asset!("explorer/typeahead.js", JS, "../web/explorer/typeahead.js"),
+    asset!("explorer/url.js", JS, "../web/explorer/url.js"),
+    asset!("explorer/views.js", JS, "../web/explorer/views.js"),
+    asset!("explorer/views/diff.js", JS, "../web/explorer/views/diff.js"),
+    asset!("explorer/views/neighborhood.js", JS, "../web/explorer/views/neighborhood.js"),
+    asset!("explorer/views/path.js", JS, "../web/explorer/views/path.js"),
     asset!("graphiql-init.js", JS, "../web/graphiql-init.js"),
     asset!("cytoscape.min.js", JS, "../web/vendor/cytoscape.min.js"),
     asset!("graphiql.min.js", JS, "../web/vendor/graphiql.min.js"),
@@ -50,14 +69,18 @@ pub const ASSETS: &[Asset] = &[
 ];
 
 /// The explorer's page.
-pub const EXPLORER_HTML: &str = include_str!("../web/explorer.html");
+pub const EXPLORER_HTML: &str = include_str!("../web/explorer/index.html");
 /// GraphiQL's page.
 pub const GRAPHIQL_HTML: &str = include_str!("../web/graphiql.html");
 
-/// What the explorer loads: its page and the assets it names, in bytes.
+/// What the explorer loads: its page, its own files and cytoscape.js, in bytes.
 pub fn explorer_size() -> usize {
-    let names = ["explorer.js", "explorer.css", "cytoscape.min.js"];
-    EXPLORER_HTML.len() + ASSETS.iter().filter(|a| names.contains(&a.name)).map(|a| a.bytes.len()).sum::<usize>()
+    EXPLORER_HTML.len()
+        + ASSETS
+            .iter()
+            .filter(|a| a.name.starts_with("explorer/") || a.name == "cytoscape.min.js")
+            .map(|a| a.bytes.len())
+            .sum::<usize>()
 }
 
 /// Pages may load only what this server serves: scripts and styles from
@@ -81,7 +104,9 @@ pub(crate) fn page(html: &'static str) -> Response {
         .into_response()
 }
 
-/// `GET /assets/{name}`.
+/// `GET /assets/{*name}`: a name may hold slashes (`explorer/views/path.js`),
+/// so that a module's relative imports resolve under `/assets/`; a name is
+/// only ever looked up in [`ASSETS`], never on disk.
 pub(crate) async fn asset(Path(name): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.name == name) {
         Some(a) => (
@@ -178,6 +203,88 @@ mod tests {
             assert_eq!(get(&router, &format!("/assets/{}", a.name)).await.0, StatusCode::OK, "{}", a.name);
         }
         assert_eq!(get(&router, "/graphql").await.0, StatusCode::UNAUTHORIZED);
+    }
+
+    /// Every file under `web/explorer/` but the page, by its name under `/assets/`.
+    fn explorer_files() -> Vec<(String, Vec<u8>)> {
+        fn walk(dir: &std::path::Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                let name = format!("{prefix}/{}", path.file_name().unwrap().to_str().unwrap());
+                if path.is_dir() {
+                    walk(&path, &name, out);
+                } else if name != "explorer/index.html" {
+                    out.push((name, std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/explorer"), "explorer", &mut out);
+        out.sort();
+        out
+    }
+
+    /// Where a module's `import ... from "./x.js"` points, as a name under `/assets/`.
+    fn resolve(module: &str, spec: &str) -> String {
+        let mut parts: Vec<&str> = module.split('/').collect();
+        parts.pop();
+        for seg in spec.split('/') {
+            match seg {
+                "." => {}
+                ".." => {
+                    parts.pop();
+                }
+                _ => parts.push(seg),
+            }
+        }
+        parts.join("/")
+    }
+
+    #[tokio::test]
+    async fn every_explorer_module_is_served_as_javascript_and_preloaded() {
+        let router = app(Arc::new(Engine::open(Config::in_memory()).unwrap()), ServerConfig::default());
+        let files = explorer_files();
+        let modules: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).filter(|n| n.ends_with(".js")).collect();
+        assert!(modules.len() >= 8, "{modules:?}");
+        for (name, bytes) in &files {
+            // Served from the binary, the same bytes as in the repo.
+            let (status, headers, body) = get(&router, &format!("/assets/{name}")).await;
+            assert_eq!(status, StatusCode::OK, "{name} is not in ASSETS");
+            assert_eq!(&body, bytes, "{name}");
+            assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "public, max-age=3600", "{name}");
+            assert_eq!(headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff", "{name}");
+            if name.ends_with(".js") {
+                // A browser runs a module only when it is served as JavaScript.
+                assert_eq!(headers.get(header::CONTENT_TYPE).unwrap(), JS, "{name}");
+                let text = String::from_utf8(bytes.clone()).unwrap();
+                assert!(text.starts_with("// "), "{name} opens with a comment saying what it does");
+                for spec in text
+                    .lines()
+                    .filter(|l| l.starts_with("import ") || l.starts_with("} from "))
+                    .filter_map(|l| l.split(" from \"").nth(1))
+                    .filter_map(|r| r.split('"').next())
+                {
+                    assert!(spec.starts_with("./") || spec.starts_with("../"), "{name} imports {spec}");
+                    let target = resolve(name, spec);
+                    assert!(modules.contains(&target.as_str()), "{name} imports {spec}: {target} is not a module");
+                }
+            }
+        }
+        // The page loads main.js as a module and preloads every module, so
+        // the browser fetches them at once rather than import by import.
+        assert!(EXPLORER_HTML.contains(r#"<script type="module" src="/assets/explorer/main.js"></script>"#));
+        let preloaded: Vec<&str> = EXPLORER_HTML
+            .split(r#"<link rel="modulepreload" href="/assets/"#)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        let mut sorted = preloaded.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, modules, "the page preloads every module, once");
+        // And nothing of the explorer is in ASSETS without a file.
+        for a in ASSETS.iter().filter(|a| a.name.starts_with("explorer/")) {
+            assert!(files.iter().any(|(n, _)| n == a.name), "{}", a.name);
+        }
     }
 
     #[test]
