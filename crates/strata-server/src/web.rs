@@ -16,8 +16,11 @@
 //! with each GraphQL request); GraphiQL's page keeps the rule of the
 //! GraphQL route it sits on.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::OnceLock;
+
 use axum::extract::Path;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// One embedded file.
@@ -104,25 +107,58 @@ pub(crate) fn page(html: &'static str) -> Response {
         .into_response()
 }
 
+/// How long a vendored file is kept without asking again: it changes only
+/// with the binary.
+const VENDOR_CACHE: &str = "public, max-age=3600";
+/// The explorer's own files are revalidated on every load (a `304` when
+/// unchanged): its modules import each other by name, so a page must never
+/// run a module cached from another build beside one from this build.
+const EXPLORER_CACHE: &str = "no-cache";
+
+/// Each asset's entity tag, by its index in [`ASSETS`]: a hash of its bytes,
+/// computed once.
+fn etags() -> &'static [String] {
+    static TAGS: OnceLock<Vec<String>> = OnceLock::new();
+    TAGS.get_or_init(|| {
+        ASSETS
+            .iter()
+            .map(|a| {
+                let mut h = DefaultHasher::new();
+                a.bytes.hash(&mut h);
+                format!("\"{:016x}\"", h.finish())
+            })
+            .collect()
+    })
+}
+
+/// Whether `If-None-Match` names this tag (or `*`).
+fn matches(if_none_match: Option<&HeaderValue>, tag: &str) -> bool {
+    if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|list| list.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == tag || t == "*"))
+}
+
 /// `GET /assets/{*name}`: a name may hold slashes (`explorer/views/path.js`),
 /// so that a module's relative imports resolve under `/assets/`; a name is
 /// only ever looked up in [`ASSETS`], never on disk.
-pub(crate) async fn asset(Path(name): Path<String>) -> Response {
-    match ASSETS.iter().find(|a| a.name == name) {
-        Some(a) => (
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static(a.content_type)),
-                // The files change only with the binary; revalidate after an hour.
-                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
-                (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            ],
-            a.bytes,
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "no such asset\n")
-            .into_response(),
+pub(crate) async fn asset(Path(name): Path<String>, request: HeaderMap) -> Response {
+    let Some((i, a)) = ASSETS.iter().enumerate().find(|(_, a)| a.name == name) else {
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "no such asset\n")
+            .into_response();
+    };
+    let tag = etags().get(i).map(String::as_str).unwrap_or_default();
+    let cache = if a.name.starts_with("explorer/") { EXPLORER_CACHE } else { VENDOR_CACHE };
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Ok(v) = HeaderValue::from_str(tag) {
+        headers.insert(header::ETAG, v);
     }
+    if matches(request.get(header::IF_NONE_MATCH), tag) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.content_type));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    (StatusCode::OK, headers, a.bytes).into_response()
 }
 
 #[cfg(test)]
@@ -131,7 +167,7 @@ mod tests {
     use std::sync::Arc;
 
     use axum::body::Body;
-    use axum::http::{HeaderMap, Request};
+    use axum::http::Request;
     use strata_engine::{Config, Engine};
     use tower::ServiceExt;
 
@@ -251,7 +287,7 @@ mod tests {
             let (status, headers, body) = get(&router, &format!("/assets/{name}")).await;
             assert_eq!(status, StatusCode::OK, "{name} is not in ASSETS");
             assert_eq!(&body, bytes, "{name}");
-            assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "public, max-age=3600", "{name}");
+            assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), EXPLORER_CACHE, "{name}");
             assert_eq!(headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff", "{name}");
             if name.ends_with(".js") {
                 // A browser runs a module only when it is served as JavaScript.
@@ -285,6 +321,39 @@ mod tests {
         for a in ASSETS.iter().filter(|a| a.name.starts_with("explorer/")) {
             assert!(files.iter().any(|(n, _)| n == a.name), "{}", a.name);
         }
+    }
+
+    #[tokio::test]
+    async fn an_unchanged_asset_is_revalidated_with_a_304() {
+        let router = app(Arc::new(Engine::open(Config::in_memory()).unwrap()), ServerConfig::default());
+        for name in ["explorer/main.js", "cytoscape.min.js"] {
+            let (status, headers, _) = get(&router, &format!("/assets/{name}")).await;
+            assert_eq!(status, StatusCode::OK);
+            let tag = headers.get(header::ETAG).unwrap().to_str().unwrap().to_owned();
+            let ask = |if_none_match: &str| {
+                let req = Request::get(format!("/assets/{name}"))
+                    .header(header::IF_NONE_MATCH, if_none_match)
+                    .body(Body::empty())
+                    .unwrap();
+                router.clone().oneshot(req)
+            };
+            let res = ask(&tag).await.unwrap();
+            assert_eq!(res.status(), StatusCode::NOT_MODIFIED, "{name}");
+            assert_eq!(res.headers().get(header::ETAG).unwrap(), tag.as_str());
+            let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+            assert!(body.is_empty());
+            // Another build's tag: the whole file again.
+            let res = ask("\"0000000000000000\", W/\"1\"").await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{name}");
+        }
+        // Vendored files stay cached for an hour; the explorer's are asked for each load.
+        assert_eq!(get(&router, "/assets/cytoscape.min.js").await.1.get(header::CACHE_CONTROL).unwrap(), VENDOR_CACHE);
+        assert_eq!(get(&router, "/assets/explorer/url.js").await.1.get(header::CACHE_CONTROL).unwrap(), EXPLORER_CACHE);
+        // Every asset has its own tag.
+        let mut tags = etags().to_vec();
+        tags.sort();
+        tags.dedup();
+        assert_eq!(tags.len(), ASSETS.len());
     }
 
     #[test]
