@@ -3,7 +3,7 @@
 //! entity ids, so that ids collide and every field shows up in every position.
 //!
 //! Every decision is one call to a [`Choices`] source. [`SeedChoices`] draws
-//! from the crate's seeded ChaCha8 stream; [`ByteChoices`] reads a byte slice
+//! from strata-gen's seeded ChaCha8 stream; [`ByteChoices`] reads a byte slice
 //! (a fuzzer's input), so a coverage-guided fuzzer steers the grammar itself.
 //!
 //! What the grammar covers, each at a modest rate so most batches still pass:
