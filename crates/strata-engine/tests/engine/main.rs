@@ -72,6 +72,7 @@ mod api;
 mod checkpoint;
 mod concurrency;
 mod declarations;
+mod demo;
 mod diff;
 mod grammar;
 mod harness;
