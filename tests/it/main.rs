@@ -12,7 +12,6 @@ mod event_schema;
 mod evidence;
 mod integrity;
 mod nats;
-mod nats_cluster;
 mod readme;
 mod self_contained;
 mod server;

@@ -5,13 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark stops on the first surprise
 
-#[path = "../../strata-engine/benches/common/mod.rs"]
-mod common;
-
 use std::process::Command;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use strata_testkit::bench as common;
 
 fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("cold_open_process");

@@ -5,8 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark stops on the first surprise
 
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -14,6 +12,7 @@ use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 use strata_core::Timestamp;
 use strata_engine::{Config, Engine, PathQuery, StatusSet, TimeFilter};
+use strata_testkit::bench as common;
 
 use common::Inputs;
 

@@ -13,17 +13,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark's setup may fail loudly
 
-mod common;
-#[allow(dead_code)]
-#[path = "../../../tests/it/nats_cluster.rs"]
-mod nats_cluster;
-
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use strata_engine::{Config, Engine, JetStreamConfig};
 
-use nats_cluster::Cluster;
+use strata_testkit::bench as common;
+use strata_testkit::nats::Cluster;
 
 fn size(var: &str, default: u64) -> u64 {
     std::env::var(var).ok().and_then(|s| s.replace('_', "").parse().ok()).unwrap_or(default)

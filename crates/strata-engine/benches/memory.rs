@@ -9,13 +9,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a measurement stops on the first surprise
 
-mod common;
-
 use std::alloc::System;
 
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use strata_core::{parse_line, Effect, Location, RecordedEvent, Timestamp, Vocabulary};
 use strata_engine::Projection;
+use strata_testkit::bench as common;
 
 /// The system allocator, counting what is allocated and freed.
 #[global_allocator]

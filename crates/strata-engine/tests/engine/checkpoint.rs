@@ -8,10 +8,7 @@ use std::path::Path;
 
 use strata_core::{Day, Timestamp, Vocabulary};
 use strata_engine::{Config, Direction, Engine, PathQuery, TimeFilter};
-
-fn generated(events: u64, seed: u64) -> Vec<String> {
-    strata_gen::generate(strata_gen::Config { events, seed }).unwrap().lines().map(str::to_owned).collect()
-}
+use strata_testkit::generated;
 
 /// Appends `lines` in batches of `batch`.
 fn append(engine: &Engine, lines: &[String], batch: usize) {
@@ -58,7 +55,7 @@ fn replayed(lines: &[String]) -> String {
 #[test]
 fn open_starts_from_the_checkpoint_and_replays_only_the_tail() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = generated(3000, 11);
+    let lines = generated::lines(3000, 11);
     {
         let engine = Engine::open(config(dir.path(), 1000)).unwrap();
         append(&engine, &lines[..2600], 400);
@@ -87,7 +84,7 @@ fn open_starts_from_the_checkpoint_and_replays_only_the_tail() {
 #[test]
 fn a_damaged_checkpoint_is_ignored_and_the_graph_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = generated(1500, 12);
+    let lines = generated::lines(1500, 12);
     {
         let engine = Engine::open(config(dir.path(), 0)).unwrap();
         append(&engine, &lines, 500);
@@ -111,7 +108,7 @@ fn a_damaged_checkpoint_is_ignored_and_the_graph_rebuilt() {
 #[test]
 fn a_checkpoint_of_another_log_is_ignored() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (la, lb) = (generated(1200, 21), generated(1500, 22));
+    let (la, lb) = (generated::lines(1200, 21), generated::lines(1500, 22));
     for (dir, lines) in [(&a, &la), (&b, &lb)] {
         let engine = Engine::open(config(dir.path(), 0)).unwrap();
         append(&engine, lines, 300);
@@ -136,7 +133,7 @@ fn a_checkpoint_of_another_log_is_ignored() {
 #[test]
 fn a_checkpoint_written_with_another_vocabulary_is_ignored() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = generated(800, 31);
+    let lines = generated::lines(800, 31);
     {
         let engine = Engine::open(config(dir.path(), 0)).unwrap();
         append(&engine, &lines, 800);
@@ -156,7 +153,7 @@ fn a_checkpoint_written_with_another_vocabulary_is_ignored() {
 #[test]
 fn no_checkpoint_is_written_when_disabled_or_below_the_threshold() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = generated(900, 41);
+    let lines = generated::lines(900, 41);
     for (every, part) in [(0, &lines[..450]), (1000, &lines[450..])] {
         let engine = Engine::open(config(dir.path(), every)).unwrap();
         append(&engine, part, 450);
@@ -171,7 +168,7 @@ fn no_checkpoint_is_written_when_disabled_or_below_the_threshold() {
 /// into a non-empty engine (applied in place) too.
 #[test]
 fn a_large_first_batch_applied_apart_answers_like_small_batches() {
-    let lines = generated(6000, 5);
+    let lines = generated::lines(6000, 5);
     let engine = Engine::open(Config { checkpoint_every: 0, ..Config::in_memory() }).unwrap();
     let outcome = engine.append_text(&lines[..4000].join("\n"), None).unwrap();
     assert_eq!((outcome.appended, outcome.position, outcome.events.len()), (4000, 4000, 4000));

@@ -75,10 +75,6 @@ mod declarations;
 mod diff;
 mod grammar;
 mod harness;
-// The binary's end-to-end tests share it; the kills and restarts are theirs.
-#[allow(dead_code)]
-#[path = "../../../../tests/it/nats_cluster.rs"]
-mod nats_cluster;
 mod query;
 mod restore;
 mod verify;

@@ -12,10 +12,6 @@ mod damage;
 mod disk;
 mod jetstream;
 mod log;
-// The binary's end-to-end tests share it; the kills and restarts are theirs.
-#[allow(dead_code)]
-#[path = "../../../../tests/it/nats_cluster.rs"]
-mod nats_cluster;
 mod roundtrip;
 
 use std::path::Path;
