@@ -11,7 +11,7 @@
 //! `STRATA_BENCH_IMPORT` (default 100000) and `STRATA_BENCH_CATCHUP`
 //! (default 1000000) events. Run: `cargo bench -p strata-engine --bench jetstream`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark's setup may fail loudly
+#![expect(clippy::unwrap_used, reason = "a benchmark's setup may fail loudly")]
 
 use std::time::{Duration, Instant};
 

@@ -7,13 +7,13 @@
 //! live bytes; the store (sled and its cache) is left out by feeding the
 //! projection parsed lines directly.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a measurement stops on the first surprise
+#![expect(clippy::unwrap_used, reason = "a measurement stops on the first surprise")]
 
 use std::alloc::System;
 
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use strata_core::{parse_line, Effect, Location, RecordedEvent, Timestamp, Vocabulary};
-use strata_engine::Projection;
+use strata_graph::Projection;
 use strata_testkit::bench as common;
 
 /// The system allocator, counting what is allocated and freed.

@@ -37,6 +37,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 use strata_core::{EventId, RecordedEvent, Vocabulary};
+use strata_graph::Projection;
 use strata_store::Store;
 use tokio::sync::broadcast;
 
@@ -52,7 +53,7 @@ pub use strata_core::{
 };
 pub use strata_graph::{
     Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus, GraphDiff,
-    PathQuery, PathStep, PathView, Projection, RelationView, Role, Stats, Subgraph, TimeFilter,
+    NeighborhoodQuery, PathQuery, PathStep, PathView, RelationView, Role, Stats, Subgraph, TimeFilter,
 };
 pub use strata_store::{Head, JetStreamConfig, StreamStatus, MAX_BATCH, PART_BYTES};
 pub use verify::{verify, verify_jetstream, Problem, VerifyReport};

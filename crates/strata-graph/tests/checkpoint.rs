@@ -2,10 +2,12 @@
 //! as the projection it was taken from, goes on applying events exactly as
 //! that one would, and damage to it is an error, never a panic.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
+#![expect(clippy::unwrap_used, reason = "test helpers outside #[test] fns")]
 
 use strata_core::{Day, RecordedEvent, StatusSet, Timestamp, Vocabulary};
-use strata_graph::{CheckpointError, DisagreementFilter, EventFilter, PathQuery, Projection, TimeFilter};
+use strata_graph::{
+    CheckpointError, DisagreementFilter, EventFilter, NeighborhoodQuery, PathQuery, Projection, TimeFilter,
+};
 use strata_testkit::generated;
 
 /// Which of the probe days this is, to alternate the statuses shown.
@@ -40,7 +42,7 @@ fn answers(p: &Projection, events: &[RecordedEvent]) -> String {
                 let to = &ids[(j * 31 + 5) % ids.len()];
                 let q = PathQuery { time: t, max_hops: 4, relations: None, directed: false };
                 out += &format!("{:?}\n", p.path(id, to, &q));
-                out += &format!("{:?}\n", p.neighborhood(id, 1, t, None));
+                out += &format!("{:?}\n", p.neighborhood(id, &NeighborhoodQuery { time: t, hops: 1, relations: None }));
             }
             if let (Some(a), Some(b)) = (Day::from_ymd(2010, 1, 1), as_of) {
                 out += &format!("{:?}\n", p.diff(a, b, known_at, statuses));
@@ -123,7 +125,7 @@ fn damage_is_an_error_never_a_panic() {
         if let Ok(p) = Projection::from_checkpoint(&b, Vocabulary::builtin()) {
             let ids: Vec<_> = p.entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
             for id in ids.iter().take(5) {
-                let _ = p.neighborhood(id, 2, TimeFilter::LATEST, None);
+                let _ = p.neighborhood(id, &NeighborhoodQuery { time: TimeFilter::LATEST, hops: 2, relations: None });
                 let _ = p.path(
                     id,
                     &ids[0],

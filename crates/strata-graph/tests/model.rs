@@ -2,7 +2,7 @@
 //! random `asOf`/`knownAt` pairs, the edges the graph shows equal those
 //! computed by replaying the log filtered to that pair.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
+#![expect(clippy::expect_used, reason = "test helpers outside #[test] fns")]
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 

@@ -122,7 +122,7 @@ impl Inputs {
     /// The inputs for the store `engine` holds.
     pub fn new(engine: &Engine) -> Inputs {
         let mut ids: Vec<EntityId> =
-            engine.snapshot().read(|g| g.entities(None, None, TimeFilter::LATEST)).into_iter().map(|e| e.id).collect();
+            engine.snapshot().entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
         ids.sort();
         assert!(!ids.is_empty(), "the store has no entities");
         let mut draw = Draw::new(SEED);

@@ -25,24 +25,22 @@ fn config(dir: &Path, every: u64) -> Config {
 fn answers(engine: &Engine) -> String {
     let snap = engine.snapshot();
     let known = [Timestamp::MAX, snap.known_at()];
-    snap.read(|g| {
-        let ids: Vec<_> = g.entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
-        let mut out = format!("{:?}\n{:?}\n", g.stats(Timestamp::MAX), ids);
-        for as_of in [None, Day::from_ymd(2011, 3, 1), Day::from_ymd(2019, 9, 9)] {
-            let t = TimeFilter::at(as_of, known[0]);
-            for (i, id) in ids.iter().enumerate().step_by(11) {
-                out += &format!("{:?}\n", g.entity(id, t));
-                out += &format!("{:?}\n", g.relations(id, t, Direction::Both, None));
-                out += &format!("{:?}\n", g.history(id, t));
-                let to = &ids[(i * 17 + 3) % ids.len()];
-                out += &format!(
-                    "{:?}\n",
-                    g.path(id, to, &PathQuery { time: t, max_hops: 4, relations: None, directed: false })
-                );
-            }
+    let ids: Vec<_> = snap.entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
+    let mut out = format!("{:?}\n{:?}\n", snap.stats(Timestamp::MAX), ids);
+    for as_of in [None, Day::from_ymd(2011, 3, 1), Day::from_ymd(2019, 9, 9)] {
+        let t = TimeFilter::at(as_of, known[0]);
+        for (i, id) in ids.iter().enumerate().step_by(11) {
+            out += &format!("{:?}\n", snap.entity(id, t));
+            out += &format!("{:?}\n", snap.relations(id, t, Direction::Both, None));
+            out += &format!("{:?}\n", snap.history(id, t));
+            let to = &ids[(i * 17 + 3) % ids.len()];
+            out += &format!(
+                "{:?}\n",
+                snap.path(id, to, PathQuery { time: t, max_hops: 4, relations: None, directed: false })
+            );
         }
-        out
-    })
+    }
+    out
 }
 
 /// The answers of an engine that replayed `lines` from scratch, in memory.
@@ -184,7 +182,7 @@ fn a_large_first_batch_applied_apart_answers_like_small_batches() {
     let err = empty.append_text(&bad.join("\n"), None).unwrap_err();
     assert!(err.to_string().starts_with("line 3001"), "{err}");
     assert_eq!(empty.head().position, 0);
-    assert_eq!(empty.snapshot().read(|g| g.len()), 0);
+    assert_eq!(empty.snapshot().position(), 0);
     empty.append_text(&lines[..4000].join("\n"), None).unwrap();
     assert_eq!(answers(&empty), replayed(&lines[..4000]));
 }

@@ -44,7 +44,7 @@ fn a_healthy_store_passes_with_the_counts_stats_gives() {
     let report = verify(dir.path(), &Vocabulary::builtin());
     assert!(report.is_ok(), "{:?}", report.problem);
     let engine = Engine::open(Config::at(dir.path())).unwrap();
-    let stats = engine.snapshot().read(|g| g.stats(Timestamp::MAX));
+    let stats = engine.snapshot().stats(Timestamp::MAX);
     assert_eq!((report.events, report.entities, report.relations), (2000, stats.entities, stats.relations));
     assert_eq!(report.checkpoint, Some(2000));
     assert_eq!(report.acknowledged.position, 2000);

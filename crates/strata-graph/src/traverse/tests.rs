@@ -3,13 +3,11 @@
 //! closings, marks, redeclarations and retractions, at random
 //! `asOf`/`knownAt`, directed or not, with and without relation filters.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use proptest::prelude::*;
 use strata_core::{Day, EntityId, Location, Timestamp, Vocabulary};
 use strata_testkit::oplog::{self, date, Op, Pools, Weights};
 
-use crate::view::{PathQuery, TimeFilter};
+use crate::view::{NeighborhoodQuery, PathQuery, TimeFilter};
 use crate::Projection;
 
 const POOLS: Pools = Pools { actors: 24, agencies: 4, chips: 4 };
@@ -83,11 +81,12 @@ fn check(p: &Projection, pr: &Probe) -> Result<(), TestCaseError> {
     prop_assert_eq!(p.path(&a, &b, &q), p.path_reference(&a, &b, &q), "path {:?}", pr);
     prop_assert_eq!(p.paths(&a, &b, &q, pr.limit), p.paths_reference(&a, &b, &q, pr.limit), "paths {:?}", pr);
     let hops = pr.max_hops.min(4);
-    let hood = p.neighborhood(&a, hops, t, relations.as_deref());
+    let hq = NeighborhoodQuery { time: t, hops, relations: relations.clone() };
+    let hood = p.neighborhood(&a, &hq);
     prop_assert_eq!(&hood, &p.neighborhood_reference(&a, hops, t, relations.as_deref()), "neighborhood {:?}", pr);
-    let nodes = p.neighborhood_nodes(&a, hops, t, relations.as_deref());
+    let nodes = p.neighborhood_nodes(&a, &hq);
     prop_assert_eq!(&nodes, &hood.as_ref().map(|h| h.nodes.clone()), "neighborhood_nodes {:?}", pr);
-    let ids = p.neighborhood_ids(&a, hops, t, relations.as_deref());
+    let ids = p.neighborhood_ids(&a, &hq);
     prop_assert_eq!(
         ids,
         hood.map(|h| h.nodes.into_iter().map(|n| n.id).collect::<Vec<_>>()),
