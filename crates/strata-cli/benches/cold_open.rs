@@ -3,7 +3,7 @@
 //! start, opening the store, the projection, one GraphQL lookup), at each
 //! size of `STRATA_BENCH_EVENTS`. The page cache is warm.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark stops on the first surprise
+#![expect(clippy::unwrap_used, reason = "a benchmark stops on the first surprise")]
 
 use std::process::Command;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! `STRATA_BENCH_EVENTS`: an entity lookup and an as-of shortest path, on
 //! seeded random entities and dates. What a server adds on top is HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark stops on the first surprise
+#![expect(clippy::unwrap_used, reason = "a benchmark stops on the first surprise")]
 
 use std::sync::Arc;
 use std::time::Duration;
