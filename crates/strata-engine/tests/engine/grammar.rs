@@ -441,6 +441,7 @@ impl Driver {
                     retracts: Some(target),
                     status: Default::default(),
                     disputes: Vec::new(),
+                    note: None,
                 };
                 let verdict = self.model.accepts_events(&[(event, false)]);
                 (self.engine()?.retract(target, "grammar test", by, None).map(|_| ()), verdict)
