@@ -1,5 +1,5 @@
 //! The engine's benchmarks at 10k, 100k and 1M generated events (see
-//! `STRATA_BENCH_EVENTS` in `common`): import end to end, cold open, entity
+//! `STRATA_BENCH_EVENTS` in `strata_testkit::bench`): import end to end, cold open, entity
 //! lookup, as-of 3-hop neighborhood (views, and ids only), shortest path, all paths up to 4 hops,
 //! and the diff between two dates, on seeded random entities and dates.
 

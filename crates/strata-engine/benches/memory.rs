@@ -1,5 +1,5 @@
 //! The projection's memory per relation and the store's bytes on disk per
-//! event, at each size of `STRATA_BENCH_EVENTS` (see `common`). Not a
+//! event, at each size of `STRATA_BENCH_EVENTS` (see `strata_testkit::bench`). Not a
 //! criterion benchmark: it counts, and prints one line per size.
 //!
 //! Memory is what the projection holds on the heap after every event of the
