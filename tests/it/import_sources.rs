@@ -2,7 +2,7 @@
 //! of tests/data/import: what lands in the store, re-imports, a later
 //! snapshot, and the refusals.
 
-use std::path::PathBuf;
+use std::process::Command;
 
 use crate::support::{demo_file, demo_len, query, root, run, stderr};
 
@@ -143,4 +143,59 @@ fn wikidata_and_gdelt_import_end_to_end() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("0 new events"), "{}", stderr(&o));
     assert_eq!(events(dir.path()), before);
+}
+
+/// A line of output with its timing left out: "... (log at position 131; 0.07s, 804 events/s)"
+/// keeps "... (log at position 131".
+fn untimed(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| match l.find("(log at position ") {
+            Some(at) => l[..at + l[at..].find(';').unwrap_or(l.len() - at)].to_owned(),
+            None => l.to_owned(),
+        })
+        .collect()
+}
+
+/// The README's "Load the official lists", run as written: each ```sh block in a shell at the
+/// repository's root with `strata` on the PATH and one fresh store, its output (standard error,
+/// then standard output) the ```text block after it, timings aside.
+#[test]
+fn the_readme_section_on_the_official_lists_runs_as_written() {
+    let text = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = text.find("\n## Load the official lists\n").expect("the README has the section");
+    let end = text[start + 1..].find("\n## ").map_or(text.len(), |e| start + 1 + e);
+    let section = &text[start..end];
+    let dir = tempfile::tempdir().unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_strata")).parent().unwrap().to_owned();
+    let path =
+        std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())))
+            .unwrap();
+    let mut blocks = 0;
+    let mut rest = section;
+    while let Some(at) = rest.find("```sh\n") {
+        let body = &rest[at + 6..];
+        let close = body.find("```\n").unwrap();
+        let script = &body[..close];
+        let after = &body[close + 4..];
+        let t = after.find("```text\n").expect("each command block is followed by its output");
+        let output = &after[t + 8..];
+        let want = &output[..output.find("```").unwrap()];
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(root())
+            .env("PATH", &path)
+            .env("STRATA_DATA", dir.path().join("data"))
+            .env("RUST_LOG", "warn")
+            .env_remove("STRATA_VOCABULARY")
+            .env_remove("STRATA_CHECKPOINT_EVERY")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{script}: {}", String::from_utf8_lossy(&o.stderr));
+        let got = format!("{}{}", String::from_utf8_lossy(&o.stderr), String::from_utf8_lossy(&o.stdout));
+        assert_eq!(untimed(&got), untimed(want), "the output of\n{script}");
+        blocks += 1;
+        rest = &output[want.len()..];
+    }
+    assert_eq!(blocks, 4);
 }
