@@ -12,8 +12,8 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use strata_core::{parse_line, parse_value, Day, Location, ParsedLine, Vocabulary};
-use strata_engine::{Config, Engine, EntityId, EventId};
+use strata_core::{parse_line, parse_value, Day, EventId, Location, ParsedLine, Vocabulary};
+use strata_engine::{Config, Engine, EntityId};
 use strata_import::{csl, gdelt, Context, Crosswalk, Import, Prior, StoreView, Uuid};
 
 const RECORDS: usize = 25_000;
