@@ -136,7 +136,7 @@ pub fn map_file(
         snapshot_date: sources.snapshot_date,
         store: &view,
         prior,
-        note_field: strata_core::LINE_FIELDS.contains(&"note"),
+        note_field: true,
     };
     let refused = || format!("{name}: nothing of this file was stored");
     let import = match format {

@@ -76,15 +76,7 @@ fn lines(import: &Import, vocab: &Vocabulary) -> Vec<(Location, ParsedLine)> {
         .lines
         .iter()
         .enumerate()
-        .map(|(i, l)| {
-            let mut e = l.event.clone();
-            if !strata_core::LINE_FIELDS.contains(&"note") {
-                if let Some(n) = e.as_object_mut().unwrap().remove("note") {
-                    e["attrs"]["note"] = n;
-                }
-            }
-            (Location::Line(i + 1), parse_value(&e, Location::Line(i + 1), vocab).unwrap())
-        })
+        .map(|(i, l)| (Location::Line(i + 1), parse_value(&l.event, Location::Line(i + 1), vocab).unwrap()))
         .collect()
 }
 
@@ -97,7 +89,7 @@ fn import_csl(engine: &Engine, bytes: &[u8], cw: &Crosswalk, prior: Prior) -> u6
         snapshot_date: Day::parse("2023-11-30").unwrap(),
         store: &view,
         prior,
-        note_field: strata_core::LINE_FIELDS.contains(&"note"),
+        note_field: true,
     };
     let import = csl::import(bytes, &cx).unwrap();
     let batch = lines(&import, &vocab);

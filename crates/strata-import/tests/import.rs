@@ -111,12 +111,8 @@ fn ban<'a>(import: &'a Import, party: &str, list: &str) -> Vec<&'a Value> {
 /// Every line the importer makes is an event strata accepts as a line.
 fn all_parse(import: &Import, vocab: &Vocabulary) {
     for (i, l) in import.lines.iter().enumerate() {
-        let mut e = l.event.clone();
-        // Until `note` is a field of the store's lines, the CLI moves it into attrs.
-        if let Some(n) = e.as_object_mut().unwrap().remove("note") {
-            e["attrs"]["note"] = n;
-        }
-        parse_value(&e, Location::Line(i + 1), vocab).unwrap_or_else(|err| panic!("{err}: {e}"));
+        let e = &l.event;
+        parse_value(e, Location::Line(i + 1), vocab).unwrap_or_else(|err| panic!("{err}: {e}"));
     }
 }
 
