@@ -102,7 +102,8 @@ pub struct Line {
     pub event: Value,
 }
 
-/// A record the importer could not map.
+/// A record the importer could not map (malformed, or a date it cannot
+/// read); records a source's mapping leaves out by design are only counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     /// Its number (data records count from 1, a header not counted).
@@ -115,7 +116,10 @@ pub struct Skipped {
 
 impl std::fmt::Display for Skipped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "record {} (line {}): {}", self.record, self.line, self.reason)
+        match self.line {
+            0 => write!(f, "record {}: {}", self.record, self.reason),
+            line => write!(f, "record {} (line {line}): {}", self.record, self.reason),
+        }
     }
 }
 

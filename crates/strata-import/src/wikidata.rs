@@ -244,11 +244,11 @@ pub fn import(bytes: &[u8], cx: &Context<'_>) -> Result<Import, Error> {
                     reason: format!("{qid} {} ({}) {guid}: {reason}", prop.id, prop.label),
                 };
                 let Some(value) = st.get("mainsnak").and_then(qid_of) else {
-                    out.skipped.push(skip("no item value (somevalue or novalue)".into()));
+                    *out.counts.entry("not mapped: no item value".into()).or_default() += 1;
                     continue;
                 };
                 let Some(start) = qualifier(st, "P580") else {
-                    out.skipped.push(skip("no start time (P580)".into()));
+                    *out.counts.entry("not mapped: no start time (P580)".into()).or_default() += 1;
                     continue;
                 };
                 let (open_at, open_note) = match start.pointer("/datavalue/value").map(time) {
@@ -291,11 +291,13 @@ pub fn import(bytes: &[u8], cx: &Context<'_>) -> Result<Import, Error> {
                     false => (other.clone(), id.clone(), other_ty, ty),
                 };
                 if subject == object {
-                    out.skipped.push(skip("links the item to itself".into()));
+                    *out.counts.entry("not mapped: links the item to itself".into()).or_default() += 1;
                     continue;
                 }
-                if let Err(reason) = kind_allows(cx.vocabulary, prop.open, st_ty, Some(ob_ty)) {
-                    out.skipped.push(skip(reason));
+                if kind_allows(cx.vocabulary, prop.open, st_ty, Some(ob_ty)).is_err() {
+                    *out.counts
+                        .entry(format!("not mapped: {} between types the kind does not take", prop.id))
+                        .or_default() += 1;
                     continue;
                 }
                 if !ids.contains_key(value) && cx.store.entity_type(&other).is_none() && !declared.contains_key(&other)

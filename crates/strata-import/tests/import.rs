@@ -334,7 +334,8 @@ fn wikidata_dated_statements_keep_their_precision_and_references() {
         (Some("henning-christophersen"), Some("q6866144"))
     );
     assert_eq!(open[0]["status"], "reported");
-    assert!(out.skipped.iter().any(|s| s.reason.contains("P39") && s.reason.contains("no start time")));
+    assert_eq!(out.counts.get("not mapped: no start time (P580)"), Some(&1), "the undated P39");
+    assert!(out.skipped.is_empty());
 
     // Q2112: year precision, a preferred rank (reported) and a deprecated one (denied, an edit on a copy).
     let text = String::from_utf8(data("wikidata-Q2112.json")).unwrap();
@@ -401,10 +402,12 @@ fn gdelt_rows_map_by_cameo_code_and_the_rest_are_counted() {
         .unwrap();
     all_parse(&out, &vocab);
     assert_eq!(out.records, 273);
-    let mapped: usize = out.counts.iter().filter(|(k, _)| k.starts_with("mapped")).map(|(_, v)| v).sum();
-    let skipped: usize = out.counts.iter().filter(|(k, _)| k.starts_with("skipped")).map(|(_, v)| v).sum();
-    assert_eq!(mapped + skipped, 273, "{:?}", out.counts);
-    assert_eq!(skipped, out.skipped.len());
+    let count =
+        |prefix: &str| -> usize { out.counts.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(_, v)| v).sum() };
+    let (mapped, left) = (count("mapped"), count("not mapped"));
+    assert_eq!(mapped + left, 273, "{:?}", out.counts);
+    assert!(out.skipped.is_empty(), "every row is well formed: {:?}", out.skipped);
+    assert!(out.counts.get("not mapped: CAMEO code").is_some_and(|n| *n > 100), "{:?}", out.counts);
     let events: Vec<&Value> = out.lines.iter().map(|l| &l.event).filter(|e| e["kind"] != "entity_declared").collect();
     assert_eq!(events.len(), mapped);
     assert!(events.iter().all(|e| e["status"] == "reported" && e["attrs"]["importer"] == "gdelt"));
@@ -413,8 +416,19 @@ fn gdelt_rows_map_by_cameo_code_and_the_rest_are_counted() {
     assert!(!bans.is_empty());
     assert!(bans.iter().all(|e| e["attrs"]["cameo"].as_str().unwrap().starts_with("172")));
     assert!(events.iter().all(|e| e["attrs"]["cameo"] != "1723"));
-    // A country with no role code is an actor, so a ban from it is skipped with the reason.
-    assert!(out.skipped.iter().any(|s| s.reason.contains("ban_imposed takes a subject of type agency")));
+    // A country with no role code is an actor, so a ban from it is left out, and counted.
+    assert!(out.counts.get("not mapped: ban_imposed with actors of types actor -> actor").is_some_and(|n| *n > 0));
+    // A malformed row is skipped and reported with its record and line.
+    let text = String::from_utf8(data("gdelt-2017-china-and-sanctions.export.tsv")).unwrap();
+    let mut rows: Vec<&str> = text.lines().take(3).collect();
+    rows[1] = "669666368\t20160701";
+    let cut = format!("{}\n", rows.join("\n"));
+    let bad = gdelt::import(cut.as_bytes(), &map, &cx(&vocab, &cw, &store, Y2023)).unwrap();
+    assert_eq!(bad.skipped.len(), 1);
+    assert_eq!(
+        bad.skipped[0].to_string(),
+        "record 2 (line 2): has 2 tab-separated columns, a GDELT 2.0 export row has 61"
+    );
     // SQLDATE gives the date; SOURCEURL the source, its domain the publisher.
     let first = events[0];
     assert_eq!(first["at"].as_str().unwrap().len(), 10);
