@@ -1,5 +1,6 @@
-//! `strata import`: parse NDJSON files with a progress bar, append each as
-//! one atomic batch, and say what happened.
+//! `strata import`: parse NDJSON files (or map a public source's file, see
+//! `sources.rs`) with a progress bar, append each as one atomic batch, and
+//! say what happened.
 
 use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::process::ExitCode;
@@ -10,7 +11,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use strata_core::{parse_batch, BatchError};
 use strata_engine::{MAX_BATCH, PART_BYTES};
 
-use crate::args::{Global, ImportArgs};
+use crate::args::{Global, ImportArgs, ImportFormat};
+use crate::sources;
 
 pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let engine = global.open()?;
@@ -18,6 +20,7 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let vocab = engine.vocabulary();
     let show_progress = std::io::stderr().is_terminal();
     let mut expect = args.expect_position;
+    let sources = sources::Sources::load(&args, &vocab)?;
     for path in &args.files {
         let name = path.display().to_string();
         let (reader, size): (Box<dyn Read>, Option<u64>) = if name == "-" {
@@ -55,11 +58,20 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
         let read = started.elapsed();
         bar.set_message(format!("parsing {name}"));
-        let parsed = parse_batch(&bytes, &vocab).map_err(|e| match e {
-            BatchError::NotUtf8 { after } => anyhow::anyhow!("stream did not contain valid UTF-8")
-                .context(format!("cannot read {name} after line {after}")),
-            e => anyhow::Error::new(e).context(format!("{name}: nothing of this file was stored")),
-        })?;
+        let (parsed, report) = match args.format {
+            ImportFormat::Ndjson => (
+                parse_batch(&bytes, &vocab).map_err(|e| match e {
+                    BatchError::NotUtf8 { after } => anyhow::anyhow!("stream did not contain valid UTF-8")
+                        .context(format!("cannot read {name} after line {after}")),
+                    e => anyhow::Error::new(e).context(format!("{name}: nothing of this file was stored")),
+                })?,
+                None,
+            ),
+            format => {
+                let (parsed, report) = sources::map_file(&engine, &vocab, &sources, format, &name, &bytes, &args)?;
+                (parsed, Some(report))
+            }
+        };
         drop(bytes);
         tracing::debug!(
             lines = parsed.len(),
@@ -97,6 +109,9 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
             ),
             false => String::new(),
         };
+        if let Some(report) = report {
+            eprint!("{report}");
+        }
         eprintln!(
             "{name}: {} new events, {} already stored (log at position {}; {:.2}s, {:.0} events/s{split})",
             outcome.appended,

@@ -10,6 +10,7 @@ mod crash;
 mod damage;
 mod event_schema;
 mod evidence;
+mod import_sources;
 mod integrity;
 mod nats;
 mod readme;
