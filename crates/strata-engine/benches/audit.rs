@@ -11,16 +11,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark stops on the first surprise
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use strata_core::Timestamp;
 use strata_engine::{
-    Config, Day, Direction, Engine, EntityId, KnowledgeQuery, Role, Snapshot, StatusSet, TemporalQuery, TimeFilter,
+    Config, Day, Direction, Engine, EntityId, KnowledgeQuery, NeighborhoodQuery, Role, Snapshot, StatusSet,
+    TemporalQuery, TimeFilter,
 };
+use strata_testkit::bench as common;
 
 use common::{Draw, Inputs, SEED};
 
@@ -54,7 +54,8 @@ fn connected_pairs(snap: &Snapshot<'_>, inputs: &Inputs) -> Vec<(EntityId, Entit
     let mut draw = Draw::new(SEED ^ 2);
     let mut out = Vec::new();
     for (i, (a, _)) in inputs.pairs.iter().enumerate() {
-        let around = snap.neighborhood_nodes(a, 3, TimeFilter::as_of(inputs.dates[i].1), None).unwrap_or_default();
+        let query = NeighborhoodQuery { time: TimeFilter::as_of(inputs.dates[i].1), hops: 3, relations: None };
+        let around = snap.neighborhood_nodes(a, query).unwrap_or_default();
         if around.len() > 1 {
             let b = around[1 + draw.below(around.len() as u64 - 1) as usize].id.clone();
             out.push((a.clone(), b));

@@ -33,8 +33,8 @@ pub use evidence::values_conflict;
 pub use projection::Projection;
 pub use view::{
     Connection, Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus,
-    GraphDiff, KnowledgeDiff, KnowledgeQuery, PathQuery, PathStep, PathView, RelationView, Role, Stats, Subgraph,
-    TemporalQuery, TimeFilter,
+    GraphDiff, KnowledgeDiff, KnowledgeQuery, NeighborhoodQuery, PathQuery, PathStep, PathView, RelationView, Role,
+    Stats, Subgraph, TemporalQuery, TimeFilter,
 };
 
 pub use strata_core::{RecordedEvent, Timestamp};
