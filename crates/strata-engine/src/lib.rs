@@ -50,7 +50,7 @@ pub use strata_core::{
 };
 pub use strata_graph::{
     Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus, GraphDiff,
-    PathQuery, PathStep, PathView, Projection, RelationView, Role, Stats, Subgraph, TimeFilter,
+    PathQuery, PathStep, PathView, Projection, RelationView, Role, SearchHit, Stats, Subgraph, TimeFilter,
 };
 pub use strata_store::{Head, JetStreamConfig, StreamStatus, MAX_BATCH, PART_BYTES};
 pub use verify::{verify, verify_jetstream, Problem, VerifyReport};

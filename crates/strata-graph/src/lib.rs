@@ -19,10 +19,12 @@
 mod checkpoint;
 mod error;
 mod evidence;
+mod merge;
 mod projection;
 mod query;
 mod rules;
 mod scratch;
+mod search;
 mod traverse;
 mod view;
 
@@ -32,7 +34,7 @@ pub use evidence::values_conflict;
 pub use projection::Projection;
 pub use view::{
     Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus, GraphDiff,
-    PathQuery, PathStep, PathView, RelationView, Role, Stats, Subgraph, TimeFilter,
+    PathQuery, PathStep, PathView, RelationView, Role, SearchHit, Stats, Subgraph, TimeFilter,
 };
 
 pub use strata_core::{RecordedEvent, Timestamp};
