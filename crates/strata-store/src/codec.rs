@@ -6,11 +6,15 @@
 //! events could carry evidence. Format 2 is `StoredEvent` followed by
 //! `StoredEvidence`. An event with the default evidence is still written as
 //! format 1, so a store that never uses evidence keeps the bytes (and the
-//! readers) it had.
+//! readers) it had. Format 3 is format 2 followed by `StoredRemarks` (the
+//! encoder's `note` and the source's `via`); it is written only for an event
+//! that has one of them, so every record an earlier build wrote still reads
+//! as it did, and a store that uses neither keeps its bytes.
 //!
-//! Format 3 is `StoredEvent`, `StoredEvidence`, then `StoredNames`: the
-//! aliases each entity reference declares. It is written only for an event
-//! that declares an alias, so every other event keeps format 1 or 2.
+//! Format 4 is format 3 (whose remarks may then both be absent) followed by
+//! `StoredNames`: the aliases each entity reference declares. It is written
+//! only for an event that declares an alias, so every other event keeps
+//! format 1, 2 or 3.
 //!
 //! Only this boundary type is serializable (only types on disk or on the wire derive serde), so a change to a
 //! core type cannot silently change what is on disk. Decoding trusts nothing:
@@ -29,10 +33,21 @@ const RECORD_FORMAT: u8 = 1;
 /// The first byte of a stored event followed by its evidence.
 const RECORD_FORMAT_EVIDENCE: u8 = 2;
 
-/// The first byte of a stored event followed by its evidence and its aliases.
-const RECORD_FORMAT_NAMES: u8 = 3;
+/// The first byte of a stored event followed by its evidence and its remarks.
+const RECORD_FORMAT_REMARKS: u8 = 3;
 
-/// What format 3 adds: the aliases of each entity reference, in the order of
+/// What format 3 adds after the evidence: the encoder's note and the
+/// outlet a relayed source cites. At least one is present.
+#[derive(Serialize, Deserialize)]
+struct StoredRemarks {
+    note: Option<String>,
+    via: Option<String>,
+}
+
+/// The first byte of a stored event followed by its evidence, its remarks and its aliases.
+const RECORD_FORMAT_NAMES: u8 = 4;
+
+/// What format 4 adds: the aliases of each entity reference, in the order of
 /// `Event::refs` (subject, object, about), one list per reference.
 #[derive(Serialize, Deserialize)]
 struct StoredNames {
@@ -196,33 +211,43 @@ pub(crate) fn encode(r: &RecordedEvent) -> Result<Vec<u8>, String> {
         }),
         retracts: e.retracts.map(|id| *id.as_bytes()),
     };
+    let remarks = StoredRemarks { note: e.note.clone(), via: e.source.as_ref().and_then(|s| s.via.clone()) };
+    let has_remarks = remarks.note.is_some() || remarks.via.is_some();
     let names: Vec<Vec<String>> =
         e.refs().map(|r| r.decl.as_ref().map(|d| d.aliases.clone()).unwrap_or_default()).collect();
     let has_names = names.iter().any(|a| !a.is_empty());
-    if e.status == ClaimStatus::default() && e.disputes.is_empty() && !has_names {
+    if e.status == ClaimStatus::default() && e.disputes.is_empty() && !has_remarks && !has_names {
         return postcard::to_extend(&stored, vec![RECORD_FORMAT]).map_err(|e| format!("postcard: {e}"));
     }
-    let format = if has_names { RECORD_FORMAT_NAMES } else { RECORD_FORMAT_EVIDENCE };
+    let format = match (has_names, has_remarks) {
+        (true, _) => RECORD_FORMAT_NAMES,
+        (false, true) => RECORD_FORMAT_REMARKS,
+        (false, false) => RECORD_FORMAT_EVIDENCE,
+    };
     let bytes = postcard::to_extend(&stored, vec![format]).map_err(|e| format!("postcard: {e}"))?;
     let evidence =
         StoredEvidence { status: status_byte(e.status), disputes: e.disputes.iter().map(|d| *d.as_bytes()).collect() };
     let bytes = postcard::to_extend(&evidence, bytes).map_err(|e| format!("postcard: {e}"))?;
+    if !has_remarks && !has_names {
+        return Ok(bytes);
+    }
+    let bytes = postcard::to_extend(&remarks, bytes).map_err(|e| format!("postcard: {e}"))?;
     if !has_names {
         return Ok(bytes);
     }
     postcard::to_extend(&StoredNames { aliases: names }, bytes).map_err(|e| format!("postcard: {e}"))
 }
 
-/// Puts the aliases of format 3 back on the event's references, checking
+/// Puts the aliases of format 4 back on the event's references, checking
 /// that they fit: one list per reference, aliases only on a declaration,
-/// none blank, and at least one (else the record would be format 2).
+/// none blank, and at least one (else the record would be format 2 or 3).
 fn load_names(event: &mut Event, names: StoredNames) -> Result<(), String> {
     let refs = 1 + usize::from(event.object.is_some()) + event.about.len();
     if names.aliases.len() != refs {
         return Err(format!("the record holds aliases for {} references, not {refs}", names.aliases.len()));
     }
     if names.aliases.iter().all(Vec::is_empty) {
-        return Err("a record with aliases holds none (written as format 2)".into());
+        return Err("a record with aliases holds none (written as format 2 or 3)".into());
     }
     let targets = std::iter::once(&mut event.subject).chain(event.object.as_mut()).chain(event.about.iter_mut());
     for (r, aliases) in targets.zip(names.aliases) {
@@ -243,9 +268,10 @@ fn load_names(event: &mut Event, names: StoredNames) -> Result<(), String> {
 /// Decodes an `L` record stored under `position`; the error says what is wrong.
 pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, String> {
     let (format, body) = bytes.split_first().ok_or("the record is empty")?;
-    if !matches!(*format, RECORD_FORMAT | RECORD_FORMAT_EVIDENCE | RECORD_FORMAT_NAMES) {
+    if ![RECORD_FORMAT, RECORD_FORMAT_EVIDENCE, RECORD_FORMAT_REMARKS, RECORD_FORMAT_NAMES].contains(format) {
         return Err(format!(
-            "unknown record format {format} (this build writes {RECORD_FORMAT} to {RECORD_FORMAT_NAMES})"
+            "unknown record format {format} (this build reads {RECORD_FORMAT} to {RECORD_FORMAT_NAMES}); \
+             a newer strata wrote it: open the store with that version"
         ));
     }
     let (s, mut rest): (StoredEvent, &[u8]) =
@@ -261,6 +287,20 @@ pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, Strin
         (status, ev.disputes.into_iter().map(EventId::from_bytes).collect())
     } else {
         (ClaimStatus::default(), Vec::new())
+    };
+    let remarks = if *format == RECORD_FORMAT_REMARKS || *format == RECORD_FORMAT_NAMES {
+        let (r, after): (StoredRemarks, &[u8]) =
+            postcard::take_from_bytes(rest).map_err(|e| format!("undecodable remarks: {e}"))?;
+        rest = after;
+        if *format == RECORD_FORMAT_REMARKS && r.note.is_none() && r.via.is_none() {
+            return Err("a record with remarks holds none (written as format 1 or 2)".into());
+        }
+        if r.via.is_some() && s.source.is_none() {
+            return Err("a record names the outlet its source relays, but has no source".into());
+        }
+        r
+    } else {
+        StoredRemarks { note: None, via: None }
     };
     let names = if *format == RECORD_FORMAT_NAMES {
         let (names, after): (StoredNames, &[u8]) =
@@ -288,10 +328,17 @@ pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, Strin
         object: s.object.map(load_ref).transpose()?,
         about: s.about.into_iter().map(load_ref).collect::<Result<_, _>>()?,
         attrs: attrs_of(s.attrs)?,
-        source: s.source.map(|s| Source { publisher: s.publisher, url: s.url, title: s.title, published: s.published }),
+        source: s.source.map(|s| Source {
+            publisher: s.publisher,
+            url: s.url,
+            title: s.title,
+            published: s.published,
+            via: remarks.via,
+        }),
         retracts: s.retracts.map(EventId::from_bytes),
         status,
         disputes,
+        note: remarks.note,
     };
     if let Some(names) = names {
         load_names(&mut event, names)?;
@@ -354,6 +401,56 @@ mod tests {
         assert!(decode(&tail, 3).unwrap_err().contains("unexpected bytes"));
     }
 
+    fn with_remarks(status: ClaimStatus, note: Option<&str>, via: Option<&str>) -> RecordedEvent {
+        let mut r = sample();
+        r.event.status = status;
+        r.event.note = note.map(str::to_owned);
+        if let Some(s) = r.event.source.as_mut() {
+            s.via = via.map(str::to_owned);
+        }
+        r
+    }
+
+    #[test]
+    fn notes_and_relays_round_trip_and_only_they_take_format_3() {
+        for status in [ClaimStatus::Reported, ClaimStatus::Expected] {
+            for (note, via) in
+                [(None, None), (Some("no day given"), None), (None, Some("Reuters")), (Some("n"), Some("v"))]
+            {
+                let r = with_remarks(status, note, via);
+                let bytes = encode(&r).unwrap();
+                let want = match (note.is_some() || via.is_some(), status == ClaimStatus::Reported) {
+                    (true, _) => RECORD_FORMAT_REMARKS,
+                    (false, true) => RECORD_FORMAT,
+                    (false, false) => RECORD_FORMAT_EVIDENCE,
+                };
+                assert_eq!(bytes[0], want, "{status:?} {note:?} {via:?}");
+                assert_eq!(decode(&bytes, 3).unwrap(), r);
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_remarks_are_described() {
+        let bytes = encode(&with_remarks(ClaimStatus::Reported, Some("note"), Some("Reuters"))).unwrap();
+        for len in 0..bytes.len() {
+            assert!(decode(&bytes[..len], 3).is_err(), "truncated to {len} bytes");
+        }
+        // Format 3 with no remark at all is not how this build writes.
+        let mut empty = encode(&with_remarks(ClaimStatus::Expected, None, None)).unwrap();
+        empty[0] = RECORD_FORMAT_REMARKS;
+        empty.extend_from_slice(&[0, 0]);
+        assert!(decode(&empty, 3).unwrap_err().contains("holds none"));
+        // A relay without a source.
+        let mut r = with_remarks(ClaimStatus::Reported, None, None);
+        r.event.source = None;
+        let mut orphan = encode(&r).unwrap();
+        orphan[0] = RECORD_FORMAT_REMARKS;
+        orphan.extend_from_slice(&[1, 0]);
+        orphan.extend_from_slice(&[0, 1, 1, b'R']);
+        assert!(decode(&orphan, 3).unwrap_err().contains("no source"));
+    }
+
     #[test]
     fn damaged_evidence_is_described() {
         let bytes = encode(&with_evidence()).unwrap();
@@ -373,7 +470,9 @@ mod tests {
 
     #[test]
     fn every_truncation_and_byte_flip_is_an_error_or_a_valid_event_never_a_panic() {
-        for bytes in [encode(&sample()).unwrap(), encode(&with_evidence()).unwrap(), encode(&with_aliases()).unwrap()] {
+        let remarks = encode(&with_remarks(ClaimStatus::Denied, Some("a note"), Some("Reuters"))).unwrap();
+        let names = encode(&with_aliases()).unwrap();
+        for bytes in [encode(&sample()).unwrap(), encode(&with_evidence()).unwrap(), remarks, names] {
             for len in 0..bytes.len() {
                 assert!(decode(&bytes[..len], 3).is_err(), "truncated to {len} bytes");
             }
@@ -397,10 +496,11 @@ mod tests {
     }
 
     #[test]
-    fn aliases_round_trip_as_format_3_and_other_events_keep_their_format() {
-        for status in [ClaimStatus::Reported, ClaimStatus::Denied] {
+    fn aliases_round_trip_as_format_4_and_other_events_keep_their_format() {
+        for (status, note) in [(ClaimStatus::Reported, None), (ClaimStatus::Denied, Some("a note"))] {
             let mut r = with_aliases();
             r.event.status = status;
+            r.event.note = note.map(str::to_owned);
             let bytes = encode(&r).unwrap();
             assert_eq!(bytes[0], RECORD_FORMAT_NAMES);
             assert_eq!(decode(&bytes, 3).unwrap(), r);
@@ -415,12 +515,12 @@ mod tests {
         for len in 0..bytes.len() {
             assert!(decode(&bytes[..len], 3).is_err(), "truncated to {len} bytes");
         }
-        // Format 3 whose lists do not fit the event's references.
+        // Format 4 whose lists do not fit the event's references.
         let base = encode(&sample()).unwrap();
         let with = |names: StoredNames| {
             let mut b = base.clone();
             b[0] = RECORD_FORMAT_NAMES;
-            b.extend_from_slice(&[1, 0]);
+            b.extend_from_slice(&[1, 0, 0, 0]);
             postcard::to_extend(&names, b).unwrap()
         };
         let s = |x: &str| x.to_owned();
@@ -443,7 +543,8 @@ mod tests {
         bytes.push(0);
         assert!(decode(&bytes, 3).unwrap_err().contains("unexpected bytes"));
         bytes[0] = 9;
-        assert!(decode(&bytes, 3).unwrap_err().contains("unknown record format 9"));
+        let newer = decode(&bytes, 3).unwrap_err();
+        assert!(newer.contains("unknown record format 9") && newer.contains("a newer strata"), "{newer}");
         assert!(decode(&[], 3).unwrap_err().contains("empty"));
     }
 }
