@@ -46,9 +46,11 @@ impl Effect {
             "retracts" => Effect::Retracts,
             "merges" => Effect::Merges,
             "distinguishes" => Effect::Distinguishes,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "unknown effect {other:?}; expected declares, opens, closes, marks, retracts, merges or distinguishes"
-            )),
+            ))
+            }
         })
     }
 
