@@ -133,18 +133,19 @@ fn quality() {
 
     // Duplicates: an alias of one record is the name of another list's record.
     let fold = |s: &str| -> String { s.to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect() };
+    let folded: Vec<(String, Vec<String>)> =
+        records.iter().map(|r| (fold(&r.name), r.aliases.iter().map(|a| fold(a)).collect())).collect();
     let mut pairs: Vec<(&Record, Vec<&Record>)> = Vec::new();
-    for r in &records {
+    for (i, r) in records.iter().enumerate() {
+        let (rn, ra) = &folded[i];
         let partners: Vec<&Record> = records
             .iter()
-            .filter(|o| {
-                o.list != r.list
-                    && fold(&o.name) != fold(&r.name)
-                    && r.aliases.iter().chain(o.aliases.iter()).any(|a| {
-                        let a = fold(a);
-                        a == fold(&o.name) || a == fold(&r.name)
-                    })
+            .enumerate()
+            .filter(|(j, o)| {
+                let (on, oa) = &folded[*j];
+                o.list != r.list && on != rn && (ra.contains(on) || oa.contains(rn))
             })
+            .map(|(_, o)| o)
             .collect();
         if !partners.is_empty() {
             pairs.push((r, partners));

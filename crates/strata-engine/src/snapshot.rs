@@ -136,6 +136,41 @@ impl<'a> Snapshot<'a> {
         self.read(|g| g.duplicates(id, self.cap.bound(time), first))
     }
 
+    /// Events whose source title, note or attribute values match `text`,
+    /// best first (score, then position), at most `first`: the visible
+    /// events `filter` selects, each read from the log and scored by
+    /// [`strata_graph::text_match`]; those scoring under 0.5 are left out.
+    pub fn event_search(&self, text: &str, filter: EventFilter, first: usize) -> Result<Vec<(u64, f64)>, Error> {
+        let mut hits: Vec<(u64, f64)> = Vec::new();
+        for p in self.events(filter) {
+            let Some(rec) = self.event_at(p)? else { continue };
+            let e = &rec.event;
+            let mut words: Vec<&str> = Vec::new();
+            if let Some(t) = e.source.as_ref().and_then(|s| s.title.as_deref()) {
+                words.push(t);
+            }
+            if let Some(n) = e.note.as_deref() {
+                words.push(n);
+            }
+            fn strings<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v str>) {
+                match v {
+                    serde_json::Value::String(s) => out.push(s),
+                    serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+                    serde_json::Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+                    _ => {}
+                }
+            }
+            e.attrs.values().for_each(|v| strings(v, &mut words));
+            let score = strata_graph::text_match(text, &words.join(" "));
+            if score >= 0.5 {
+                hits.push((p, score));
+            }
+        }
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        hits.truncate(first);
+        Ok(hits)
+    }
+
     /// Entities of a type, matching `search` ([`Projection::entities`]).
     pub fn entities(&self, ty: Option<EntityType>, search: Option<&str>, time: TimeFilter) -> Vec<EntityView> {
         self.read(|g| g.entities(ty, search, self.cap.bound(time)))

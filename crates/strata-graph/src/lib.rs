@@ -32,6 +32,7 @@ pub use checkpoint::{CheckpointError, CheckpointMark};
 pub use error::ApplyError;
 pub use evidence::values_conflict;
 pub use projection::Projection;
+pub use search::text_match;
 pub use view::{
     Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus, GraphDiff,
     PathQuery, PathStep, PathView, RelationView, Role, SearchHit, Stats, Subgraph, TimeFilter,

@@ -4,7 +4,7 @@
 use async_graphql::Object;
 use strata_engine::{SnapshotCap, TimeFilter};
 
-use crate::types::Entity;
+use crate::types::{Entity, Event};
 
 /// An entity found by `search` or suggested by `duplicates`.
 pub struct SearchHit {
@@ -32,4 +32,14 @@ impl SearchHit {
     async fn matched(&self) -> &str {
         &self.hit.matched
     }
+}
+
+/// An event found by `eventSearch`, and how well it matched.
+#[derive(async_graphql::SimpleObject)]
+pub struct EventHit {
+    /// The event.
+    pub(crate) event: Event,
+    /// How well its source title, note or attribute values matched, from 0
+    /// to 1 (1: every word of the query, whatever its case or accents).
+    pub(crate) score: f64,
 }

@@ -9,7 +9,7 @@ use crate::connection::{self, EntityConnection, EntityEdge, EventConnection, Eve
 use crate::context::{engine, snapshot};
 use crate::enums::{status_set, ClaimStatus, EntityType};
 use crate::error::Error;
-use crate::names::SearchHit;
+use crate::names::{EventHit, SearchHit};
 use crate::scalars::{day, instant, Date, DateTime};
 use crate::timeline::TimeRange;
 use crate::types::{Disagreement, Entity, Event, GraphDiff, Path, Relation, Stats, Subgraph};
@@ -386,9 +386,34 @@ impl QueryRoot {
         let hits = snap.duplicates(&id, time, first);
         Ok(hits.into_iter().map(|hit| SearchHit { hit, time, cap: snap.cap() }).collect())
     }
+
+    /// Events whose source title, note or attributes' string values match
+    /// `text` (case, accents, punctuation and word order forgiven), best
+    /// first, among the visible events whose valid time starts between
+    /// `from` and `to` (both included). At most `first` (default 10, at most 100).
+    #[graphql(complexity = "names_cost(first, child_complexity)")]
+    async fn event_search(
+        &self,
+        ctx: &Context<'_>,
+        text: String,
+        from: Option<Date>,
+        to: Option<Date>,
+        known_at: Option<DateTime>,
+        first: Option<i32>,
+    ) -> Result<Vec<EventHit>, Error> {
+        let first = bounded("first", first.unwrap_or(DEFAULT_HITS as i32), MAX_HITS)?;
+        let snap = snapshot(ctx)?;
+        let known = snap.clamp(instant(known_at));
+        let filter = EventFilter { from: day(from), to: day(to), known_at: Some(known), ..EventFilter::default() };
+        let engine = engine(ctx)?;
+        snap.event_search(&text, filter, first)?
+            .into_iter()
+            .map(|(p, score)| Ok(EventHit { event: Event::load(engine, p, known, snap.cap())?, score }))
+            .collect()
+    }
 }
 
-/// How many hits `search` and `duplicates` give unless asked.
+/// How many hits `search`, `duplicates` and `eventSearch` give unless asked.
 const DEFAULT_HITS: usize = 10;
 /// The most hits they give.
 const MAX_HITS: usize = 100;

@@ -200,6 +200,18 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
                     .collect(),
             )
         }
+        "event-search" => {
+            let a = Args::parse(session, words, &["from", "to", "knownAt", "first"], &[]);
+            let text = a.positional.join(" ");
+            let filter = EventFilter {
+                from: a.day("from"),
+                to: a.day("to"),
+                known_at: a.known_at(&snap),
+                ..EventFilter::default()
+            };
+            let hits = snap.event_search(&text, filter, a.number("first", 5)).unwrap_or_else(|e| session.fail(e));
+            or_none(hits.iter().map(|(p, score)| format!("#{p} {score:.2}")).collect())
+        }
         "merged" => {
             let a = Args::parse(session, words, &TIME, &[]);
             let id = entity_id(session, &a.positional(1, "merged ID [asOf] [knownAt]")[0]);
