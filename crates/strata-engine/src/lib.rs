@@ -54,7 +54,7 @@ pub use strata_core::{
 pub use strata_graph::{
     Connection, Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus,
     GraphDiff, KnowledgeDiff, KnowledgeQuery, NeighborhoodQuery, PathQuery, PathStep, PathView, RelationView, Role,
-    Stats, Subgraph, TemporalQuery, TimeFilter,
+    SearchHit, Stats, Subgraph, TemporalQuery, TimeFilter,
 };
 pub use strata_store::{Head, JetStreamConfig, StreamStatus, MAX_BATCH, PART_BYTES};
 pub use verify::{verify, verify_jetstream, Problem, VerifyReport};

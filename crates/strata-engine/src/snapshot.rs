@@ -5,8 +5,8 @@ use rustc_hash::FxHashMap;
 use strata_core::{Day, EntityId, EntityType, EventId, RecordedEvent, StatusSet, Timestamp};
 use strata_graph::{
     Connection, Direction, Disagreement, DisagreementFilter, EntityView, EventFilter, EventStatus, GraphDiff,
-    KnowledgeDiff, KnowledgeQuery, NeighborhoodQuery, PathQuery, PathView, Projection, RelationView, Stats, Subgraph,
-    TemporalQuery, TimeFilter,
+    KnowledgeDiff, KnowledgeQuery, NeighborhoodQuery, PathQuery, PathView, Projection, RelationView, SearchHit, Stats,
+    Subgraph, TemporalQuery, TimeFilter,
 };
 
 use crate::{Engine, Error};
@@ -115,6 +115,68 @@ impl<'a> Snapshot<'a> {
     /// The entity at `time` ([`Projection::entity`]).
     pub fn entity(&self, id: &EntityId, time: TimeFilter) -> Option<EntityView> {
         self.read(|g| g.entity(id, self.cap.bound(time)))
+    }
+
+    /// The entity's name and aliases at `time` ([`Projection::names`]).
+    pub fn names(&self, id: &EntityId, time: TimeFilter) -> Vec<String> {
+        self.read(|g| g.names(id, self.cap.bound(time)))
+    }
+
+    /// The ids merged into the entity ([`Projection::merged_ids`]).
+    pub fn merged_ids(&self, id: &EntityId, time: TimeFilter) -> Vec<EntityId> {
+        self.read(|g| g.merged_ids(id, self.cap.bound(time)))
+    }
+
+    /// Builds the name index afresh from the projection's declarations, as
+    /// loading a checkpoint does, and says how many names it holds (what
+    /// the rebuild benchmark times); the live index is left as it is.
+    pub fn rebuild_name_index(&self) -> usize {
+        self.read(|g| g.build_name_index())
+    }
+
+    /// Entities ranked by how well a name matches `text` ([`Projection::search`]).
+    pub fn search(&self, text: &str, types: Option<&[EntityType]>, time: TimeFilter, first: usize) -> Vec<SearchHit> {
+        self.read(|g| g.search(text, types, self.cap.bound(time), first))
+    }
+
+    /// Likely duplicates of an entity ([`Projection::duplicates`]).
+    pub fn duplicates(&self, id: &EntityId, time: TimeFilter, first: usize) -> Vec<SearchHit> {
+        self.read(|g| g.duplicates(id, self.cap.bound(time), first))
+    }
+
+    /// Events whose source title, note or attribute values match `text`,
+    /// best first (score, then position), at most `first`: the visible
+    /// events `filter` selects, each read from the log and scored by
+    /// [`strata_graph::text_match`]; those scoring under 0.5 are left out.
+    pub fn event_search(&self, text: &str, filter: EventFilter, first: usize) -> Result<Vec<(u64, f64)>, Error> {
+        let mut hits: Vec<(u64, f64)> = Vec::new();
+        for p in self.events(filter) {
+            let Some(rec) = self.event_at(p)? else { continue };
+            let e = &rec.event;
+            let mut words: Vec<&str> = Vec::new();
+            if let Some(t) = e.source.as_ref().and_then(|s| s.title.as_deref()) {
+                words.push(t);
+            }
+            if let Some(n) = e.note.as_deref() {
+                words.push(n);
+            }
+            fn strings<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v str>) {
+                match v {
+                    serde_json::Value::String(s) => out.push(s),
+                    serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+                    serde_json::Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+                    _ => {}
+                }
+            }
+            e.attrs.values().for_each(|v| strings(v, &mut words));
+            let score = strata_graph::text_match(text, &words.join(" "));
+            if score >= 0.5 {
+                hits.push((p, score));
+            }
+        }
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        hits.truncate(first);
+        Ok(hits)
     }
 
     /// Entities of a type, matching `search` ([`Projection::entities`]).

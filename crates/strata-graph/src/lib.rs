@@ -20,10 +20,12 @@ mod checkpoint;
 mod error;
 mod evidence;
 mod knowledge;
+mod merge;
 mod projection;
 mod query;
 mod rules;
 mod scratch;
+mod search;
 mod traverse;
 mod view;
 
@@ -31,10 +33,11 @@ pub use checkpoint::{CheckpointError, CheckpointMark};
 pub use error::ApplyError;
 pub use evidence::values_conflict;
 pub use projection::Projection;
+pub use search::text_match;
 pub use view::{
     Connection, Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus,
     GraphDiff, KnowledgeDiff, KnowledgeQuery, NeighborhoodQuery, PathQuery, PathStep, PathView, RelationView, Role,
-    Stats, Subgraph, TemporalQuery, TimeFilter,
+    SearchHit, Stats, Subgraph, TemporalQuery, TimeFilter,
 };
 
 pub use strata_core::{RecordedEvent, Timestamp};

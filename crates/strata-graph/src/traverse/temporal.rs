@@ -24,6 +24,7 @@ use smallvec::SmallVec;
 use strata_core::{Day, EntityId};
 
 use super::{hop_count, Search};
+use crate::merge::Groups;
 use crate::projection::{EdgeWeight, Projection};
 use crate::scratch::{with_scratch, Scratch, NONE};
 use crate::view::{Connection, PathView, TemporalQuery, TimeFilter};
@@ -57,6 +58,9 @@ fn add_days(set: &mut Days, from: Day, to: Day) -> bool {
 struct Walk<'n> {
     names: Option<&'n [u16]>,
     query: &'n TemporalQuery,
+    /// The merges the read sees, when there are any: steps then go between
+    /// survivors, as in every other traversal.
+    groups: Option<&'n Groups>,
 }
 
 /// The distances a day-blind search found: `fwd` from the start up to
@@ -159,7 +163,7 @@ impl Projection {
             let mut next = Vec::new();
             let mut cost = 0;
             for &u in frontier {
-                for (_, v, weight, _) in self.steps(u, false, false) {
+                for (_, v, weight, _) in self.steps(u, false, false, walk.groups) {
                     let slot = scratch.peek(v);
                     if (if grow_forward { slot.fwd } else { slot.bwd }) != NONE {
                         continue;
@@ -205,7 +209,8 @@ impl Projection {
     /// either is unknown, when they are one entity, or when they never
     /// were connected.
     pub fn connections(&self, from: &EntityId, to: &EntityId, q: &TemporalQuery) -> Vec<Connection> {
-        let (Some(start), Some(goal)) = (self.node(from, q.known_at), self.node(to, q.known_at)) else {
+        let (Some((start, groups)), Some((goal, _))) = (self.resolved(from, q.known_at), self.resolved(to, q.known_at))
+        else {
             return Vec::new();
         };
         let max_hops = hop_count(q.max_hops);
@@ -213,7 +218,8 @@ impl Projection {
             return Vec::new();
         }
         let names = self.names_filter(q.relations.as_deref());
-        let walk = Walk { names: names.as_deref(), query: q };
+        let groups = (!groups.is_empty()).then_some(&*groups);
+        let walk = Walk { names: names.as_deref(), query: q, groups };
         let days = with_scratch(self.graph.node_bound(), |scratch| {
             let levels = self.levels(start, goal, max_hops, &walk, |_| true, scratch);
             self.connected_days(start, goal, max_hops, &walk, &levels, scratch)
@@ -221,7 +227,7 @@ impl Projection {
         days.into_iter()
             .filter_map(|(first, end)| {
                 let time = TimeFilter { as_of: Some(first), known_at: q.known_at, statuses: q.statuses };
-                let search = Search { directed: false, names: names.as_deref(), time };
+                let search = Search { directed: false, names: names.as_deref(), time, groups };
                 let edges = with_scratch(self.graph.node_bound(), |scratch| {
                     self.shortest(start, goal, max_hops, search, scratch)
                 })?;
@@ -250,7 +256,7 @@ impl Projection {
         for hops in 1..=max_hops {
             let mut grown: Vec<NodeIndex> = Vec::new();
             for (u, days) in &frontier {
-                for (_, v, weight, _) in self.steps(*u, false, false) {
+                for (_, v, weight, _) in self.steps(*u, false, false, walk.groups) {
                     if v == start || !levels.allows(scratch, v, hops, max_hops) {
                         continue;
                     }
@@ -283,8 +289,8 @@ impl Projection {
     /// an entity to itself; `None` when either is unknown or no such path
     /// exists.
     pub fn journey(&self, from: &EntityId, to: &EntityId, q: &TemporalQuery) -> Option<PathView> {
-        let start = self.node(from, q.known_at)?;
-        let goal = self.node(to, q.known_at)?;
+        let (start, groups) = self.resolved(from, q.known_at)?;
+        let (goal, _) = self.resolved(to, q.known_at)?;
         if start == goal {
             return Some(PathView { steps: Vec::new() });
         }
@@ -295,7 +301,8 @@ impl Projection {
             return None;
         }
         let names = self.names_filter(q.relations.as_deref());
-        let walk = Walk { names: names.as_deref(), query: q };
+        let groups = (!groups.is_empty()).then_some(&*groups);
+        let walk = Walk { names: names.as_deref(), query: q, groups };
         let arrivals = with_scratch(self.graph.node_bound(), |scratch| {
             // A relation helps only if it holds on a day in [first, last].
             let useful = |(a, b): (Day, Day)| b > first && a <= last;
@@ -343,7 +350,7 @@ impl Projection {
             let mut next: Vec<u32> = Vec::new();
             for &i in &frontier {
                 let Arrival { node: u, day, .. } = arrivals[i as usize];
-                for (e, v, weight, _) in self.steps(u, false, false) {
+                for (e, v, weight, _) in self.steps(u, false, false, walk.groups) {
                     if v == start || !levels.allows(scratch, v, hops, max_hops) {
                         continue;
                     }
