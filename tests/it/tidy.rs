@@ -1,6 +1,6 @@
 //! Tidy checks that keep the map a map: every repository path that
-//! ARCHITECTURE.md, the README and `docs/` name (in backticks or as a
-//! relative link) exists, every `.rs` file opens with a `//!` line saying
+//! ARCHITECTURE.md, the README, `docs/` and the contract name (in backticks
+//! or as a relative link) exists, every `.rs` file opens with a `//!` line saying
 //! what it is for, and every invariant is spelled `*Architecture invariant:*`.
 //! Each failure names the file and the line to mend.
 
@@ -14,14 +14,16 @@ use crate::support::root;
 const INVARIANT: &str = "*Architecture invariant:*";
 
 /// Endings that make a backticked word a file name, even without a `/`.
-const FILE_ENDINGS: &[&str] = &[
-    "rs", "md", "toml", "json", "graphql", "py", "sh", "js", "html", "css", "ndjson", "test", "lock", "txt", "png",
-];
+const FILE_ENDINGS: &[&str] =
+    &["rs", "md", "toml", "json", "graphql", "py", "sh", "js", "html", "css", "ndjson", "test", "lock", "txt", "png"];
 
-/// The maps: ARCHITECTURE.md, the README and the pages of `docs/`.
+/// The maps: ARCHITECTURE.md, the README, the pages of `docs/`, the
+/// contract and the examples' README.
 fn maps() -> Vec<PathBuf> {
     let mut maps = vec![root().join("ARCHITECTURE.md")];
     maps.extend(documents());
+    maps.push(root().join("schema/README.md"));
+    maps.push(root().join("examples/README.md"));
     maps
 }
 
@@ -72,10 +74,12 @@ fn is_path(word: &str, bases: &[PathBuf]) -> bool {
         return false;
     }
     let last = word.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-    let file_like = last.rsplit_once('.').is_some_and(|(stem, ending)| !stem.is_empty() && FILE_ENDINGS.contains(&ending));
-    // `./strata-data`, `../x`: places relative to where a command runs, not the repository.
+    let file_like =
+        last.rsplit_once('.').is_some_and(|(stem, ending)| !stem.is_empty() && FILE_ENDINGS.contains(&ending));
+    // `./strata-data`, `../x`: places relative to where a command runs, not the
+    // repository; `target/...`: what a build makes, not what the repository holds.
     let first = word.split('/').next().unwrap_or("");
-    let named = !first.is_empty() && first != "." && first != "..";
+    let named = !first.is_empty() && ![".", "..", "target"].contains(&first);
     let folder_like = word.contains('/') && named && bases.iter().any(|b| b.join(first).is_dir());
     file_like || folder_like
 }
@@ -105,8 +109,8 @@ fn heading_crate(line: &str) -> Option<String> {
 }
 
 /// Every named path of one map that does not exist, as `file:line: why`.
-/// Paths resolve from the repository's root, the map's own folder (for
-/// links) and, under a crate's heading, that crate and its `src/`.
+/// Paths resolve from the repository's root, the map's own folder and,
+/// under a crate's heading, that crate and its `src/`.
 fn missing_paths(map: &Path, text: &str) -> Vec<String> {
     let root = root();
     let here = map.parent().map_or_else(|| root.clone(), Path::to_path_buf);
@@ -131,6 +135,9 @@ fn missing_paths(map: &Path, text: &str) -> Vec<String> {
             }
         }
         let mut bases = vec![root.clone()];
+        if here != root {
+            bases.push(here.clone());
+        }
         if let Some((_, krate)) = &crate_heading {
             bases.push(root.join(krate));
             bases.push(root.join(krate).join("src"));
@@ -193,7 +200,7 @@ fn repository_files() -> Vec<String> {
 }
 
 #[test]
-fn every_path_the_map_and_the_docs_name_exists() {
+fn every_path_the_docs_name_exists() {
     let mut found = Vec::new();
     for map in maps() {
         let text = std::fs::read_to_string(&map).unwrap_or_else(|e| panic!("{}: {e}", shown(&map)));
@@ -223,10 +230,8 @@ fn every_rust_file_opens_with_a_doc_comment() {
 
 #[test]
 fn every_invariant_is_spelled_one_way() {
-    let mut docs = maps();
-    docs.push(root().join("schema/README.md"));
     let mut found = Vec::new();
-    for doc in docs {
+    for doc in maps() {
         let text = std::fs::read_to_string(&doc).unwrap_or_else(|e| panic!("{}: {e}", shown(&doc)));
         for (n, line) in text.lines().enumerate() {
             if misspelled_invariants(line) > 0 {
@@ -248,6 +253,7 @@ fn the_tidy_rules_catch_what_they_should() {
     assert!(!is_path("strata-log/2", &store));
     assert!(!is_path("--data/stream-copy", &store));
     assert!(!is_path("./strata-data", &store));
+    assert!(!is_path("target/pyvenv", &store));
     assert!(!is_path("Engine::open", &store));
     assert!(!is_path("tests/fuzz/artifacts/<target>/", &store));
     assert!(exists("lib.rs", &store) && exists("crates/strata-engine/tests/data/*.test", &store));
