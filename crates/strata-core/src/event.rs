@@ -15,6 +15,19 @@ pub struct Source {
     pub title: Option<String>,
     /// When it was published, as given (any valid-time precision).
     pub published: Option<String>,
+    /// The outlet that first reported what this publisher relays (an article
+    /// citing Reuters: `Reuters`); absent when the publisher reported it
+    /// itself. `corroboration` counts originating outlets, so two relays of
+    /// one report count once.
+    pub via: Option<String>,
+}
+
+impl Source {
+    /// The outlet a claim originates with: `via` when given, else the
+    /// publisher. This is what `corroboration` counts.
+    pub fn origin(&self) -> Option<&str> {
+        self.via.as_deref().or(self.publisher.as_deref())
+    }
 }
 
 /// How firm a claim is: what an event says about its own evidence.
@@ -164,6 +177,9 @@ pub struct Event {
     pub status: ClaimStatus,
     /// Earlier events this one contradicts, in the order given, without repeats.
     pub disputes: Vec<EventId>,
+    /// The encoder's remark (why a date is coarse, what the source left
+    /// open): not a claim, so it is never compared between sources.
+    pub note: Option<String>,
 }
 
 impl Event {

@@ -30,7 +30,7 @@ pub struct ParsedLine {
 }
 
 /// The fields an event line may have, in the order export writes them.
-pub const LINE_FIELDS: [&str; 13] = [
+pub const LINE_FIELDS: [&str; 14] = [
     "id",
     "kind",
     "at",
@@ -42,11 +42,12 @@ pub const LINE_FIELDS: [&str; 13] = [
     "status",
     "disputes",
     "retracts",
+    "note",
     "recordedAt",
     "position",
 ];
 
-const SOURCE_FIELDS: [&str; 4] = ["publisher", "url", "title", "published"];
+const SOURCE_FIELDS: [&str; 5] = ["publisher", "url", "title", "published", "via"];
 
 /// Parses one NDJSON line.
 ///
@@ -161,6 +162,7 @@ pub(crate) struct Fields<'a> {
     pub(crate) status: Option<Field<'a>>,
     pub(crate) disputes: Option<Field<'a>>,
     pub(crate) retracts: Option<Field<'a>>,
+    pub(crate) note: Option<Field<'a>>,
     pub(crate) recorded_at: Option<Field<'a>>,
     pub(crate) position: Option<Field<'a>>,
     pub(crate) unknown: Option<Cow<'a, str>>,
@@ -181,6 +183,7 @@ impl<'a> Fields<'a> {
             "status" => &mut self.status,
             "disputes" => &mut self.disputes,
             "retracts" => &mut self.retracts,
+            "note" => &mut self.note,
             "recordedAt" => &mut self.recorded_at,
             "position" => &mut self.position,
             _ => return None,
@@ -306,6 +309,17 @@ fn parse_fields(fields: Fields<'_>, loc: Location, vocab: &Vocabulary) -> Result
         (None, false) => None,
     };
 
+    let note = match Field::given(fields.note) {
+        None => None,
+        Some(v) => {
+            let n = v.as_str(loc, "note")?;
+            if n.trim().is_empty() {
+                return Err(err(loc, "note", "cannot be blank; leave it out when there is nothing to say"));
+            }
+            Some(n.to_owned())
+        }
+    };
+
     let recorded_at = match Field::given(fields.recorded_at) {
         None => None,
         Some(v) => Some(Timestamp::parse(v.as_str(loc, "recordedAt")?).map_err(|e| err(loc, "recordedAt", e))?),
@@ -331,6 +345,7 @@ fn parse_fields(fields: Fields<'_>, loc: Location, vocab: &Vocabulary) -> Result
             retracts,
             status,
             disputes,
+            note,
         },
         id_given,
         recorded_at,
@@ -409,7 +424,7 @@ fn parse_source(v: &Value, loc: Location) -> Result<Option<Source>, InvalidEvent
         return Err(err(
             loc,
             "source",
-            format!("expected an object {{publisher, url, title, published}}, found {}", type_name(v)),
+            format!("expected an object {{publisher, url, title, published, via}}, found {}", type_name(v)),
         ));
     };
     if let Some(unknown) = m.keys().find(|k| !SOURCE_FIELDS.contains(&k.as_str())) {
@@ -430,6 +445,7 @@ fn parse_source(v: &Value, loc: Location) -> Result<Option<Source>, InvalidEvent
         url: field("url")?,
         title: field("title")?,
         published: field("published")?,
+        via: field("via")?,
     };
     if let Some(p) = &source.published {
         ValidTime::parse(p).map_err(|e| err(loc, "source.published", e))?;
@@ -463,7 +479,13 @@ fn ref_value(r: &EntityRef) -> Value {
 /// The source as a JSON object with only the fields given.
 pub fn source_value(s: &Source) -> Value {
     let mut m = Map::new();
-    for (k, v) in [("publisher", &s.publisher), ("url", &s.url), ("title", &s.title), ("published", &s.published)] {
+    for (k, v) in [
+        ("publisher", &s.publisher),
+        ("url", &s.url),
+        ("title", &s.title),
+        ("published", &s.published),
+        ("via", &s.via),
+    ] {
         if let Some(v) = v {
             m.insert(k.into(), Value::String(v.clone()));
         }
@@ -501,6 +523,9 @@ pub fn event_value(e: &Event) -> Map<String, Value> {
     }
     if let Some(r) = e.retracts {
         m.insert("retracts".into(), Value::String(r.to_string()));
+    }
+    if let Some(n) = &e.note {
+        m.insert("note".into(), Value::String(n.clone()));
     }
     m
 }

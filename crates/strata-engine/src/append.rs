@@ -108,6 +108,7 @@ impl Engine {
             retracts: Some(id),
             status: strata_core::ClaimStatus::default(),
             disputes: Vec::new(),
+            note: None,
         };
         let parsed = ParsedLine { event, id_given: false, recorded_at: None, position: None };
         let mut outcome = self.append(vec![(Location::Single, parsed)], None)?;

@@ -27,17 +27,17 @@
 //! The same [`Config`] gives the same bytes on every platform: randomness is
 //! a ChaCha8 stream keyed by the seed, sampled with integer arithmetic only.
 //!
+//! The event grammar and the independent model the property tests use live
+//! in the dev-only `strata-testkit` crate: only the generator ships.
+//!
 //! ```
 //! let log = strata_gen::generate(strata_gen::Config { events: 100, seed: 7 }).unwrap();
 //! assert_eq!(log.lines().count(), 100);
 //! assert_eq!(log, strata_gen::generate(strata_gen::Config { events: 100, seed: 7 }).unwrap());
 //! ```
 
-mod choices;
 mod dates;
 mod generator;
-pub mod grammar;
-pub mod model;
 mod names;
 mod plan;
 mod rng;

@@ -196,3 +196,26 @@ impl Projection {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::values_conflict;
+    use strata_core::{parse_line, Event, Location, Vocabulary};
+
+    fn event(line: &str) -> Event {
+        parse_line(line, Location::Line(1), &Vocabulary::builtin()).unwrap().event
+    }
+
+    #[test]
+    fn notes_are_never_compared_attrs_are() {
+        let line = |publisher: &str, n: u32, note: &str| {
+            event(&format!(
+                r#"{{"kind":"license_granted","at":"2026-01","subject":"us","object":"nv","attrs":{{"destination":"China","n":{n}}},"source":{{"publisher":"{publisher}"}},"note":"{note}"}}"#
+            ))
+        };
+        let (a, b) = (line("A", 1, "no day given"), line("B", 1, "the article says 'earlier in January'"));
+        assert!(!values_conflict(&a, &b), "the same attrs under different notes agree");
+        assert!(values_conflict(&a, &line("B", 2, "no day given")), "a different value under the same note conflicts");
+        assert!(!values_conflict(&a, &line("A", 2, "x")), "one publisher does not disagree with itself");
+    }
+}

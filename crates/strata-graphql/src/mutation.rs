@@ -44,6 +44,9 @@ pub struct EventInput {
     pub disputes: Option<Vec<ID>>,
     /// For `event_retracted`: the id of the event it withdraws.
     pub retracts: Option<ID>,
+    /// The encoder's remark (why a date is coarse, what the source left
+    /// open): not a claim, never compared by `disagreements`.
+    pub note: Option<String>,
 }
 
 /// A reference to an entity: `{id}` for a known one, or `{id, type, name,
@@ -72,6 +75,9 @@ pub struct SourceInput {
     pub title: Option<String>,
     /// When it was published (any valid-time precision).
     pub published: Option<String>,
+    /// The outlet that first reported what this publisher relays (an
+    /// article citing Reuters: `Reuters`).
+    pub via: Option<String>,
 }
 
 impl EntityRefInput {
@@ -117,9 +123,13 @@ impl EntityRefInput {
 impl SourceInput {
     fn to_value(&self) -> Value {
         let mut m = Map::new();
-        for (k, v) in
-            [("publisher", &self.publisher), ("url", &self.url), ("title", &self.title), ("published", &self.published)]
-        {
+        for (k, v) in [
+            ("publisher", &self.publisher),
+            ("url", &self.url),
+            ("title", &self.title),
+            ("published", &self.published),
+            ("via", &self.via),
+        ] {
             if let Some(v) = v {
                 m.insert(k.into(), Value::String(v.clone()));
             }
@@ -136,6 +146,7 @@ impl SourceInput {
             url: self.url.clone(),
             title: self.title.clone(),
             published: self.published.clone(),
+            via: self.via.clone(),
         };
         Ok((s != strata_core::Source::default()).then_some(s))
     }
@@ -171,6 +182,9 @@ impl EventInput {
         }
         if let Some(r) = &self.retracts {
             m.insert("retracts".into(), Value::String(r.to_string()));
+        }
+        if let Some(n) = &self.note {
+            m.insert("note".into(), Value::String(n.clone()));
         }
         Value::Object(m)
     }
@@ -291,17 +305,23 @@ mod tests {
             }),
             about: Some(vec![entity("nvidia-h200")]),
             attrs: None,
-            source: Some(SourceInput { publisher: Some("Reuters".into()), ..SourceInput::default() }),
+            source: Some(SourceInput {
+                publisher: Some("DatacenterDynamics".into()),
+                via: Some("Reuters".into()),
+                ..SourceInput::default()
+            }),
             status: Some(ClaimStatus::Expected),
             disputes: Some(vec![ID("0190f3a2-7b1c-7cc0-8a01-9d2b1c3e4f50".into())]),
             retracts: None,
+            note: Some("no day given".into()),
         };
         assert_eq!(
             input.to_value(),
             json!({"kind": "approval_granted", "at": "2026-01-28", "subject": "cn-miit",
                    "object": {"id": "bytedance", "type": "actor", "name": "ByteDance", "attrs": {"country": "CN"}},
-                   "about": ["nvidia-h200"], "source": {"publisher": "Reuters"},
-                   "status": "expected", "disputes": ["0190f3a2-7b1c-7cc0-8a01-9d2b1c3e4f50"]})
+                   "about": ["nvidia-h200"], "source": {"publisher": "DatacenterDynamics", "via": "Reuters"},
+                   "status": "expected", "disputes": ["0190f3a2-7b1c-7cc0-8a01-9d2b1c3e4f50"],
+                   "note": "no day given"})
         );
     }
 

@@ -35,6 +35,10 @@ pub struct Source {
     pub title: Option<String>,
     /// When it was published, as given (any valid-time precision).
     pub published: Option<String>,
+    /// The outlet that first reported what this publisher relays (an
+    /// article citing Reuters: `Reuters`); null when the publisher reported
+    /// it itself.
+    pub via: Option<String>,
 }
 
 impl From<&strata_core::Source> for Source {
@@ -44,6 +48,7 @@ impl From<&strata_core::Source> for Source {
             url: s.url.clone(),
             title: s.title.clone(),
             published: s.published.clone(),
+            via: s.via.clone(),
         }
     }
 }
@@ -221,12 +226,15 @@ impl Relation {
         Ok(self.stating(ctx)?.iter().filter_map(|e| e.rec.event.source.as_ref().map(Source::from)).collect())
     }
 
-    /// How many distinct publishers its `sources` name.
+    /// How many independent reporters its `sources` name: distinct
+    /// originating outlets, each source counting as its `via` when it
+    /// relays another outlet's report, else as its publisher (two relays of
+    /// one Reuters report count once).
     async fn corroboration(&self, ctx: &Context<'_>) -> Result<u64, Error> {
         let events = self.stating(ctx)?;
-        let publishers: std::collections::BTreeSet<&str> =
-            events.iter().filter_map(|e| e.rec.event.source.as_ref()?.publisher.as_deref()).collect();
-        Ok(publishers.len() as u64)
+        let origins: std::collections::BTreeSet<&str> =
+            events.iter().filter_map(|e| e.rec.event.source.as_ref()?.origin()).collect();
+        Ok(origins.len() as u64)
     }
 }
 
@@ -329,6 +337,12 @@ impl Event {
     /// Where the claim comes from.
     async fn source(&self) -> Option<Source> {
         self.rec.event.source.as_ref().map(Source::from)
+    }
+
+    /// The encoder's remark (why a date is coarse, what the source left
+    /// open): not a claim, so `disagreements` never compares it.
+    async fn note(&self) -> Option<&str> {
+        self.rec.event.note.as_deref()
     }
 
     /// For a retraction: the event it withdraws.

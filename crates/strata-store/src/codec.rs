@@ -6,7 +6,10 @@
 //! events could carry evidence. Format 2 is `StoredEvent` followed by
 //! `StoredEvidence`. An event with the default evidence is still written as
 //! format 1, so a store that never uses evidence keeps the bytes (and the
-//! readers) it had.
+//! readers) it had. Format 3 is format 2 followed by `StoredRemarks` (the
+//! encoder's `note` and the source's `via`); it is written only for an event
+//! that has one of them, so every record an earlier build wrote still reads
+//! as it did, and a store that uses neither keeps its bytes.
 //!
 //! Only this boundary type is serializable (only types on disk or on the wire derive serde), so a change to a
 //! core type cannot silently change what is on disk. Decoding trusts nothing:
@@ -24,6 +27,17 @@ use strata_core::{
 const RECORD_FORMAT: u8 = 1;
 /// The first byte of a stored event followed by its evidence.
 const RECORD_FORMAT_EVIDENCE: u8 = 2;
+
+/// The first byte of a stored event followed by its evidence and its remarks.
+const RECORD_FORMAT_REMARKS: u8 = 3;
+
+/// What format 3 adds after the evidence: the encoder's note and the
+/// outlet a relayed source cites. At least one is present.
+#[derive(Serialize, Deserialize)]
+struct StoredRemarks {
+    note: Option<String>,
+    via: Option<String>,
+}
 
 /// What format 2 adds: the claim's status and the events it disputes.
 #[derive(Serialize, Deserialize)]
@@ -181,36 +195,58 @@ pub(crate) fn encode(r: &RecordedEvent) -> Result<Vec<u8>, String> {
         }),
         retracts: e.retracts.map(|id| *id.as_bytes()),
     };
-    if e.status == ClaimStatus::default() && e.disputes.is_empty() {
+    let remarks = StoredRemarks { note: e.note.clone(), via: e.source.as_ref().and_then(|s| s.via.clone()) };
+    let has_remarks = remarks.note.is_some() || remarks.via.is_some();
+    if e.status == ClaimStatus::default() && e.disputes.is_empty() && !has_remarks {
         return postcard::to_extend(&stored, vec![RECORD_FORMAT]).map_err(|e| format!("postcard: {e}"));
     }
-    let bytes = postcard::to_extend(&stored, vec![RECORD_FORMAT_EVIDENCE]).map_err(|e| format!("postcard: {e}"))?;
+    let format = if has_remarks { RECORD_FORMAT_REMARKS } else { RECORD_FORMAT_EVIDENCE };
+    let bytes = postcard::to_extend(&stored, vec![format]).map_err(|e| format!("postcard: {e}"))?;
     let evidence =
         StoredEvidence { status: status_byte(e.status), disputes: e.disputes.iter().map(|d| *d.as_bytes()).collect() };
-    postcard::to_extend(&evidence, bytes).map_err(|e| format!("postcard: {e}"))
+    let bytes = postcard::to_extend(&evidence, bytes).map_err(|e| format!("postcard: {e}"))?;
+    if !has_remarks {
+        return Ok(bytes);
+    }
+    postcard::to_extend(&remarks, bytes).map_err(|e| format!("postcard: {e}"))
 }
 
 /// Decodes an `L` record stored under `position`; the error says what is wrong.
 pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, String> {
     let (format, body) = bytes.split_first().ok_or("the record is empty")?;
-    if *format != RECORD_FORMAT && *format != RECORD_FORMAT_EVIDENCE {
+    if ![RECORD_FORMAT, RECORD_FORMAT_EVIDENCE, RECORD_FORMAT_REMARKS].contains(format) {
         return Err(format!(
-            "unknown record format {format} (this build writes {RECORD_FORMAT} and {RECORD_FORMAT_EVIDENCE})"
+            "unknown record format {format} (this build reads {RECORD_FORMAT} to {RECORD_FORMAT_REMARKS}); \
+             a newer strata wrote it: open the store with that version"
         ));
     }
     let (s, mut rest): (StoredEvent, &[u8]) =
         postcard::take_from_bytes(body).map_err(|e| format!("undecodable record: {e}"))?;
-    let (status, disputes) = if *format == RECORD_FORMAT_EVIDENCE {
+    let (status, disputes) = if *format != RECORD_FORMAT {
         let (ev, after): (StoredEvidence, &[u8]) =
             postcard::take_from_bytes(rest).map_err(|e| format!("undecodable evidence: {e}"))?;
         rest = after;
         let status = status_of(ev.status)?;
-        if status == ClaimStatus::default() && ev.disputes.is_empty() {
+        if *format == RECORD_FORMAT_EVIDENCE && status == ClaimStatus::default() && ev.disputes.is_empty() {
             return Err("a record with evidence holds only the default evidence (written as format 1)".into());
         }
         (status, ev.disputes.into_iter().map(EventId::from_bytes).collect())
     } else {
         (ClaimStatus::default(), Vec::new())
+    };
+    let remarks = if *format == RECORD_FORMAT_REMARKS {
+        let (r, after): (StoredRemarks, &[u8]) =
+            postcard::take_from_bytes(rest).map_err(|e| format!("undecodable remarks: {e}"))?;
+        rest = after;
+        if r.note.is_none() && r.via.is_none() {
+            return Err("a record with remarks holds none (written as format 1 or 2)".into());
+        }
+        if r.via.is_some() && s.source.is_none() {
+            return Err("a record names the outlet its source relays, but has no source".into());
+        }
+        r
+    } else {
+        StoredRemarks { note: None, via: None }
     };
     if !rest.is_empty() {
         return Err(format!("{} unexpected bytes after the record", rest.len()));
@@ -230,10 +266,17 @@ pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, Strin
         object: s.object.map(load_ref).transpose()?,
         about: s.about.into_iter().map(load_ref).collect::<Result<_, _>>()?,
         attrs: attrs_of(s.attrs)?,
-        source: s.source.map(|s| Source { publisher: s.publisher, url: s.url, title: s.title, published: s.published }),
+        source: s.source.map(|s| Source {
+            publisher: s.publisher,
+            url: s.url,
+            title: s.title,
+            published: s.published,
+            via: remarks.via,
+        }),
         retracts: s.retracts.map(EventId::from_bytes),
         status,
         disputes,
+        note: remarks.note,
     };
     Ok(RecordedEvent { position, recorded_at: Timestamp(s.recorded_at), event })
 }
@@ -293,6 +336,56 @@ mod tests {
         assert!(decode(&tail, 3).unwrap_err().contains("unexpected bytes"));
     }
 
+    fn with_remarks(status: ClaimStatus, note: Option<&str>, via: Option<&str>) -> RecordedEvent {
+        let mut r = sample();
+        r.event.status = status;
+        r.event.note = note.map(str::to_owned);
+        if let Some(s) = r.event.source.as_mut() {
+            s.via = via.map(str::to_owned);
+        }
+        r
+    }
+
+    #[test]
+    fn notes_and_relays_round_trip_and_only_they_take_format_3() {
+        for status in [ClaimStatus::Reported, ClaimStatus::Expected] {
+            for (note, via) in
+                [(None, None), (Some("no day given"), None), (None, Some("Reuters")), (Some("n"), Some("v"))]
+            {
+                let r = with_remarks(status, note, via);
+                let bytes = encode(&r).unwrap();
+                let want = match (note.is_some() || via.is_some(), status == ClaimStatus::Reported) {
+                    (true, _) => RECORD_FORMAT_REMARKS,
+                    (false, true) => RECORD_FORMAT,
+                    (false, false) => RECORD_FORMAT_EVIDENCE,
+                };
+                assert_eq!(bytes[0], want, "{status:?} {note:?} {via:?}");
+                assert_eq!(decode(&bytes, 3).unwrap(), r);
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_remarks_are_described() {
+        let bytes = encode(&with_remarks(ClaimStatus::Reported, Some("note"), Some("Reuters"))).unwrap();
+        for len in 0..bytes.len() {
+            assert!(decode(&bytes[..len], 3).is_err(), "truncated to {len} bytes");
+        }
+        // Format 3 with no remark at all is not how this build writes.
+        let mut empty = encode(&with_remarks(ClaimStatus::Expected, None, None)).unwrap();
+        empty[0] = RECORD_FORMAT_REMARKS;
+        empty.extend_from_slice(&[0, 0]);
+        assert!(decode(&empty, 3).unwrap_err().contains("holds none"));
+        // A relay without a source.
+        let mut r = with_remarks(ClaimStatus::Reported, None, None);
+        r.event.source = None;
+        let mut orphan = encode(&r).unwrap();
+        orphan[0] = RECORD_FORMAT_REMARKS;
+        orphan.extend_from_slice(&[1, 0]);
+        orphan.extend_from_slice(&[0, 1, 1, b'R']);
+        assert!(decode(&orphan, 3).unwrap_err().contains("no source"));
+    }
+
     #[test]
     fn damaged_evidence_is_described() {
         let bytes = encode(&with_evidence()).unwrap();
@@ -312,7 +405,8 @@ mod tests {
 
     #[test]
     fn every_truncation_and_byte_flip_is_an_error_or_a_valid_event_never_a_panic() {
-        for bytes in [encode(&sample()).unwrap(), encode(&with_evidence()).unwrap()] {
+        let remarks = encode(&with_remarks(ClaimStatus::Denied, Some("a note"), Some("Reuters"))).unwrap();
+        for bytes in [encode(&sample()).unwrap(), encode(&with_evidence()).unwrap(), remarks] {
             for len in 0..bytes.len() {
                 assert!(decode(&bytes[..len], 3).is_err(), "truncated to {len} bytes");
             }
@@ -334,7 +428,8 @@ mod tests {
         bytes.push(0);
         assert!(decode(&bytes, 3).unwrap_err().contains("unexpected bytes"));
         bytes[0] = 9;
-        assert!(decode(&bytes, 3).unwrap_err().contains("unknown record format 9"));
+        let newer = decode(&bytes, 3).unwrap_err();
+        assert!(newer.contains("unknown record format 9") && newer.contains("a newer strata"), "{newer}");
         assert!(decode(&[], 3).unwrap_err().contains("empty"));
     }
 }

@@ -1,5 +1,5 @@
 //! Fuzz target, grammar-driven: the input's bytes are the decisions of the
-//! event grammar generator (`strata_gen::grammar`), so the fuzzer steers
+//! event grammar generator (`strata_testkit::grammar`), so the fuzzer steers
 //! which kinds, references, declarations, dates, closes, retractions,
 //! retries and reopens it tries, and coverage guides it through the grammar.
 //!
@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use libfuzzer_sys::fuzz_target;
 use strata_core::{to_line, EntityRef, EventId, Timestamp};
 use strata_engine::{Config, Day, Direction, Engine, EntityId, PathQuery, StatusSet, TimeFilter};
-use strata_gen::grammar::{ByteChoices, Grammar, Op};
+use strata_testkit::grammar::{ByteChoices, Grammar, Op};
 
 /// Every id the log names.
 fn ids(engine: &Engine) -> Vec<EntityId> {

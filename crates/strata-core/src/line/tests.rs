@@ -192,6 +192,46 @@ fn status_and_disputes_are_read_and_exported_only_when_not_the_default() {
 }
 
 #[test]
+fn a_note_and_a_relayed_source_are_kept_and_exported() {
+    let text = r#"{"kind":"approval_granted","at":"2026-01","subject":"a","object":"b","source":{"publisher":"DatacenterDynamics","via":"Reuters"},"note":"Reported on 28 January; no day given."}"#;
+    let p = parse(text).unwrap();
+    assert_eq!(p.event.note.as_deref(), Some("Reported on 28 January; no day given."));
+    let source = p.event.source.as_ref().unwrap();
+    assert_eq!(source.via.as_deref(), Some("Reuters"));
+    assert_eq!(source.origin(), Some("Reuters"), "a relay counts as its originating outlet");
+    assert!(p.event.attrs.is_empty(), "a note is not an attribute");
+    let line = to_line(&RecordedEvent { position: 1, recorded_at: Timestamp(5), event: p.event.clone() });
+    assert!(line.contains(r#""note":"Reported on 28 January; no day given.""#), "{line}");
+    assert!(line.contains(r#""via":"Reuters""#), "{line}");
+    assert_eq!(parse(&line).unwrap().event, p.event);
+    // Without `via` the publisher is the origin; `null` and absence mean no note.
+    let plain = parse(
+        r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","source":{"publisher":"P"},"note":null}"#,
+    )
+    .unwrap();
+    assert_eq!(plain.event.note, None);
+    assert_eq!(plain.event.source.as_ref().and_then(Source::origin), Some("P"));
+    assert!(!to_line(&RecordedEvent { position: 1, recorded_at: Timestamp(5), event: plain.event }).contains("note"));
+    for (text, field, reason) in [
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","note":"  "}"#,
+            "note",
+            "cannot be blank",
+        ),
+        (r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","note":3}"#, "note", "expected a string"),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","source":{"via":1}}"#,
+            "source.via",
+            "expected a string",
+        ),
+    ] {
+        let e = parse(text).expect_err(text);
+        assert_eq!((e.field.as_str(), e.reason.contains(reason)), (field, true), "{text}: {e}");
+        same_as_via_value(text);
+    }
+}
+
+#[test]
 fn a_bare_id_object_is_a_plain_reference() {
     let p = parse(r#"{"kind":"approval_granted","at":"2026","subject":{"id":"a"},"object":"b"}"#).unwrap();
     assert_eq!(p.event.subject.decl, None);
@@ -263,6 +303,9 @@ fn sample_lines() -> Vec<String> {
             r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","status":"denied","disputes":["0190a0a0-0000-7000-8000-000000000000"]}"#,
             r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","status":"x","disputes":[1,"y"]}"#,
             r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","status":["expected"],"disputes":{}}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","note":"a \"remark\"","note":"last"}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","note":"","source":{"via":"R"}}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","note":["x"],"source":{"via":null}}"#,
             r#""just a string""#,
             r#"null"#,
             r#"12"#,
@@ -330,7 +373,7 @@ proptest::proptest! {
         tokens in proptest::collection::vec(proptest::sample::select(vec![
             "{", "}", "[", "]", ":", ",", "\"", "null", "true", "1", "-2", "3.5e1", "1e999",
             "\"kind\"", "\"at\"", "\"subject\"", "\"object\"", "\"about\"", "\"attrs\"", "\"source\"",
-            "\"id\"", "\"retracts\"", "\"status\"", "\"disputes\"", "\"denied\"", "\"recordedAt\"", "\"position\"", "\"other\"", "\"type\"", "\"name\"",
+            "\"id\"", "\"retracts\"", "\"status\"", "\"disputes\"", "\"note\"", "\"via\"", "\"denied\"", "\"recordedAt\"", "\"position\"", "\"other\"", "\"type\"", "\"name\"",
             "\"approval_granted\"", "\"entity_declared\"", "\"event_retracted\"", "\"2026\"", "\"2026-01-28\"",
             "\"a\"", "\"b\"", "\"actor\"", "\"publisher\"", "\"0190a0a0-0000-7000-8000-000000000000\"",
             "\"2026-01-28T00:00:00Z\"", "\"\\u0061\"", " ",
@@ -342,7 +385,7 @@ proptest::proptest! {
     /// A good line with fields dropped, repeated or nulled.
     #[test]
     fn the_typed_reader_matches_the_value_reader_on_reshaped_lines(
-        picks in proptest::collection::vec((0usize..14, 0usize..4), 0..14)
+        picks in proptest::collection::vec((0usize..16, 0usize..4), 0..16)
     ) {
         let parts = [
             r#""kind":"approval_granted""#, r#""at":"2026-01""#, r#""subject":"cn-miit""#,
@@ -352,6 +395,8 @@ proptest::proptest! {
             r#""recordedAt":"2026-01-28T00:00:00.000001Z""#, r#""position":3"#, r#""retracts":"0190a0a0-0000-7000-8000-000000000000""#,
             r#""kind":"event_retracted""#, r#""status":"expected""#,
             r#""disputes":["0190a0a0-0000-7000-8000-000000000000"]"#,
+            r#""note":"dated at the month of the report""#,
+            r#""source":{"publisher":"DatacenterDynamics","via":"Reuters"}"#,
         ];
         let fields: Vec<String> = picks
             .iter()

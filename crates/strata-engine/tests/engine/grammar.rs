@@ -1,5 +1,5 @@
-//! Property tests driven by the event grammar (`strata_gen::grammar`) and
-//! judged by an independent model of the contract (`strata_gen::model`),
+//! Property tests driven by the event grammar (`strata_testkit::grammar`) and
+//! judged by an independent model of the contract (`strata_testkit::model`),
 //! against a durable store in a temporary directory:
 //!
 //! - a batch the engine accepts leaves a store that reopens and answers as
@@ -27,8 +27,8 @@ use strata_core::{to_line, EntityDecl, EntityRef, EventId, Timestamp, ValidTime}
 use strata_engine::{
     ClaimStatus, Config, Day, Direction, Engine, EntityId, EntityType, PathQuery, Role, StatusSet, TimeFilter,
 };
-use strata_gen::grammar::{Choices, Grammar, Op, SeedChoices};
-use strata_gen::model::{Edge, EdgeRole, Logged, Model};
+use strata_testkit::grammar::{Choices, Grammar, Op, SeedChoices};
+use strata_testkit::model::{Edge, EdgeRole, Logged, Model};
 use tempfile::TempDir;
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -442,6 +442,7 @@ impl Driver {
                     retracts: Some(target),
                     status: Default::default(),
                     disputes: Vec::new(),
+                    note: None,
                 };
                 let verdict = self.model.accepts_events(&[(event, false)]);
                 (self.engine()?.retract(target, "grammar test", by, None).map(|_| ()), verdict)

@@ -66,8 +66,8 @@ fn entity_ref() -> impl Strategy<Value = EntityRef> {
 
 fn source() -> impl Strategy<Value = Source> {
     let text = || prop::option::of(".{0,16}");
-    (text(), text(), text(), prop::option::of(valid_time().prop_map(|v| v.as_str().to_owned())))
-        .prop_map(|(publisher, url, title, published)| Source { publisher, url, title, published })
+    (text(), text(), text(), prop::option::of(valid_time().prop_map(|v| v.as_str().to_owned())), text())
+        .prop_map(|(publisher, url, title, published, via)| Source { publisher, url, title, published, via })
 }
 
 fn event() -> impl Strategy<Value = Event> {
@@ -83,19 +83,23 @@ fn event() -> impl Strategy<Value = Event> {
         prop::option::of(any::<[u8; 16]>().prop_map(EventId::from_bytes)),
         prop::sample::select(ClaimStatus::ALL.to_vec()),
         prop::collection::vec(any::<[u8; 16]>().prop_map(EventId::from_bytes), 0..3),
+        prop::option::of(".{1,16}"),
     )
-        .prop_map(|(id, kind, at, subject, object, about, attrs, source, retracts, status, disputes)| Event {
-            id: EventId::from_bytes(id),
-            kind,
-            at,
-            subject,
-            object,
-            about,
-            attrs,
-            source,
-            retracts,
-            status,
-            disputes,
+        .prop_map(|(id, kind, at, subject, object, about, attrs, source, retracts, status, disputes, note)| {
+            Event {
+                id: EventId::from_bytes(id),
+                kind,
+                at,
+                subject,
+                object,
+                about,
+                attrs,
+                source,
+                retracts,
+                status,
+                disputes,
+                note,
+            }
         })
 }
 

@@ -3,7 +3,7 @@
 //! entity ids, so that ids collide and every field shows up in every position.
 //!
 //! Every decision is one call to a [`Choices`] source. [`SeedChoices`] draws
-//! from the crate's seeded ChaCha8 stream; [`ByteChoices`] reads a byte slice
+//! from strata-gen's seeded ChaCha8 stream; [`ByteChoices`] reads a byte slice
 //! (a fuzzer's input), so a coverage-guided fuzzer steers the grammar itself.
 //!
 //! What the grammar covers, each at a modest rate so most batches still pass:
@@ -23,8 +23,10 @@
 //! - every date form (`YYYY`, `YYYY-MM`, `YYYY-Qn`, `YYYY-MM-DD`, RFC 3339
 //!   instants, some with an offset that moves their UTC date);
 //! - explicit ids, reused as an idempotent retry (the same line again) or a
-//!   clash (the same id with other content); `source`, `attrs`, fields in
-//!   any order; `expectedPosition` right or stale;
+//!   clash (the same id with other content); `source` (now and then a
+//!   relay naming its `via`), `attrs`, the encoder's `note` (now and then
+//!   blank, refused, or `null`), fields in any order; `expectedPosition`
+//!   right or stale;
 //! - evidence on any line: every `status` (and now and then one the format
 //!   does not have), `disputes` naming accepted events, earlier lines of
 //!   the batch, unknown ids, the line's own id, or an id twice.
@@ -626,12 +628,24 @@ impl Grammar {
             fields.push(("attrs", format!(r#"{{"role":"CEO","n":{}}}"#, c.below(3))));
         }
         if chance(c, 30) {
-            let src = match c.below(3) {
+            let src = match c.below(4) {
                 0 => r#"{"publisher":"p"}"#.to_owned(),
                 1 => format!(r#"{{"publisher":"p{}","url":"https://example.com/{}"}}"#, c.below(2), c.below(9)),
+                // A relay of another outlet's report.
+                2 => format!(r#"{{"publisher":"p{}","via":"o{}"}}"#, c.below(2), c.below(2)),
                 _ => r#"{"title":"t","published":"2020-Q1"}"#.to_owned(),
             };
             fields.push(("source", src));
+        }
+        if chance(c, 25) {
+            let note = match c.below(8) {
+                0 => "null".to_owned(),
+                // A blank note is refused.
+                1 => r#"" ""#.to_owned(),
+                2 => r#""quotes \"it\" and \u00e9scapes""#.to_owned(),
+                n => format!(r#""no day given ({n})""#),
+            };
+            fields.push(("note", note));
         }
         if chance(c, 30) {
             for i in (1..fields.len()).rev() {

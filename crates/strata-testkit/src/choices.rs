@@ -1,7 +1,7 @@
-//! Where the grammar's decisions come from: a seed (the crate's ChaCha8
+//! Where the grammar's decisions come from: a seed (strata-gen's ChaCha8
 //! stream) or a byte slice (a fuzzer's input, read as it is consumed).
 
-use crate::rng::Rng;
+use strata_gen::Rng;
 
 /// A source of decisions.
 pub trait Choices {
@@ -9,7 +9,7 @@ pub trait Choices {
     fn below(&mut self, n: u32) -> u32;
 }
 
-/// Decisions from a seed (the crate's ChaCha8 stream).
+/// Decisions from a seed (strata-gen's ChaCha8 stream).
 pub struct SeedChoices(Rng);
 
 impl SeedChoices {
