@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
+import urllib.request
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -32,6 +33,7 @@ from selenium.webdriver.common.keys import Keys
 from conftest import ROOT, StrataServer, strata_bin, strata_env, wait_ready
 
 SCREENSHOT = ROOT / "examples" / "explorer.png"
+MODULES = ROOT / "crates" / "strata-server" / "web" / "explorer"
 FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -517,10 +519,122 @@ def test_a_path_url_highlights_the_graphql_path_and_lists_its_steps(browser, dem
         assert s["relation"]["event"]["source"]["publisher"] in li.text
     onpath = browser.execute_script("return window.strataExplorer.cy.elements('.onpath').length")
     assert onpath == len(ids) + len(edges), "every node and edge of the path is highlighted"
+    assert_nodes_keep_their_shapes(browser)
     screenshot_graph(browser, "path mode")
     # Path mode from the form.
     browser.find_element(By.CSS_SELECTOR, '#modes [data-mode="path"]').click()
     assert browser.find_element(By.ID, "path-from").get_attribute("value") == "john-moolenaar"
+
+
+# Each entity type's shape (graph.js TYPE_STYLE; the README's legend).
+SHAPES = {"ACTOR": "ellipse", "AGENCY": "round-rectangle", "CHIP": "diamond"}
+
+
+def assert_nodes_keep_their_shapes(browser) -> None:
+    """Every node drawn has its type's shape, as wide as it is tall."""
+    nodes = browser.execute_script(
+        "return window.strataExplorer.cy.nodes().map(n => [n.id(), n.classes(), n.style('shape'), n.width(), n.height()])"
+    )
+    assert nodes
+    for id_, classes, shape, width, height in nodes:
+        types = [c for c in classes if c in SHAPES]
+        assert len(types) == 1 and shape == SHAPES[types[0]], (id_, classes, shape)
+        assert width == height, f"{id_} is drawn {width} wide and {height} tall"
+
+
+def test_a_two_node_path_draws_each_node_in_its_types_shape(browser, demo_server):
+    # One step: the ministry (an agency, a square) approved DeepSeek (an actor, a circle).
+    load(browser, f"{demo_server.url}/?from=cn-miit&to=deepseek&asOf=2026-02-01")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#steps > li")) == 1
+    assert panel(browser)[0] == {"cn-miit", "deepseek"}
+    assert_nodes_keep_their_shapes(browser)
+    shapes = browser.execute_script(
+        "const cy = window.strataExplorer.cy; return [cy.$id('cn-miit').style('shape'), cy.$id('deepseek').style('shape')]"
+    )
+    assert shapes == ["round-rectangle", "ellipse"], shapes
+    # Two nodes are not blown up to fill the canvas.
+    assert browser.execute_script("return window.strataExplorer.cy.zoom()") <= 1.5
+    # The path stays marked: its nodes outlined, its edge thick, in purple.
+    marks = browser.execute_script(
+        """const cy = window.strataExplorer.cy;
+           return [cy.nodes().map(n => [n.style('border-width'), n.style('border-color')]),
+                   cy.edges().map(e => [e.style('width'), e.style('line-color')])]"""
+    )
+    assert all(m == ["4px", "rgb(139,47,201)"] for m in marks[0]), marks
+    assert marks[1] == [["4px", "rgb(139,47,201)"]], marks
+    screenshot_graph(browser, "a two-node path")
+
+
+def module_names() -> list[str]:
+    """Every explorer module in the repo, as its path under /assets/."""
+    return sorted("explorer/" + p.relative_to(MODULES).as_posix() for p in MODULES.rglob("*.js"))
+
+
+def test_the_explorer_loads_as_es_modules_every_one_served_with_no_console_error(browser, demo_server):
+    logs(browser)  # what earlier pages logged
+    load(browser, demo_server.url + "/?focus=cn-miit&hops=1")
+    names = module_names()
+    assert "explorer/main.js" in names and "explorer/views/path.js" in names, names
+    # The page starts from one module script; the rest are its imports.
+    scripts = browser.execute_script(
+        "return Array.from(document.scripts).map(s => [s.type, new URL(s.src, location.href).pathname])"
+    )
+    assert scripts == [["", "/assets/cytoscape.min.js"], ["module", "/assets/explorer/main.js"]], scripts
+    fetched = {
+        urllib.parse.urlparse(u).path
+        for u in browser.execute_script("return performance.getEntriesByType('resource').map(r => r.name)")
+    }
+    assert {"/assets/" + n for n in names} <= fetched, sorted({"/assets/" + n for n in names} - fetched)
+    for name in names:
+        with urllib.request.urlopen(f"{demo_server.url}/assets/{name}") as res:
+            assert res.status == 200, name
+            assert res.headers["Content-Type"] == "text/javascript; charset=utf-8", (name, res.headers["Content-Type"])
+            assert res.read() == (MODULES / name.removeprefix("explorer/")).read_bytes(), name
+    # Every module ran: the page drew, and nothing went to the console.
+    assert browser.execute_script("return document.body.dataset.state") == "ready"
+    assert not logs(browser), logs(browser)
+    only_local_requests(browser, demo_server)
+
+
+def test_the_three_entity_boxes_are_one_template(browser, demo_server):
+    with urllib.request.urlopen(demo_server.url + "/") as res:
+        page = res.read().decode()
+    # The page's markup holds the entity box once, in its template.
+    assert page.count('role="combobox"') == 1 and page.count("<template") == 1, page
+    load(browser, demo_server.url + "/?focus=cn-miit&hops=1")
+    boxes = browser.execute_script(
+        """// A box's markup without what each copy fills in: its ids and its label's text.
+           const bare = (combo) => {
+             const c = combo.cloneNode(true);
+             c.querySelectorAll('[id], [for], [aria-controls]').forEach(e => {
+               e.removeAttribute('id'); e.removeAttribute('for'); e.removeAttribute('aria-controls');
+             });
+             c.querySelector('label').textContent = '';
+             return c.outerHTML;
+           };
+           return [Array.from(document.querySelectorAll('header .combo')).map(c => {
+             const input = c.querySelector('input'), list = c.querySelector('ul'), label = c.querySelector('label');
+             return { id: input.id, label: label.textContent, forInput: label.htmlFor === input.id,
+                      controls: input.getAttribute('aria-controls'), listId: list.id, html: bare(c) };
+           }), bare(document.getElementById('combobox').content.firstElementChild)]"""
+    )
+    boxes, template = boxes
+    assert [(b["id"], b["label"]) for b in boxes] == [("search", "Entity"), ("path-from", "From"), ("path-to", "To")]
+    for b in boxes:
+        assert b["forInput"] and b["controls"] == b["listId"] == b["id"] + "-list", b
+    # All three are the template, with their own ids and label.
+    assert [b["html"] for b in boxes] == [template] * 3, (boxes, template)
+    # And each copy suggests entities: here the Path form's From box.
+    browser.find_element(By.CSS_SELECTOR, '#modes [data-mode="path"]').click()
+    box = browser.find_element(By.ID, "path-from")
+    box.clear()
+    box.send_keys("DANCE")
+    WAIT = time.monotonic() + 10
+    while not browser.find_elements(By.CSS_SELECTOR, "#path-from-list [data-entity]"):
+        assert time.monotonic() < WAIT, "no suggestions in the From box"
+        time.sleep(0.05)
+    box.send_keys(Keys.ARROW_DOWN, Keys.ENTER)
+    assert box.get_attribute("value") == "bytedance"
 
 
 def check_diff(browser, server, date_from, date_to) -> dict:

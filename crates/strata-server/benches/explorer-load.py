@@ -98,7 +98,7 @@ def wait(d, renders: int, timeout: float = 120) -> str:
     raise SystemExit(f"the page did not draw: {d.find_element(By.ID, 'status').text}")
 
 
-# The view the page asks for (explorer.js: showFocus).
+# The view the page asks for (web/explorer/queries.js: NEIGHBORHOOD).
 VIEW = ("query($id: ID!, $h: Int) { neighborhood(id: $id, hops: $h) { nodes { id type name } edges {"
         " name role status disputedBy { id } validFrom validTo from { id type name } to { id type name }"
         " event { id kind at precision } } } }")

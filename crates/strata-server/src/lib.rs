@@ -9,7 +9,7 @@
 //! - `POST /graphql`: GraphQL queries and mutations (JSON body, one request
 //!   or a batch as an array).
 //! - `GET /`: the explorer, a page that draws the graph at any `asOf` and
-//!   `knownAt` (`web.rs`); `GET /assets/{name}`: the files it and GraphiQL
+//!   `knownAt` (`web.rs`); `GET /assets/{*name}`: the files it and GraphiQL
 //!   load, embedded in the binary.
 //! - `GET /graphql`: GraphiQL, to explore the API in a browser.
 //! - `GET /graphql/ws`: subscriptions over graphql-transport-ws (and the
@@ -127,7 +127,7 @@ pub fn app(engine: Arc<Engine>, config: ServerConfig) -> Router {
         .route("/readyz", get(readyz))
         .route("/export", get(export::ndjson))
         .route("/", get(index))
-        .route("/assets/{name}", get(web::asset))
+        .route("/assets/{*name}", get(web::asset))
         .with_state(gate);
     if let Some(cors) = cors(&config.cors_origins) {
         router = router.layer(cors);
