@@ -205,14 +205,62 @@ pub enum LogFormat {
 }
 
 #[derive(Args, Debug)]
+#[command(after_long_help = IMPORT_HELP)]
 pub struct ImportArgs {
-    /// NDJSON files to append, in order (`-` reads standard input).
+    /// Files to append, in order (`-` reads standard input); each is one
+    /// atomic batch.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Append only if the log is at this position (optimistic concurrency).
     #[arg(long, value_name = "POSITION")]
     pub expect_position: Option<u64>,
+    /// What the files are: strata's own NDJSON, or a public source's file as
+    /// downloaded (csl: the US Consolidated Screening List, CSV or JSON;
+    /// wikidata: Wikidata entity JSON; gdelt: GDELT 2.0 event exports).
+    #[arg(long, value_enum, default_value_t = ImportFormat::Ndjson)]
+    pub format: ImportFormat,
+    /// A JSON file {"KEY": "entity-id"} mapping source keys (`csl:NAME`,
+    /// `uscc:CODE`, `wikidata:QID`, `gdelt:ACTORCODE`) to entity ids
+    /// (default: the built-in schema/crosswalk.json, for the demo's entities).
+    #[arg(long, value_name = "FILE")]
+    pub crosswalk: Option<PathBuf>,
+    /// The date of the snapshot a csl file is (default: today). A listing
+    /// an earlier import stated and this snapshot lacks is closed at this
+    /// date; a snapshot older than the last imported is refused.
+    #[arg(long, value_name = "DATE")]
+    pub snapshot_date: Option<String>,
+    /// Refuse the whole file when any record cannot be mapped (by default
+    /// such records are skipped and reported).
+    #[arg(long)]
+    pub strict: bool,
+    /// A JSON file mapping GDELT CAMEO codes to event kinds (default: the
+    /// built-in schema/gdelt-cameo.json).
+    #[arg(long, value_name = "FILE")]
+    pub cameo: Option<PathBuf>,
 }
+
+/// The formats `strata import` reads.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportFormat {
+    /// strata's own event lines.
+    Ndjson,
+    /// The US Consolidated Screening List (trade.gov), CSV or JSON.
+    Csl,
+    /// Wikidata entity JSON.
+    Wikidata,
+    /// GDELT 2.0 event exports (tab-separated, 61 columns, no header).
+    Gdelt,
+}
+
+const IMPORT_HELP: &str = "\
+Public sources (schema/README.md, section Importers):
+  strata import --format csl consolidated.csv --snapshot-date 2025-06-25
+  strata import --format wikidata Q182477.json
+  strata import --format gdelt 20170701234500.export.CSV
+
+Event ids are derived from each record's lasting facts: importing a file again appends
+nothing, and a later snapshot of the list appends only what changed. Records that cannot
+be mapped are reported as \"record N (line L): reason\" and skipped (--strict refuses the file).";
 
 #[derive(Args, Debug)]
 pub struct QueryArgs {

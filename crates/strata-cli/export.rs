@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use strata_core::{to_line, Day, Timestamp};
-use strata_engine::{Direction, EntityView, Log, RelationView, Role, TimeFilter};
+use strata_engine::{EntityView, Log, RelationView, Role};
 
 use crate::args::{ExportArgs, ExportFormat, Global};
 
@@ -45,8 +45,8 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
     if let (Source::Graph(engine), Some(dir)) = (&source, &args.output) {
         if args.format == ExportFormat::Neo4jCsv {
             let snap = engine.snapshot();
-            let (nodes, edges) = snap.read(|g| graph_at(g, snap.filter(as_of, known_at)));
-            write_neo4j_csv(dir, &nodes, &edges)?;
+            let graph = snap.graph(snap.filter(as_of, known_at));
+            write_neo4j_csv(dir, &graph.nodes, &graph.edges)?;
             return Ok(ExitCode::SUCCESS);
         }
     }
@@ -70,12 +70,11 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
         }
         Source::Graph(engine) => {
             let snap = engine.snapshot();
-            let t = snap.filter(as_of, known_at);
-            let (nodes, edges) = snap.read(|g| graph_at(g, t));
+            let graph = snap.graph(snap.filter(as_of, known_at));
             if args.format == ExportFormat::Graphml {
-                write_graphml(&mut out, &nodes, &edges)?;
+                write_graphml(&mut out, &graph.nodes, &graph.edges)?;
             } else {
-                write_dot(&mut out, &nodes, &edges)?;
+                write_dot(&mut out, &graph.nodes, &graph.edges)?;
             }
         }
     }
@@ -155,12 +154,6 @@ impl<W: Write> Write for LineCount<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
-}
-
-fn graph_at(g: &strata_engine::Projection, t: TimeFilter) -> (Vec<EntityView>, Vec<RelationView>) {
-    let nodes = g.entities(None, None, t);
-    let edges = nodes.iter().flat_map(|n| g.relations(&n.id, t, Direction::Out, None)).collect();
-    (nodes, edges)
 }
 
 /// Text for an XML element or attribute: the markup characters escaped, and

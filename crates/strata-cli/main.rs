@@ -6,6 +6,7 @@ mod export;
 mod generate;
 mod import;
 mod serve;
+mod sources;
 mod verify;
 
 use std::io::Write;

@@ -14,9 +14,9 @@ use strata_core::{to_line, EventId};
 use strata_engine::{Config, Engine, JetStreamConfig};
 use strata_graphql::{build_schema, SchemaConfig};
 
-use crate::nats_cluster::Cluster;
 use crate::support::{demo_file, seeded_rng};
 use strata_gen::Rng;
+use strata_testkit::nats::Cluster;
 
 /// An NDJSON export of what one snapshot sees: the log up to its position.
 fn export(engine: &Engine) -> (String, String) {

@@ -113,12 +113,12 @@ fn export_restores_to_the_same_bytes_and_reimport_is_a_no_op() {
 fn export_graphml_and_dot_show_the_graph_at_a_date() {
     let dir = tempfile::tempdir().unwrap();
     assert!(run(dir.path(), &["import", demo_file().to_str().unwrap()]).status.success());
-    let g = run(dir.path(), &["export", "--format", "graphml", "--as-of", "2026-01-29"]);
+    let g = run(dir.path(), &["export", "--format", "graphml", "--as-of", "2025-12-31"]);
     assert!(g.status.success(), "{}", stderr(&g));
     let xml = stdout(&g);
     assert!(xml.contains(r#"<node id="bytedance">"#), "{xml}");
-    assert!(xml.contains(r#"source="cn-miit" target="bytedance""#));
-    assert!(!xml.contains(r#"source="cn-miit" target="deepseek""#), "DeepSeek was approved on 2026-01-30");
+    assert!(xml.contains(r#"source="cn-gov" target="nvidia-h200""#), "the H200 review of November 2025");
+    assert!(!xml.contains(r#"source="cn-miit" target="bytedance""#), "the approvals are dated January 2026");
     let d = run(dir.path(), &["export", "--format", "dot", "--as-of", "2026-02-01"]);
     let dot = stdout(&d);
     assert!(dot.starts_with("digraph strata {"), "{dot}");

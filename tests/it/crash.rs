@@ -23,9 +23,9 @@ use serde_json::Value;
 use strata_core::{to_line, Timestamp};
 use strata_engine::{Config, Engine};
 
-use crate::nats_cluster::Cluster;
 use crate::support::{seeded_rng, stderr, strata, uuid};
 use strata_gen::Rng;
+use strata_testkit::nats::Cluster;
 
 /// One NDJSON file: one atomic batch of events that declares its own member
 /// and links it to the hub, so any subset of batches is a valid log.

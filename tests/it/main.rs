@@ -1,7 +1,7 @@
 //! End-to-end tests of the `strata` binary and its HTTP server, on the demo
 //! dataset: what a user at a terminal or with curl would see.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
+#![expect(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test helpers outside #[test] fns")]
 
 mod backup;
 mod cli;
@@ -10,9 +10,9 @@ mod crash;
 mod damage;
 mod event_schema;
 mod evidence;
+mod import_sources;
 mod integrity;
 mod nats;
-mod nats_cluster;
 mod readme;
 mod self_contained;
 mod server;

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use strata_gen::Rng;
 
-use crate::nats_cluster::Cluster;
 use crate::support::{demo_file, seeded_rng, stderr, stdout, strata, uuid, Server, TOKEN};
+use strata_testkit::nats::Cluster;
 
 const APPEND: &str =
     "mutation($events: [EventInput!]!) { appendEvents(events: $events) { position appended events { id position } } }";

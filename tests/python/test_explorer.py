@@ -359,28 +359,28 @@ def test_a_neighborhood_too_big_to_draw_is_counted_instead(browser, generated):
 
 
 def test_moving_as_of_redraws_and_marks_what_appeared(browser, demo_server):
-    load(browser, focus_url(demo_server, "cn-miit", 1, "2026-01-29"))
+    load(browser, focus_url(demo_server, "jensen-huang", 1, "2026-01-28"))
     before = {li.get_attribute("data-id") for li in browser.find_elements(By.CSS_SELECTOR, "[data-id]")}
     positions = browser.execute_script(
         "const cy = window.strataExplorer.cy; return Object.fromEntries(cy.nodes().map(n => [n.id(), n.position()]))"
     )
     slider = browser.find_element(By.ID, "asOf")
     n = renders(browser)
-    # One day on: DeepSeek's approval is dated 2026-01-30.
+    # One day on: Huang spoke of the H200 on 29 January.
     slider.send_keys(Keys.ARROW_RIGHT)
     wait_render(browser, n + 1)
-    assert url_params(browser).get("asOf") == "2026-01-30", browser.current_url
+    assert url_params(browser).get("asOf") == "2026-01-29", browser.current_url
     ids, edges = panel(browser)
-    assert (ids, edges) == neighborhood(demo_server, "cn-miit", 1, "2026-01-30")
+    assert (ids, edges) == neighborhood(demo_server, "jensen-huang", 1, "2026-01-29")
     appeared = {li.get_attribute("data-id") for li in browser.find_elements(By.CSS_SELECTOR, '[data-id][data-change="appeared"]')}
-    assert appeared == ids - before and "deepseek" in appeared, appeared
+    assert appeared == ids - before and "nvidia-h200" in appeared, appeared
     # The layout stays: entities drawn before keep their places.
     after = browser.execute_script(
         "const cy = window.strataExplorer.cy; return Object.fromEntries(cy.nodes().map(n => [n.id(), n.position()]))"
     )
     for id_ in before:
         assert after[id_] == positions[id_], id_
-    assert "2026-01-30" in browser.find_element(By.ID, "status").text
+    assert "2026-01-29" in browser.find_element(By.ID, "status").text
 
 
 def test_moving_known_at_goes_back_to_what_was_known(browser, demo_server):

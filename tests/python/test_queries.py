@@ -61,17 +61,18 @@ def test_as_of_and_known_at_answer_different_questions(demo_server):
                                 ("2026-01", None), ("2025-12-31", None)]:
             assert approved(agency, as_of, known_at) == demo.approved_by(agency, as_of, known_at), (agency, as_of, known_at)
     # The two axes answer different questions: on 29 January the ministries had
-    # approved ByteDance, Alibaba and Tencent, but nobody knew it before the
-    # article of the 30th named them; what was known then came from "the
+    # approved ByteDance, Alibaba, Tencent and DeepSeek (no article gives a day,
+    # so each approval holds from January 2026), but nobody knew it before the
+    # late-January article named them; what was known then came from "the
     # Chinese government".
-    assert approved("cn-miit", as_of="2026-01-29") == {"bytedance", "alibaba", "tencent"}
+    assert approved("cn-miit", as_of="2026-01-29") == {"bytedance", "alibaba", "tencent", "deepseek"}
     assert approved("cn-miit", as_of="2026-02-01", known_at=then) == set(), "not yet reported"
     assert approved("cn-gov", as_of="2026-02-01", known_at=then) == {"bytedance", "alibaba", "tencent"}
-    assert "deepseek" in approved("cn-miit", as_of="2026-02-01"), "DeepSeek was approved on the 30th"
-    # A coarse date counts from its first day: "2026-01" is before the government's
-    # approvals of 28 January, and inside the ministries' of January 2026.
-    assert approved("cn-gov", as_of="2026-01") == set()
-    assert approved("cn-mofcom", as_of="2026-01") == {"bytedance", "alibaba", "tencent"}
+    # A coarse date counts from its first day: every approval, reported without
+    # a day, holds from 2026-01-01; none holds in December 2025.
+    assert approved("cn-gov", as_of="2026-01") == {"bytedance", "alibaba", "tencent"}
+    assert approved("cn-mofcom", as_of="2026-01") == {"bytedance", "alibaba", "tencent", "deepseek"}
+    assert approved("cn-gov", as_of="2025-12-31") == set()
     unknown = demo_server.execute(
         "query($k: DateTime) { entity(id: \"deepseek\", knownAt: $k) { id } }", {"k": then}
     )

@@ -3,15 +3,13 @@
 //! start, opening the store, the projection, one GraphQL lookup), at each
 //! size of `STRATA_BENCH_EVENTS`. The page cache is warm.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark stops on the first surprise
-
-#[path = "../../strata-engine/benches/common/mod.rs"]
-mod common;
+#![expect(clippy::unwrap_used, reason = "a benchmark stops on the first surprise")]
 
 use std::process::Command;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use strata_testkit::bench as common;
 
 fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("cold_open_process");

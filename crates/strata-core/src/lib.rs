@@ -6,6 +6,7 @@
 //! checks that need the state of the log (does this entity exist? is there an
 //! open relation to close?) live in `strata-graph`.
 
+mod batch;
 mod error;
 mod event;
 mod id;
@@ -13,6 +14,7 @@ mod line;
 mod time;
 mod vocabulary;
 
+pub use batch::{parse_batch, BatchError, ParsedBatch};
 pub use error::{Error, InvalidEvent, Location};
 pub use event::{ClaimStatus, EntityDecl, EntityRef, Event, RecordedEvent, Source, StatusSet};
 pub use id::{EntityId, EntityType, EventId};

@@ -1,11 +1,9 @@
 //! The engine's benchmarks at 10k, 100k and 1M generated events (see
-//! `STRATA_BENCH_EVENTS` in `common`): import end to end, cold open, entity
+//! `STRATA_BENCH_EVENTS` in `strata_testkit::bench`): import end to end, cold open, entity
 //! lookup, as-of 3-hop neighborhood (views, and ids only), shortest path, all paths up to 4 hops,
 //! and the diff between two dates, on seeded random entities and dates.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark stops on the first surprise
-
-mod common;
+#![expect(clippy::unwrap_used, reason = "a benchmark stops on the first surprise")]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -13,7 +11,8 @@ use std::time::{Duration, Instant};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 use strata_core::Timestamp;
-use strata_engine::{Config, Engine, PathQuery, StatusSet, TimeFilter};
+use strata_engine::{Config, Engine, NeighborhoodQuery, PathQuery, StatusSet, TimeFilter};
+use strata_testkit::bench as common;
 
 use common::Inputs;
 
@@ -65,7 +64,7 @@ fn cold_open(c: &mut Criterion, n: u64, dir: &Path, first: &strata_engine::Entit
             for _ in 0..iters {
                 let started = Instant::now();
                 let engine = Engine::open(Config::at(dir)).unwrap();
-                let found = engine.snapshot().read(|g| g.entity(first, TimeFilter::LATEST).is_some());
+                let found = engine.snapshot().entity(first, TimeFilter::LATEST).is_some();
                 total += started.elapsed();
                 assert!(found);
                 drop(engine);
@@ -87,7 +86,7 @@ fn reads(c: &mut Criterion, n: u64, engine: &Engine, inputs: &Inputs) {
     group.bench_function(id.clone(), |b| {
         b.iter(|| {
             i = (i + 1) % k;
-            snap.read(|g| g.entity(&inputs.pairs[i].0, TimeFilter::as_of(inputs.dates[i].1)))
+            snap.entity(&inputs.pairs[i].0, TimeFilter::as_of(inputs.dates[i].1))
         })
     });
     group.finish();
@@ -95,12 +94,13 @@ fn reads(c: &mut Criterion, n: u64, engine: &Engine, inputs: &Inputs) {
     // Every benchmark starts at the first input, so its median does not
     // depend on how many iterations the ones before it ran.
     i = 0;
+    let hood = |i: usize| NeighborhoodQuery { time: TimeFilter::as_of(inputs.dates[i].1), hops: 3, relations: None };
     let mut group = c.benchmark_group("neighborhood_3hop");
     queries(&mut group);
     group.bench_function(id.clone(), |b| {
         b.iter(|| {
             i = (i + 1) % k;
-            snap.read(|g| g.neighborhood(&inputs.pairs[i].0, 3, TimeFilter::as_of(inputs.dates[i].1), None))
+            snap.neighborhood(&inputs.pairs[i].0, hood(i))
         })
     });
     group.finish();
@@ -112,7 +112,7 @@ fn reads(c: &mut Criterion, n: u64, engine: &Engine, inputs: &Inputs) {
     group.bench_function(id.clone(), |b| {
         b.iter(|| {
             i = (i + 1) % k;
-            snap.read(|g| g.neighborhood_ids(&inputs.pairs[i].0, 3, TimeFilter::as_of(inputs.dates[i].1), None))
+            snap.neighborhood_ids(&inputs.pairs[i].0, hood(i))
         })
     });
     group.finish();
@@ -131,7 +131,7 @@ fn reads(c: &mut Criterion, n: u64, engine: &Engine, inputs: &Inputs) {
         b.iter(|| {
             i = (i + 1) % k;
             let (from, to) = &inputs.pairs[i];
-            snap.read(|g| g.path(from, to, &query(i, 6)))
+            snap.path(from, to, query(i, 6))
         })
     });
     group.finish();
@@ -143,7 +143,7 @@ fn reads(c: &mut Criterion, n: u64, engine: &Engine, inputs: &Inputs) {
         b.iter(|| {
             i = (i + 1) % k;
             let (from, to) = &inputs.pairs[i];
-            snap.read(|g| g.paths(from, to, &query(i, 4), 20))
+            snap.paths(from, to, query(i, 4), 20)
         })
     });
     group.finish();
@@ -155,7 +155,7 @@ fn reads(c: &mut Criterion, n: u64, engine: &Engine, inputs: &Inputs) {
         b.iter(|| {
             i = (i + 1) % k;
             let (from, to) = inputs.dates[i];
-            snap.read(|g| g.diff(from, to, Timestamp::MAX, StatusSet::BELIEVED))
+            snap.diff(from, to, Timestamp::MAX, StatusSet::BELIEVED)
         })
     });
     group.finish();
@@ -169,16 +169,16 @@ fn describe(n: u64, engine: &Engine, inputs: &Inputs) {
     for i in 0..sample {
         let (from, to) = &inputs.pairs[i];
         let t = TimeFilter::as_of(inputs.dates[i].1);
-        snap.read(|g| {
-            nodes += g.neighborhood(from, 3, t, None).map_or(0, |s| s.nodes.len());
-            let q = PathQuery { time: t, max_hops: 6, relations: None, directed: false };
-            found += usize::from(g.path(from, to, &q).is_some());
-            paths += g.paths(from, to, &PathQuery { max_hops: 4, ..q }, 20).len();
-            let d = g.diff(inputs.dates[i].0, inputs.dates[i].1, Timestamp::MAX, StatusSet::BELIEVED);
-            changed += d.added.len() + d.removed.len();
-        });
+        nodes += snap
+            .neighborhood(from, NeighborhoodQuery { time: t, hops: 3, relations: None })
+            .map_or(0, |s| s.nodes.len());
+        let q = PathQuery { time: t, max_hops: 6, relations: None, directed: false };
+        found += usize::from(snap.path(from, to, q.clone()).is_some());
+        paths += snap.paths(from, to, PathQuery { max_hops: 4, ..q }, 20).len();
+        let d = snap.diff(inputs.dates[i].0, inputs.dates[i].1, Timestamp::MAX, StatusSet::BELIEVED);
+        changed += d.added.len() + d.removed.len();
     }
-    let stats = snap.read(|g| g.stats(Timestamp::MAX));
+    let stats = snap.stats(Timestamp::MAX);
     eprintln!(
         "{n} events: {} entities, {} relations; over {sample} inputs: 3-hop neighborhood {} nodes on average, \
          a path within 6 hops for {found}, {:.1} paths within 4 hops on average, diff {} relations on average",

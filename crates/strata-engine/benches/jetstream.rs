@@ -11,19 +11,15 @@
 //! `STRATA_BENCH_IMPORT` (default 100000) and `STRATA_BENCH_CATCHUP`
 //! (default 1000000) events. Run: `cargo bench -p strata-engine --bench jetstream`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark's setup may fail loudly
-
-mod common;
-#[allow(dead_code)]
-#[path = "../../../tests/it/nats_cluster.rs"]
-mod nats_cluster;
+#![expect(clippy::unwrap_used, reason = "a benchmark's setup may fail loudly")]
 
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use strata_engine::{Config, Engine, JetStreamConfig};
 
-use nats_cluster::Cluster;
+use strata_testkit::bench as common;
+use strata_testkit::nats::Cluster;
 
 fn size(var: &str, default: u64) -> u64 {
     std::env::var(var).ok().and_then(|s| s.replace('_', "").parse().ok()).unwrap_or(default)

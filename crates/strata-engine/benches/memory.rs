@@ -1,5 +1,5 @@
 //! The projection's memory per relation and the store's bytes on disk per
-//! event, at each size of `STRATA_BENCH_EVENTS` (see `common`). Not a
+//! event, at each size of `STRATA_BENCH_EVENTS` (see `strata_testkit::bench`). Not a
 //! criterion benchmark: it counts, and prints one line per size.
 //!
 //! Memory is what the projection holds on the heap after every event of the
@@ -7,15 +7,14 @@
 //! live bytes; the store (sled and its cache) is left out by feeding the
 //! projection parsed lines directly.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a measurement stops on the first surprise
-
-mod common;
+#![expect(clippy::unwrap_used, reason = "a measurement stops on the first surprise")]
 
 use std::alloc::System;
 
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use strata_core::{parse_line, Effect, Location, RecordedEvent, Timestamp, Vocabulary};
-use strata_engine::Projection;
+use strata_graph::Projection;
+use strata_testkit::bench as common;
 
 /// The system allocator, counting what is allocated and freed.
 #[global_allocator]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 
 use serde_json::{Map, Value};
-use strata_core::{parse_line, parse_value, EntityRef, Event, EventId, InvalidEvent, Location, ParsedLine};
+use strata_core::{parse_value, BatchError, EntityRef, Event, EventId, InvalidEvent, Location, ParsedLine};
 use strata_core::{RecordedEvent, Source, Timestamp, ValidTime, Vocabulary};
 
 use strata_graph::Projection;
@@ -42,16 +42,19 @@ pub struct AppendOutcome {
 impl Engine {
     /// Appends NDJSON text (one event per non-blank line) as one atomic batch.
     pub fn append_text(&self, text: &str, expected_position: Option<u64>) -> Result<AppendOutcome, Error> {
-        let vocab = self.vocabulary();
-        let mut parsed = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let loc = Location::Line(i + 1);
-            parsed.push((loc, parse_line(line, loc, &vocab)?));
-        }
+        let parsed = strata_core::parse_batch(text.as_bytes(), &self.vocabulary()).map_err(|e| match e {
+            BatchError::Invalid(e) => Error::from(e),
+            // A `&str` is UTF-8 throughout.
+            other => Error::from(InvalidEvent::new(Location::Single, "", other.to_string())),
+        })?;
         self.append(parsed, expected_position)
+    }
+
+    /// Checks a batch against the graph as [`Engine::append`] would, and
+    /// stores nothing: a dry run of the rules of the graph (not of the
+    /// log's: ids already stored, `expectedPosition`).
+    pub fn check(&self, batch: &[(Location, &Event)]) -> Result<(), InvalidEvent> {
+        self.graph.read().check(batch)
     }
 
     /// Appends events given as JSON values (GraphQL inputs) as one atomic batch.

@@ -28,6 +28,7 @@ mod checkpoint;
 mod error;
 mod follow;
 mod log;
+mod open;
 mod snapshot;
 mod verify;
 
@@ -36,13 +37,15 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 use strata_core::{EventId, RecordedEvent, Vocabulary};
+use strata_graph::Projection;
 use strata_store::Store;
 use tokio::sync::broadcast;
 
 pub use append::{AppendOutcome, ATTEMPTS};
-pub use checkpoint::{CheckpointOutcome, Opened};
+pub use checkpoint::CheckpointOutcome;
 pub use error::Error;
 pub use log::Log;
+pub use open::Opened;
 pub use snapshot::{Snapshot, SnapshotCap};
 pub use strata_core::{
     ClaimStatus, Day, EntityDecl, EntityId, EntityRef, EntityType, Event, InvalidEvent, Location, ParsedLine,
@@ -50,7 +53,7 @@ pub use strata_core::{
 };
 pub use strata_graph::{
     Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus, GraphDiff,
-    PathQuery, PathStep, PathView, Projection, RelationView, Role, Stats, Subgraph, TimeFilter,
+    NeighborhoodQuery, PathQuery, PathStep, PathView, RelationView, Role, Stats, Subgraph, TimeFilter,
 };
 pub use strata_store::{Head, JetStreamConfig, StreamStatus, MAX_BATCH, PART_BYTES};
 pub use verify::{verify, verify_jetstream, Problem, VerifyReport};
@@ -109,49 +112,6 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens (or creates) the store and builds the projection: from the
-    /// checkpoint kept beside the log and the events after it when there is
-    /// a usable one, from the whole log otherwise (see [`Engine::opened`]).
-    pub fn open(config: Config) -> Result<Engine, Error> {
-        let started = std::time::Instant::now();
-        // The checkpoint is read and decoded while sled opens the log.
-        let (store, decoded) = std::thread::scope(|s| {
-            let decoding =
-                config.data_dir.as_deref().map(|dir| s.spawn(|| checkpoint::decode(dir, &config.vocabulary)));
-            let store = match (&config.log, &config.data_dir) {
-                (Some(log), dir) => Store::open_jetstream(&JetStreamConfig { data_dir: dir.clone(), ..log.clone() }),
-                (None, Some(dir)) => Store::open(dir),
-                (None, None) => Ok(Store::memory()),
-            };
-            let decoded = decoding.map(|h| h.join().unwrap_or_else(|_| Err("decoding the checkpoint failed".into())));
-            (store, decoded)
-        });
-        let store = store?;
-        let (graph, mut opened) = checkpoint::load(&store, &config.vocabulary, decoded.unwrap_or(Ok(None)))?;
-        opened.elapsed = started.elapsed();
-        tracing::info!(
-            events = graph.len(),
-            from_checkpoint = opened.from_checkpoint,
-            replayed = opened.replayed,
-            elapsed_ms = opened.elapsed.as_millis() as u64,
-            "projection ready"
-        );
-        let (appended, _) = broadcast::channel(config.subscription_buffer.max(1));
-        let checkpoints = checkpoint::Checkpoints::new(config.checkpoint_every, opened.from_checkpoint);
-        let (applied, _) = tokio::sync::watch::channel(graph.len());
-        let engine = Engine {
-            applied,
-            store: Arc::new(store),
-            graph: Arc::new(RwLock::new(graph)),
-            writer: Mutex::new(()),
-            appended,
-            checkpoints,
-            opened,
-        };
-        engine.checkpoint_in_background();
-        Ok(engine)
-    }
-
     /// How the last [`Engine::open`] built the projection.
     pub fn opened(&self) -> Opened {
         self.opened

@@ -4,8 +4,8 @@
 use rustc_hash::FxHashMap;
 use strata_core::{Day, EntityId, EntityType, EventId, RecordedEvent, StatusSet, Timestamp};
 use strata_graph::{
-    Direction, Disagreement, DisagreementFilter, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathView,
-    Projection, RelationView, Stats, Subgraph, TimeFilter,
+    Direction, Disagreement, DisagreementFilter, EntityView, EventFilter, EventStatus, GraphDiff, NeighborhoodQuery,
+    PathQuery, PathView, Projection, RelationView, Stats, Subgraph, TimeFilter,
 };
 
 use crate::{Engine, Error};
@@ -104,10 +104,10 @@ impl<'a> Snapshot<'a> {
         self.cap.filter(as_of, known_at)
     }
 
-    /// Runs a read of the whole projection. The times passed to it are not
-    /// bounded by the snapshot: pass them through [`Snapshot::filter`] or
-    /// [`Snapshot::clamp`], or use the snapshot's read methods, which do.
-    pub fn read<R>(&self, f: impl FnOnce(&Projection) -> R) -> R {
+    /// Runs a read of the whole projection: the engine's own, for the read
+    /// methods below. The times passed to it are not bounded by the
+    /// snapshot, which is why no caller outside the engine gets it.
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&Projection) -> R) -> R {
         f(&self.engine.graph.read())
     }
 
@@ -165,26 +165,53 @@ impl<'a> Snapshot<'a> {
         self.read(|g| g.paths(from, to, &query, limit))
     }
 
-    /// The entities within `hops` and the edges followed ([`Projection::neighborhood`]).
-    pub fn neighborhood(
-        &self,
-        id: &EntityId,
-        hops: usize,
-        time: TimeFilter,
-        names: Option<&[String]>,
-    ) -> Option<Subgraph> {
-        self.read(|g| g.neighborhood(id, hops, self.cap.bound(time), names))
+    /// The entities within the query's hops and the edges followed
+    /// ([`Projection::neighborhood`]).
+    pub fn neighborhood(&self, id: &EntityId, query: NeighborhoodQuery) -> Option<Subgraph> {
+        let query = NeighborhoodQuery { time: self.cap.bound(query.time), ..query };
+        self.read(|g| g.neighborhood(id, &query))
     }
 
-    /// The entities within `hops`, without edges ([`Projection::neighborhood_nodes`]).
-    pub fn neighborhood_nodes(
-        &self,
-        id: &EntityId,
-        hops: usize,
-        time: TimeFilter,
-        names: Option<&[String]>,
-    ) -> Option<Vec<EntityView>> {
-        self.read(|g| g.neighborhood_nodes(id, hops, self.cap.bound(time), names))
+    /// The entities of the neighborhood, without edges ([`Projection::neighborhood_nodes`]).
+    pub fn neighborhood_nodes(&self, id: &EntityId, query: NeighborhoodQuery) -> Option<Vec<EntityView>> {
+        let query = NeighborhoodQuery { time: self.cap.bound(query.time), ..query };
+        self.read(|g| g.neighborhood_nodes(id, &query))
+    }
+
+    /// The ids of the neighborhood's entities, in its order ([`Projection::neighborhood_ids`]).
+    pub fn neighborhood_ids(&self, id: &EntityId, query: NeighborhoodQuery) -> Option<Vec<EntityId>> {
+        let query = NeighborhoodQuery { time: self.cap.bound(query.time), ..query };
+        self.read(|g| g.neighborhood_ids(id, &query))
+    }
+
+    /// The whole graph at `time`: every visible entity, and every visible
+    /// edge once (from the entity it leaves), what an export writes.
+    pub fn graph(&self, time: TimeFilter) -> Subgraph {
+        let time = self.cap.bound(time);
+        self.read(|g| {
+            let nodes = g.entities(None, None, time);
+            let edges = nodes.iter().flat_map(|n| g.relations(&n.id, time, Direction::Out, None)).collect();
+            Subgraph { nodes, edges }
+        })
+    }
+
+    /// Every distinct instant the events visible at `known_at` were recorded
+    /// at, oldest first: what a recorded-time slider steps through.
+    pub fn recorded_times(&self, known_at: Timestamp) -> Vec<Timestamp> {
+        let known = self.clamp(Some(known_at));
+        self.read(|g| {
+            let mut times: Vec<Timestamp> = Vec::new();
+            for position in 1..=self.cap.position {
+                match g.event_status_at(position, known) {
+                    Some(status) if times.last() != Some(&status.recorded_at) => times.push(status.recorded_at),
+                    Some(_) => {}
+                    // Recorded later than `known`, and so is every later
+                    // position: recorded time never runs backwards.
+                    None => break,
+                }
+            }
+            times
+        })
     }
 
     /// Relations that appeared and disappeared between two days ([`Projection::diff`]).
@@ -232,16 +259,16 @@ impl<'a> Snapshot<'a> {
         self.read(|g| g.stats(self.clamp(Some(known_at))))
     }
 
+    /// The position of the event with id `id`, if the snapshot sees it.
+    pub fn position_of(&self, id: EventId) -> Option<u64> {
+        self.engine.position_of(id).filter(|p| *p <= self.cap.position)
+    }
+
     /// The event at `position`, if the snapshot sees it.
     pub fn event_at(&self, position: u64) -> Result<Option<RecordedEvent>, Error> {
         if position > self.cap.position {
             return Ok(None);
         }
         self.engine.event_at(position)
-    }
-
-    /// The engine the snapshot reads.
-    pub fn engine(&self) -> &'a Engine {
-        self.engine
     }
 }

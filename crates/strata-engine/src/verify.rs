@@ -15,7 +15,7 @@ use strata_core::{EventId, Timestamp, Vocabulary};
 use strata_graph::{CheckpointMark, Projection};
 use strata_store::{Head, Store};
 
-use crate::checkpoint::read_ahead;
+use crate::open::read_ahead;
 use crate::Error;
 
 /// What [`verify`] found: how far it got, and the first problem if any.

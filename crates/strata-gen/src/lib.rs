@@ -44,7 +44,7 @@ mod rng;
 mod write;
 
 pub use generator::Generator;
-pub use rng::Rng;
+pub use rng::{splitmix64, Rng};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! and have the shape the benchmarks rely on (every kind, ~1% retractions,
 //! skewed degrees, every date precision, evidence in realistic proportions).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(clippy::unwrap_used, clippy::panic, reason = "test helpers outside #[test] fns")]
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -32,7 +32,7 @@ pub use evidence::values_conflict;
 pub use projection::Projection;
 pub use view::{
     Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus, GraphDiff,
-    PathQuery, PathStep, PathView, RelationView, Role, Stats, Subgraph, TimeFilter,
+    NeighborhoodQuery, PathQuery, PathStep, PathView, RelationView, Role, Stats, Subgraph, TimeFilter,
 };
 
 pub use strata_core::{RecordedEvent, Timestamp};

@@ -20,7 +20,7 @@ use strata_core::{Day, EntityId};
 
 use crate::projection::Projection;
 use crate::scratch::{with_scratch, Scratch, Steps, BAD, NONE, ON_PATH};
-use crate::view::{EntityView, PathQuery, PathStep, PathView, Role, Subgraph, TimeFilter};
+use crate::view::{EntityView, NeighborhoodQuery, PathQuery, PathStep, PathView, Role, Subgraph, TimeFilter};
 
 #[cfg(test)]
 mod reference;
@@ -376,15 +376,10 @@ impl Projection {
     /// [`Projection::neighborhood`], in its order (the centre first, then by
     /// distance and id), without building their views or listing edges.
     /// `None` when the entity is unknown.
-    pub fn neighborhood_ids(
-        &self,
-        id: &EntityId,
-        hops: usize,
-        t: TimeFilter,
-        names: Option<&[String]>,
-    ) -> Option<Vec<EntityId>> {
+    pub fn neighborhood_ids(&self, id: &EntityId, query: &NeighborhoodQuery) -> Option<Vec<EntityId>> {
+        let (hops, t) = (query.hops, query.time);
         let centre = self.node(id, t.known_at)?;
-        let names = self.names_filter(names);
+        let names = self.names_filter(query.relations.as_deref());
         let search = Search { directed: false, names: names.as_deref(), time: t };
         let found = with_scratch(self.graph.node_bound(), |scratch| {
             self.neighborhood_search(centre, hop_count(hops), search, false, scratch)
@@ -395,15 +390,10 @@ impl Projection {
     /// The entities of [`Projection::neighborhood`] without its edges: what
     /// a reader who asks for no edges needs, without building a view of
     /// every edge.
-    pub fn neighborhood_nodes(
-        &self,
-        id: &EntityId,
-        hops: usize,
-        t: TimeFilter,
-        names: Option<&[String]>,
-    ) -> Option<Vec<EntityView>> {
+    pub fn neighborhood_nodes(&self, id: &EntityId, query: &NeighborhoodQuery) -> Option<Vec<EntityView>> {
+        let (hops, t) = (query.hops, query.time);
         let centre = self.node(id, t.known_at)?;
-        let names = self.names_filter(names);
+        let names = self.names_filter(query.relations.as_deref());
         let search = Search { directed: false, names: names.as_deref(), time: t };
         let found = with_scratch(self.graph.node_bound(), |scratch| {
             self.neighborhood_search(centre, hop_count(hops), search, false, scratch)
@@ -413,15 +403,10 @@ impl Projection {
 
     /// The entities within `hops` of `id` and the edges followed to reach
     /// them; `None` when the entity is unknown.
-    pub fn neighborhood(
-        &self,
-        id: &EntityId,
-        hops: usize,
-        t: TimeFilter,
-        names: Option<&[String]>,
-    ) -> Option<Subgraph> {
+    pub fn neighborhood(&self, id: &EntityId, query: &NeighborhoodQuery) -> Option<Subgraph> {
+        let (hops, t) = (query.hops, query.time);
         let centre = self.node(id, t.known_at)?;
-        let names = self.names_filter(names);
+        let names = self.names_filter(query.relations.as_deref());
         let search = Search { directed: false, names: names.as_deref(), time: t };
         let (found, order) = with_scratch(self.graph.node_bound(), |scratch| {
             let found = self.neighborhood_search(centre, hop_count(hops), search, true, scratch);

@@ -182,6 +182,18 @@ pub struct PathQuery {
     pub directed: bool,
 }
 
+/// How to gather a neighborhood: the entities within `hops` of a centre,
+/// over edges followed either way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeighborhoodQuery {
+    /// When the edges must hold.
+    pub time: TimeFilter,
+    /// How far from the centre, in hops.
+    pub hops: usize,
+    /// Only follow relations with these names (all when `None`).
+    pub relations: Option<Vec<String>>,
+}
+
 /// A neighborhood: entities and the edges that reach them.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Subgraph {

@@ -2,28 +2,17 @@
 //! as the projection it was taken from, goes on applying events exactly as
 //! that one would, and damage to it is an error, never a panic.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
+#![expect(clippy::unwrap_used, reason = "test helpers outside #[test] fns")]
 
-use strata_core::{parse_line, Day, Location, RecordedEvent, StatusSet, Timestamp, Vocabulary};
-use strata_graph::{CheckpointError, DisagreementFilter, EventFilter, PathQuery, Projection, TimeFilter};
+use strata_core::{Day, RecordedEvent, StatusSet, Timestamp, Vocabulary};
+use strata_graph::{
+    CheckpointError, DisagreementFilter, EventFilter, NeighborhoodQuery, PathQuery, Projection, TimeFilter,
+};
+use strata_testkit::generated;
 
 /// Which of the probe days this is, to alternate the statuses shown.
 fn j_of(as_of: Option<Day>) -> usize {
     as_of.map_or(0, |d| d.0 as usize % 2)
-}
-
-/// A generated log of `n` events, recorded one second apart.
-fn log(n: u64, seed: u64) -> Vec<RecordedEvent> {
-    let vocab = Vocabulary::builtin();
-    let text = strata_gen::generate(strata_gen::Config { events: n, seed }).unwrap();
-    text.lines()
-        .enumerate()
-        .map(|(i, line)| RecordedEvent {
-            position: i as u64 + 1,
-            recorded_at: Timestamp(1_700_000_000_000_000 + 1_000_000 * i as i64),
-            event: parse_line(line, Location::Line(i + 1), &vocab).unwrap().event,
-        })
-        .collect()
 }
 
 fn project(events: &[RecordedEvent]) -> Projection {
@@ -53,7 +42,7 @@ fn answers(p: &Projection, events: &[RecordedEvent]) -> String {
                 let to = &ids[(j * 31 + 5) % ids.len()];
                 let q = PathQuery { time: t, max_hops: 4, relations: None, directed: false };
                 out += &format!("{:?}\n", p.path(id, to, &q));
-                out += &format!("{:?}\n", p.neighborhood(id, 1, t, None));
+                out += &format!("{:?}\n", p.neighborhood(id, &NeighborhoodQuery { time: t, hops: 1, relations: None }));
             }
             if let (Some(a), Some(b)) = (Day::from_ymd(2010, 1, 1), as_of) {
                 out += &format!("{:?}\n", p.diff(a, b, known_at, statuses));
@@ -75,7 +64,7 @@ fn answers(p: &Projection, events: &[RecordedEvent]) -> String {
 
 #[test]
 fn a_decoded_checkpoint_answers_like_the_projection_and_goes_on_alike() {
-    let events = log(3000, 7);
+    let events = generated::recorded(3000, 7);
     let (head, tail) = events.split_at(2000);
     let original = project(head);
     let bytes = original.to_checkpoint();
@@ -97,7 +86,7 @@ fn a_decoded_checkpoint_answers_like_the_projection_and_goes_on_alike() {
 #[test]
 fn the_mark_reads_from_the_bytes_alone() {
     for n in [0, 1, 150] {
-        let p = project(&log(n, 9));
+        let p = project(&generated::recorded(n, 9));
         let bytes = p.to_checkpoint();
         assert_eq!(Projection::checkpoint_mark(&bytes).unwrap(), p.mark(), "{n} events");
         // Cut short: an error or a mark, never a panic.
@@ -118,7 +107,7 @@ fn an_empty_projection_round_trips() {
 
 #[test]
 fn damage_is_an_error_never_a_panic() {
-    let bytes = project(&log(150, 3)).to_checkpoint();
+    let bytes = project(&generated::recorded(150, 3)).to_checkpoint();
     // Cuts: every one in the header, then every 7th byte.
     for len in (0..200).chain((200..bytes.len()).step_by(7)) {
         assert!(Projection::from_checkpoint(&bytes[..len], Vocabulary::builtin()).is_err(), "cut at {len}");
@@ -136,7 +125,7 @@ fn damage_is_an_error_never_a_panic() {
         if let Ok(p) = Projection::from_checkpoint(&b, Vocabulary::builtin()) {
             let ids: Vec<_> = p.entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
             for id in ids.iter().take(5) {
-                let _ = p.neighborhood(id, 2, TimeFilter::LATEST, None);
+                let _ = p.neighborhood(id, &NeighborhoodQuery { time: TimeFilter::LATEST, hops: 2, relations: None });
                 let _ = p.path(
                     id,
                     &ids[0],
@@ -153,7 +142,7 @@ fn damage_is_an_error_never_a_panic() {
 
 #[test]
 fn another_format_or_vocabulary_is_refused() {
-    let bytes = project(&log(100, 1)).to_checkpoint();
+    let bytes = project(&generated::recorded(100, 1)).to_checkpoint();
     let mut other = bytes.clone();
     other[b"strata-projection/".len()] = b'9';
     assert!(matches!(Projection::from_checkpoint(&other, Vocabulary::builtin()), Err(CheckpointError::Format)));

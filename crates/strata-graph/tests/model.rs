@@ -2,124 +2,28 @@
 //! random `asOf`/`knownAt` pairs, the edges the graph shows equal those
 //! computed by replaying the log filtered to that pair.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
+#![expect(clippy::expect_used, reason = "test helpers outside #[test] fns")]
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use proptest::prelude::*;
-use strata_core::{parse_value, Day, Effect, Location, RecordedEvent, Timestamp, Vocabulary};
+use strata_core::{Day, Effect, Location, RecordedEvent, Timestamp, Vocabulary};
 use strata_graph::{Direction, PathQuery, Projection, RelationView, Role, TimeFilter};
+use strata_testkit::oplog::{self, date, Op, Pools, Weights};
 
-const ACTORS: [&str; 4] = ["a0", "a1", "a2", "a3"];
-const AGENCIES: [&str; 3] = ["g0", "g1", "g2"];
-const CHIPS: [&str; 2] = ["c0", "c1"];
-
-/// One randomly chosen operation; most become events, some are refused by
-/// the checks (a close with nothing open), which the test also exercises.
-#[derive(Debug, Clone)]
-enum Op {
-    Open { kind: usize, s: usize, o: usize, about: Vec<usize>, day: i32 },
-    Close { kind: usize, s: usize, o: usize, about: Vec<usize>, day: i32 },
-    Mark { kind: usize, s: usize, o: usize, about: Vec<usize>, day: i32 },
-    Redeclare { entity: usize, name: u8, day: i32 },
-    Retract { back: usize },
-}
-
-// (open kind, close kind, subject pool, object pool)
-const OPENS: [(&str, &str, &[&str], &[&str]); 3] = [
-    ("approval_granted", "approval_revoked", &AGENCIES, &ACTORS),
-    ("ban_imposed", "ban_lifted", &AGENCIES, &CHIPS),
-    ("investment_made", "investment_exited", &ACTORS, &ACTORS),
-];
-const MARKS: [(&str, &[&str], &[&str]); 2] = [("letter_sent", &ACTORS, &AGENCIES), ("order_placed", &ACTORS, &CHIPS)];
+const POOLS: Pools = Pools { actors: 4, agencies: 3, chips: 2 };
 
 fn op() -> impl Strategy<Value = Op> {
-    let about = proptest::collection::vec(0..CHIPS.len(), 0..3);
-    prop_oneof![
-        4 => (0..3usize, 0..4usize, 0..4usize, about.clone(), 0..30i32)
-            .prop_map(|(kind, s, o, about, day)| Op::Open { kind, s, o, about, day }),
-        3 => (0..3usize, 0..4usize, 0..4usize, about.clone(), 0..30i32)
-            .prop_map(|(kind, s, o, about, day)| Op::Close { kind, s, o, about, day }),
-        2 => (0..2usize, 0..4usize, 0..4usize, about, 0..30i32)
-            .prop_map(|(kind, s, o, about, day)| Op::Mark { kind, s, o, about, day }),
-        1 => (0..9usize, 0..3u8, 0..30i32).prop_map(|(entity, name, day)| Op::Redeclare { entity, name, day }),
-        1 => (1..12usize).prop_map(|back| Op::Retract { back }),
-    ]
-}
-
-fn date(day: i32) -> String {
-    Day(Day::from_ymd(2025, 1, 1).map_or(0, |d| d.0) + day).to_string()
-}
-
-fn all_entities() -> Vec<(&'static str, &'static str)> {
-    ACTORS
-        .iter()
-        .map(|a| (*a, "actor"))
-        .chain(AGENCIES.iter().map(|a| (*a, "agency")))
-        .chain(CHIPS.iter().map(|a| (*a, "chip")))
-        .collect()
-}
-
-fn about_json(about: &[usize]) -> serde_json::Value {
-    serde_json::Value::Array(about.iter().map(|&i| serde_json::Value::from(CHIPS[i])).collect())
-}
-
-fn to_json(op: &Op, log: &[RecordedEvent]) -> Option<serde_json::Value> {
-    use serde_json::json;
-    Some(match op {
-        Op::Open { kind, s, o, about, day } => {
-            let (k, _, sp, opool) = OPENS[*kind];
-            json!({"kind": k, "at": date(*day), "subject": sp[s % sp.len()], "object": opool[o % opool.len()], "about": about_json(about)})
-        }
-        Op::Close { kind, s, o, about, day } => {
-            let (_, k, sp, opool) = OPENS[*kind];
-            json!({"kind": k, "at": date(*day), "subject": sp[s % sp.len()], "object": opool[o % opool.len()], "about": about_json(about)})
-        }
-        Op::Mark { kind, s, o, about, day } => {
-            let (k, sp, opool) = MARKS[*kind];
-            json!({"kind": k, "at": date(*day), "subject": sp[s % sp.len()], "object": opool[o % opool.len()], "about": about_json(about)})
-        }
-        Op::Redeclare { entity, name, day } => {
-            let (id, ty) = all_entities()[*entity];
-            json!({"kind": "entity_declared", "at": date(*day), "subject": {"id": id, "type": ty, "name": format!("{id}-v{name}")}})
-        }
-        Op::Retract { back } => {
-            let target = log.len().checked_sub(*back)?;
-            json!({"kind": "event_retracted", "at": date(0), "subject": "a0", "retracts": log[target].event.id.to_string()})
-        }
-    })
+    oplog::op(POOLS, Weights { open: 4, close: 3, mark: 2, redeclare: 1, declare: 1, retract: 1 })
 }
 
 /// Builds a log from the ops through `check` and `apply`, as the engine does.
 fn build(ops: &[Op]) -> (Projection, Vec<RecordedEvent>) {
-    let vocab = Vocabulary::builtin();
-    let mut p = Projection::new(vocab.clone());
-    let mut log: Vec<RecordedEvent> = Vec::new();
-    let push = |p: &mut Projection, log: &mut Vec<RecordedEvent>, v: serde_json::Value| {
-        let parsed = parse_value(&v, Location::Index(log.len()), &vocab).expect("generated events are well-formed");
-        if p.check(&[(Location::Index(0), &parsed.event)]).is_err() {
-            return;
-        }
-        let rec = RecordedEvent {
-            position: log.len() as u64 + 1,
-            recorded_at: Timestamp(1_000_000 * (log.len() as i64 + 1)),
-            event: parsed.event,
-        };
-        p.apply(&rec).expect("checked events apply");
-        log.push(rec);
-    };
-    for (id, ty) in all_entities() {
-        push(
-            &mut p,
-            &mut log,
-            serde_json::json!({"kind": "entity_declared", "at": "2025", "subject": {"id": id, "type": ty}}),
-        );
-    }
-    for op in ops {
-        if let Some(v) = to_json(op, &log) {
-            push(&mut p, &mut log, v);
-        }
-    }
+    let mut p = Projection::new(Vocabulary::builtin());
+    let all = POOLS.entities().len();
+    let log = oplog::build(POOLS, all, ops, |rec| {
+        p.check(&[(Location::Index(0), &rec.event)]).is_ok() && p.apply(rec).is_ok()
+    });
     (p, log)
 }
 
@@ -203,8 +107,8 @@ fn naive_edges(log: &[RecordedEvent], as_of: Option<Day>, known: Timestamp) -> B
 
 fn graph_edges(p: &Projection, t: TimeFilter) -> BTreeSet<EdgeKey> {
     let mut out = BTreeSet::new();
-    for (id, _) in all_entities() {
-        let id = strata_core::EntityId::parse(id).expect("slug");
+    for (id, _) in POOLS.entities() {
+        let id = strata_core::EntityId::parse(&id).expect("slug");
         for r in p.relations(&id, t, Direction::Out, None) {
             out.insert(key(&r));
         }

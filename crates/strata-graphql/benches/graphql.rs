@@ -2,10 +2,7 @@
 //! `STRATA_BENCH_EVENTS`: an entity lookup and an as-of shortest path, on
 //! seeded random entities and dates. What a server adds on top is HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark stops on the first surprise
-
-#[path = "../../strata-engine/benches/common/mod.rs"]
-mod common;
+#![expect(clippy::unwrap_used, reason = "a benchmark stops on the first surprise")]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +12,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use serde_json::json;
 use strata_engine::{Config, Engine};
 use strata_graphql::{build_schema, prepare, SchemaConfig};
+use strata_testkit::bench as common;
 
 const LOOKUP: &str = "query($id: ID!) { entity(id: $id) { id name type attrs } }";
 const PATH: &str = "query($from: ID!, $to: ID!, $asOf: Date) { path(from: $from, to: $to, asOf: $asOf) { hops steps { from { id } relation { name validFrom } to { id } } } }";

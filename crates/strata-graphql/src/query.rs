@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Object, ID};
 use strata_core::{EntityId, EventId};
-use strata_engine::{DisagreementFilter, EventFilter, PathQuery};
+use strata_engine::{DisagreementFilter, EventFilter, NeighborhoodQuery, PathQuery};
 
 use crate::connection::{self, EntityConnection, EntityEdge, EventConnection, EventEdge};
 use crate::context::{engine, snapshot};
@@ -71,7 +71,7 @@ impl QueryRoot {
     /// Entities by id, optionally of one type and matching `search` (in the
     /// id or the name, case-insensitive). Pages of `first` (default 100, at
     /// most 1000) after the cursor `after`.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a GraphQL field takes each of its arguments as a parameter")]
     #[graphql(
         complexity = "connection::cost(first, connection::DEFAULT_FIRST, connection::MAX_FIRST, child_complexity)"
     )]
@@ -126,7 +126,7 @@ impl QueryRoot {
     /// `kinds`, whose valid time starts between `from` and `to` (both
     /// included); retracted ones only with `includeRetracted`. Pages of
     /// `first` (default 100, at most 1000) after the cursor `after`.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a GraphQL field takes each of its arguments as a parameter")]
     #[graphql(
         complexity = "connection::cost(first, connection::DEFAULT_FIRST, connection::MAX_FIRST, child_complexity)"
     )]
@@ -177,7 +177,7 @@ impl QueryRoot {
 
     /// A shortest path from `from` to `to` of at most `maxHops` steps (up
     /// to 10), following edges either way unless `directed`; null when none.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a GraphQL field takes each of its arguments as a parameter")]
     async fn path(
         &self,
         ctx: &Context<'_>,
@@ -206,7 +206,7 @@ impl QueryRoot {
     /// All simple paths from `from` to `to` of at most `maxHops` steps (up
     /// to 10), shortest first, at most `limit` of them (up to 1000; edges
     /// followed either way).
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a GraphQL field takes each of its arguments as a parameter")]
     #[graphql(complexity = "connection::cost(limit, 20, MAX_PATHS, child_complexity)")]
     async fn paths(
         &self,
@@ -236,7 +236,7 @@ impl QueryRoot {
 
     /// The entities within `hops` (up to 10) of `id` and the edges followed
     /// to reach them; null when the entity is unknown.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a GraphQL field takes each of its arguments as a parameter")]
     async fn neighborhood(
         &self,
         ctx: &Context<'_>,
@@ -258,11 +258,11 @@ impl QueryRoot {
         // Building a view of every edge costs more than the walk itself on
         // a hub's neighborhood: only when the request asks for edges.
         let with_edges = ctx.look_ahead().field("edges").exists();
+        let query = NeighborhoodQuery { time, hops, relations };
         let found = if with_edges {
-            snap.neighborhood(&id, hops, time, relations.as_deref())
+            snap.neighborhood(&id, query)
         } else {
-            snap.neighborhood_nodes(&id, hops, time, relations.as_deref())
-                .map(|nodes| strata_engine::Subgraph { nodes, edges: Vec::new() })
+            snap.neighborhood_nodes(&id, query).map(|nodes| strata_engine::Subgraph { nodes, edges: Vec::new() })
         };
         Ok(found.map(|view| Subgraph { view, time, cap: snap.cap() }))
     }
@@ -295,7 +295,7 @@ impl QueryRoot {
     /// its visible events cover and the instants they were recorded at.
     async fn time_range(&self, ctx: &Context<'_>, known_at: Option<DateTime>) -> Result<TimeRange, Error> {
         let snap = snapshot(ctx)?;
-        TimeRange::load(&snap, snap.clamp(instant(known_at)))
+        TimeRange::load(engine(ctx)?, &snap, snap.clamp(instant(known_at)))
     }
 
     /// Where sources disagree, as pairs of events, each pair ordered by

@@ -5,7 +5,7 @@
 
 use async_graphql::{Object, SimpleObject};
 use strata_core::Timestamp;
-use strata_engine::{EventFilter, Snapshot};
+use strata_engine::{Engine, EventFilter, Snapshot};
 
 use crate::enums::EntityType;
 use crate::error::Error;
@@ -26,8 +26,7 @@ pub struct TimeRange {
 
 impl TimeRange {
     /// The range of what `snap` holds at `known`.
-    pub(crate) fn load(snap: &Snapshot<'_>, known: Timestamp) -> Result<TimeRange, Error> {
-        let engine = snap.engine();
+    pub(crate) fn load(engine: &Engine, snap: &Snapshot<'_>, known: Timestamp) -> Result<TimeRange, Error> {
         let visible = snap.events(EventFilter { known_at: Some(known), ..EventFilter::default() });
         let first_day = |position: Option<&u64>| -> Result<Option<Date>, Error> {
             position
@@ -35,19 +34,7 @@ impl TimeRange {
                 .transpose()
         };
         let (valid_from, valid_to) = (first_day(visible.first())?, first_day(visible.last())?);
-        let last = snap.position();
-        let recorded = snap.read(|g| {
-            let mut times: Vec<Timestamp> = Vec::new();
-            for position in 1..=last {
-                match g.event_status_at(position, known) {
-                    Some(status) if times.last() != Some(&status.recorded_at) => times.push(status.recorded_at),
-                    Some(_) => {}
-                    // Recorded later than `known`, and so is every later position.
-                    None => break,
-                }
-            }
-            times
-        });
+        let recorded = snap.recorded_times(known);
         Ok(TimeRange { valid_from, valid_to, recorded })
     }
 }

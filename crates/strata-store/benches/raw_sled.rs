@@ -19,7 +19,7 @@
 //! `STRATA_RAW_RUNS` (default 3) sets the number of runs; each prints its
 //! time, and the median is printed last.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)] // a benchmark stops on the first surprise
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark stops on the first surprise")]
 
 use std::path::PathBuf;
 use std::time::Instant;

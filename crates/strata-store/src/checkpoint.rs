@@ -14,7 +14,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use crate::Error;
+use crate::{Error, Store};
 
 /// The checkpoint's name in the data directory.
 pub(crate) const NAME: &str = "strata-checkpoint";
@@ -79,4 +79,53 @@ pub(crate) fn read(dir: &Path) -> Result<Option<Vec<u8>>, Error> {
         .filter(|&l| l / 255 <= packed.len())
         .ok_or_else(|| damaged("has an impossible length"))?;
     lz4_flex::block::decompress(packed, len).map(Some).map_err(|_| damaged("does not decompress"))
+}
+
+impl Store {
+    /// Where checkpoints are kept: the data directory, or with JetStream
+    /// this node's own directory; `None` keeps none.
+    pub fn checkpoint_dir(&self) -> Option<&Path> {
+        self.shared.as_ref().and_then(|s| s.local_dir.as_deref()).or(self.inner.dir())
+    }
+
+    /// Replaces the checkpoint kept beside the log with `bytes`, atomically
+    /// and durably (see the module `checkpoint`); returns the bytes it takes
+    /// on disk. A memory store keeps none and returns 0.
+    ///
+    /// What the bytes mean is the caller's business: the store only gives
+    /// back exactly what was written, or an error.
+    pub fn write_checkpoint(&self, bytes: &[u8]) -> Result<u64, Error> {
+        let _one = self.checkpoint.lock();
+        if self.shared.is_some() {
+            // A node's copy of the stream reaches the checkpoint on disk
+            // before the checkpoint does.
+            self.inner.flush()?;
+        }
+        match self.checkpoint_dir() {
+            Some(dir) => write(dir, bytes),
+            None => Ok(0),
+        }
+    }
+
+    /// The checkpoint in data directory `dir`, read without opening the
+    /// store (so that it can be read and decoded while the store opens):
+    /// like [`Store::read_checkpoint`]. The caller must check it against the
+    /// store once open, since another process may write one meanwhile.
+    pub fn read_checkpoint_in(dir: &Path) -> Result<Option<Vec<u8>>, Error> {
+        read(dir)
+    }
+
+    /// The file the checkpoint of the store in `dir` is kept in.
+    pub fn checkpoint_path(dir: &Path) -> std::path::PathBuf {
+        dir.join(NAME)
+    }
+
+    /// The checkpoint last written: `None` if there is none (or the store is
+    /// in memory), [`Error::Corruption`] if it does not read back whole.
+    pub fn read_checkpoint(&self) -> Result<Option<Vec<u8>>, Error> {
+        match self.checkpoint_dir() {
+            Some(dir) => read(dir),
+            None => Ok(None),
+        }
+    }
 }

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use libfuzzer_sys::fuzz_target;
 use strata_core::{to_line, EntityRef, EventId, Timestamp};
-use strata_engine::{Config, Day, Direction, Engine, EntityId, PathQuery, StatusSet, TimeFilter};
+use strata_engine::{Config, Day, Direction, Engine, EntityId, NeighborhoodQuery, PathQuery, StatusSet, TimeFilter};
 use strata_testkit::grammar::{ByteChoices, Grammar, Op};
 
 /// Every id the log names.
@@ -34,26 +34,24 @@ fn fingerprint(engine: &Engine, known: &[Timestamp]) -> String {
     let days = [None, Some("2019-06-01"), Some("2020-07-01"), Some("2021-12-31")];
     let ids = ids(engine);
     let mut out = String::new();
-    snap.read(|g| {
-        for &k in known {
-            out.push_str(&format!("{k}: {:?}\n", g.stats(k)));
-            let (from, to) = (Day::parse("2019-06-01").expect("day"), Day::parse("2021-06-01").expect("day"));
-            out.push_str(&format!("{:?}\n", g.diff(from, to, k, StatusSet::ALL)));
-            for d in days {
-                // Every claim, so that expected and denied ones are compared too.
-                let t = TimeFilter { as_of: d.map(|d| Day::parse(d).expect("day")), known_at: k, statuses: StatusSet::ALL };
-                out.push_str(&format!("{:?}\n", g.entities(None, None, t)));
-                for id in &ids {
-                    out.push_str(&format!("{:?}\n{:?}\n", g.relations(id, t, Direction::Both, None), g.history(id, t)));
-                }
-                if let (Some(a), Some(b)) = (ids.first(), ids.last()) {
-                    out.push_str(&format!("{:?}\n", g.neighborhood(a, 2, t, None)));
-                    let q = PathQuery { time: t, max_hops: 4, relations: None, directed: false };
-                    out.push_str(&format!("{:?}\n{:?}\n", g.path(a, b, &q), g.paths(b, a, &q, 5)));
-                }
+    for &k in known {
+        out.push_str(&format!("{k}: {:?}\n", snap.stats(k)));
+        let (from, to) = (Day::parse("2019-06-01").expect("day"), Day::parse("2021-06-01").expect("day"));
+        out.push_str(&format!("{:?}\n", snap.diff(from, to, k, StatusSet::ALL)));
+        for d in days {
+            // Every claim, so that expected and denied ones are compared too.
+            let t = TimeFilter { as_of: d.map(|d| Day::parse(d).expect("day")), known_at: k, statuses: StatusSet::ALL };
+            out.push_str(&format!("{:?}\n", snap.entities(None, None, t)));
+            for id in &ids {
+                out.push_str(&format!("{:?}\n{:?}\n", snap.relations(id, t, Direction::Both, None), snap.history(id, t)));
+            }
+            if let (Some(a), Some(b)) = (ids.first(), ids.last()) {
+                out.push_str(&format!("{:?}\n", snap.neighborhood(a, NeighborhoodQuery { time: t, hops: 2, relations: None })));
+                let q = PathQuery { time: t, max_hops: 4, relations: None, directed: false };
+                out.push_str(&format!("{:?}\n{:?}\n", snap.path(a, b, q.clone()), snap.paths(b, a, q, 5)));
             }
         }
-    });
+    }
     out
 }
 

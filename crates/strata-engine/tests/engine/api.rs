@@ -2,7 +2,9 @@
 //! that, reopened, answers every read as it did before.
 
 use strata_core::Timestamp;
-use strata_engine::{Config, Day, Direction, Engine, EntityType, Error, EventFilter, PathQuery, Snapshot, StatusSet};
+use strata_engine::{
+    Config, Day, Direction, Engine, EntityType, Error, EventFilter, NeighborhoodQuery, PathQuery, Snapshot, StatusSet,
+};
 
 use crate::harness::workspace_root;
 
@@ -39,32 +41,33 @@ fn answers(snap: &Snapshot<'_>) -> String {
         .collect();
     let dates = [None, Some(day("2025-05-01")), Some(day("2026-01-29")), Some(day("2026-02-01"))];
     let mut out = String::new();
-    snap.read(|g| {
-        out.push_str(&format!("{:?}\n", g.stats(snap.known_at())));
-        for &k in &known {
-            out.push_str(&format!("{:?}\n", g.stats(snap.clamp(k))));
-            for &a in &dates {
-                let t = snap.filter(a, k);
-                let entities = g.entities(None, None, t);
-                out.push_str(&format!("{entities:?}\n"));
-                for e in &entities {
-                    out.push_str(&format!("{:?}\n", g.relations(&e.id, t, Direction::Both, None)));
-                    out.push_str(&format!("{:?}\n", g.history(&e.id, t)));
-                }
-                let q = PathQuery { time: t, max_hops: 4, relations: None, directed: false };
-                let (from, to) = ("john-moolenaar".parse().unwrap(), "deepseek".parse().unwrap());
-                out.push_str(&format!("{:?}\n", g.paths(&from, &to, &q, 20)));
-                out.push_str(&format!("{:?}\n", g.neighborhood(&to, 2, t, None)));
+    out.push_str(&format!("{:?}\n", snap.stats(snap.known_at())));
+    for &k in &known {
+        out.push_str(&format!("{:?}\n", snap.stats(snap.clamp(k))));
+        for &a in &dates {
+            let t = snap.filter(a, k);
+            let entities = snap.entities(None, None, t);
+            out.push_str(&format!("{entities:?}\n"));
+            for e in &entities {
+                out.push_str(&format!("{:?}\n", snap.relations(&e.id, t, Direction::Both, None)));
+                out.push_str(&format!("{:?}\n", snap.history(&e.id, t)));
             }
+            let q = PathQuery { time: t, max_hops: 4, relations: None, directed: false };
+            let (from, to) = ("john-moolenaar".parse().unwrap(), "deepseek".parse().unwrap());
+            out.push_str(&format!("{:?}\n", snap.paths(&from, &to, q, 20)));
             out.push_str(&format!(
                 "{:?}\n",
-                g.diff(day("2025-07-01"), day("2026-02-01"), snap.clamp(k), StatusSet::BELIEVED)
+                snap.neighborhood(&to, NeighborhoodQuery { time: t, hops: 2, relations: None })
             ));
-            let f = EventFilter { known_at: Some(snap.clamp(k)), include_retracted: true, ..EventFilter::default() };
-            out.push_str(&format!("{:?}\n", g.events(&f)));
-            out.push_str(&format!("{:?}\n", g.entities(Some(EntityType::Chip), Some("nvidia"), snap.filter(None, k))));
         }
-    });
+        out.push_str(&format!(
+            "{:?}\n",
+            snap.diff(day("2025-07-01"), day("2026-02-01"), snap.clamp(k), StatusSet::BELIEVED)
+        ));
+        let f = EventFilter { known_at: Some(snap.clamp(k)), include_retracted: true, ..EventFilter::default() };
+        out.push_str(&format!("{:?}\n", snap.events(f)));
+        out.push_str(&format!("{:?}\n", snap.entities(Some(EntityType::Chip), Some("nvidia"), snap.filter(None, k))));
+    }
     out
 }
 
@@ -155,7 +158,7 @@ fn retract_by_someone_with_a_source() {
     assert_eq!(rec.event.source, Some(source));
     assert_eq!(rec.event.attrs.get("reason"), Some(&serde_json::json!("denied")));
     let snap = engine.snapshot();
-    let status = snap.read(|g| g.event_status(approval, snap.known_at())).unwrap();
+    let status = snap.event_status(approval, snap.known_at()).unwrap();
     assert_eq!(status.retracted_by, Some(5));
 
     // A retraction by an agency is refused like any event of the wrong type.

@@ -8,10 +8,7 @@ use std::path::Path;
 
 use strata_core::{Day, Timestamp, Vocabulary};
 use strata_engine::{Config, Direction, Engine, PathQuery, TimeFilter};
-
-fn generated(events: u64, seed: u64) -> Vec<String> {
-    strata_gen::generate(strata_gen::Config { events, seed }).unwrap().lines().map(str::to_owned).collect()
-}
+use strata_testkit::generated;
 
 /// Appends `lines` in batches of `batch`.
 fn append(engine: &Engine, lines: &[String], batch: usize) {
@@ -28,24 +25,22 @@ fn config(dir: &Path, every: u64) -> Config {
 fn answers(engine: &Engine) -> String {
     let snap = engine.snapshot();
     let known = [Timestamp::MAX, snap.known_at()];
-    snap.read(|g| {
-        let ids: Vec<_> = g.entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
-        let mut out = format!("{:?}\n{:?}\n", g.stats(Timestamp::MAX), ids);
-        for as_of in [None, Day::from_ymd(2011, 3, 1), Day::from_ymd(2019, 9, 9)] {
-            let t = TimeFilter::at(as_of, known[0]);
-            for (i, id) in ids.iter().enumerate().step_by(11) {
-                out += &format!("{:?}\n", g.entity(id, t));
-                out += &format!("{:?}\n", g.relations(id, t, Direction::Both, None));
-                out += &format!("{:?}\n", g.history(id, t));
-                let to = &ids[(i * 17 + 3) % ids.len()];
-                out += &format!(
-                    "{:?}\n",
-                    g.path(id, to, &PathQuery { time: t, max_hops: 4, relations: None, directed: false })
-                );
-            }
+    let ids: Vec<_> = snap.entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
+    let mut out = format!("{:?}\n{:?}\n", snap.stats(Timestamp::MAX), ids);
+    for as_of in [None, Day::from_ymd(2011, 3, 1), Day::from_ymd(2019, 9, 9)] {
+        let t = TimeFilter::at(as_of, known[0]);
+        for (i, id) in ids.iter().enumerate().step_by(11) {
+            out += &format!("{:?}\n", snap.entity(id, t));
+            out += &format!("{:?}\n", snap.relations(id, t, Direction::Both, None));
+            out += &format!("{:?}\n", snap.history(id, t));
+            let to = &ids[(i * 17 + 3) % ids.len()];
+            out += &format!(
+                "{:?}\n",
+                snap.path(id, to, PathQuery { time: t, max_hops: 4, relations: None, directed: false })
+            );
         }
-        out
-    })
+    }
+    out
 }
 
 /// The answers of an engine that replayed `lines` from scratch, in memory.
@@ -58,7 +53,7 @@ fn replayed(lines: &[String]) -> String {
 #[test]
 fn open_starts_from_the_checkpoint_and_replays_only_the_tail() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = generated(3000, 11);
+    let lines = generated::lines(3000, 11);
     {
         let engine = Engine::open(config(dir.path(), 1000)).unwrap();
         append(&engine, &lines[..2600], 400);
@@ -87,7 +82,7 @@ fn open_starts_from_the_checkpoint_and_replays_only_the_tail() {
 #[test]
 fn a_damaged_checkpoint_is_ignored_and_the_graph_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = generated(1500, 12);
+    let lines = generated::lines(1500, 12);
     {
         let engine = Engine::open(config(dir.path(), 0)).unwrap();
         append(&engine, &lines, 500);
@@ -111,7 +106,7 @@ fn a_damaged_checkpoint_is_ignored_and_the_graph_rebuilt() {
 #[test]
 fn a_checkpoint_of_another_log_is_ignored() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (la, lb) = (generated(1200, 21), generated(1500, 22));
+    let (la, lb) = (generated::lines(1200, 21), generated::lines(1500, 22));
     for (dir, lines) in [(&a, &la), (&b, &lb)] {
         let engine = Engine::open(config(dir.path(), 0)).unwrap();
         append(&engine, lines, 300);
@@ -136,7 +131,7 @@ fn a_checkpoint_of_another_log_is_ignored() {
 #[test]
 fn a_checkpoint_written_with_another_vocabulary_is_ignored() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = generated(800, 31);
+    let lines = generated::lines(800, 31);
     {
         let engine = Engine::open(config(dir.path(), 0)).unwrap();
         append(&engine, &lines, 800);
@@ -156,7 +151,7 @@ fn a_checkpoint_written_with_another_vocabulary_is_ignored() {
 #[test]
 fn no_checkpoint_is_written_when_disabled_or_below_the_threshold() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = generated(900, 41);
+    let lines = generated::lines(900, 41);
     for (every, part) in [(0, &lines[..450]), (1000, &lines[450..])] {
         let engine = Engine::open(config(dir.path(), every)).unwrap();
         append(&engine, part, 450);
@@ -171,7 +166,7 @@ fn no_checkpoint_is_written_when_disabled_or_below_the_threshold() {
 /// into a non-empty engine (applied in place) too.
 #[test]
 fn a_large_first_batch_applied_apart_answers_like_small_batches() {
-    let lines = generated(6000, 5);
+    let lines = generated::lines(6000, 5);
     let engine = Engine::open(Config { checkpoint_every: 0, ..Config::in_memory() }).unwrap();
     let outcome = engine.append_text(&lines[..4000].join("\n"), None).unwrap();
     assert_eq!((outcome.appended, outcome.position, outcome.events.len()), (4000, 4000, 4000));
@@ -187,7 +182,7 @@ fn a_large_first_batch_applied_apart_answers_like_small_batches() {
     let err = empty.append_text(&bad.join("\n"), None).unwrap_err();
     assert!(err.to_string().starts_with("line 3001"), "{err}");
     assert_eq!(empty.head().position, 0);
-    assert_eq!(empty.snapshot().read(|g| g.len()), 0);
+    assert_eq!(empty.snapshot().position(), 0);
     empty.append_text(&lines[..4000].join("\n"), None).unwrap();
     assert_eq!(answers(&empty), replayed(&lines[..4000]));
 }

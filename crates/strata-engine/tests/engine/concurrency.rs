@@ -58,10 +58,10 @@ fn boundaries() -> BTreeMap<u64, Counts> {
 fn check(snap: &Snapshot<'_>, expected: &BTreeMap<u64, Counts>, hub: &EntityId, mid: Day) -> u64 {
     let position = snap.position();
     let Some(want) = expected.get(&position) else { panic!("a snapshot at position {position} is inside a batch") };
-    let stats = snap.read(|g| g.stats(snap.known_at()));
+    let stats = snap.stats(snap.known_at());
     assert_eq!(stats.events, position);
-    let mid_count = snap.read(|g| g.relations(hub, snap.filter(Some(mid), None), Direction::In, None)).len() as u64;
-    let open_count = snap.read(|g| g.relations(hub, snap.filter(None, None), Direction::In, None)).len() as u64;
+    let mid_count = snap.relations(hub, snap.filter(Some(mid), None), Direction::In, None).len() as u64;
+    let open_count = snap.relations(hub, snap.filter(None, None), Direction::In, None).len() as u64;
     let got = Counts { entities: stats.entities, open: stats.relations, mid: mid_count };
     assert_eq!(got, *want, "counts at position {position}");
     assert_eq!(open_count, want.open, "relations of the hub with no asOf at position {position}");

@@ -16,16 +16,16 @@ fn store() -> (TempDir, Engine) {
 
 fn entity(engine: &Engine, id: &str, known: Timestamp) -> Option<(EntityType, String)> {
     let t = TimeFilter::at(None, known);
-    engine.snapshot().read(|g| g.entity(&id.parse().unwrap(), t).map(|e| (e.entity_type, e.name)))
+    engine.snapshot().entity(&id.parse().unwrap(), t).map(|e| (e.entity_type, e.name))
 }
 
 fn relation_names(engine: &Engine, id: &str) -> Vec<(String, String, String)> {
-    engine.snapshot().read(|g| {
-        g.relations(&id.parse().unwrap(), TimeFilter::LATEST, Direction::Out, None)
-            .into_iter()
-            .map(|r| (r.name, r.from.to_string(), r.to.to_string()))
-            .collect()
-    })
+    engine
+        .snapshot()
+        .relations(&id.parse().unwrap(), TimeFilter::LATEST, Direction::Out, None)
+        .into_iter()
+        .map(|r| (r.name, r.from.to_string(), r.to.to_string()))
+        .collect()
 }
 
 /// A line may declare an entity in one field and name it bare in another,

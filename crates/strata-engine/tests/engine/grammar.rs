@@ -91,29 +91,28 @@ fn edge_of(r: &strata_engine::RelationView) -> Edge {
 
 fn engine_answers(engine: &Engine, p: &Probe) -> Answers {
     let t = TimeFilter { as_of: p.as_of, known_at: p.known, statuses: p.statuses };
-    engine.snapshot().read(|g| {
-        let entities = p.ids.iter().map(|id| (id.clone(), g.entity(id, t).map(|e| (e.entity_type, e.name)))).collect();
-        let mut edges: Vec<Edge> =
-            p.ids.iter().flat_map(|id| g.relations(id, t, Direction::Out, None)).map(|r| edge_of(&r)).collect();
-        edges.sort();
-        let paths = p
-            .paths
-            .iter()
-            .map(|(a, b, hops, directed)| {
-                let q = PathQuery { time: t, max_hops: *hops, relations: None, directed: *directed };
-                ((a.clone(), b.clone(), *hops, *directed), g.path(a, b, &q).map(|v| v.hops()))
-            })
-            .collect();
-        let diff = p.diff.map(|(d1, d2)| {
-            let d = g.diff(d1, d2, p.known, p.statuses);
-            let mut added: Vec<Edge> = d.added.iter().map(edge_of).collect();
-            let mut removed: Vec<Edge> = d.removed.iter().map(edge_of).collect();
-            added.sort();
-            removed.sort();
-            (d1, d2, added, removed)
-        });
-        Answers { entities, edges, paths, diff }
-    })
+    let snap = engine.snapshot();
+    let entities = p.ids.iter().map(|id| (id.clone(), snap.entity(id, t).map(|e| (e.entity_type, e.name)))).collect();
+    let mut edges: Vec<Edge> =
+        p.ids.iter().flat_map(|id| snap.relations(id, t, Direction::Out, None)).map(|r| edge_of(&r)).collect();
+    edges.sort();
+    let paths = p
+        .paths
+        .iter()
+        .map(|(a, b, hops, directed)| {
+            let q = PathQuery { time: t, max_hops: *hops, relations: None, directed: *directed };
+            ((a.clone(), b.clone(), *hops, *directed), snap.path(a, b, q).map(|v| v.hops()))
+        })
+        .collect();
+    let diff = p.diff.map(|(d1, d2)| {
+        let d = snap.diff(d1, d2, p.known, p.statuses);
+        let mut added: Vec<Edge> = d.added.iter().map(edge_of).collect();
+        let mut removed: Vec<Edge> = d.removed.iter().map(edge_of).collect();
+        added.sort();
+        removed.sort();
+        (d1, d2, added, removed)
+    });
+    Answers { entities, edges, paths, diff }
 }
 
 fn model_answers(model: &Model, p: &Probe) -> Answers {

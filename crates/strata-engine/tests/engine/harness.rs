@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use strata_engine::{AppendOutcome, Config, Engine, Error, JetStreamConfig};
 
-use crate::nats_cluster::Cluster;
+use strata_testkit::nats::Cluster;
 use tempfile::TempDir;
 
 /// Where the fixtures live.

@@ -64,21 +64,20 @@
 //! nvidia-h200 ...` for an about-link), an event as
 //! `#5 approval_granted 2026-01-28 cn-miit -> bytedance about [nvidia-h200]`.
 
-// clippy.toml allows these in `#[test]` functions only; the helpers of a
-// test binary are test code too.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "clippy.toml allows these in #[test] functions only; the helpers of a test binary are test code too"
+)]
 
 mod api;
 mod checkpoint;
 mod concurrency;
 mod declarations;
+mod demo;
 mod diff;
 mod grammar;
 mod harness;
-// The binary's end-to-end tests share it; the kills and restarts are theirs.
-#[allow(dead_code)]
-#[path = "../../../../tests/it/nats_cluster.rs"]
-mod nats_cluster;
 mod query;
 mod restore;
 mod verify;

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use strata_core::{EventId, Timestamp};
 use strata_engine::{
-    ClaimStatus, Day, Direction, DisagreementFilter, EntityId, EntityType, EntityView, EventFilter, PathQuery,
-    PathView, RelationView, Role, Snapshot, StatusSet, TimeFilter,
+    ClaimStatus, Day, Direction, DisagreementFilter, EntityId, EntityType, EntityView, EventFilter, NeighborhoodQuery,
+    PathQuery, PathView, RelationView, Role, Snapshot, StatusSet, TimeFilter,
 };
 
 use crate::harness::{outcome, Session};
@@ -271,7 +271,10 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
             let a = Args::parse(session, words, &["asOf", "knownAt", "hops", "names", "statuses"], &[]);
             let id = entity_id(session, &a.positional(1, "neighborhood ID [options]")[0]);
             let names = a.names();
-            match snap.neighborhood(&id, a.number("hops", 1), a.time(&snap), names.as_deref()) {
+            match snap.neighborhood(
+                &id,
+                NeighborhoodQuery { time: a.time(&snap), hops: a.number("hops", 1), relations: names },
+            ) {
                 None => vec!["(none)".into()],
                 Some(sub) => {
                     let nodes: Vec<&str> = sub.nodes.iter().map(|n| n.id.as_str()).collect();
@@ -445,7 +448,7 @@ impl Render<'_> {
             s.push_str(&format!(" about [{}]", ids(&about)));
         }
         if let Some(t) = ev.retracts {
-            let target = self.snap.engine().position_of(t).map_or_else(|| t.to_string(), |p| format!("#{p}"));
+            let target = self.snap.position_of(t).map_or_else(|| t.to_string(), |p| format!("#{p}"));
             s.push_str(&format!(" retracts {target}"));
         }
         let status = self.snap.event_status_at(position, known);

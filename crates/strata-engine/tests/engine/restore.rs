@@ -54,7 +54,7 @@ fn export_import_export_gives_the_same_bytes() {
     let third = export(&reopened);
     assert!(first == third, "{}", crate::diff::lines(&first, &third));
     let (a, b) = (engine.snapshot(), reopened.snapshot());
-    assert_eq!(a.read(|g| g.stats(a.known_at())), b.read(|g| g.stats(b.known_at())));
+    assert_eq!(a.stats(a.known_at()), b.stats(b.known_at()));
 }
 
 #[test]

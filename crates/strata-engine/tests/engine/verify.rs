@@ -7,10 +7,7 @@ use std::path::Path;
 
 use strata_core::{Timestamp, Vocabulary};
 use strata_engine::{verify, Config, Engine, Error, Log};
-
-fn generated(events: u64, seed: u64) -> Vec<String> {
-    strata_gen::generate(strata_gen::Config { events, seed }).unwrap().lines().map(str::to_owned).collect()
-}
+use strata_testkit::generated;
 
 /// A store in `dir` holding `lines`, appended in batches of 500, and a
 /// checkpoint of it if `checkpoint`.
@@ -42,12 +39,12 @@ fn first_of(lines: &[String], kind: &str) -> (u64, String) {
 #[test]
 fn a_healthy_store_passes_with_the_counts_stats_gives() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = generated(2600, 3);
+    let lines = generated::lines(2600, 3);
     store(dir.path(), &lines[..2000], true);
     let report = verify(dir.path(), &Vocabulary::builtin());
     assert!(report.is_ok(), "{:?}", report.problem);
     let engine = Engine::open(Config::at(dir.path())).unwrap();
-    let stats = engine.snapshot().read(|g| g.stats(Timestamp::MAX));
+    let stats = engine.snapshot().stats(Timestamp::MAX);
     assert_eq!((report.events, report.entities, report.relations), (2000, stats.entities, stats.relations));
     assert_eq!(report.checkpoint, Some(2000));
     assert_eq!(report.acknowledged.position, 2000);
@@ -76,7 +73,7 @@ fn a_healthy_store_passes_with_the_counts_stats_gives() {
 #[test]
 fn a_vocabulary_lacking_a_kind_names_the_first_event_of_it_and_the_way_out() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = generated(1500, 4);
+    let lines = generated::lines(1500, 4);
     store(dir.path(), &lines, false);
     let (position, id) = first_of(&lines, "chip_used");
     let vocabulary = without("chip_used");
@@ -108,8 +105,8 @@ fn a_vocabulary_lacking_a_kind_names_the_first_event_of_it_and_the_way_out() {
 #[test]
 fn a_damaged_checkpoint_or_one_of_another_log_is_a_problem_after_the_whole_log() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    store(a.path(), &generated(1200, 5), true);
-    store(b.path(), &generated(1000, 6), true);
+    store(a.path(), &generated::lines(1200, 5), true);
+    store(b.path(), &generated::lines(1000, 6), true);
     let path = a.path().join("strata-checkpoint");
     let good = std::fs::read(&path).unwrap();
     let mut flipped = good.clone();

@@ -3,170 +3,33 @@
 //! closings, marks, redeclarations and retractions, at random
 //! `asOf`/`knownAt`, directed or not, with and without relation filters.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use proptest::prelude::*;
-use serde_json::json;
-use strata_core::{parse_value, Day, EntityId, Location, RecordedEvent, Timestamp, Vocabulary};
+use strata_core::{Day, EntityId, Location, Timestamp, Vocabulary};
+use strata_testkit::oplog::{self, date, Op, Pools, Weights};
 
-use crate::view::{PathQuery, TimeFilter};
+use crate::view::{NeighborhoodQuery, PathQuery, TimeFilter};
 use crate::Projection;
 
-const ACTORS: usize = 24;
-const AGENCIES: usize = 4;
-const CHIPS: usize = 4;
-
-fn actor(i: usize) -> String {
-    format!("a{}", i % ACTORS)
-}
-fn agency(i: usize) -> String {
-    format!("g{}", i % AGENCIES)
-}
-fn chip(i: usize) -> String {
-    format!("c{}", i % CHIPS)
-}
-
-fn all_ids() -> Vec<String> {
-    (0..ACTORS).map(actor).chain((0..AGENCIES).map(agency)).chain((0..CHIPS).map(chip)).collect()
-}
-
-#[derive(Debug, Clone)]
-enum Op {
-    /// kind 0..3: approval (agency → actor), ban (agency → chip), investment (actor → actor).
-    Open {
-        kind: usize,
-        s: usize,
-        o: usize,
-        about: Vec<usize>,
-        day: i32,
-    },
-    Close {
-        kind: usize,
-        s: usize,
-        o: usize,
-        about: Vec<usize>,
-        day: i32,
-    },
-    /// kind 0..2: letter (actor → agency), order (actor → chip).
-    Mark {
-        kind: usize,
-        s: usize,
-        o: usize,
-        about: Vec<usize>,
-        day: i32,
-    },
-    Redeclare {
-        entity: usize,
-        day: i32,
-    },
-    Declare {
-        entity: usize,
-    },
-    Retract {
-        back: usize,
-    },
-}
+const POOLS: Pools = Pools { actors: 24, agencies: 4, chips: 4 };
 
 fn op() -> impl Strategy<Value = Op> {
-    let about = proptest::collection::vec(0..CHIPS, 0..3);
-    prop_oneof![
-        8 => (0..3usize, 0..24usize, 0..24usize, about.clone(), 0..30i32)
-            .prop_map(|(kind, s, o, about, day)| Op::Open { kind, s, o, about, day }),
-        3 => (0..3usize, 0..24usize, 0..24usize, about.clone(), 0..30i32)
-            .prop_map(|(kind, s, o, about, day)| Op::Close { kind, s, o, about, day }),
-        4 => (0..2usize, 0..24usize, 0..24usize, about, 0..30i32)
-            .prop_map(|(kind, s, o, about, day)| Op::Mark { kind, s, o, about, day }),
-        1 => (0..32usize, 0..30i32).prop_map(|(entity, day)| Op::Redeclare { entity, day }),
-        1 => (0..32usize).prop_map(|entity| Op::Declare { entity }),
-        2 => (1..12usize).prop_map(|back| Op::Retract { back }),
-    ]
-}
-
-fn date(day: i32) -> String {
-    Day(Day::from_ymd(2025, 1, 1).map_or(0, |d| d.0) + day).to_string()
-}
-
-fn ty(id: &str) -> &'static str {
-    match id.as_bytes()[0] {
-        b'a' => "actor",
-        b'g' => "agency",
-        _ => "chip",
-    }
-}
-
-fn to_json(op: &Op, log: &[RecordedEvent]) -> Option<serde_json::Value> {
-    const OPENS: [(&str, &str); 3] = [
-        ("approval_granted", "approval_revoked"),
-        ("ban_imposed", "ban_lifted"),
-        ("investment_made", "investment_exited"),
-    ];
-    let ends = |kind: usize, s: usize, o: usize| match kind {
-        0 => (agency(s), actor(o)),
-        1 => (agency(s), chip(o)),
-        _ => (actor(s), actor(o)),
-    };
-    let about = |a: &[usize]| a.iter().map(|&i| chip(i)).collect::<Vec<_>>();
-    Some(match op {
-        Op::Open { kind, s, o, about: a, day } => {
-            let (s, o) = ends(*kind, *s, *o);
-            json!({"kind": OPENS[*kind].0, "at": date(*day), "subject": s, "object": o, "about": about(a)})
-        }
-        Op::Close { kind, s, o, about: a, day } => {
-            let (s, o) = ends(*kind, *s, *o);
-            json!({"kind": OPENS[*kind].1, "at": date(*day), "subject": s, "object": o, "about": about(a)})
-        }
-        Op::Mark { kind, s, o, about: a, day } => {
-            let (k, o) = if *kind == 0 { ("letter_sent", agency(*o)) } else { ("order_placed", chip(*o)) };
-            json!({"kind": k, "at": date(*day), "subject": actor(*s), "object": o, "about": about(a)})
-        }
-        Op::Redeclare { entity, day } => {
-            let id = &all_ids()[*entity];
-            json!({"kind": "entity_declared", "at": date(*day), "subject": {"id": id, "type": ty(id), "name": format!("{id}-{day}")}})
-        }
-        Op::Declare { entity } => {
-            let id = &all_ids()[*entity];
-            json!({"kind": "entity_declared", "at": "2025", "subject": {"id": id, "type": ty(id)}})
-        }
-        Op::Retract { back } => {
-            let target = log.len().checked_sub(*back)?;
-            json!({"kind": "event_retracted", "at": date(0), "subject": "a0", "retracts": log[target].event.id.to_string()})
-        }
-    })
+    oplog::op(POOLS, Weights { open: 8, close: 3, mark: 4, redeclare: 1, declare: 1, retract: 2 })
 }
 
 /// A projection of the ops, through `check` and `apply` as the engine does.
-/// Most entities are declared up front; some only by a `Declare` op.
-fn build(ops: &[Op], declared: usize) -> (Projection, usize) {
-    let vocab = Vocabulary::builtin();
-    let mut p = Projection::new(vocab.clone());
-    let mut log: Vec<RecordedEvent> = Vec::new();
-    let push = |p: &mut Projection, log: &mut Vec<RecordedEvent>, v: serde_json::Value| {
-        let parsed = parse_value(&v, Location::Index(log.len()), &vocab).expect("well-formed");
-        if p.check(&[(Location::Index(0), &parsed.event)]).is_err() {
-            return;
-        }
-        let rec = RecordedEvent {
-            position: log.len() as u64 + 1,
-            recorded_at: Timestamp(1_000_000 * (log.len() as i64 + 1)),
-            event: parsed.event,
-        };
-        p.apply(&rec).expect("checked events apply");
-        log.push(rec);
-    };
-    for id in all_ids().iter().take(declared) {
-        push(&mut p, &mut log, json!({"kind": "entity_declared", "at": "2025", "subject": {"id": id, "type": ty(id)}}));
-    }
-    for op in ops {
-        if let Some(v) = to_json(op, &log) {
-            push(&mut p, &mut log, v);
-        }
-    }
-    let n = log.len();
-    (p, n)
+/// The first `declared` entities are declared up front; the others only by
+/// an operation.
+fn build(ops: &[Op], declared: usize) -> Projection {
+    let mut p = Projection::new(Vocabulary::builtin());
+    oplog::build(POOLS, declared, ops, |rec| {
+        p.check(&[(Location::Index(0), &rec.event)]).is_ok() && p.apply(rec).is_ok()
+    });
+    p
 }
 
 fn id(i: usize) -> EntityId {
-    all_ids()[i % all_ids().len()].parse().expect("slug")
+    let all = POOLS.entities();
+    all[i % all.len()].0.parse().expect("slug")
 }
 
 #[derive(Debug, Clone)]
@@ -218,11 +81,12 @@ fn check(p: &Projection, pr: &Probe) -> Result<(), TestCaseError> {
     prop_assert_eq!(p.path(&a, &b, &q), p.path_reference(&a, &b, &q), "path {:?}", pr);
     prop_assert_eq!(p.paths(&a, &b, &q, pr.limit), p.paths_reference(&a, &b, &q, pr.limit), "paths {:?}", pr);
     let hops = pr.max_hops.min(4);
-    let hood = p.neighborhood(&a, hops, t, relations.as_deref());
+    let hq = NeighborhoodQuery { time: t, hops, relations: relations.clone() };
+    let hood = p.neighborhood(&a, &hq);
     prop_assert_eq!(&hood, &p.neighborhood_reference(&a, hops, t, relations.as_deref()), "neighborhood {:?}", pr);
-    let nodes = p.neighborhood_nodes(&a, hops, t, relations.as_deref());
+    let nodes = p.neighborhood_nodes(&a, &hq);
     prop_assert_eq!(&nodes, &hood.as_ref().map(|h| h.nodes.clone()), "neighborhood_nodes {:?}", pr);
-    let ids = p.neighborhood_ids(&a, hops, t, relations.as_deref());
+    let ids = p.neighborhood_ids(&a, &hq);
     prop_assert_eq!(
         ids,
         hood.map(|h| h.nodes.into_iter().map(|n| n.id).collect::<Vec<_>>()),
@@ -241,7 +105,7 @@ proptest! {
         declared in 20..=32usize,
         probes in proptest::collection::vec(probe(), 1..16),
     ) {
-        let (p, _) = build(&ops, declared);
+        let p = build(&ops, declared);
         for pr in &probes {
             check(&p, pr)?;
         }
@@ -256,7 +120,7 @@ fn dense_graphs_match_too() {
         .run(
             &(proptest::collection::vec(op(), 150..400), proptest::collection::vec(probe(), 20..40)),
             |(ops, probes)| {
-                let (p, _) = build(&ops, 32);
+                let p = build(&ops, 32);
                 for pr in &probes {
                     check(&p, pr)?;
                 }
@@ -281,7 +145,7 @@ fn sparse_graphs_match_too() {
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 300, ..ProptestConfig::default() });
     runner
         .run(&(ops, proptest::collection::vec(probe(), 20..40)), |(ops, probes)| {
-            let (p, _) = build(&ops, 24);
+            let p = build(&ops, 24);
             for pr in &probes {
                 let pr =
                     Probe { from: pr.from % 24, to: pr.to % 24, max_hops: pr.max_hops + 3, names: None, ..pr.clone() };

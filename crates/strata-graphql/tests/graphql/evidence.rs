@@ -104,3 +104,36 @@ async fn bad_evidence_is_refused_naming_the_element_and_the_field() {
     let d = data(&schema, "{ stats { events } }", json!({})).await;
     assert_eq!(d["stats"]["events"], 5);
 }
+
+#[tokio::test]
+async fn corroboration_counts_originating_outlets_and_notes_read_back() {
+    let schema = schema();
+    setup(&schema).await;
+    // Two relays of one Reuters report, Reuters itself, and an outlet of its own.
+    let relay = |id: &str, publisher: &str, via: Option<&str>| {
+        let mut e = json!({"id": id, "kind": "license_granted", "at": "2026-01", "subject": {"id": "gov"},
+                           "object": {"id": "acme"}, "source": {"publisher": publisher},
+                           "note": format!("relayed by {publisher}")});
+        if let Some(v) = via {
+            e["source"]["via"] = json!(v);
+        }
+        e
+    };
+    let ids = ["0194f000-0000-7000-8000-00000000b001", "0194f000-0000-7000-8000-00000000b002"];
+    let more = ["0194f000-0000-7000-8000-00000000b003", "0194f000-0000-7000-8000-00000000b004"];
+    let batch =
+        json!([relay(ids[0], "DatacenterDynamics", Some("Reuters")), relay(ids[1], "The Register", Some("Reuters"))]);
+    data(&schema, APPEND, json!({"events": batch})).await;
+    let q = r#"{ entity(id: "acme", asOf: "2026-02-01") { relations(names: ["licensed"]) { corroboration sources { publisher via } } } }"#;
+    let corroboration = |d: &Value| d["entity"]["relations"][0]["corroboration"].clone();
+    let d = data(&schema, q, json!({})).await;
+    assert_eq!(corroboration(&d), 1, "two relays of one report are one reporter: {d}");
+    assert_eq!(d["entity"]["relations"][0]["sources"][1], json!({"publisher": "The Register", "via": "Reuters"}));
+    data(&schema, APPEND, json!({"events": [relay(more[0], "Reuters", None)]})).await;
+    assert_eq!(corroboration(&data(&schema, q, json!({})).await), 1, "Reuters and its relays are one reporter");
+    data(&schema, APPEND, json!({"events": [relay(more[1], "Bloomberg", None)]})).await;
+    assert_eq!(corroboration(&data(&schema, q, json!({})).await), 2, "an outlet of its own is a second reporter");
+    // The note comes back as given, and only as the note.
+    let d = data(&schema, r#"query($id: ID!) { event(id: $id) { note attrs } }"#, json!({"id": ids[1]})).await;
+    assert_eq!(d["event"], json!({"note": "relayed by The Register", "attrs": {}}));
+}

@@ -2,9 +2,12 @@
 //! the questions the contract (schema/README.md) answers, asked through `schema.execute`, and the SDL
 //! drift check.
 
-// clippy.toml allows these in `#[test]` functions only; the helpers of a
-// test binary are test code too.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "clippy.toml allows these in #[test] functions only; the helpers of a test binary are test code too"
+)]
 
 mod evidence;
 mod explorer;

@@ -9,20 +9,27 @@ use crate::{approvers, data, dataset_len, demo, ev, ids, recorded_at, APPROVERS}
 #[tokio::test]
 async fn who_is_approved_and_when() {
     let (_, schema) = demo();
-    // The government (article 1, 28 January) and both ministries (article 3, January 2026).
+    // The government (article 1) and both ministries (article 3): no article
+    // gives the day of an approval, so each is dated to January 2026.
     assert_eq!(approvers(&schema, "bytedance", "2026-01-29", None).await, ["cn-gov", "cn-miit", "cn-mofcom"]);
-    assert_eq!(approvers(&schema, "deepseek", "2026-01-29", None).await, Vec::<String>::new());
     assert_eq!(approvers(&schema, "deepseek", "2026-02-01", None).await, ["cn-miit", "cn-mofcom"]);
-    // A coarse date counts from its first day: on 2026-01-01 the ministries'
-    // approvals dated "2026-01" hold, the government's of 28 January not yet.
-    assert_eq!(approvers(&schema, "bytedance", "2026-01", None).await, ["cn-miit", "cn-mofcom"]);
+    // A coarse date counts from its first day: on 2026-01-01 every approval
+    // dated "2026-01" holds, DeepSeek's too; in December 2025 none does.
+    assert_eq!(approvers(&schema, "bytedance", "2026-01", None).await, ["cn-gov", "cn-miit", "cn-mofcom"]);
+    assert_eq!(approvers(&schema, "deepseek", "2026-01", None).await, ["cn-miit", "cn-mofcom"]);
     assert_eq!(approvers(&schema, "bytedance", "2025-12", None).await, Vec::<String>::new());
+    // What told DeepSeek's approval apart on 29 January is knowledge, not
+    // valid time: the article naming it was recorded on 1 February.
+    let d =
+        data(&schema, APPROVERS, json!({"id": "deepseek", "asOf": "2026-02-01", "knownAt": "2026-01-29T00:00:00Z"}))
+            .await;
+    assert_eq!(d["entity"], Value::Null, "DeepSeek was unheard of on 29 January");
 
     let d = data(&schema, APPROVERS, json!({"id": "bytedance", "asOf": "2026-01-29"})).await;
     let relations = d["entity"]["relations"].as_array().cloned().unwrap_or_default();
     let rel = relations.iter().find(|r| r["from"]["id"] == "cn-gov").expect("the government's approval");
     assert_eq!(rel["role"], "SUBJECT_OBJECT");
-    assert_eq!(rel["validFrom"], "2026-01-28");
+    assert_eq!(rel["validFrom"], "2026-01-01", "reported on 28 January with no day: the month");
     assert_eq!(rel["validTo"], Value::Null);
     assert_eq!(rel["to"]["id"], "bytedance");
 }
@@ -35,11 +42,11 @@ async fn entities_events_and_relations_show_their_fields() {
         r#"query($id: ID!) {
           entity(id: "cn-miit") { id type name attrs }
           event(id: $id) { id kind at validFrom precision position subject { id name } object { id } about { id }
-                           attrs source { publisher title published url } retracts retractedBy { id } }
+                           attrs source { publisher title published url via } note retracts retractedBy { id } }
           license: event(id: "0194f000-0000-7000-8000-000000000052") { at precision validFrom
                            subject { relations(direction: OUT, names: ["licensed"]) { name } } }
           bd: entity(id: "bytedance", asOf: "2026-01-29") {
-            relations(direction: IN, names: ["approved"]) { about { id } event { id } sources { publisher } }
+            relations(direction: IN, names: ["approved"]) { about { id } event { id } sources { publisher via } corroboration }
           }
         }"#,
         json!({"id": ev(64)}),
@@ -60,6 +67,11 @@ async fn entities_events_and_relations_show_their_fields() {
     assert_eq!(letter["attrs"]["evidence_cited"], "internal Nvidia records");
     assert_eq!(letter["source"]["publisher"], "News report citing Reuters");
     assert_eq!(letter["source"]["url"], Value::Null);
+    assert_eq!(letter["source"]["title"], Value::Null, "the article has no title");
+    assert_eq!(letter["source"]["via"], Value::Null, "the letter is not given as Reuters' report");
+    // The encoder's note quotes the words that give the day; it is not an attribute.
+    assert!(letter["note"].as_str().unwrap().contains("'On January 28,"), "{letter}");
+    assert!(letter["attrs"].get("date_note").is_none(), "{letter}");
     assert_eq!(letter["retractedBy"], Value::Null);
     assert_eq!(d["license"]["at"], "2026-01");
     assert_eq!(d["license"]["precision"], "MONTH");
@@ -67,7 +79,8 @@ async fn entities_events_and_relations_show_their_fields() {
     let relations = d["bd"]["relations"].as_array().cloned().unwrap_or_default();
     let government = relations.iter().find(|r| r["event"]["id"] == ev(71)).expect("the government's approval");
     assert_eq!(government["about"], json!([{"id": "nvidia-h200"}]));
-    assert_eq!(government["sources"], json!([{"publisher": "DatacenterDynamics"}]));
+    assert_eq!(government["sources"], json!([{"publisher": "DatacenterDynamics", "via": "Reuters"}]));
+    assert_eq!(government["corroboration"], 1);
 }
 
 #[tokio::test]

@@ -8,8 +8,8 @@ use std::time::Duration;
 use strata_core::RecordedEvent;
 use strata_store::{Error, JetStreamConfig, Store};
 
-use crate::nats_cluster::Cluster;
 use crate::{all, recorded, sample_from, time_of};
+use strata_testkit::nats::Cluster;
 
 /// A stream on a nats-server of its own (a static one would outlive the
 /// test binary: statics are never dropped, and the server would be left

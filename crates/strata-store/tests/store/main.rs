@@ -2,9 +2,11 @@
 //! does not continue the log is refused whole, and a data directory that is
 //! locked, foreign, newer or damaged gives an error that says so.
 
-// clippy.toml allows these in `#[test]` functions only; the helpers of a
-// test binary are test code too.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "clippy.toml allows these in #[test] functions only; the helpers of a test binary are test code too"
+)]
 
 mod checkpoint;
 mod crash;
@@ -12,10 +14,6 @@ mod damage;
 mod disk;
 mod jetstream;
 mod log;
-// The binary's end-to-end tests share it; the kills and restarts are theirs.
-#[allow(dead_code)]
-#[path = "../../../../tests/it/nats_cluster.rs"]
-mod nats_cluster;
 mod roundtrip;
 
 use std::path::Path;

@@ -40,8 +40,11 @@ fn free_port() -> u16 {
 
 /// One nats-server of a cluster.
 pub struct Node {
+    /// Its server name (`n1`, `n2`, ...), which JetStream reports as a leader.
     pub name: String,
+    /// The client port.
     pub port: u16,
+    /// The monitoring port (`/healthz`, `/jsz`).
     pub http: u16,
     config: PathBuf,
     child: Option<Child>,
@@ -69,6 +72,7 @@ impl Node {
 
 /// NATS servers with JetStream, on loopback; killed on drop.
 pub struct Cluster {
+    /// The servers, in the order they were started.
     pub nodes: Vec<Node>,
     _dir: TempDir,
 }

@@ -7,7 +7,7 @@
 //! - Delete `target/strata-bench/` to rebuild the cached logs and stores
 //!   (for example after a change of the store's format).
 
-#![allow(dead_code)] // each benchmark binary uses a part of it
+#![expect(clippy::unwrap_used, reason = "a benchmark's fixture that cannot be built stops the benchmark")]
 
 use std::path::{Path, PathBuf};
 
@@ -93,32 +93,36 @@ pub fn dir_size(dir: &Path) -> u64 {
 pub struct Draw(u64);
 
 impl Draw {
+    /// The draws of `seed`.
     pub fn new(seed: u64) -> Draw {
         Draw(seed)
     }
 
+    /// A number in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
+        let z = strata_gen::splitmix64(self.0);
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((u128::from(z ^ (z >> 31)) * u128::from(n)) >> 64) as u64
+        ((u128::from(z) * u128::from(n)) >> 64) as u64
     }
 }
 
 /// Seeded query inputs: entity pairs and dates, drawn uniformly over the
 /// entities of the store and the twenty years the generator covers.
 pub struct Inputs {
+    /// Pairs of entities (paths from one to the other).
     pub pairs: Vec<(EntityId, EntityId)>,
+    /// Pairs of dates, the earlier first (diffs, `asOf`).
     pub dates: Vec<(Day, Day)>,
 }
 
+/// How many inputs of each sort [`Inputs::new`] draws.
 pub const INPUTS: usize = 256;
 
 impl Inputs {
+    /// The inputs for the store `engine` holds.
     pub fn new(engine: &Engine) -> Inputs {
         let mut ids: Vec<EntityId> =
-            engine.snapshot().read(|g| g.entities(None, None, TimeFilter::LATEST)).into_iter().map(|e| e.id).collect();
+            engine.snapshot().entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
         ids.sort();
         assert!(!ids.is_empty(), "the store has no entities");
         let mut draw = Draw::new(SEED);
