@@ -49,8 +49,9 @@ pub use strata_core::{
     Precision, Source, StatusSet, ValidTime,
 };
 pub use strata_graph::{
-    Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus, GraphDiff,
-    PathQuery, PathStep, PathView, Projection, RelationView, Role, Stats, Subgraph, TimeFilter,
+    Connection, Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus,
+    GraphDiff, KnowledgeDiff, KnowledgeQuery, PathQuery, PathStep, PathView, Projection, RelationView, Role, Stats,
+    Subgraph, TemporalQuery, TimeFilter,
 };
 pub use strata_store::{Head, JetStreamConfig, StreamStatus, MAX_BATCH, PART_BYTES};
 pub use verify::{verify, verify_jetstream, Problem, VerifyReport};

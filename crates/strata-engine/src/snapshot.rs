@@ -4,8 +4,9 @@
 use rustc_hash::FxHashMap;
 use strata_core::{Day, EntityId, EntityType, EventId, RecordedEvent, StatusSet, Timestamp};
 use strata_graph::{
-    Direction, Disagreement, DisagreementFilter, EntityView, EventFilter, EventStatus, GraphDiff, PathQuery, PathView,
-    Projection, RelationView, Stats, Subgraph, TimeFilter,
+    Connection, Direction, Disagreement, DisagreementFilter, EntityView, EventFilter, EventStatus, GraphDiff,
+    KnowledgeDiff, KnowledgeQuery, PathQuery, PathView, Projection, RelationView, Stats, Subgraph, TemporalQuery,
+    TimeFilter,
 };
 
 use crate::{Engine, Error};
@@ -190,6 +191,27 @@ impl<'a> Snapshot<'a> {
     /// Relations that appeared and disappeared between two days ([`Projection::diff`]).
     pub fn diff(&self, from: Day, to: Day, known_at: Timestamp, statuses: StatusSet) -> GraphDiff {
         self.read(|g| g.diff(from, to, self.clamp(Some(known_at)), statuses))
+    }
+
+    /// What was learned and withdrawn between two `knownAt` instants, both
+    /// bounded by the snapshot, and the events recorded in between
+    /// ([`Projection::knowledge_diff`]).
+    pub fn knowledge_diff(&self, query: KnowledgeQuery) -> KnowledgeDiff {
+        let query = KnowledgeQuery { from: self.clamp(Some(query.from)), to: self.clamp(Some(query.to)), ..query };
+        self.read(|g| g.knowledge_diff(&query))
+    }
+
+    /// The valid-time intervals during which two entities were connected
+    /// ([`Projection::connections`]).
+    pub fn connections(&self, from: &EntityId, to: &EntityId, query: TemporalQuery) -> Vec<Connection> {
+        let query = TemporalQuery { known_at: self.clamp(Some(query.known_at)), ..query };
+        self.read(|g| g.connections(from, to, &query))
+    }
+
+    /// The earliest-arriving time-respecting path ([`Projection::journey`]).
+    pub fn journey(&self, from: &EntityId, to: &EntityId, query: TemporalQuery) -> Option<PathView> {
+        let query = TemporalQuery { known_at: self.clamp(Some(query.known_at)), ..query };
+        self.read(|g| g.journey(from, to, &query))
     }
 
     /// The visible events disputing the event at `position` ([`Projection::disputed_by`]).

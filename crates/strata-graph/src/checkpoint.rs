@@ -186,6 +186,7 @@ impl Projection {
         p.ids = ids;
         p.by_day = by_day;
         p.windows = p.rels.iter().map(|rel| p.window_now(rel)).collect();
+        p.retracted = crate::knowledge::retracted(&p);
         if r.at != r.buf.len() {
             return Err(damaged(format!("{} bytes follow the end", r.buf.len() - r.at)));
         }

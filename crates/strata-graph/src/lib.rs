@@ -19,6 +19,7 @@
 mod checkpoint;
 mod error;
 mod evidence;
+mod knowledge;
 mod projection;
 mod query;
 mod rules;
@@ -31,8 +32,9 @@ pub use error::ApplyError;
 pub use evidence::values_conflict;
 pub use projection::Projection;
 pub use view::{
-    Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus, GraphDiff,
-    PathQuery, PathStep, PathView, RelationView, Role, Stats, Subgraph, TimeFilter,
+    Connection, Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus,
+    GraphDiff, KnowledgeDiff, KnowledgeQuery, PathQuery, PathStep, PathView, RelationView, Role, Stats, Subgraph,
+    TemporalQuery, TimeFilter,
 };
 
 pub use strata_core::{RecordedEvent, Timestamp};

@@ -155,6 +155,10 @@ pub struct Projection {
     /// The reverse: the events disputing each disputed event, in log
     /// order. Derived.
     pub(crate) disputed_by: FxHashMap<Ix, SmallVec<[Ix; 2]>>,
+    /// The event each retraction withdrew (the reverse of
+    /// `EventMeta::retracted_by`): what a knowledge diff follows from a
+    /// retraction recorded between its two instants. Derived.
+    pub(crate) retracted: FxHashMap<Ix, Ix>,
 }
 
 /// One edge in a node's adjacency arrays.
@@ -275,6 +279,7 @@ impl Projection {
             adj: Vec::new(),
             disputes: FxHashMap::default(),
             disputed_by: FxHashMap::default(),
+            retracted: FxHashMap::default(),
         }
     }
 
@@ -387,6 +392,7 @@ impl Projection {
             (Effect::Retracts, _) => {
                 if let Some(&t) = ev.retracts.as_ref().and_then(|t| self.ids.get(t)) {
                     self.events[t as usize].retracted_by = Some(ix);
+                    self.retracted.insert(ix, t);
                     self.refresh_windows_of(t);
                 }
             }
@@ -674,6 +680,7 @@ impl Projection {
                     + self.closes.values().map(|v| v.capacity() * size_of::<Close>()).sum::<usize>(),
             ),
             ("nodes map", map(self.nodes.len(), self.nodes.capacity(), size_of::<(EntityId, NodeIndex)>())),
+            ("retracted", map(self.retracted.len(), self.retracted.capacity(), size_of::<(Ix, Ix)>())),
         ]
     }
 }

@@ -176,6 +176,8 @@ impl Projection {
         let passes = |ix: Ix| {
             let e = &self.events[ix as usize];
             e.recorded_at <= known
+                && f.recorded_from.is_none_or(|t| e.recorded_at >= t)
+                && f.recorded_to.is_none_or(|t| e.recorded_at <= t)
                 && kinds.as_ref().is_none_or(|ks| ks.contains(&e.kind))
                 && f.from.is_none_or(|d| e.day >= d)
                 && f.to.is_none_or(|d| e.day <= d)
@@ -188,6 +190,20 @@ impl Projection {
                     .events
                     .iter()
                     .copied()
+                    .filter(|&ix| passes(ix))
+                    .map(|ix| (self.events[ix as usize].day, ix))
+                    .collect();
+                evs.sort_unstable();
+                evs.into_iter().map(|(_, ix)| u64::from(ix) + 1).collect()
+            }
+            None if f.recorded_from.is_some() || f.recorded_to.is_some() => {
+                // Recorded times increase with the position: the events
+                // recorded in the bounds are one run of the log.
+                let early = f.recorded_from.map_or(Timestamp::MIN, |t| Timestamp(t.0.saturating_sub(1)));
+                let late = f.recorded_to.unwrap_or(Timestamp::MAX).min(known);
+                let mut evs: Vec<(Day, Ix)> = self
+                    .recorded_between(early, late)
+                    .map(|ix| ix as Ix)
                     .filter(|&ix| passes(ix))
                     .map(|ix| (self.events[ix as usize].day, ix))
                     .collect();

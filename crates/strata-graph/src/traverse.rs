@@ -22,6 +22,8 @@ use crate::projection::Projection;
 use crate::scratch::{with_scratch, Scratch, Steps, BAD, NONE, ON_PATH};
 use crate::view::{EntityView, PathQuery, PathStep, PathView, Role, Subgraph, TimeFilter};
 
+mod temporal;
+
 #[cfg(test)]
 mod reference;
 #[cfg(test)]
@@ -57,6 +59,7 @@ impl Projection {
                 from: self.graph[at].id.clone(),
                 relation: self.relation_view(e, t.known_at)?,
                 to: self.graph[to].id.clone(),
+                at: None,
             });
             at = to;
         }

@@ -153,6 +153,9 @@ pub struct PathStep {
     pub relation: RelationView,
     /// The entity it reaches.
     pub to: EntityId,
+    /// The day the step was taken, on a time-respecting path
+    /// ([`crate::Projection::journey`]); `None` on the paths of one `asOf`.
+    pub at: Option<Day>,
 }
 
 /// A path between two entities.
@@ -215,6 +218,86 @@ pub struct EventFilter {
     pub known_at: Option<Timestamp>,
     /// Also list retracted events.
     pub include_retracted: bool,
+    /// Only events recorded at or after this instant.
+    pub recorded_from: Option<Timestamp>,
+    /// Only events recorded at or before this instant (unlike `known_at`,
+    /// it does not change what is retracted).
+    pub recorded_to: Option<Timestamp>,
+}
+
+/// What to compare between two `knownAt` instants
+/// ([`crate::Projection::knowledge_diff`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnowledgeQuery {
+    /// The earlier instant (what we knew then)...
+    pub from: Timestamp,
+    /// ...and the later one.
+    pub to: Timestamp,
+    /// The valid time both reads are at (`None`: no bound).
+    pub as_of: Option<Day>,
+    /// Only relations with this entity at either end (the events are not filtered).
+    pub entity: Option<EntityId>,
+    /// The statuses of the relations compared.
+    pub statuses: StatusSet,
+}
+
+/// What we learned and stopped believing between two `knownAt` instants,
+/// at one `asOf`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KnowledgeDiff {
+    /// Edges visible at `to` and not at `from`, as read at `to`.
+    pub learned: Vec<RelationView>,
+    /// Edges visible at `from` and not at `to` (retracted, or ended by a
+    /// close recorded in between), as read at `from`.
+    pub withdrawn: Vec<RelationView>,
+    /// The positions of every event recorded in (`from`, `to`], in log
+    /// order, retracted ones and retractions included.
+    pub events: Vec<u64>,
+}
+
+/// How to search across valid time: [`crate::Projection::connections`]
+/// and [`crate::Projection::journey`]. Relations are followed either way,
+/// about-links included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemporalQuery {
+    /// Recorded time: what was known then (`Timestamp::MAX`: latest).
+    pub known_at: Timestamp,
+    /// The statuses of the relations followed.
+    pub statuses: StatusSet,
+    /// The longest path, in hops.
+    pub max_hops: usize,
+    /// Only follow relations with these names (all when `None`).
+    pub relations: Option<Vec<String>>,
+    /// A journey starts on this day or later (`None`: no bound); not used by connections.
+    pub after: Option<Day>,
+    /// A journey's steps are all taken on or before this day (`None`: no
+    /// bound); not used by connections.
+    pub before: Option<Day>,
+}
+
+impl TemporalQuery {
+    /// Everything known, believed claims, up to `max_hops`, any relation, no day bounds.
+    pub fn latest(max_hops: usize) -> TemporalQuery {
+        TemporalQuery {
+            known_at: Timestamp::MAX,
+            statuses: StatusSet::BELIEVED,
+            max_hops,
+            relations: None,
+            after: None,
+            before: None,
+        }
+    }
+}
+
+/// A maximal valid-time interval during which two entities were joined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    /// Its first day.
+    pub valid_from: Day,
+    /// The first day no path of at most `max_hops` remains; `None` while one still does.
+    pub valid_to: Option<Day>,
+    /// A shortest path on `valid_from`.
+    pub path: PathView,
 }
 
 /// What the projection knows of an event at a `knownAt`.

@@ -35,6 +35,7 @@
 //! # }
 //! ```
 
+mod audit;
 mod code;
 mod connection;
 mod context;

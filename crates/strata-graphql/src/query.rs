@@ -3,8 +3,9 @@
 
 use async_graphql::{Context, Object, ID};
 use strata_core::{EntityId, EventId};
-use strata_engine::{DisagreementFilter, EventFilter, PathQuery};
+use strata_engine::{DisagreementFilter, EventFilter, KnowledgeQuery, PathQuery, TemporalQuery};
 
+use crate::audit::{Connection, KnowledgeDiff};
 use crate::connection::{self, EntityConnection, EntityEdge, EventConnection, EventEdge};
 use crate::context::{engine, snapshot};
 use crate::enums::{status_set, ClaimStatus, EntityType};
@@ -124,6 +125,7 @@ impl QueryRoot {
 
     /// Events in valid-time order, then log order: those naming `entity`, of
     /// `kinds`, whose valid time starts between `from` and `to` (both
+    /// included), recorded between `recordedFrom` and `recordedTo` (both
     /// included); retracted ones only with `includeRetracted`. Pages of
     /// `first` (default 100, at most 1000) after the cursor `after`.
     #[allow(clippy::too_many_arguments)]
@@ -141,6 +143,8 @@ impl QueryRoot {
         #[graphql(default_with = "Some(false)")] include_retracted: Option<bool>,
         first: Option<i32>,
         after: Option<String>,
+        recorded_from: Option<DateTime>,
+        recorded_to: Option<DateTime>,
     ) -> Result<EventConnection, Error> {
         let entity = entity.as_ref().map(|id| entity_id("entity", id)).transpose()?;
         let size = connection::page_size(first)?;
@@ -152,8 +156,16 @@ impl QueryRoot {
             check_kinds(engine, kinds)?;
         }
         let include_retracted = include_retracted.unwrap_or(false);
-        let filter =
-            EventFilter { entity, kinds, from: day(from), to: day(to), known_at: Some(known), include_retracted };
+        let filter = EventFilter {
+            entity,
+            kinds,
+            from: day(from),
+            to: day(to),
+            known_at: Some(known),
+            include_retracted,
+            recorded_from: instant(recorded_from),
+            recorded_to: instant(recorded_to),
+        };
         let all = snap.events(filter);
         let start = match &after {
             Some(key) => connection::start_after(&all, key, |&p| {
@@ -289,6 +301,125 @@ impl QueryRoot {
             views.into_iter().map(|view| Relation { view, time, cap: snap.cap() }).collect()
         };
         Ok(GraphDiff { added: at(to.0, diff.added), removed: at(from.0, diff.removed) })
+    }
+
+    /// What we learned and what we stopped believing between two `knownAt`
+    /// instants, at one `asOf`: the relations visible at `knownAt: to` and
+    /// not at `knownAt: from` (`learned`), the reverse (`withdrawn`:
+    /// retracted, or ended by a close recorded in between), compared by
+    /// event, role and ends (a relation in both reads is in neither list,
+    /// even if its `validTo` changed), and every event recorded after
+    /// `from` and at or before `to`. `entity` keeps the relations with that
+    /// entity at either end; it does not filter `events`.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "10usize.saturating_mul(child_complexity)")]
+    async fn knowledge_diff(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime,
+        to: DateTime,
+        as_of: Option<Date>,
+        entity: Option<ID>,
+        #[graphql(
+            desc = "Only relations whose event has one of these statuses (default: what is believed to have happened).",
+            default_with = "Some(vec![ClaimStatus::Confirmed, ClaimStatus::Reported])"
+        )]
+        statuses: Option<Vec<ClaimStatus>>,
+    ) -> Result<KnowledgeDiff, Error> {
+        let entity = entity.as_ref().map(|id| entity_id("entity", id)).transpose()?;
+        let snap = snapshot(ctx)?;
+        let statuses = status_set(statuses.as_deref());
+        let (from, to) = (snap.clamp(Some(from.0)), snap.clamp(Some(to.0)));
+        let found = snap.knowledge_diff(KnowledgeQuery { from, to, as_of: day(as_of), entity, statuses });
+        let at = |known, views: Vec<strata_engine::RelationView>| -> Vec<Relation> {
+            let time = snap.filter(day(as_of), Some(known)).with_statuses(statuses);
+            views.into_iter().map(|view| Relation { view, time, cap: snap.cap() }).collect()
+        };
+        Ok(KnowledgeDiff {
+            learned: at(to, found.learned),
+            withdrawn: at(from, found.withdrawn),
+            events: found.events,
+            known: to,
+            cap: snap.cap(),
+        })
+    }
+
+    /// The valid-time intervals during which a path of at most `maxHops`
+    /// (up to 10) joined `from` and `to`, oldest first, each as long as it
+    /// can be (`validTo` is the first day no such path remained, null while
+    /// one does), with a shortest path on its first day. Relations are
+    /// followed either way, about-links included. Empty when they never
+    /// were, or are one entity.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "10usize.saturating_mul(child_complexity)")]
+    async fn connections(
+        &self,
+        ctx: &Context<'_>,
+        from: ID,
+        to: ID,
+        #[graphql(default_with = "Some(3)")] max_hops: Option<i32>,
+        known_at: Option<DateTime>,
+        #[graphql(
+            desc = "Only relations whose event has one of these statuses (default: what is believed to have happened).",
+            default_with = "Some(vec![ClaimStatus::Confirmed, ClaimStatus::Reported])"
+        )]
+        statuses: Option<Vec<ClaimStatus>>,
+        relations: Option<Vec<String>>,
+    ) -> Result<Vec<Connection>, Error> {
+        let (from, to) = (entity_id("from", &from)?, entity_id("to", &to)?);
+        let max_hops = bounded("maxHops", max_hops.unwrap_or(3), MAX_HOPS)?;
+        let snap = snapshot(ctx)?;
+        let known = snap.clamp(instant(known_at));
+        let statuses = status_set(statuses.as_deref());
+        let query = TemporalQuery { known_at: known, statuses, max_hops, relations, after: None, before: None };
+        let found = snap.connections(&from, &to, query);
+        Ok(found
+            .into_iter()
+            .map(|c| {
+                let time = snap.filter(Some(c.valid_from), Some(known)).with_statuses(statuses);
+                Connection {
+                    valid_from: Date(c.valid_from),
+                    valid_to: c.valid_to.map(Date),
+                    path: Path { view: c.path, time, cap: snap.cap() },
+                }
+            })
+            .collect())
+    }
+
+    /// The time-respecting path from `from` to `to` that arrives earliest:
+    /// each step follows a relation (either way, about-links included) on
+    /// a day it holds, on or after the day of the step before, all between
+    /// `after` and `before` (both included); of at most `maxHops` steps (up
+    /// to 10); ties go to fewer steps. Each step's `at` is the earliest day
+    /// it could be taken. No steps from an entity to itself; null when no
+    /// such path exists.
+    #[allow(clippy::too_many_arguments)]
+    async fn journey(
+        &self,
+        ctx: &Context<'_>,
+        from: ID,
+        to: ID,
+        after: Option<Date>,
+        before: Option<Date>,
+        #[graphql(default_with = "Some(3)")] max_hops: Option<i32>,
+        known_at: Option<DateTime>,
+        #[graphql(
+            desc = "Only relations whose event has one of these statuses (default: what is believed to have happened).",
+            default_with = "Some(vec![ClaimStatus::Confirmed, ClaimStatus::Reported])"
+        )]
+        statuses: Option<Vec<ClaimStatus>>,
+        relations: Option<Vec<String>>,
+    ) -> Result<Option<Path>, Error> {
+        let (from, to) = (entity_id("from", &from)?, entity_id("to", &to)?);
+        let max_hops = bounded("maxHops", max_hops.unwrap_or(3), MAX_HOPS)?;
+        let snap = snapshot(ctx)?;
+        let known = snap.clamp(instant(known_at));
+        let statuses = status_set(statuses.as_deref());
+        let query =
+            TemporalQuery { known_at: known, statuses, max_hops, relations, after: day(after), before: day(before) };
+        let found = snap.journey(&from, &to, query);
+        let time = snap.filter(day(after), Some(known)).with_statuses(statuses);
+        Ok(found.map(|view| Path { view, time, cap: snap.cap() }))
     }
 
     /// The span of the log on both time axes at `knownAt`: the valid time

@@ -266,6 +266,11 @@ impl Event {
         }
     }
 
+    /// An event already read from the log.
+    pub(crate) fn from_record(rec: RecordedEvent, known: Timestamp, cap: SnapshotCap) -> Event {
+        Event { rec: Arc::new(rec), known, cap }
+    }
+
     /// The entity `id` as the event's fields show it: no `asOf` bound, the
     /// request's knowledge (the latest its snapshot holds).
     fn entity(&self, engine: &Engine, id: &EntityId) -> Option<Entity> {
@@ -401,7 +406,9 @@ impl Path {
                 from: s.from.clone(),
                 relation: s.relation.clone(),
                 to: s.to.clone(),
-                time: self.time,
+                at: s.at,
+                // A step taken on a day of its own answers as of that day.
+                time: s.at.map_or(self.time, |day| TimeFilter { as_of: Some(day), ..self.time }),
                 cap: self.cap,
             })
             .collect()
@@ -413,6 +420,7 @@ pub struct PathStep {
     from: EntityId,
     relation: RelationView,
     to: EntityId,
+    at: Option<strata_core::Day>,
     time: TimeFilter,
     cap: SnapshotCap,
 }
@@ -434,6 +442,13 @@ impl PathStep {
     /// The entity it reaches.
     async fn to(&self, ctx: &Context<'_>) -> Result<Entity, Error> {
         Entity::must_load(engine(ctx)?, &self.to, self.time, self.cap)
+    }
+
+    /// On a `journey`, the day the step was taken (the earliest it could
+    /// be; its entities and relation answer as of that day); null on the
+    /// paths of one `asOf`.
+    async fn at(&self) -> Option<Date> {
+        self.at.map(Date)
     }
 }
 

@@ -38,6 +38,10 @@
 //!   an entity reaches itself in 0 hops.
 //! - **Diff** from d1 to d2 at k: the edges visible at d2 and not at d1, and
 //!   the reverse.
+//! - **Across time** (`audit`): a knowledge diff is the difference of two
+//!   full reads; connections are found by a search on every day an edge
+//!   starts or ends; a journey by walking every reachable (entity, day,
+//!   hops) state.
 //!
 //! # Acceptance
 //!
@@ -78,6 +82,10 @@ use std::collections::{BTreeSet, VecDeque};
 
 use strata_core::{parse_line, ClaimStatus, Day, Effect, EntityId, EntityType, Event, EventId, Location, ObjectRule};
 use strata_core::{Timestamp, Vocabulary};
+
+mod audit;
+
+pub use audit::KnowledgeAnswer;
 
 /// One event of the log, as the store holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,6 +281,22 @@ impl Model {
     /// Every visible edge at `as_of` and `known` whose event's status is
     /// one of `statuses`, sorted.
     pub fn edges(&self, as_of: Option<Day>, known: Timestamp, statuses: &[ClaimStatus]) -> Vec<Edge> {
+        self.edges_where(known, statuses, |from, to| holds(from, to, as_of))
+    }
+
+    /// Every edge visible at `known` on some day, whatever the `asOf`: its
+    /// interval (`valid_from`, `valid_to`) holds at least one day.
+    pub fn edges_any_day(&self, known: Timestamp, statuses: &[ClaimStatus]) -> Vec<Edge> {
+        self.edges_where(known, statuses, |from, to| to.is_none_or(|t| from < t))
+    }
+
+    /// The visible edges at `known` of `statuses` whose interval passes `keep`, sorted.
+    fn edges_where(
+        &self,
+        known: Timestamp,
+        statuses: &[ClaimStatus],
+        keep: impl Fn(Day, Option<Day>) -> bool,
+    ) -> Vec<Edge> {
         let mut out = Vec::new();
         for l in self.visible_events(known) {
             let e = &l.event;
@@ -286,7 +310,7 @@ impl Model {
             let Some(name) = relation(&self.vocab, e) else { continue };
             let from = e.at.start();
             let to = if eff == Some(Effect::Opens) { self.end_of(e, known) } else { None };
-            if !holds(from, to, as_of) {
+            if !keep(from, to) {
                 continue;
             }
             let about: Vec<EntityId> = about_set(e).into_iter().collect();
@@ -316,7 +340,8 @@ impl Model {
                 }
             }
         }
-        let entities: BTreeSet<EntityId> = self.entities(as_of, known).into_iter().map(|e| e.id).collect();
+        // Whether an entity is visible does not depend on `asOf`.
+        let entities: BTreeSet<EntityId> = self.entities(None, known).into_iter().map(|e| e.id).collect();
         out.retain(|e| entities.contains(&e.from) && entities.contains(&e.to));
         out.sort();
         out

@@ -12,7 +12,13 @@
 //! - the engine and the model agree on which batches are accepted and, at
 //!   `asOf`/`knownAt` pairs drawn from the log's own dates and recorded
 //!   times, on entities (type, name, or unknown), relations with their
-//!   roles and intervals, shortest path lengths and diffs.
+//!   roles and intervals, shortest path lengths and diffs;
+//! - across time, on connections (every interval, and a path on its first
+//!   day that holds then and is shortest) and journeys (the arrival day and
+//!   hops, and a path whose every step holds on its day, taken as early as
+//!   it can be) between random pairs, and, at the end of each seed, on the
+//!   knowledge diff between every pair of the instants the batches were
+//!   recorded at.
 //!
 //! `STRATA_GRAMMAR_SEED` (the first seed, default fixed), `STRATA_GRAMMAR_CASES`
 //! (how many seeds) and `STRATA_GRAMMAR_OPS` (operations per seed) widen the
@@ -25,7 +31,8 @@ use std::fmt::Write as _;
 
 use strata_core::{to_line, EntityDecl, EntityRef, EventId, Timestamp, ValidTime};
 use strata_engine::{
-    ClaimStatus, Config, Day, Direction, Engine, EntityId, EntityType, PathQuery, Role, StatusSet, TimeFilter,
+    ClaimStatus, Config, Day, Direction, Engine, EntityId, EntityType, KnowledgeQuery, PathQuery, PathView, Role,
+    StatusSet, TemporalQuery, TimeFilter,
 };
 use strata_testkit::grammar::{Choices, Grammar, Op, SeedChoices};
 use strata_testkit::model::{Edge, EdgeRole, Logged, Model};
@@ -38,6 +45,18 @@ fn env_u64(name: &str, default: u64) -> u64 {
 /// A path question: from, to, maxHops, directed.
 type PathAsk = (EntityId, EntityId, usize, bool);
 
+/// A question across valid time: from, to, maxHops, after, before, the
+/// relation names followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TemporalAsk {
+    from: EntityId,
+    to: EntityId,
+    max_hops: usize,
+    after: Option<Day>,
+    before: Option<Day>,
+    names: Option<Vec<String>>,
+}
+
 /// One read's worth of answers, from the engine or from the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Answers {
@@ -45,6 +64,11 @@ struct Answers {
     edges: Vec<Edge>,
     paths: Vec<(PathAsk, Option<usize>)>,
     diff: Option<(Day, Day, Vec<Edge>, Vec<Edge>)>,
+    /// Per temporal question: each connection's interval and the hops of
+    /// its path (the shortest on its first day).
+    connections: Vec<Vec<(Day, Option<Day>, usize)>>,
+    /// Per temporal question: the journey's arrival day and hops.
+    journeys: Vec<Option<(Option<Day>, usize)>>,
 }
 
 /// Where to look: one `asOf`/`knownAt` pair and the questions to ask there.
@@ -57,6 +81,7 @@ struct Probe {
     ids: Vec<EntityId>,
     paths: Vec<PathAsk>,
     diff: Option<(Day, Day)>,
+    temporal: Vec<TemporalAsk>,
 }
 
 impl Probe {
@@ -66,6 +91,103 @@ impl Probe {
 
     fn status_list(&self) -> Vec<ClaimStatus> {
         self.statuses.iter().collect()
+    }
+
+    fn temporal_query(&self, ask: &TemporalAsk) -> TemporalQuery {
+        TemporalQuery {
+            known_at: self.known,
+            statuses: self.statuses,
+            max_hops: ask.max_hops,
+            relations: ask.names.clone(),
+            after: ask.after,
+            before: ask.before,
+        }
+    }
+}
+
+/// The engine's connections and journey for one temporal question.
+fn engine_temporal(
+    engine: &Engine,
+    p: &Probe,
+    ask: &TemporalAsk,
+) -> (Vec<strata_engine::Connection>, Option<PathView>) {
+    let snap = engine.snapshot();
+    let connections =
+        snap.connections(&ask.from, &ask.to, TemporalQuery { after: None, before: None, ..p.temporal_query(ask) });
+    (connections, snap.journey(&ask.from, &ask.to, p.temporal_query(ask)))
+}
+
+/// What is wrong with the engine's paths across time, judged by the
+/// model: a connection's path must join the two on its first day over
+/// edges that hold then, and be as short as any; a journey's steps must
+/// join the two over edges that hold on each step's day, each day the
+/// earliest the step could be taken after the one before.
+fn temporal_problems(engine: &Engine, model: &Model, p: &Probe) -> Vec<String> {
+    let mut out = Vec::new();
+    let statuses = p.status_list();
+    for ask in &p.temporal {
+        let (connections, journey) = engine_temporal(engine, p, ask);
+        let named = |e: &Edge| ask.names.as_ref().is_none_or(|ns| ns.contains(&e.name));
+        for c in &connections {
+            let day_edges: Vec<Edge> =
+                model.edges(Some(c.valid_from), p.known, &statuses).into_iter().filter(|e| named(e)).collect();
+            if let Err(why) = chain(&c.path, &ask.from, &ask.to, |step, edge| {
+                if day_edges.contains(edge) {
+                    Ok(())
+                } else {
+                    Err(format!("step {step}'s edge does not hold on {}", c.valid_from))
+                }
+            }) {
+                out.push(format!("connection {ask:?} from {}: {why}: {:?}", c.valid_from, c.path));
+            }
+        }
+        if let Some(path) = journey {
+            let any_day: Vec<Edge> = model.edges_any_day(p.known, &statuses).into_iter().filter(|e| named(e)).collect();
+            let mut day = ask.after.unwrap_or(Day::MIN);
+            let check = chain(&path, &ask.from, &ask.to, |step, edge| {
+                let at = path.steps[step].at.ok_or("a step has no day")?;
+                if !any_day.contains(edge) {
+                    return Err(format!("step {step}'s edge is not visible"));
+                }
+                if at != day.max(edge.valid_from) || edge.valid_to.is_some_and(|t| at >= t) {
+                    return Err(format!("step {step} is taken on {at}, not the first day it could be after {day}"));
+                }
+                if ask.before.is_some_and(|b| at > b) {
+                    return Err(format!("step {step} is taken after {:?}", ask.before));
+                }
+                day = at;
+                Ok(())
+            });
+            if let Err(why) = check {
+                out.push(format!("journey {ask:?}: {why}: {path:?}"));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a path's steps lead from `from` to `to`, each over its edge
+/// (either way), and pass `edge_ok`.
+fn chain(
+    path: &PathView,
+    from: &EntityId,
+    to: &EntityId,
+    mut edge_ok: impl FnMut(usize, &Edge) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut at = from;
+    for (i, step) in path.steps.iter().enumerate() {
+        let edge = edge_of(&step.relation);
+        let ends = (&edge.from, &edge.to);
+        if &step.from != at || !(ends == (&step.from, &step.to) || ends == (&step.to, &step.from)) {
+            return Err(format!("step {i} does not continue the path over its edge"));
+        }
+        edge_ok(i, &edge)?;
+        at = &step.to;
+    }
+    if at == to {
+        Ok(())
+    } else {
+        Err("the path does not end at the goal".into())
     }
 }
 
@@ -91,7 +213,7 @@ fn edge_of(r: &strata_engine::RelationView) -> Edge {
 
 fn engine_answers(engine: &Engine, p: &Probe) -> Answers {
     let t = TimeFilter { as_of: p.as_of, known_at: p.known, statuses: p.statuses };
-    engine.snapshot().read(|g| {
+    let answers = engine.snapshot().read(|g| {
         let entities = p.ids.iter().map(|id| (id.clone(), g.entity(id, t).map(|e| (e.entity_type, e.name)))).collect();
         let mut edges: Vec<Edge> =
             p.ids.iter().flat_map(|id| g.relations(id, t, Direction::Out, None)).map(|r| edge_of(&r)).collect();
@@ -112,8 +234,19 @@ fn engine_answers(engine: &Engine, p: &Probe) -> Answers {
             removed.sort();
             (d1, d2, added, removed)
         });
-        Answers { entities, edges, paths, diff }
-    })
+        Answers { entities, edges, paths, diff, connections: Vec::new(), journeys: Vec::new() }
+    });
+    let (connections, journeys) = p
+        .temporal
+        .iter()
+        .map(|ask| {
+            let (connections, journey) = engine_temporal(engine, p, ask);
+            let connections = connections.iter().map(|c| (c.valid_from, c.valid_to, c.path.hops())).collect();
+            let arrival = journey.map(|j| (j.steps.last().and_then(|s| s.at), j.hops()));
+            (connections, arrival)
+        })
+        .unzip();
+    Answers { connections, journeys, ..answers }
 }
 
 fn model_answers(model: &Model, p: &Probe) -> Answers {
@@ -134,7 +267,28 @@ fn model_answers(model: &Model, p: &Probe) -> Answers {
         let (added, removed) = model.diff(d1, d2, p.known, &p.status_list());
         (d1, d2, added, removed)
     });
-    Answers { entities, edges: model.edges(p.as_of, p.known, &p.status_list()), paths, diff }
+    let statuses = p.status_list();
+    let connections = p
+        .temporal
+        .iter()
+        .map(|a| {
+            let names = a.names.as_deref();
+            let found = model.connections(&a.from, &a.to, p.known, a.max_hops, &statuses, names);
+            found
+                .into_iter()
+                .map(|(from, to)| {
+                    let hops = model.hops_on(&a.from, &a.to, from, p.known, a.max_hops, &statuses, names);
+                    (from, to, hops.unwrap_or(usize::MAX))
+                })
+                .collect()
+        })
+        .collect();
+    let journeys = p
+        .temporal
+        .iter()
+        .map(|a| model.journey(&a.from, &a.to, a.after, a.before, p.known, a.max_hops, &statuses, a.names.as_deref()))
+        .collect();
+    Answers { entities, edges: model.edges(p.as_of, p.known, &statuses), paths, diff, connections, journeys }
 }
 
 /// What differs between two answers (engine first): the kinds of
@@ -182,6 +336,18 @@ fn difference(engine: &Answers, model: &Answers) -> (Vec<String>, String) {
         let _ = writeln!(out, "  diff: engine {:?}\n        model  {:?}", engine.diff, model.diff);
         first(&mut categories, "diff", "diff differs");
     }
+    for (i, (e, m)) in engine.connections.iter().zip(&model.connections).enumerate() {
+        if e != m {
+            let _ = writeln!(out, "  connections of temporal question {i}: engine {e:?}, model {m:?}");
+            first(&mut categories, "connections", "connections differ");
+        }
+    }
+    for (i, (e, m)) in engine.journeys.iter().zip(&model.journeys).enumerate() {
+        if e != m {
+            let _ = writeln!(out, "  journey of temporal question {i}: engine {e:?}, model {m:?}");
+            first(&mut categories, "journey", "journey differs");
+        }
+    }
     (categories, out)
 }
 
@@ -206,6 +372,11 @@ struct Tally {
     reopens: u64,
     restores: u64,
     comparisons: u64,
+    /// Answers across time that were not empty: connections, journeys of
+    /// at least one step, knowledge diffs with a learned or withdrawn relation.
+    connected: u64,
+    journeys: u64,
+    knowledge_changes: u64,
     /// Why the model refused, by rule.
     reasons: BTreeMap<&'static str, u64>,
 }
@@ -236,14 +407,27 @@ struct Driver {
     model: Model,
     rng: SeedChoices,
     probes_per_check: usize,
+    /// The vocabulary, for the relation names a question may follow.
+    vocab: strata_core::Vocabulary,
+    /// The recorded time of the last event of each batch stored.
+    instants: Vec<Timestamp>,
 }
 
 impl Driver {
     fn new(seed: u64, probes_per_check: usize) -> Driver {
         let dir = tempfile::tempdir().unwrap();
         let engine = Engine::open(Config::at(dir.path())).unwrap();
-        let model = Model::new(engine.vocabulary());
-        Driver { dir, engine: Some(engine), model, rng: SeedChoices::new(seed ^ 0x9e37_79b9), probes_per_check }
+        let vocab = engine.vocabulary();
+        let model = Model::new(vocab.clone());
+        Driver {
+            dir,
+            engine: Some(engine),
+            model,
+            rng: SeedChoices::new(seed ^ 0x9e37_79b9),
+            probes_per_check,
+            vocab,
+            instants: Vec::new(),
+        }
     }
 
     fn engine(&self) -> Result<&Engine, Failure> {
@@ -298,7 +482,73 @@ impl Driver {
             2 => StatusSet::ALL,
             _ => StatusSet::of(ClaimStatus::ALL.into_iter().filter(|_| c.below(2) == 0)),
         };
-        Probe { as_of, known, statuses, ids, paths, diff }
+        let names: Vec<String> =
+            log.iter().filter_map(|l| self.vocab.get(&l.event.kind).and_then(|k| k.relation.clone())).collect();
+        let mut temporal = Vec::new();
+        for _ in 0..2 {
+            let from = ids[c.below(ids.len() as u32) as usize].clone();
+            let to = ids[c.below(ids.len() as u32) as usize].clone();
+            let bound = |c: &mut SeedChoices| (c.below(3) == 0).then(|| pick_day(c));
+            let (after, before) = (bound(c), bound(c));
+            let names = match c.below(5) {
+                0 if !names.is_empty() => Some(vec![names[c.below(names.len() as u32) as usize].clone()]),
+                _ => None,
+            };
+            temporal.push(TemporalAsk { from, to, max_hops: 1 + c.below(4) as usize, after, before, names });
+        }
+        Probe { as_of, known, statuses, ids, paths, diff, temporal }
+    }
+
+    /// The engine and the model agree on the knowledge diff between every
+    /// pair of the instants batches were recorded at (and before the
+    /// first), at a random `asOf`, statuses and entity each time.
+    fn knowledge_agrees(&mut self, tally: &mut Tally) -> Result<Vec<Failure>, Failure> {
+        let mut instants = vec![Timestamp::MIN];
+        instants.extend(self.instants.iter().copied());
+        let ids: Vec<EntityId> = self.model.ids().into_iter().collect();
+        let days: Vec<Day> = self.model.log().iter().map(|l| l.event.at.start()).collect();
+        let mut found: Vec<Failure> = Vec::new();
+        for (i, &from) in instants.iter().enumerate() {
+            for &to in &instants[i + 1..] {
+                let c = &mut self.rng;
+                let as_of = match c.below(3) {
+                    0 => None,
+                    _ if days.is_empty() => None,
+                    _ => {
+                        let d = days[c.below(days.len() as u32) as usize];
+                        Some(Day(d.0 + c.below(3) as i32 - 1))
+                    }
+                };
+                let entity =
+                    (c.below(4) == 0 && !ids.is_empty()).then(|| ids[c.below(ids.len() as u32) as usize].clone());
+                let statuses = if c.below(3) == 0 { StatusSet::ALL } else { StatusSet::BELIEVED };
+                let status_list: Vec<ClaimStatus> = statuses.iter().collect();
+                let query = KnowledgeQuery { from, to, as_of, entity: entity.clone(), statuses };
+                let e = self.engine()?.snapshot().knowledge_diff(query);
+                let sorted = |views: &[strata_engine::RelationView]| {
+                    let mut v: Vec<Edge> = views.iter().map(edge_of).collect();
+                    v.sort();
+                    v
+                };
+                let (learned, withdrawn) = (sorted(&e.learned), sorted(&e.withdrawn));
+                let m = self.model.knowledge_diff(from, to, as_of, entity.as_ref(), &status_list);
+                tally.comparisons += 1;
+                tally.knowledge_changes += u64::from(!(m.learned.is_empty() && m.withdrawn.is_empty()));
+                if (learned.as_slice(), withdrawn.as_slice(), e.events.as_slice())
+                    != (m.learned.as_slice(), m.withdrawn.as_slice(), m.events.as_slice())
+                    && !found.iter().any(|f| f.category == "knowledge diff differs")
+                {
+                    found.push(fail(
+                        "knowledge diff differs",
+                        format!(
+                            "from {from} to {to} asOf={as_of:?} entity={entity:?} statuses={status_list:?}:\n  engine learned {learned:?}\n  model  learned {:?}\n  engine withdrew {withdrawn:?}\n  model  withdrew {:?}\n  engine events {:?}, model events {:?}",
+                            m.learned, m.withdrawn, e.events, m.events
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// The engine and the model agree at a few probes: what differs, by
@@ -310,6 +560,8 @@ impl Driver {
             let e = engine_answers(self.engine()?, &p);
             let m = model_answers(&self.model, &p);
             tally.comparisons += 1;
+            tally.connected += m.connections.iter().filter(|c| !c.is_empty()).count() as u64;
+            tally.journeys += m.journeys.iter().filter(|j| j.is_some_and(|(_, hops)| hops > 0)).count() as u64;
             if e != m {
                 let (categories, detail) = difference(&e, &m);
                 for c in categories {
@@ -317,6 +569,11 @@ impl Driver {
                         found.push(fail(c, format!("at {}:\n{detail}", p.describe())));
                     }
                 }
+            }
+            let problems = temporal_problems(self.engine()?, &self.model, &p);
+            if !problems.is_empty() && !found.iter().any(|f| f.category == "path across time does not hold") {
+                let detail = format!("at {}:\n  {}", p.describe(), problems.join("\n  "));
+                found.push(fail("path across time does not hold", detail));
             }
         }
         Ok(found)
@@ -384,9 +641,11 @@ impl Driver {
             .scan(from)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| fail("log does not scan", e.to_string()))?;
+        let last = events.last().map(|r| r.recorded_at);
         for r in events {
             self.model.push(Logged { position: r.position, recorded_at: r.recorded_at, event: r.event });
         }
+        self.instants.extend(last);
         Ok(())
     }
 
@@ -512,7 +771,11 @@ fn replay(seed: u64, ops: &[Op], probes: usize, category: Option<&str>) -> Optio
             Err(f) => return wanted(&f).then_some((i, f)),
         }
     }
-    None
+    let last = ops.len().saturating_sub(1);
+    match d.knowledge_agrees(&mut tally) {
+        Ok(found) => found.into_iter().find(wanted).map(|f| (last, f)),
+        Err(f) => wanted(&f).then_some((last, f)),
+    }
 }
 
 /// Cuts the operations down to fewer that still fail in the same category.
@@ -591,6 +854,16 @@ fn run_seed(seed: u64, ops: u64, tally: &mut Tally) -> Vec<(Vec<Op>, Failure)> {
             }
         }
     }
+    match d.knowledge_agrees(tally) {
+        Ok(found) => {
+            for f in found {
+                if !failures.iter().any(|(_, old)| old.category == f.category) {
+                    failures.push((kept.clone(), f));
+                }
+            }
+        }
+        Err(f) => failures.push((kept.clone(), f)),
+    }
     if let Err(f) = d.restore_same(tally) {
         if !failures.iter().any(|(_, old)| old.category == f.category) {
             // Replayed, the script ends with a reopen, which restores too.
@@ -626,6 +899,10 @@ fn grammar_batches_agree_with_the_model_and_survive_reopen() {
     eprintln!(
         "grammar: {} batches ({} accepted and {} refused over batches, retractions and reopens), {} retractions, {} reopens, {} restores from an export, {} model comparisons; {failed_seeds} of {cases} seeds failed",
         tally.batches, tally.accepted, tally.refused, tally.retracts, tally.reopens, tally.restores, tally.comparisons
+    );
+    eprintln!(
+        "grammar: across time, {} connected pairs, {} journeys of at least one step, {} knowledge diffs with a change",
+        tally.connected, tally.journeys, tally.knowledge_changes
     );
     eprintln!("grammar: the model's refusals by rule: {:?}", tally.reasons);
     if failures.is_empty() {

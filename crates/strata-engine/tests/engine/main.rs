@@ -47,6 +47,15 @@
 //! - `paths FROM TO [limit=N] [asOf] [knownAt] [maxHops=N] [names] [directed] [statuses]` (limit defaults to 10)
 //! - `neighborhood ID [hops=N] [asOf] [knownAt] [names] [statuses]` (hops defaults to 1)
 //! - `diff FROM TO [knownAt] [statuses]`: `+ relation` (added), `- relation` (removed)
+//! - `knowledge-diff FROM TO [asOf] [entity=ID] [statuses]` (FROM and TO
+//!   are `knownAt` values): `+ relation` (learned), `- relation`
+//!   (withdrawn), then `recorded: ` the positions recorded in between
+//! - `connections FROM TO [knownAt] [maxHops=N] [names] [statuses]`
+//!   (maxHops defaults to 3): `2020-01-01..2021-06-01: 2 hops` (`(still)`
+//!   while it holds), then its path's steps
+//! - `journey FROM TO [after=DATE] [before=DATE] [knownAt] [maxHops=N] [names] [statuses]`:
+//!   the hops, then `on DAY: a => b via relation` per step
+//! - `events ... [recordedFrom=@N] [recordedTo=@M]`: recorded-time bounds, both included
 //! - `disputed-by #N [knownAt]`: the visible events disputing the event at N
 //! - `sources #N [asOf] [knownAt] [statuses]`: the events stating the same
 //!   relation as the one event N opened or marked, passing the filter
@@ -103,6 +112,7 @@ macro_rules! fixtures {
 
 fixtures! {
     about_links,
+    audit,
     bad_input,
     coarse_dates,
     declarations,

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use strata_core::{EventId, Timestamp};
 use strata_engine::{
-    ClaimStatus, Day, Direction, DisagreementFilter, EntityId, EntityType, EntityView, EventFilter, PathQuery,
-    PathView, RelationView, Role, Snapshot, StatusSet, TimeFilter,
+    ClaimStatus, Day, Direction, DisagreementFilter, EntityId, EntityType, EntityView, EventFilter, KnowledgeQuery,
+    PathQuery, PathView, RelationView, Role, Snapshot, StatusSet, TemporalQuery, TimeFilter,
 };
 
 use crate::harness::{outcome, Session};
@@ -67,18 +67,7 @@ impl<'s> Args<'s> {
 
     /// `knownAt`, resolved to a recorded time.
     fn known_at(&self, snap: &Snapshot<'_>) -> Option<Timestamp> {
-        let v = self.opt("knownAt")?;
-        Some(match v.strip_prefix('@') {
-            Some("0") => Timestamp::MIN,
-            Some(n) => {
-                let pos: u64 = n.parse().unwrap_or_else(|_| self.session.fail(format!("knownAt={v}: expected @N")));
-                match snap.event_at(pos) {
-                    Ok(Some(rec)) => rec.recorded_at,
-                    _ => self.session.fail(format!("knownAt={v}: there is no event at position {pos}")),
-                }
-            }
-            None => Timestamp::parse(v).unwrap_or_else(|e| self.session.fail(e)),
-        })
+        self.opt("knownAt").map(|v| instant(self.session, snap, v))
     }
 
     /// The time filter of `asOf` and `knownAt`, bounded by the snapshot,
@@ -102,6 +91,22 @@ impl<'s> Args<'s> {
 }
 
 const TIME: [&str; 2] = ["asOf", "knownAt"];
+
+/// A recorded time written `@N` (the recorded time of position N; `@0` is
+/// before everything) or in RFC 3339.
+fn instant(session: &Session, snap: &Snapshot<'_>, v: &str) -> Timestamp {
+    match v.strip_prefix('@') {
+        Some("0") => Timestamp::MIN,
+        Some(n) => {
+            let pos: u64 = n.parse().unwrap_or_else(|_| session.fail(format!("{v}: expected @N")));
+            match snap.event_at(pos) {
+                Ok(Some(rec)) => rec.recorded_at,
+                _ => session.fail(format!("{v}: there is no event at position {pos}")),
+            }
+        }
+        None => Timestamp::parse(v).unwrap_or_else(|e| session.fail(e)),
+    }
+}
 
 fn day(session: &Session, v: &str) -> Day {
     Day::parse(v).unwrap_or_else(|e| session.fail(e))
@@ -196,8 +201,13 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
             or_none(positions.iter().map(|&p| r.event(p, t.known_at)).collect())
         }
         "events" => {
-            let a = Args::parse(session, words, &["entity", "kinds", "from", "to", "knownAt"], &["retracted"]);
-            a.positional(0, "events [entity=ID] [kinds=a,b] [from=D] [to=D] [knownAt] [retracted]");
+            let a = Args::parse(
+                session,
+                words,
+                &["entity", "kinds", "from", "to", "knownAt", "recordedFrom", "recordedTo"],
+                &["retracted"],
+            );
+            a.positional(0, "events [entity=ID] [kinds=a,b] [from=D] [to=D] [knownAt] [recordedFrom=@N] [recordedTo=@N] [retracted]");
             let known = snap.clamp(a.known_at(&snap));
             let filter = EventFilter {
                 entity: a.opt("entity").map(|e| entity_id(session, e)),
@@ -206,6 +216,8 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
                 to: a.day("to"),
                 known_at: Some(known),
                 include_retracted: a.flag("retracted"),
+                recorded_from: a.opt("recordedFrom").map(|v| instant(session, &snap, v)),
+                recorded_to: a.opt("recordedTo").map(|v| instant(session, &snap, v)),
             };
             let positions = snap.events(filter);
             or_none(positions.iter().map(|&p| r.event(p, known)).collect())
@@ -294,6 +306,54 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
             }
             lines
         }
+        "knowledge-diff" => {
+            let a = Args::parse(session, words, &["asOf", "entity", "statuses"], &[]);
+            let ends = a.positional(2, "knowledge-diff FROM TO [asOf] [entity=ID] [statuses]");
+            let query = KnowledgeQuery {
+                from: instant(session, &snap, &ends[0]),
+                to: instant(session, &snap, &ends[1]),
+                as_of: a.day("asOf"),
+                entity: a.opt("entity").map(|e| entity_id(session, e)),
+                statuses: a.statuses(),
+            };
+            let d = snap.knowledge_diff(query);
+            let mut lines: Vec<String> = d.learned.iter().map(|r| format!("+ {}", relation(r))).collect();
+            lines.extend(d.withdrawn.iter().map(|r| format!("- {}", relation(r))));
+            if lines.is_empty() {
+                lines.push("(no change)".into());
+            }
+            lines.push(format!("recorded: {}", crate::harness::ranges(&d.events)));
+            lines
+        }
+        "connections" => {
+            let a = Args::parse(session, words, &["knownAt", "maxHops", "names", "statuses"], &[]);
+            let ends = a.positional(2, "connections FROM TO [options]");
+            let (from, to) = (entity_id(session, &ends[0]), entity_id(session, &ends[1]));
+            let found = snap.connections(&from, &to, temporal_query(&a, &snap));
+            let mut lines = Vec::new();
+            for c in &found {
+                let end = c.valid_to.map_or_else(|| "(still)".to_owned(), |d| d.to_string());
+                lines.push(format!("{}..{end}: {}", c.valid_from, hops(&c.path)));
+                lines.extend(steps(&c.path, "  ").into_iter().map(|l| format!("  {}", l.trim_start())));
+            }
+            or_none(lines)
+        }
+        "journey" => {
+            let a = Args::parse(session, words, &["after", "before", "knownAt", "maxHops", "names", "statuses"], &[]);
+            let ends = a.positional(2, "journey FROM TO [options]");
+            let (from, to) = (entity_id(session, &ends[0]), entity_id(session, &ends[1]));
+            match snap.journey(&from, &to, temporal_query(&a, &snap)) {
+                None => vec!["(none)".into()],
+                Some(p) => {
+                    let mut lines = vec![hops(&p)];
+                    for s in &p.steps {
+                        let at = s.at.map_or_else(|| "?".to_owned(), |d| d.to_string());
+                        lines.push(format!("on {at}: {} => {} via {}", s.from, s.to, relation(&s.relation)));
+                    }
+                    lines
+                }
+            }
+        }
         "stats" => {
             let a = Args::parse(session, words, &["knownAt"], &[]);
             a.positional(0, "stats [knownAt]");
@@ -354,6 +414,18 @@ fn path_query(a: &Args<'_>, snap: &Snapshot<'_>) -> PathQuery {
         max_hops: a.number("maxHops", 4),
         relations: a.names(),
         directed: a.flag("directed"),
+    }
+}
+
+/// The options of `connections` and `journey` (maxHops defaults to 3, as in GraphQL).
+fn temporal_query(a: &Args<'_>, snap: &Snapshot<'_>) -> TemporalQuery {
+    TemporalQuery {
+        known_at: snap.clamp(a.known_at(snap)),
+        statuses: a.statuses(),
+        max_hops: a.number("maxHops", 3),
+        relations: a.names(),
+        after: a.day("after"),
+        before: a.day("before"),
     }
 }
 

@@ -6,6 +6,7 @@
 // test binary are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod audit;
 mod evidence;
 mod explorer;
 mod pages;
