@@ -746,7 +746,9 @@ CLAIMS = [
     {"id": "0194f000-0000-7000-8000-0000000000e1", "kind": "approval_granted", "at": "2026-01-10", "status": "confirmed",
      "subject": {"id": "ministry", "type": "agency", "name": "Ministry of Trade"},
      "object": {"id": "acme", "type": "actor", "name": "Acme"}, "about": [{"id": "chip-x", "type": "chip", "name": "Chip X"}],
-     "source": {"publisher": "Gazette", "url": "https://gazette.example/1", "title": "Licence list", "published": "2026-01-10"}},
+     "note": "the list gives the month; the day is the gazette's",
+     "source": {"publisher": "Gazette", "url": "https://gazette.example/1", "title": "Licence list", "published": "2026-01-10",
+                "via": "Reuters"}},
     {"id": "0194f000-0000-7000-8000-0000000000e2", "kind": "approval_granted", "at": "2026-01", "subject": "ministry",
      "object": {"id": "globex", "type": "actor", "name": "Globex"}, "source": {"publisher": "Wire"}},
     {"id": "0194f000-0000-7000-8000-0000000000e3", "kind": "approval_granted", "at": "2026-Q2", "status": "expected",
@@ -808,3 +810,27 @@ def test_edges_show_their_claim_status_and_disputes(browser, claims, statuses):
         assert statuses_seen == {"CONFIRMED", "REPORTED", "EXPECTED", "DENIED"}
         assert any(d for _, _, d, _, _ in shown), "Globex's approval is disputed"
     assert browser.find_element(By.ID, "statuses").get_attribute("value") == (statuses or "")
+
+
+def open_edge_details(browser, to: str) -> str:
+    """Clicks the listed edge to `to` and waits for its details; returns the event id."""
+    item = browser.find_element(By.CSS_SELECTOR, f'#edges [data-event][data-to="{to}"][data-role="SUBJECT_OBJECT"]')
+    event_id = item.get_attribute("data-event")
+    item.click()
+    wait = time.monotonic() + 10
+    while not browser.find_elements(By.CSS_SELECTOR, f'#details [data-detail-event="{event_id}"]'):
+        assert time.monotonic() < wait, "the edge's details did not open"
+        time.sleep(0.05)
+    return event_id
+
+
+def test_event_details_show_the_encoders_note_and_the_relayed_outlet(browser, claims):
+    load(browser, focus_url(claims, "ministry", 1))
+    event_id = open_edge_details(browser, "acme")
+    box = browser.find_element(By.CSS_SELECTOR, f'#details [data-detail-event="{event_id}"]')
+    assert box.find_element(By.CSS_SELECTOR, ".note").text == "Note: the list gives the month; the day is the gazette's"
+    assert box.find_element(By.CSS_SELECTOR, ".source .via").text == "(via Reuters)"
+    # An event with neither shows neither.
+    other = open_edge_details(browser, "globex")
+    box = browser.find_element(By.CSS_SELECTOR, f'#details [data-detail-event="{other}"]')
+    assert not box.find_elements(By.CSS_SELECTOR, ".note") and not box.find_elements(By.CSS_SELECTOR, ".via")

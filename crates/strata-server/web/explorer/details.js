@@ -46,6 +46,7 @@ function eventItem(ev) {
     ev.disputedBy && ev.disputedBy.length ? el("div", { class: "disputed", text: "Disputed by " + ev.disputedBy.map((x) =>
       x.kind + (x.source && x.source.publisher ? " (" + x.source.publisher + ")" : "")).join("; ") }) : null,
     ev.attrs && Object.keys(ev.attrs).length ? attrsList(ev.attrs) : null,
+    ev.note ? el("p", { class: "note", text: "Note: " + ev.note }) : null,
     sourceLine(ev.source),
     el("div", {}, [el("small", { text: "recorded " + ev.recordedAt + " · event " + ev.id })]),
   ]);

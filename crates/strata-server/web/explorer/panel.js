@@ -85,6 +85,7 @@ export function listSteps(steps) {
     ol.appendChild(el("li", { "data-step-event": ev.id }, [
       el("div", {}, [s.from.name + " —" + r.name + (r.role === "ABOUT" ? " (about)" : "") + "→ " + s.to.name]),
       el("div", {}, [el("span", { class: "when", text: showDate(ev.at, ev.precision) }), " " + ev.kind]),
+      ev.note ? el("div", { class: "note", text: "Note: " + ev.note }) : null,
       sourceLine(ev.source),
     ]));
   }
@@ -96,6 +97,7 @@ export function sourceLine(s) {
   if (!s) return el("span", { class: "source", text: "no source given" });
   const parts = [s.publisher, s.title ? "“" + s.title + "”" : null, s.published].filter(Boolean).join(", ");
   const span = el("span", { class: "source" }, [parts || "a source"]);
+  if (s.via) span.appendChild(el("span", { class: "via", text: " (via " + s.via + ")" }));
   if (s.url && /^https?:\/\//i.test(s.url)) {
     span.appendChild(document.createTextNode(" "));
     span.appendChild(el("a", { href: s.url, rel: "noopener noreferrer", target: "_blank", text: s.url }));

@@ -8,8 +8,8 @@ const REL =
   `name role status disputedBy { id } validFrom validTo from { ${NODE} } to { ${NODE} }` +
   " event { id kind at precision }";
 const EVENT =
-  "id kind at precision status recordedAt attrs subject { id name } object { id name } about { id name }" +
-  " source { publisher title published url } disputedBy { id kind source { publisher } }";
+  "id kind at precision status recordedAt note attrs subject { id name } object { id name } about { id name }" +
+  " source { publisher title published url via } disputedBy { id kind source { publisher } }";
 
 /** The sliders' ends: the valid times the log covers and the recorded instants. */
 export const TIME_RANGE = "query Range { timeRange { validFrom validTo recordedTimes(limit: 1000) } }";
