@@ -834,3 +834,56 @@ def test_event_details_show_the_encoders_note_and_the_relayed_outlet(browser, cl
     other = open_edge_details(browser, "globex")
     box = browser.find_element(By.CSS_SELECTOR, f'#details [data-detail-event="{other}"]')
     assert not box.find_elements(By.CSS_SELECTOR, ".note") and not box.find_elements(By.CSS_SELECTOR, ".via")
+
+
+LAST_RECORDED = "{ timeRange { recordedTimes(limit: 1000) } }"
+WIRE = {"publisher": "Test Wire", "title": "A licence, then a correction", "published": "2026-02-03", "via": "Reuters"}
+
+
+def test_what_we_learned_colours_the_new_and_the_withdrawn_and_lists_what_was_recorded(browser, server):
+    before = server.execute(LAST_RECORDED)["timeRange"]["recordedTimes"][-1]
+    # A relation visible now, to withdraw.
+    old = gql(server, 'query { neighborhood(id: "cn-miit", hops: 1) { edges { ' + EDGE + " } } }")["neighborhood"]["edges"]
+    target = old[0]["event"]["id"]
+    server.execute(
+        "mutation($e: [EventInput!]!) { appendEvents(events: $e) { position } }",
+        {"e": [{"kind": "approval_granted", "at": "2026-02-03", "subject": {"id": "cn-miit"},
+                "object": {"id": "deepseek"}, "source": WIRE,
+                "note": "the wire gives no day of signing"}]},
+    )
+    server.execute(
+        "mutation($id: ID!, $s: SourceInput) { retractEvent(id: $id, reason: \"misreported\", source: $s) { id } }",
+        {"id": target, "s": WIRE},
+    )
+    after = server.execute(LAST_RECORDED)["timeRange"]["recordedTimes"][-1]
+    q = ("query($f: DateTime!, $t: DateTime!) { knowledgeDiff(from: $f, to: $t) { learned { " + EDGE + " }"
+         " withdrawn { " + EDGE + " } events { id source { publisher } } } }")
+    want = gql(server, q, {"f": before, "t": after})["knowledgeDiff"]
+    assert want["learned"] and want["withdrawn"] and len(want["events"]) == 2
+
+    load(browser, f"{server.url}/?" + urllib.parse.urlencode({"learnedFrom": before, "learnedTo": after}))
+    assert browser.find_element(By.CSS_SELECTOR, '#modes [data-mode="learned"]').get_attribute("aria-pressed") == "true"
+    ids, edges = panel(browser)
+    rels = want["learned"] + want["withdrawn"]
+    assert ids == {r["from"]["id"] for r in rels} | {r["to"]["id"] for r in rels}
+    assert edges == Counter(edge_key(r) for r in rels)
+    marks = Counter(
+        li.get_attribute("data-change") for li in browser.find_elements(By.CSS_SELECTOR, "#edges [data-event]")
+    )
+    assert marks == Counter({"added": len(want["learned"]), "removed": len(want["withdrawn"])})
+    colours = browser.execute_script(
+        "return window.strataExplorer.cy.edges().map(e => [e.hasClass('added'), e.hasClass('removed'), e.style('line-color')])"
+    )
+    assert {c[2] for c in colours if c[0]} <= {"rgb(31,157,58)", "rgb(217,139,0)"}, colours
+    assert {c[2] for c in colours if c[1]} <= {"rgb(208,49,45)", "rgb(217,139,0)"}, colours
+    # The events recorded in between, in log order, each with its source.
+    listed = browser.find_elements(By.CSS_SELECTOR, "#recorded [data-recorded-event]")
+    assert [li.get_attribute("data-recorded-event") for li in listed] == [e["id"] for e in want["events"]]
+    assert all("Test Wire" in li.text and "(via Reuters)" in li.text for li in listed), [li.text for li in listed]
+    assert "the wire gives no day of signing" in listed[0].text and "retraction" in listed[1].text
+    # The form holds the two instants, and submitting it keeps them in the URL.
+    assert browser.find_element(By.ID, "learned-from").get_attribute("value") == before
+    browser.find_element(By.CSS_SELECTOR, "#learned-form button[type=submit]").click()
+    wait_render(browser, 2)
+    assert url_params(browser)["learnedTo"] == after
+    screenshot_graph(browser, "what we learned")

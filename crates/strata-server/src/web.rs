@@ -60,6 +60,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("explorer/url.js", JS, "../web/explorer/url.js"),
     asset!("explorer/views.js", JS, "../web/explorer/views.js"),
     asset!("explorer/views/diff.js", JS, "../web/explorer/views/diff.js"),
+    asset!("explorer/views/learned.js", JS, "../web/explorer/views/learned.js"),
     asset!("explorer/views/neighborhood.js", JS, "../web/explorer/views/neighborhood.js"),
     asset!("explorer/views/path.js", JS, "../web/explorer/views/path.js"),
     asset!("graphiql-init.js", JS, "../web/graphiql-init.js"),

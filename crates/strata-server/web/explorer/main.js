@@ -5,6 +5,7 @@
 //   /?focus=ID&hops=N[&relations=a,b]      views/neighborhood.js
 //   /?from=ID&to=ID                        views/path.js
 //   /?diffFrom=DATE&diffTo=DATE            views/diff.js
+//   /?learnedFrom=INSTANT&learnedTo=INSTANT views/learned.js
 // each with [&asOf=DATE][&knownAt=INSTANT][&statuses=A,B]. Plain modules, no
 // build step; every request goes to this server's /graphql.
 import { bindTokenForm, gql } from "./api.js";

@@ -27,6 +27,7 @@ export function beginView() {
   viewStart = performance.now();
   $("too-big").hidden = true;
   $("steps-section").hidden = true;
+  $("recorded-section").hidden = true;
   document.body.setAttribute("data-state", "loading");
 }
 

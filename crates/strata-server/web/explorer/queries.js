@@ -52,6 +52,12 @@ export const DIFF =
   "query Diff($from: Date!, $to: Date!, $knownAt: DateTime, $statuses: [ClaimStatus!]) {" +
   ` diff(from: $from, to: $to, knownAt: $knownAt, statuses: $statuses) { added { ${REL} } removed { ${REL} } } }`;
 
+/** What was learned and withdrawn between two knownAt instants, and the events recorded between them. */
+export const KNOWLEDGE_DIFF =
+  "query Learned($from: DateTime!, $to: DateTime!, $asOf: Date, $statuses: [ClaimStatus!]) {" +
+  " knowledgeDiff(from: $from, to: $to, asOf: $asOf, statuses: $statuses) {" +
+  ` learned { ${REL} } withdrawn { ${REL} } events { ${EVENT} retracts } } }`;
+
 /** An entity's details: its attributes and its history up to asOf. */
 export const ENTITY_DETAILS =
   "query Entity($id: ID!, $asOf: Date, $knownAt: DateTime) { entity(id: $id, asOf: $asOf, knownAt: $knownAt) {" +
