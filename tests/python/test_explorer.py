@@ -619,11 +619,11 @@ def test_the_three_entity_boxes_are_one_template(browser, demo_server):
            }), bare(document.getElementById('combobox').content.firstElementChild)]"""
     )
     boxes, template = boxes
-    assert [(b["id"], b["label"]) for b in boxes] == [("search", "Entity"), ("path-from", "From"), ("path-to", "To")]
+    assert [(b["id"], b["label"]) for b in boxes][:3] == [("search", "Entity"), ("path-from", "From"), ("path-to", "To")]
     for b in boxes:
         assert b["forInput"] and b["controls"] == b["listId"] == b["id"] + "-list", b
-    # All three are the template, with their own ids and label.
-    assert [b["html"] for b in boxes] == [template] * 3, (boxes, template)
+    # Every box is the template, with its own ids and label.
+    assert [b["html"] for b in boxes] == [template] * len(boxes), (boxes, template)
     # And each copy suggests entities: here the Path form's From box.
     browser.find_element(By.CSS_SELECTOR, '#modes [data-mode="path"]').click()
     box = browser.find_element(By.ID, "path-from")
@@ -887,3 +887,75 @@ def test_what_we_learned_colours_the_new_and_the_withdrawn_and_lists_what_was_re
     wait_render(browser, 2)
     assert url_params(browser)["learnedTo"] == after
     screenshot_graph(browser, "what we learned")
+
+
+CONNECTIONS = (
+    "query($f: ID!, $t: ID!) { connections(from: $f, to: $t) { validFrom validTo path { hops steps {"
+    " relation { " + EDGE + " } } } } }"
+)
+
+
+def connected_pair(server) -> tuple[str, str, list]:
+    """A pair of demo entities joined during several intervals (else one)."""
+    ids = sorted(gql(server, 'query { neighborhood(id: "cn-miit", hops: 2) { nodes { id } } }')["neighborhood"]["nodes"],
+                 key=lambda n: n["id"])
+    best = None
+    for a in ("nvidia", "cn-miit", "bytedance"):
+        for n in ids:
+            if n["id"] == a:
+                continue
+            got = gql(server, CONNECTIONS, {"f": a, "t": n["id"]})["connections"]
+            if len(got) >= 2:
+                return a, n["id"], got
+            if got and best is None:
+                best = (a, n["id"], got)
+    assert best, "no two demo entities are ever connected"
+    return best
+
+
+def drawn_path(browser) -> Counter:
+    return panel(browser)[1]
+
+
+def test_the_connection_timeline_has_a_bar_per_interval_and_a_click_draws_its_path(browser, demo_server):
+    a, b, want = connected_pair(demo_server)
+    load(browser, f"{demo_server.url}/?connFrom={a}&connTo={b}")
+    bars = browser.find_elements(By.CSS_SELECTOR, "#timeline [data-bar]")
+    assert [(g.get_attribute("data-from"), g.get_attribute("data-to") or None) for g in bars] == [
+        (c["validFrom"], c["validTo"]) for c in want
+    ]
+    # Bars lie left to right in time, none overlapping.
+    boxes = [g.find_element(By.TAG_NAME, "rect").rect for g in bars]
+    assert all(p["x"] + p["width"] <= q["x"] + 0.5 for p, q in zip(boxes, boxes[1:])), boxes
+    # The latest interval is drawn first: its path, highlighted, with its steps.
+    def check(i):
+        c = want[i]
+        assert drawn_path(browser) == Counter(edge_key(s["relation"]) for s in c["path"]["steps"])
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#steps li")) == c["path"]["hops"]
+        pressed = [g.get_attribute("aria-pressed") for g in browser.find_elements(By.CSS_SELECTOR, "#timeline [data-bar]")]
+        assert pressed == ["true" if j == i else "false" for j in range(len(want))]
+    check(len(want) - 1)
+    # A click on the first bar draws the first interval's path and records it in the URL.
+    n = renders(browser)
+    browser.find_elements(By.CSS_SELECTOR, "#timeline [data-bar]")[0].click()
+    wait_render(browser, n + 1)
+    check(0)
+    assert url_params(browser) == {"connFrom": a, "connTo": b, "bar": "0"}
+    # The URL alone draws the same.
+    load(browser, f"{demo_server.url}/?connFrom={a}&connTo={b}&bar=0")
+    check(0)
+    assert browser.find_element(By.ID, "timeline").is_displayed()
+    assert browser.find_element(By.ID, "conn-from").get_attribute("value") == a
+    shot = os.environ.get("STRATA_EXPLORER_SHOTS")
+    if shot:
+        browser.save_screenshot(os.path.join(shot, "connections.png"))
+    screenshot_graph(browser, "connections")
+    # Another mode hides the timeline.
+    load(browser, focus_url(demo_server, "cn-miit", 1))
+    assert not browser.find_element(By.ID, "timeline").is_displayed()
+
+
+def test_a_pair_never_connected_says_so(browser, claims):
+    load(browser, f"{claims.url}/?connFrom=acme&connTo=umbrella")
+    assert "Never connected" in browser.find_element(By.ID, "status").text
+    assert not browser.find_element(By.ID, "timeline").is_displayed()

@@ -59,6 +59,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("explorer/typeahead.js", JS, "../web/explorer/typeahead.js"),
     asset!("explorer/url.js", JS, "../web/explorer/url.js"),
     asset!("explorer/views.js", JS, "../web/explorer/views.js"),
+    asset!("explorer/views/connections.js", JS, "../web/explorer/views/connections.js"),
     asset!("explorer/views/diff.js", JS, "../web/explorer/views/diff.js"),
     asset!("explorer/views/learned.js", JS, "../web/explorer/views/learned.js"),
     asset!("explorer/views/neighborhood.js", JS, "../web/explorer/views/neighborhood.js"),

@@ -4,6 +4,7 @@
 // its view. The explorer keeps its whole view in the URL:
 //   /?focus=ID&hops=N[&relations=a,b]      views/neighborhood.js
 //   /?from=ID&to=ID                        views/path.js
+//   /?connFrom=ID&connTo=ID[&bar=N]        views/connections.js
 //   /?diffFrom=DATE&diffTo=DATE            views/diff.js
 //   /?learnedFrom=INSTANT&learnedTo=INSTANT views/learned.js
 // each with [&asOf=DATE][&knownAt=INSTANT][&statuses=A,B]. Plain modules, no

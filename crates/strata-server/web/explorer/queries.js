@@ -58,6 +58,13 @@ export const KNOWLEDGE_DIFF =
   " knowledgeDiff(from: $from, to: $to, asOf: $asOf, statuses: $statuses) {" +
   ` learned { ${REL} } withdrawn { ${REL} } events { ${EVENT} retracts } } }`;
 
+/** The valid-time intervals during which two entities were joined, each with a path on its first day. */
+export const CONNECTIONS =
+  "query Connections($from: ID!, $to: ID!, $knownAt: DateTime, $relations: [String!], $statuses: [ClaimStatus!]) {" +
+  " connections(from: $from, to: $to, knownAt: $knownAt, relations: $relations, statuses: $statuses) {" +
+  " validFrom validTo path { hops steps {" +
+  ` from { ${NODE} } to { ${NODE} } relation { ${REL} event { ${EVENT} } } } } } }`;
+
 /** An entity's details: its attributes and its history up to asOf. */
 export const ENTITY_DETAILS =
   "query Entity($id: ID!, $asOf: Date, $knownAt: DateTime) { entity(id: $id, asOf: $asOf, knownAt: $knownAt) {" +
