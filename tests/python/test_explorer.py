@@ -959,3 +959,37 @@ def test_a_pair_never_connected_says_so(browser, claims):
     load(browser, f"{claims.url}/?connFrom=acme&connTo=umbrella")
     assert "Never connected" in browser.find_element(By.ID, "status").text
     assert not browser.find_element(By.ID, "timeline").is_displayed()
+
+
+JOURNEY = (
+    "query($f: ID!, $t: ID!, $a: Date, $b: Date) { journey(from: $f, to: $t, after: $a, before: $b) { hops steps { at"
+    " relation { " + EDGE + " } } } }"
+)
+
+
+def test_a_journey_url_draws_each_step_with_the_day_it_was_taken(browser, demo_server):
+    a, b, _ = connected_pair(demo_server)
+    want = gql(demo_server, JOURNEY, {"f": a, "t": b})["journey"]
+    assert want and want["steps"], (a, b)
+    load(browser, f"{demo_server.url}/?jFrom={a}&jTo={b}")
+    assert browser.find_element(By.CSS_SELECTOR, '#modes [data-mode="journey"]').get_attribute("aria-pressed") == "true"
+    assert drawn_path(browser) == Counter(edge_key(s["relation"]) for s in want["steps"])
+    labels = browser.execute_script(
+        "return Object.fromEntries(window.strataExplorer.cy.edges().map(e => [e.id(), e.data('label')]))"
+    )
+    for i, s in enumerate(want["steps"]):
+        assert labels["|".join(edge_key(s["relation"]))].startswith(f"{i + 1}. {s['at']} · "), labels
+    steps = browser.find_elements(By.CSS_SELECTOR, "#steps li")
+    assert [li.find_element(By.CSS_SELECTOR, ".taken strong").text for li in steps] == [s["at"] for s in want["steps"]]
+    assert browser.find_element(By.ID, "asOf").get_attribute("disabled") == "true"
+    screenshot_graph(browser, "journey")
+    # After the day of the last step, the journey (if any) starts later, and the form keeps the bound.
+    later = want["steps"][-1]["at"]
+    after = gql(demo_server, JOURNEY, {"f": a, "t": b, "a": later})["journey"]
+    load(browser, f"{demo_server.url}/?jFrom={a}&jTo={b}&after={later}")
+    assert browser.find_element(By.ID, "journey-after").get_attribute("value") == later
+    if after and after["steps"]:
+        assert all(s["at"] >= later for s in after["steps"])
+        assert drawn_path(browser) == Counter(edge_key(s["relation"]) for s in after["steps"])
+    else:
+        assert "No journey" in browser.find_element(By.ID, "status").text

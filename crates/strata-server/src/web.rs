@@ -61,6 +61,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("explorer/views.js", JS, "../web/explorer/views.js"),
     asset!("explorer/views/connections.js", JS, "../web/explorer/views/connections.js"),
     asset!("explorer/views/diff.js", JS, "../web/explorer/views/diff.js"),
+    asset!("explorer/views/journey.js", JS, "../web/explorer/views/journey.js"),
     asset!("explorer/views/learned.js", JS, "../web/explorer/views/learned.js"),
     asset!("explorer/views/neighborhood.js", JS, "../web/explorer/views/neighborhood.js"),
     asset!("explorer/views/path.js", JS, "../web/explorer/views/path.js"),

@@ -5,6 +5,7 @@
 //   /?focus=ID&hops=N[&relations=a,b]      views/neighborhood.js
 //   /?from=ID&to=ID                        views/path.js
 //   /?connFrom=ID&connTo=ID[&bar=N]        views/connections.js
+//   /?jFrom=ID&jTo=ID[&after=D][&before=D] views/journey.js
 //   /?diffFrom=DATE&diffTo=DATE            views/diff.js
 //   /?learnedFrom=INSTANT&learnedTo=INSTANT views/learned.js
 // each with [&asOf=DATE][&knownAt=INSTANT][&statuses=A,B]. Plain modules, no

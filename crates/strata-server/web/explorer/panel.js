@@ -77,7 +77,7 @@ export function tooBig(count, counts, advice) {
   for (const c of counts) ul.appendChild(el("li", { "data-type": c.type, text: c.type.toLowerCase() + ": " + c.count }));
 }
 
-/** A path's steps, each with its date and source. */
+/** A path's steps, each with its date and source (and, on a journey, the day it was taken). */
 export function listSteps(steps) {
   const ol = $("steps");
   ol.textContent = "";
@@ -85,6 +85,7 @@ export function listSteps(steps) {
     const r = s.relation, ev = r.event;
     ol.appendChild(el("li", { "data-step-event": ev.id }, [
       el("div", {}, [s.from.name + " —" + r.name + (r.role === "ABOUT" ? " (about)" : "") + "→ " + s.to.name]),
+      s.at ? el("div", { class: "taken" }, ["taken on ", el("strong", { text: s.at })]) : null,
       el("div", {}, [el("span", { class: "when", text: showDate(ev.at, ev.precision) }), " " + ev.kind]),
       ev.note ? el("div", { class: "note", text: "Note: " + ev.note }) : null,
       sourceLine(ev.source),

@@ -65,6 +65,13 @@ export const CONNECTIONS =
   " validFrom validTo path { hops steps {" +
   ` from { ${NODE} } to { ${NODE} } relation { ${REL} event { ${EVENT} } } } } } }`;
 
+/** The earliest-arriving time-respecting path, each step with the day it was taken. */
+export const JOURNEY =
+  "query Journey($from: ID!, $to: ID!, $after: Date, $before: Date, $knownAt: DateTime, $relations: [String!]," +
+  " $statuses: [ClaimStatus!]) { journey(from: $from, to: $to, after: $after, before: $before, knownAt: $knownAt," +
+  " relations: $relations, statuses: $statuses) { hops steps { at" +
+  ` from { ${NODE} } to { ${NODE} } relation { ${REL} event { ${EVENT} } } } } }`;
+
 /** An entity's details: its attributes and its history up to asOf. */
 export const ENTITY_DETAILS =
   "query Entity($id: ID!, $asOf: Date, $knownAt: DateTime) { entity(id: $id, asOf: $asOf, knownAt: $knownAt) {" +
