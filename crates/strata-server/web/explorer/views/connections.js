@@ -74,7 +74,8 @@ function drawTimeline(list, chosen, pick) {
     g.appendChild(svg("rect", { x: x0, y: LANE_Y, width: x1 - x0, height: LANE_H, rx: 5 }));
     if (x1 - x0 > 70) {
       g.appendChild(svg("text", { x: x0 + 7, y: LANE_Y + LANE_H / 2 + 4, class: "bar-label" },
-        c.path.hops + (c.path.hops === 1 ? " step" : " steps") + (x1 - x0 > 150 ? " · from " + c.validFrom : "")));
+        c.path.hops + (c.path.hops === 1 ? " step" : " steps") +
+        (x1 - x0 > 240 ? " · " + c.validFrom + " → " + (c.validTo || "still connected") : "")));
     }
     g.addEventListener("click", () => pick(i));
     g.addEventListener("keydown", (ev) => {
