@@ -80,10 +80,26 @@ fn every_readme_question_gets_the_right_answer() {
     let names: Vec<&str> = queries.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["approved", "connection", "changes", "known", "sources", "disagreements", "confirmed", "around"]
+        [
+            "approved",
+            "connection",
+            "changes",
+            "known",
+            "sources",
+            "disagreements",
+            "confirmed",
+            "around",
+            "alias",
+            "search",
+            "listing",
+            "before",
+            "merge",
+            "after"
+        ]
     );
     let events = demo_events();
     let server = Server::start(&["--demo"]);
+    let (mut before_entities, mut before_known): (Option<u64>, Option<String>) = (None, None);
     for (name, q) in &queries {
         let r = server.graphql(q, json!({}));
         assert!(r.get("errors").is_none(), "README query {name} failed: {r}");
@@ -237,6 +253,38 @@ fn every_readme_question_gets_the_right_answer() {
                     assert!(nodes.contains(&want.to_string()), "{want} not around deepseek: {r}");
                 }
                 assert!(d["entity"]["history"].as_array().unwrap().len() >= 5, "{r}");
+            }
+            "alias" | "listing" | "merge" => assert!(d["appendEvents"]["position"].as_u64().is_some(), "{r}"),
+            "search" => {
+                assert_eq!(d["chinese"][0]["entity"]["id"], "bytedance", "{r}");
+                assert_eq!(d["chinese"][0]["matched"], "北京字节跳动科技有限公司", "{r}");
+                assert_eq!(d["typed"][0]["entity"]["id"], "bytedance", "{r}");
+                assert_eq!(d["typed"][0]["matched"], "ByteDance", "{r}");
+            }
+            "before" => {
+                assert_eq!(d["entity"]["id"], "huawei", "{r}");
+                assert_eq!(d["entity"]["mergedIds"], json!([]), "{r}");
+                assert_eq!(d["entity"]["relations"], json!([]), "{r}");
+                assert_eq!(d["duplicates"][0]["entity"]["id"], "huawei-technologies", "{r}");
+                before_entities = d["stats"]["entities"].as_u64();
+                before_known = d["stats"]["lastRecordedAt"].as_str().map(str::to_owned);
+            }
+            "after" => {
+                let e = &d["entity"];
+                assert_eq!(e["id"], "huawei", "{r}");
+                assert_eq!(e["mergedIds"], json!(["huawei-technologies"]), "{r}");
+                assert!(e["names"].as_array().unwrap().contains(&json!("HUAWEI TECHNOLOGIES CO., LTD.")), "{r}");
+                assert_eq!(e["relations"][0]["from"]["id"], "us-commerce", "{r}");
+                assert_eq!(e["relations"][0]["to"]["id"], "huawei", "{r}");
+                assert!(d["duplicates"].as_array().unwrap().iter().all(|h| h["entity"]["id"] != "huawei-technologies"));
+                assert_eq!(d["stats"]["entities"].as_u64(), before_entities.map(|n| n - 1), "{r}");
+                // At the knownAt of the question before the merge, the answer is as it was.
+                let known = before_known.clone().unwrap();
+                let then = server.graphql(
+                    r#"query($k: DateTime) { entity(id: "huawei-technologies", knownAt: $k) { id mergedIds } }"#,
+                    json!({"k": known}),
+                );
+                assert_eq!(then["data"]["entity"], json!({"id": "huawei-technologies", "mergedIds": []}), "{then}");
             }
             other => panic!("README query {other} has no expected answer here"),
         }

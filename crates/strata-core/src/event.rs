@@ -131,6 +131,9 @@ pub struct EntityDecl {
     pub entity_type: Option<EntityType>,
     /// A display name.
     pub name: Option<String>,
+    /// Other names of the entity ("HUAWEI TECHNOLOGIES CO., LTD.", "华为"),
+    /// in the order given; they add to its names from this declaration on.
+    pub aliases: Vec<String>,
     /// Further attributes (`country`, ...), merged over earlier ones.
     pub attrs: Map<String, Value>,
 }

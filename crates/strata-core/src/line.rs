@@ -384,6 +384,28 @@ fn parse_ref(v: &Value, loc: Location, field: &str) -> Result<EntityRef, Invalid
                     Some(n.to_owned())
                 }
             };
+            let aliases = match given(m, "aliases") {
+                None => Vec::new(),
+                Some(Value::Array(items)) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for (i, item) in items.iter().enumerate() {
+                        let f = format!("{field}.aliases[{i}]");
+                        let a = string(item, loc, &f)?;
+                        if a.trim().is_empty() {
+                            return Err(err(loc, f, "cannot be blank"));
+                        }
+                        out.push(a.to_owned());
+                    }
+                    out
+                }
+                Some(other) => {
+                    return Err(err(
+                        loc,
+                        format!("{field}.aliases"),
+                        format!("expected a list of names, found {}", type_name(other)),
+                    ))
+                }
+            };
             let mut attrs = match given(m, "attrs") {
                 None => Map::new(),
                 Some(Value::Object(a)) => a.clone(),
@@ -397,14 +419,14 @@ fn parse_ref(v: &Value, loc: Location, field: &str) -> Result<EntityRef, Invalid
             };
             // Any other key is an attribute, as `"country": "CN"` in schema/README.md's example.
             for (k, val) in m {
-                if !matches!(k.as_str(), "id" | "type" | "name" | "attrs") {
+                if !matches!(k.as_str(), "id" | "type" | "name" | "aliases" | "attrs") {
                     attrs.insert(k.clone(), val.clone());
                 }
             }
-            let decl = if entity_type.is_none() && name.is_none() && attrs.is_empty() {
+            let decl = if entity_type.is_none() && name.is_none() && aliases.is_empty() && attrs.is_empty() {
                 None
             } else {
-                Some(EntityDecl { entity_type, name, attrs })
+                Some(EntityDecl { entity_type, name, aliases, attrs })
             };
             Ok(EntityRef { id, decl })
         }
@@ -467,6 +489,9 @@ fn ref_value(r: &EntityRef) -> Value {
             }
             if let Some(n) = &d.name {
                 m.insert("name".into(), Value::String(n.clone()));
+            }
+            if !d.aliases.is_empty() {
+                m.insert("aliases".into(), Value::Array(d.aliases.iter().cloned().map(Value::String).collect()));
             }
             if !d.attrs.is_empty() {
                 m.insert("attrs".into(), Value::Object(d.attrs.clone()));

@@ -28,6 +28,12 @@ pub enum Effect {
     Marks,
     /// Withdraws the event named in `retracts`.
     Retracts,
+    /// Makes the subject and the object one entity, the object's, from the
+    /// event's recorded time on (`same_as`).
+    Merges,
+    /// Records that the subject and the object are different parties
+    /// (`distinct_from`): they are never suggested as duplicates.
+    Distinguishes,
 }
 
 impl Effect {
@@ -38,8 +44,12 @@ impl Effect {
             "closes" => Effect::Closes,
             "marks" => Effect::Marks,
             "retracts" => Effect::Retracts,
+            "merges" => Effect::Merges,
+            "distinguishes" => Effect::Distinguishes,
             other => {
-                return Err(format!("unknown effect {other:?}; expected declares, opens, closes, marks or retracts"))
+                return Err(format!(
+                "unknown effect {other:?}; expected declares, opens, closes, marks, retracts, merges or distinguishes"
+            ))
             }
         })
     }
@@ -52,6 +62,8 @@ impl Effect {
             Effect::Closes => "closes",
             Effect::Marks => "marks",
             Effect::Retracts => "retracts",
+            Effect::Merges => "merges",
+            Effect::Distinguishes => "distinguishes",
         }
     }
 }
@@ -199,6 +211,12 @@ impl Vocabulary {
             if effect == Effect::Retracts && object != ObjectRule::None {
                 return Err(Error::Vocabulary(format!("kind {name:?}: a retraction takes no object")));
             }
+            if matches!(effect, Effect::Merges | Effect::Distinguishes) && !matches!(object, ObjectRule::Required(_)) {
+                return Err(Error::Vocabulary(format!(
+                    "kind {name:?}: effect {} needs an object (the other id), not optional",
+                    effect.as_str()
+                )));
+            }
             let spec = KindSpec {
                 kind: name.clone(),
                 relation: k.relation,
@@ -289,6 +307,8 @@ mod tests {
             ("product_announced", Some("makes"), Effect::Opens),
             ("agreement_signed", Some("agreed_with"), Effect::Marks),
             ("event_retracted", None, Effect::Retracts),
+            ("same_as", None, Effect::Merges),
+            ("distinct_from", None, Effect::Distinguishes),
         ];
         for (kind, rel, effect) in expect {
             let spec = v.get(kind).unwrap_or_else(|| panic!("missing kind {kind}"));

@@ -90,6 +90,7 @@ impl Engine {
                 decl: Some(strata_core::EntityDecl {
                     entity_type: Some(strata_core::EntityType::Actor),
                     name: Some("Analyst".into()),
+                    aliases: Vec::new(),
                     attrs: Map::new(),
                 }),
             },

@@ -50,8 +50,8 @@ pub use strata_core::{
 };
 pub use strata_graph::{
     Connection, Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus,
-    GraphDiff, KnowledgeDiff, KnowledgeQuery, PathQuery, PathStep, PathView, Projection, RelationView, Role, Stats,
-    Subgraph, TemporalQuery, TimeFilter,
+    GraphDiff, KnowledgeDiff, KnowledgeQuery, PathQuery, PathStep, PathView, Projection, RelationView, Role, SearchHit,
+    Stats, Subgraph, TemporalQuery, TimeFilter,
 };
 pub use strata_store::{Head, JetStreamConfig, StreamStatus, MAX_BATCH, PART_BYTES};
 pub use verify::{verify, verify_jetstream, Problem, VerifyReport};

@@ -5,8 +5,8 @@ use rustc_hash::FxHashMap;
 use strata_core::{Day, EntityId, EntityType, EventId, RecordedEvent, StatusSet, Timestamp};
 use strata_graph::{
     Connection, Direction, Disagreement, DisagreementFilter, EntityView, EventFilter, EventStatus, GraphDiff,
-    KnowledgeDiff, KnowledgeQuery, PathQuery, PathView, Projection, RelationView, Stats, Subgraph, TemporalQuery,
-    TimeFilter,
+    KnowledgeDiff, KnowledgeQuery, PathQuery, PathView, Projection, RelationView, SearchHit, Stats, Subgraph,
+    TemporalQuery, TimeFilter,
 };
 
 use crate::{Engine, Error};
@@ -115,6 +115,26 @@ impl<'a> Snapshot<'a> {
     /// The entity at `time` ([`Projection::entity`]).
     pub fn entity(&self, id: &EntityId, time: TimeFilter) -> Option<EntityView> {
         self.read(|g| g.entity(id, self.cap.bound(time)))
+    }
+
+    /// The entity's name and aliases at `time` ([`Projection::names`]).
+    pub fn names(&self, id: &EntityId, time: TimeFilter) -> Vec<String> {
+        self.read(|g| g.names(id, self.cap.bound(time)))
+    }
+
+    /// The ids merged into the entity ([`Projection::merged_ids`]).
+    pub fn merged_ids(&self, id: &EntityId, time: TimeFilter) -> Vec<EntityId> {
+        self.read(|g| g.merged_ids(id, self.cap.bound(time)))
+    }
+
+    /// Entities ranked by how well a name matches `text` ([`Projection::search`]).
+    pub fn search(&self, text: &str, types: Option<&[EntityType]>, time: TimeFilter, first: usize) -> Vec<SearchHit> {
+        self.read(|g| g.search(text, types, self.cap.bound(time), first))
+    }
+
+    /// Likely duplicates of an entity ([`Projection::duplicates`]).
+    pub fn duplicates(&self, id: &EntityId, time: TimeFilter, first: usize) -> Vec<SearchHit> {
+        self.read(|g| g.duplicates(id, self.cap.bound(time), first))
     }
 
     /// Entities of a type, matching `search` ([`Projection::entities`]).

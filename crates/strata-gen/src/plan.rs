@@ -204,6 +204,8 @@ impl Plans {
                     retract.get_or_insert(plan);
                 }
                 Effect::Opens | Effect::Marks | Effect::Closes => relations.push(plan),
+                // The generated log names each party once: nothing to merge.
+                Effect::Merges | Effect::Distinguishes => {}
             }
         }
         let declare = declare.ok_or_else(|| Error::Vocabulary("no kind declares entities".into()))?;

@@ -27,14 +27,14 @@ use crate::projection::{
 use crate::view::Role;
 
 /// The first bytes of every checkpoint, with the encoding's version.
-const FORMAT: &[u8] = b"strata-projection/4\n";
+const FORMAT: &[u8] = b"strata-projection/5\n";
 
 /// Why a checkpoint cannot be used; the caller rebuilds from the log.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckpointError {
     /// Not a checkpoint of this format (another version, or not one at all).
-    #[error("not a strata-projection/4 checkpoint")]
+    #[error("not a strata-projection/5 checkpoint")]
     Format,
     /// Written with another vocabulary than the one in force.
     #[error("the checkpoint was written with a different vocabulary")]
@@ -102,6 +102,10 @@ impl Projection {
                     }
                     None => w.uint(0),
                 }
+                w.uint(d.aliases.len() as u64);
+                for a in &d.aliases {
+                    w.str(a);
+                }
                 if d.attrs.is_empty() {
                     w.str("");
                 } else {
@@ -158,6 +162,16 @@ impl Projection {
             w.uint(u64::from(*ix));
             w.list(targets.iter().copied());
         }
+
+        // Merges, then judgements of distinctness, each in log order.
+        for links in [&self.merges.same, &self.merges.distinct] {
+            w.uint(links.len() as u64);
+            for l in links {
+                w.uint(u64::from(l.event));
+                w.uint(l.subject.index() as u64);
+                w.uint(l.object.index() as u64);
+            }
+        }
         w.buf
     }
 
@@ -186,6 +200,8 @@ impl Projection {
         p.ids = ids;
         p.by_day = by_day;
         p.windows = p.rels.iter().map(|rel| p.window_now(rel)).collect();
+        p.refresh_groups();
+        p.rebuild_names();
         p.retracted = crate::knowledge::retracted(&p);
         if r.at != r.buf.len() {
             return Err(damaged(format!("{} bytes follow the end", r.buf.len() - r.at)));
@@ -269,6 +285,11 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
                     0 => None,
                     _ => Some(r.str()?.to_owned()),
                 };
+                let n_aliases = r.count(1)?;
+                let mut aliases = Vec::with_capacity(n_aliases);
+                for _ in 0..n_aliases {
+                    aliases.push(r.str()?.to_owned());
+                }
                 let attrs = match r.str()? {
                     "" => Map::new(),
                     text => match serde_json::from_str(text) {
@@ -276,7 +297,7 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
                         _ => return Err(damaged("attributes are not a JSON object")),
                     },
                 };
-                decls.push(Decl { event, day, name, attrs });
+                decls.push(Decl { event, day, name, aliases, attrs });
             }
             let events = r.ascending(n_events)?;
             let n = p.graph.add_node(Node { id: id.clone(), ty, decls, events });
@@ -383,6 +404,27 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
                 p.disputed_by.entry(t).or_default().push(ix);
             }
             p.disputes.insert(ix, targets);
+        }
+
+        for which in 0..2 {
+            let n_links = r.count(3)?;
+            let mut links = Vec::with_capacity(n_links);
+            let mut last = None;
+            for _ in 0..n_links {
+                let event = r.below(n_events, "merge event")? as Ix;
+                if last.is_some_and(|l| l >= event) {
+                    return Err(damaged("merges are not in log order"));
+                }
+                last = Some(event);
+                let subject = node(r.below(n_nodes, "merge subject")?);
+                let object = node(r.below(n_nodes, "merge object")?);
+                links.push(crate::merge::Link { event, subject, object });
+            }
+            if which == 0 {
+                p.merges.same = links;
+            } else {
+                p.merges.distinct = links;
+            }
         }
         Ok(())
     }

@@ -20,10 +20,12 @@ mod checkpoint;
 mod error;
 mod evidence;
 mod knowledge;
+mod merge;
 mod projection;
 mod query;
 mod rules;
 mod scratch;
+mod search;
 mod traverse;
 mod view;
 
@@ -33,8 +35,8 @@ pub use evidence::values_conflict;
 pub use projection::Projection;
 pub use view::{
     Connection, Direction, Disagreement, DisagreementFilter, DisagreementReason, EntityView, EventFilter, EventStatus,
-    GraphDiff, KnowledgeDiff, KnowledgeQuery, PathQuery, PathStep, PathView, RelationView, Role, Stats, Subgraph,
-    TemporalQuery, TimeFilter,
+    GraphDiff, KnowledgeDiff, KnowledgeQuery, PathQuery, PathStep, PathView, RelationView, Role, SearchHit, Stats,
+    Subgraph, TemporalQuery, TimeFilter,
 };
 
 pub use strata_core::{RecordedEvent, Timestamp};

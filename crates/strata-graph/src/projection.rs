@@ -10,7 +10,9 @@ use strata_core::{
     ClaimStatus, Day, Effect, EntityDecl, EntityId, EntityType, EventId, Location, RecordedEvent, Timestamp, Vocabulary,
 };
 
+use crate::merge::{self, Merges};
 use crate::rules::{Overlay, Plan};
+use crate::search::NameIndex;
 use crate::view::Role;
 use crate::ApplyError;
 
@@ -32,6 +34,8 @@ pub(crate) struct Decl {
     pub event: Ix,
     pub day: Day,
     pub name: Option<String>,
+    /// The other names it gives, in the order given.
+    pub aliases: Vec<String>,
     pub attrs: Map<String, Value>,
 }
 
@@ -159,6 +163,11 @@ pub struct Projection {
     /// `EventMeta::retracted_by`): what a knowledge diff follows from a
     /// retraction recorded between its two instants. Derived.
     pub(crate) retracted: FxHashMap<Ix, Ix>,
+    /// The merges (`same_as`) and judgements of distinctness in the log.
+    pub(crate) merges: Merges,
+    /// Every id, name and alias by token, for `search`. Derived: rebuilt
+    /// from the nodes and their declarations when a checkpoint is loaded.
+    pub(crate) names: NameIndex,
 }
 
 /// One edge in a node's adjacency arrays.
@@ -280,6 +289,8 @@ impl Projection {
             disputes: FxHashMap::default(),
             disputed_by: FxHashMap::default(),
             retracted: FxHashMap::default(),
+            merges: Merges::default(),
+            names: NameIndex::default(),
         }
     }
 
@@ -347,6 +358,7 @@ impl Projection {
                     let node = Node { id: named.id.clone(), ty: named.ty, decls: Vec::new(), events: Vec::new() };
                     let n = self.graph.add_node(node);
                     self.nodes.insert(named.id.clone(), n);
+                    self.names.add(n, NO_EVENT, named.id.as_str());
                     n
                 }
             };
@@ -394,6 +406,20 @@ impl Projection {
                     self.events[t as usize].retracted_by = Some(ix);
                     self.retracted.insert(ix, t);
                     self.refresh_windows_of(t);
+                    if self.merges.same.iter().any(|l| l.event == t) {
+                        self.refresh_groups();
+                    }
+                }
+            }
+            (Effect::Merges, _) if ev.status.is_believed() => {
+                if let Some(object) = object {
+                    self.merges.same.push(merge::Link { event: ix, subject, object });
+                    self.merges.now.join(subject, object);
+                }
+            }
+            (Effect::Distinguishes, _) if ev.status.is_believed() => {
+                if let Some(object) = object {
+                    self.merges.distinct.push(merge::Link { event: ix, subject, object });
                 }
             }
             _ => {}
@@ -404,17 +430,27 @@ impl Projection {
     /// may declare the same entity twice (subject and about): the later
     /// reference adds to the same declaration.
     fn declare(&mut self, n: NodeIndex, ix: Ix, day: Day, d: &EntityDecl) {
+        for name in d.name.iter().chain(&d.aliases) {
+            self.names.add(n, ix, name);
+        }
         let node = &mut self.graph[n];
         match node.decls.last_mut() {
             Some(last) if last.event == ix => {
                 if d.name.is_some() {
                     last.name.clone_from(&d.name);
                 }
+                last.aliases.extend(d.aliases.iter().cloned());
                 for (k, v) in &d.attrs {
                     last.attrs.insert(k.clone(), v.clone());
                 }
             }
-            _ => node.decls.push(Decl { event: ix, day, name: d.name.clone(), attrs: d.attrs.clone() }),
+            _ => node.decls.push(Decl {
+                event: ix,
+                day,
+                name: d.name.clone(),
+                aliases: d.aliases.clone(),
+                attrs: d.attrs.clone(),
+            }),
         }
     }
 
@@ -648,7 +684,11 @@ impl Projection {
                     + n.decls.capacity() * size_of::<Decl>()
                     + n.decls
                         .iter()
-                        .map(|d| d.name.as_ref().map_or(0, String::capacity) + d.attrs.len() * 64)
+                        .map(|d| {
+                            d.name.as_ref().map_or(0, String::capacity)
+                                + d.aliases.iter().map(|a| a.capacity() + 24).sum::<usize>()
+                                + d.attrs.len() * 64
+                        })
                         .sum::<usize>()
             })
             .sum();

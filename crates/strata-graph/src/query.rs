@@ -7,6 +7,9 @@ use petgraph::Direction as PgDirection;
 use smallvec::SmallVec;
 use strata_core::{Day, EntityId, EntityType, EventId, StatusSet};
 
+use std::borrow::Cow;
+
+use crate::merge::Groups;
 use crate::projection::{Decl, Ix, Projection};
 use crate::view::{Direction, EntityView, EventFilter, EventStatus, GraphDiff, RelationView, Stats, TimeFilter};
 use crate::Timestamp;
@@ -15,6 +18,14 @@ impl Projection {
     pub(crate) fn node(&self, id: &EntityId, known: Timestamp) -> Option<NodeIndex> {
         let n = *self.nodes.get(id)?;
         self.node_visible(n, known).then_some(n)
+    }
+
+    /// The entity `id` resolves to at `known`: its own node, or the
+    /// survivor of the merges visible then; with the groups it was read in.
+    pub(crate) fn resolved(&self, id: &EntityId, known: Timestamp) -> Option<(NodeIndex, Cow<'_, Groups>)> {
+        let n = self.node(id, known)?;
+        let groups = self.groups(known);
+        Some((groups.find(n), groups))
     }
 
     /// The entity at `t`, if it is in the graph then: its name and attrs
@@ -50,17 +61,59 @@ impl Projection {
     }
 
     /// The entity at `t`, or `None` when it is unknown at `t.known_at`.
+    /// A merged id answers as its survivor (whose id, type, name and
+    /// attributes the view gives).
     pub fn entity(&self, id: &EntityId, t: TimeFilter) -> Option<EntityView> {
-        self.entity_view(self.node(id, t.known_at)?, t)
+        let (root, _) = self.resolved(id, t.known_at)?;
+        self.entity_view(root, t)
+    }
+
+    /// The ids merged into the entity `id` resolves to at `t.known_at`,
+    /// other than the survivor's own, sorted; empty when none (or unknown).
+    pub fn merged_ids(&self, id: &EntityId, t: TimeFilter) -> Vec<EntityId> {
+        let Some((root, groups)) = self.resolved(id, t.known_at) else { return Vec::new() };
+        let mut ids: Vec<EntityId> = groups.others(root).iter().map(|&m| self.graph[m].id.clone()).collect();
+        ids.sort();
+        ids
+    }
+
+    /// The entity's names at `t`: its name at `t.as_of` first, then every
+    /// name and alias its visible declarations gave, whatever their date,
+    /// in log order, each once. Bounded by `t.known_at` (an alias recorded
+    /// later is not known), not by `t.as_of` (an old name stays findable).
+    /// Empty when the entity is unknown at `t.known_at`.
+    pub fn names(&self, id: &EntityId, t: TimeFilter) -> Vec<String> {
+        let Some((root, groups)) = self.resolved(id, t.known_at) else { return Vec::new() };
+        let Some(view) = self.entity_view(root, t) else { return Vec::new() };
+        let mut names = vec![view.name];
+        // The declarations of every merged id, in log order (one event's
+        // by id).
+        let mut decls: Vec<(Ix, &EntityId, &Decl)> = groups
+            .members(root)
+            .into_iter()
+            .flat_map(|m| self.graph[m].decls.iter().map(move |d| (d.event, &self.graph[m].id, d)))
+            .filter(|(ix, _, _)| self.event_visible(*ix, t.known_at))
+            .collect();
+        decls.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        for (_, _, d) in decls {
+            for name in d.name.iter().chain(&d.aliases) {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        names
     }
 
     /// Entities of a type whose id or name contains `search` (case-insensitive), by id.
     pub fn entities(&self, ty: Option<EntityType>, search: Option<&str>, t: TimeFilter) -> Vec<EntityView> {
         let needle = search.map(str::to_lowercase);
+        let groups = self.groups(t.known_at);
         let mut out: Vec<EntityView> = self
             .graph
             .node_indices()
             .filter(|&n| ty.is_none_or(|ty| self.graph[n].ty == ty))
+            .filter(|&n| groups.find(n) == n)
             .filter_map(|n| self.entity_view(n, t))
             .filter(|e| {
                 needle
@@ -72,13 +125,19 @@ impl Projection {
         out
     }
 
+    /// The edge as a view at `known`, its ends (and about-set) named by the
+    /// ids they resolve to then.
     pub(crate) fn relation_view(&self, e: EdgeIndex, known: Timestamp) -> Option<RelationView> {
         let w = *self.graph.edge_weight(e)?;
         let (a, b) = self.graph.edge_endpoints(e)?;
+        let groups = self.groups(known);
+        let (a, b) = (groups.find(a), groups.find(b));
         let rel = &self.rels[w.rel as usize];
         let closed = if rel.marks { None } else { self.valid_to(rel, known) };
-        let mut about: Vec<EntityId> = self.nodes_of(rel.about).iter().map(|&n| self.graph[n].id.clone()).collect();
+        let mut about: Vec<EntityId> =
+            self.nodes_of(rel.about).iter().map(|&n| self.graph[groups.find(n)].id.clone()).collect();
         about.sort();
+        about.dedup();
         Some(RelationView {
             name: self.rel_names[rel.name as usize].clone(),
             role: w.role,
@@ -112,14 +171,21 @@ impl Projection {
         dir: Direction,
         names: Option<&[String]>,
     ) -> Vec<RelationView> {
-        let Some(n) = self.node(id, t.known_at) else { return Vec::new() };
+        let Some((root, groups)) = self.resolved(id, t.known_at) else { return Vec::new() };
         let names = self.names_filter(names);
         let mut edges: Vec<EdgeIndex> = Vec::new();
-        if matches!(dir, Direction::Out | Direction::Both) {
-            edges.extend(self.graph.edges_directed(n, PgDirection::Outgoing).map(|e| e.id()));
+        for n in groups.members(root) {
+            if matches!(dir, Direction::Out | Direction::Both) {
+                edges.extend(self.graph.edges_directed(n, PgDirection::Outgoing).map(|e| e.id()));
+            }
+            if matches!(dir, Direction::In | Direction::Both) {
+                edges.extend(self.graph.edges_directed(n, PgDirection::Incoming).map(|e| e.id()));
+            }
         }
-        if matches!(dir, Direction::In | Direction::Both) {
-            edges.extend(self.graph.edges_directed(n, PgDirection::Incoming).map(|e| e.id()));
+        if !groups.is_empty() {
+            // A link between two merged ids is reached from both.
+            edges.sort_unstable();
+            edges.dedup();
         }
         let mut out: Vec<RelationView> = edges
             .into_iter()
@@ -133,15 +199,18 @@ impl Projection {
     /// Positions of the visible events referring to the entity, in
     /// valid-time order then log order, up to `t.as_of` when given.
     pub fn history(&self, id: &EntityId, t: TimeFilter) -> Vec<u64> {
-        let Some(n) = self.node(id, t.known_at) else { return Vec::new() };
-        let mut evs: Vec<(Day, Ix)> = self.graph[n]
-            .events
-            .iter()
+        let Some((root, groups)) = self.resolved(id, t.known_at) else { return Vec::new() };
+        let mut evs: Vec<(Day, Ix)> = groups
+            .members(root)
+            .into_iter()
+            .flat_map(|n| self.graph[n].events.iter())
             .filter(|&&ix| self.event_visible(ix, t.known_at))
             .map(|&ix| (self.events[ix as usize].day, ix))
             .filter(|(d, _)| t.as_of.is_none_or(|a| *d <= a))
             .collect();
         evs.sort_unstable();
+        // An event naming two merged ids is theirs once.
+        evs.dedup();
         evs.into_iter().map(|(_, ix)| u64::from(ix) + 1).collect()
     }
 
@@ -185,15 +254,16 @@ impl Projection {
         };
         match &f.entity {
             Some(id) => {
-                let Some(n) = self.node(id, known) else { return Vec::new() };
-                let mut evs: Vec<(Day, Ix)> = self.graph[n]
-                    .events
-                    .iter()
-                    .copied()
+                let Some((root, groups)) = self.resolved(id, known) else { return Vec::new() };
+                let mut evs: Vec<(Day, Ix)> = groups
+                    .members(root)
+                    .into_iter()
+                    .flat_map(|n| self.graph[n].events.iter().copied())
                     .filter(|&ix| passes(ix))
                     .map(|ix| (self.events[ix as usize].day, ix))
                     .collect();
                 evs.sort_unstable();
+                evs.dedup();
                 evs.into_iter().map(|(_, ix)| u64::from(ix) + 1).collect()
             }
             None if f.recorded_from.is_some() || f.recorded_to.is_some() => {
@@ -252,7 +322,9 @@ impl Projection {
     /// Counts at `known`.
     pub fn stats(&self, known: Timestamp) -> Stats {
         let events = self.events.partition_point(|e| e.recorded_at <= known);
-        let entities = self.graph.node_indices().filter(|&n| self.node_visible(n, known)).count();
+        let groups = self.groups(known);
+        let entities =
+            self.graph.node_indices().filter(|&n| groups.find(n) == n && self.node_visible(n, known)).count();
         let relations = self
             .rels
             .iter()

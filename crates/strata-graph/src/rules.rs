@@ -187,7 +187,7 @@ impl Projection {
                     self.check_retract(target, ov).map_err(|reason| err("retracts", reason))?;
                 }
             }
-            Effect::Opens | Effect::Marks | Effect::Declares => {}
+            Effect::Opens | Effect::Marks | Effect::Declares | Effect::Merges | Effect::Distinguishes => {}
         }
         Ok(plan)
     }
@@ -293,6 +293,19 @@ impl Projection {
                 ObjectRule::Required(t) | ObjectRule::Optional(t) => t.as_slice(),
                 ObjectRule::None => &[],
             };
+            if matches!(spec.effect, Effect::Merges | Effect::Distinguishes) && ty(oi) != subject_ty {
+                return Err(err(
+                    "object".into(),
+                    format!(
+                        "{} joins or separates ids of one type, but {} is {} and {} is {}",
+                        spec.kind,
+                        ev.subject.id,
+                        article(subject_ty),
+                        o.id,
+                        article(ty(oi))
+                    ),
+                ));
+            }
             if !allowed.contains(&ty(oi)) {
                 return Err(err(
                     "object".into(),

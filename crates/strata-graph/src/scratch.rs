@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use strata_core::Timestamp;
 
-use crate::projection::{Adj, EdgeWeight, Projection};
+use crate::merge::Groups;
+use crate::projection::{Adj, Adjacency, EdgeWeight, Projection};
 use crate::traverse::Search;
 
 /// "No distance yet" in a slot.
@@ -127,6 +128,19 @@ type AdjIter<'a> = std::iter::Rev<std::slice::Iter<'a, Adj>>;
 pub(crate) struct Steps<'a> {
     first: AdjIter<'a>,
     second: Option<AdjIter<'a>>,
+    /// With merges: the entity stepped from, its other ids (whose edges
+    /// follow its own), and the groups that map each far end to its survivor.
+    merged: Option<Merged<'a>>,
+}
+
+/// The rest of a merged entity's edges.
+struct Merged<'a> {
+    me: NodeIndex,
+    groups: &'a Groups,
+    others: &'a [NodeIndex],
+    adj: &'a [Adjacency],
+    directed: bool,
+    reverse: bool,
 }
 
 impl Iterator for Steps<'_> {
@@ -134,23 +148,66 @@ impl Iterator for Steps<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let (a, second) = match self.first.next() {
-            Some(a) => (a, false),
-            None => (self.second.as_mut()?.next()?, true),
-        };
-        Some((EdgeIndex::new(a.edge as usize), NodeIndex::new(a.other as usize), a.weight(), second))
+        loop {
+            let (a, second) = match self.first.next() {
+                Some(a) => (a, false),
+                None => match self.second.as_mut().and_then(Iterator::next) {
+                    Some(a) => (a, true),
+                    None => {
+                        // The next merged id's edges, if any.
+                        let m = self.merged.as_mut()?;
+                        let (&next, rest) = m.others.split_first()?;
+                        m.others = rest;
+                        let (fwd, back) = lists(m.adj, next, m.reverse);
+                        self.first = fwd.iter().rev();
+                        self.second = (!m.directed).then(|| back.iter().rev());
+                        continue;
+                    }
+                },
+            };
+            let v = NodeIndex::new(a.other as usize);
+            let Some(m) = &self.merged else {
+                return Some((EdgeIndex::new(a.edge as usize), v, a.weight(), second));
+            };
+            // Each far end as its survivor; a link between two ids of the
+            // entity is a link to itself, which a step never takes.
+            let v = m.groups.find(v);
+            if v == m.me {
+                continue;
+            }
+            return Some((EdgeIndex::new(a.edge as usize), v, a.weight(), second));
+        }
+    }
+}
+
+/// A node's leaving and arriving edges (with `reverse`, the other way round).
+fn lists(adj: &[Adjacency], n: NodeIndex, reverse: bool) -> (&[Adj], &[Adj]) {
+    let (out, inc): (&[Adj], &[Adj]) = match adj.get(n.index()) {
+        Some(a) => (&a.out, &a.inc),
+        None => (&[], &[]),
+    };
+    if reverse {
+        (inc, out)
+    } else {
+        (out, inc)
     }
 }
 
 impl Projection {
-    /// The edges usable from `n` (see [`Steps`]), not yet filtered.
-    pub(crate) fn steps(&self, n: NodeIndex, directed: bool, reverse: bool) -> Steps<'_> {
-        let (out, inc): (&[Adj], &[Adj]) = match self.adj.get(n.index()) {
-            Some(a) => (&a.out, &a.inc),
-            None => (&[], &[]),
-        };
-        let (fwd, back) = if reverse { (inc, out) } else { (out, inc) };
-        Steps { first: fwd.iter().rev(), second: (!directed).then(|| back.iter().rev()) }
+    /// The edges usable from `n` (see [`Steps`]), not yet filtered. With
+    /// `groups` (the merges a read sees), `n` is a survivor and its steps
+    /// are those of all its ids, each leading to a survivor.
+    pub(crate) fn steps<'a>(
+        &'a self,
+        n: NodeIndex,
+        directed: bool,
+        reverse: bool,
+        groups: Option<&'a Groups>,
+    ) -> Steps<'a> {
+        let (fwd, back) = lists(&self.adj, n, reverse);
+        let merged =
+            groups.map(|g| Merged { me: n, groups: g, others: g.others(n), adj: &self.adj, directed, reverse });
+        Steps { first: fwd.iter().rev(), second: (!directed).then(|| back.iter().rev()), merged }
     }
 
     /// Whether a step from a visible node over an edge of weight `weight` to `v`

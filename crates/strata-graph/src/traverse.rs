@@ -18,6 +18,7 @@ use petgraph::visit::NodeIndexable;
 use smallvec::SmallVec;
 use strata_core::{Day, EntityId};
 
+use crate::merge::Groups;
 use crate::projection::Projection;
 use crate::scratch::{with_scratch, Scratch, Steps, BAD, NONE, ON_PATH};
 use crate::view::{EntityView, PathQuery, PathStep, PathView, Role, Subgraph, TimeFilter};
@@ -41,6 +42,9 @@ pub(crate) struct Search<'n> {
     pub directed: bool,
     pub names: Option<&'n [u16]>,
     pub time: TimeFilter,
+    /// The merges the read sees, when there are any: the search then steps
+    /// between survivors (see `Projection::steps`).
+    pub groups: Option<&'n Groups>,
 }
 
 /// What a neighborhood search found: the nodes with their depth, in
@@ -74,13 +78,14 @@ impl Projection {
     /// `from` finds first), whichever way the search ran.
     pub fn path(&self, from: &EntityId, to: &EntityId, query: &PathQuery) -> Option<PathView> {
         let time = query.time;
-        let start = self.node(from, time.known_at)?;
-        let goal = self.node(to, time.known_at)?;
+        let (start, groups) = self.resolved(from, time.known_at)?;
+        let (goal, _) = self.resolved(to, time.known_at)?;
         if start == goal {
             return Some(PathView { steps: Vec::new() });
         }
         let names = self.names_filter(query.relations.as_deref());
-        let search = Search { directed: query.directed, names: names.as_deref(), time };
+        let groups = (!groups.is_empty()).then_some(&*groups);
+        let search = Search { directed: query.directed, names: names.as_deref(), time, groups };
         let edges = with_scratch(self.graph.node_bound(), |scratch| {
             self.shortest(start, goal, hop_count(query.max_hops), search, scratch)
         })?;
@@ -124,7 +129,7 @@ impl Projection {
             next.clear();
             let mut met = false;
             'level: for &u in frontier.iter() {
-                for (_, v, weight, _) in self.steps(u, search.directed, !forward) {
+                for (_, v, weight, _) in self.steps(u, search.directed, !forward, search.groups) {
                     let slot = scratch.peek(v);
                     let (mine, theirs) = if forward { (slot.fwd, slot.bwd) } else { (slot.bwd, slot.fwd) };
                     if mine != NONE || !self.step_ok(weight, v, &search, scratch) {
@@ -185,7 +190,8 @@ impl Projection {
         scratch: &mut Scratch,
     ) -> Option<Vec<(EdgeIndex, NodeIndex)>> {
         let mut edges: Vec<(EdgeIndex, NodeIndex)> = Vec::with_capacity(hops as usize);
-        let mut stack: Vec<(NodeIndex, Steps<'_>)> = vec![(start, self.steps(start, search.directed, false))];
+        let mut stack: Vec<(NodeIndex, Steps<'_>)> =
+            vec![(start, self.steps(start, search.directed, false, search.groups))];
         let (e, v) = loop {
             let (u, step) = match stack.last_mut() {
                 Some((u, steps)) => (*u, steps.next()),
@@ -204,7 +210,7 @@ impl Projection {
                     continue;
                 }
                 edges.push((e, v));
-                stack.push((v, self.steps(v, search.directed, false)));
+                stack.push((v, self.steps(v, search.directed, false, search.groups)));
             } else if scratch.peek(v).bwd == hops - depth && self.step_ok(weight, v, &search, scratch) {
                 break (e, v);
             }
@@ -215,7 +221,7 @@ impl Projection {
         let mut left = hops - edges.len() as u32;
         while left > 0 {
             let (e, x) = self
-                .steps(at, search.directed, false)
+                .steps(at, search.directed, false, search.groups)
                 .find(|&(_, x, weight, _)| scratch.peek(x).bwd == left - 1 && self.step_ok(weight, x, &search, scratch))
                 .map(|(e, x, _, _)| (e, x))?;
             edges.push((e, x));
@@ -229,14 +235,17 @@ impl Projection {
     /// shortest first, at most `limit` of them. Parallel edges give distinct paths.
     pub fn paths(&self, from: &EntityId, to: &EntityId, query: &PathQuery, limit: usize) -> Vec<PathView> {
         let time = query.time;
-        let (Some(start), Some(goal)) = (self.node(from, time.known_at), self.node(to, time.known_at)) else {
+        let (Some((start, groups)), Some((goal, _))) =
+            (self.resolved(from, time.known_at), self.resolved(to, time.known_at))
+        else {
             return Vec::new();
         };
         if start == goal || limit == 0 {
             return Vec::new();
         }
         let names = self.names_filter(query.relations.as_deref());
-        let search = Search { directed: query.directed, names: names.as_deref(), time };
+        let groups = (!groups.is_empty()).then_some(&*groups);
+        let search = Search { directed: query.directed, names: names.as_deref(), time, groups };
         let max_hops = hop_count(query.max_hops);
         let found = with_scratch(self.graph.node_bound(), |scratch| {
             // Distance of every node to the goal, searched backwards, to prune
@@ -253,7 +262,7 @@ impl Projection {
                 if depth + 1 >= max_hops {
                     continue;
                 }
-                for (_, v, weight, _) in self.steps(u, search.directed, true) {
+                for (_, v, weight, _) in self.steps(u, search.directed, true, search.groups) {
                     if scratch.peek(v).bwd == NONE && self.step_ok(weight, v, &search, scratch) {
                         scratch.slot(v).bwd = depth + 1;
                         queue.push(v);
@@ -265,7 +274,7 @@ impl Projection {
             if shortest == NONE && max_hops > 0 {
                 let far = max_hops - 1;
                 if self
-                    .steps(start, search.directed, false)
+                    .steps(start, search.directed, false, search.groups)
                     .any(|(_, v, weight, _)| scratch.peek(v).bwd == far && self.step_ok(weight, v, &search, scratch))
                 {
                     shortest = max_hops;
@@ -290,7 +299,7 @@ impl Projection {
     }
 
     fn paths_of_len(&self, u: NodeIndex, left: u32, walk: &mut Walk<'_, '_>, scratch: &mut Scratch) {
-        for (e, v, weight, _) in self.steps(u, walk.search.directed, false) {
+        for (e, v, weight, _) in self.steps(u, walk.search.directed, false, walk.search.groups) {
             if walk.found.len() >= walk.limit {
                 return;
             }
@@ -339,7 +348,7 @@ impl Projection {
             }
             for i in start..end {
                 let u = out.nodes[i].1;
-                for (e, v, weight, second) in self.steps(u, search.directed, false) {
+                for (e, v, weight, second) in self.steps(u, search.directed, false, search.groups) {
                     let depth_v = scratch.peek(v).fwd;
                     if edges {
                         let depth_u = depth - 1;
@@ -386,9 +395,10 @@ impl Projection {
         t: TimeFilter,
         names: Option<&[String]>,
     ) -> Option<Vec<EntityId>> {
-        let centre = self.node(id, t.known_at)?;
+        let (centre, groups) = self.resolved(id, t.known_at)?;
         let names = self.names_filter(names);
-        let search = Search { directed: false, names: names.as_deref(), time: t };
+        let groups = (!groups.is_empty()).then_some(&*groups);
+        let search = Search { directed: false, names: names.as_deref(), time: t, groups };
         let found = with_scratch(self.graph.node_bound(), |scratch| {
             self.neighborhood_search(centre, hop_count(hops), search, false, scratch)
         });
@@ -405,9 +415,10 @@ impl Projection {
         t: TimeFilter,
         names: Option<&[String]>,
     ) -> Option<Vec<EntityView>> {
-        let centre = self.node(id, t.known_at)?;
+        let (centre, groups) = self.resolved(id, t.known_at)?;
         let names = self.names_filter(names);
-        let search = Search { directed: false, names: names.as_deref(), time: t };
+        let groups = (!groups.is_empty()).then_some(&*groups);
+        let search = Search { directed: false, names: names.as_deref(), time: t, groups };
         let found = with_scratch(self.graph.node_bound(), |scratch| {
             self.neighborhood_search(centre, hop_count(hops), search, false, scratch)
         });
@@ -423,12 +434,13 @@ impl Projection {
         t: TimeFilter,
         names: Option<&[String]>,
     ) -> Option<Subgraph> {
-        let centre = self.node(id, t.known_at)?;
+        let (centre, groups) = self.resolved(id, t.known_at)?;
         let names = self.names_filter(names);
-        let search = Search { directed: false, names: names.as_deref(), time: t };
+        let groups = (!groups.is_empty()).then_some(&*groups);
+        let search = Search { directed: false, names: names.as_deref(), time: t, groups };
         let (found, order) = with_scratch(self.graph.node_bound(), |scratch| {
             let found = self.neighborhood_search(centre, hop_count(hops), search, true, scratch);
-            let order = self.edge_order(&found, t, scratch);
+            let order = self.edge_order(&found, t, groups, scratch);
             (found, order)
         });
         let nodes: Vec<EntityView> = found.nodes.iter().filter_map(|&(_, n)| self.entity_view(n, t)).collect();
@@ -440,7 +452,13 @@ impl Projection {
     /// (name, role, from, to, valid from, valid to, about, event), compared
     /// on ranks and numbers rather than on the views' strings. Every edge's
     /// ends are nodes of the neighborhood.
-    fn edge_order(&self, found: &Neighborhood, t: TimeFilter, scratch: &mut Scratch) -> Vec<EdgeIndex> {
+    fn edge_order(
+        &self,
+        found: &Neighborhood,
+        t: TimeFilter,
+        groups: Option<&Groups>,
+        scratch: &mut Scratch,
+    ) -> Vec<EdgeIndex> {
         // Ranks of the relation names and of the nodes' ids.
         let mut by_name: Vec<u16> = (0..self.rel_names.len() as u16).collect();
         by_name.sort_unstable_by(|&a, &b| self.rel_names[a as usize].cmp(&self.rel_names[b as usize]));
@@ -460,6 +478,7 @@ impl Projection {
             .filter_map(|&e| {
                 let weight = *self.graph.edge_weight(e)?;
                 let (a, b) = self.graph.edge_endpoints(e)?;
+                let (a, b) = groups.map_or((a, b), |g| (g.find(a), g.find(b)));
                 let rel = &self.rels[weight.rel as usize];
                 let valid_to = if rel.marks { None } else { self.valid_to(rel, t.known_at).map(|(d, _)| d) };
                 let key = (

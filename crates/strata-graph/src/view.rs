@@ -80,6 +80,17 @@ pub struct EntityView {
     pub declared_by: u64,
 }
 
+/// An entity found by `search` or suggested by `duplicates`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    /// The entity (a merged id's survivor), at the read's `asOf`.
+    pub entity: EntityView,
+    /// How well it matched, from 0 to 1 (1: the same tokens).
+    pub score: f64,
+    /// The id, name or alias that matched best, as given.
+    pub matched: String,
+}
+
 /// One edge of the graph, with the interval it is valid for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RelationView {

@@ -42,6 +42,7 @@ mod context;
 mod enums;
 mod error;
 mod mutation;
+mod names;
 mod query;
 mod scalars;
 mod subscription;

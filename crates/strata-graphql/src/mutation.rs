@@ -60,6 +60,9 @@ pub struct EntityRefInput {
     pub entity_type: Option<EntityType>,
     /// A display name.
     pub name: Option<String>,
+    /// Other names it goes by ("HUAWEI TECHNOLOGIES CO., LTD.", "华为"); they
+    /// add to its names from this declaration on.
+    pub aliases: Option<Vec<String>>,
     /// Further attributes (a JSON object), merged over earlier ones.
     pub attrs: Option<Json<Value>>,
 }
@@ -83,7 +86,7 @@ pub struct SourceInput {
 impl EntityRefInput {
     /// The reference as a line gives it: the id alone, or an inline declaration.
     fn to_value(&self) -> Value {
-        if self.entity_type.is_none() && self.name.is_none() && self.attrs.is_none() {
+        if self.entity_type.is_none() && self.name.is_none() && self.aliases.is_none() && self.attrs.is_none() {
             return Value::String(self.id.to_string());
         }
         let mut m = Map::new();
@@ -93,6 +96,9 @@ impl EntityRefInput {
         }
         if let Some(n) = &self.name {
             m.insert("name".into(), Value::String(n.clone()));
+        }
+        if let Some(aliases) = &self.aliases {
+            m.insert("aliases".into(), Value::Array(aliases.iter().cloned().map(Value::String).collect()));
         }
         if let Some(Json(a)) = &self.attrs {
             m.insert("attrs".into(), a.clone());
@@ -111,11 +117,17 @@ impl EntityRefInput {
         if self.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
             return Err(Error::arg(format!("{argument}.name"), "cannot be blank"));
         }
-        let decl = (self.entity_type.is_some() || self.name.is_some() || !attrs.is_empty()).then(|| EntityDecl {
-            entity_type: self.entity_type.map(Into::into),
-            name: self.name.clone(),
-            attrs,
-        });
+        let aliases = self.aliases.clone().unwrap_or_default();
+        if let Some(i) = aliases.iter().position(|a| a.trim().is_empty()) {
+            return Err(Error::arg(format!("{argument}.aliases[{i}]"), "cannot be blank"));
+        }
+        let decl = (self.entity_type.is_some() || self.name.is_some() || !aliases.is_empty() || !attrs.is_empty())
+            .then(|| EntityDecl {
+                entity_type: self.entity_type.map(Into::into),
+                name: self.name.clone(),
+                aliases,
+                attrs,
+            });
         Ok(EntityRef { id, decl })
     }
 }
@@ -287,7 +299,7 @@ mod tests {
     use serde_json::json;
 
     fn entity(id: &str) -> EntityRefInput {
-        EntityRefInput { id: ID(id.into()), entity_type: None, name: None, attrs: None }
+        EntityRefInput { id: ID(id.into()), entity_type: None, name: None, aliases: None, attrs: None }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::connection::{self, EntityConnection, EntityEdge, EventConnection, Eve
 use crate::context::{engine, snapshot};
 use crate::enums::{status_set, ClaimStatus, EntityType};
 use crate::error::Error;
+use crate::names::SearchHit;
 use crate::scalars::{day, instant, Date, DateTime};
 use crate::timeline::TimeRange;
 use crate::types::{Disagreement, Entity, Event, GraphDiff, Path, Relation, Stats, Subgraph};
@@ -471,4 +472,60 @@ impl QueryRoot {
         let snap = snapshot(ctx)?;
         Ok(snap.stats(snap.clamp(instant(known_at))).into())
     }
+
+    /// Entities whose id, name or aliases match `text`, best first: case,
+    /// accents, punctuation, word order, corporate suffixes ("Co., Ltd.",
+    /// "Inc.") and a small typo are forgiven, and CJK names match their own
+    /// characters. Names are those known at `knownAt`; a merged id answers
+    /// as the entity it was merged into. At most `first` (default 10, at
+    /// most 100).
+    #[graphql(complexity = "names_cost(first, child_complexity)")]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        text: String,
+        types: Option<Vec<EntityType>>,
+        as_of: Option<Date>,
+        known_at: Option<DateTime>,
+        first: Option<i32>,
+    ) -> Result<Vec<SearchHit>, Error> {
+        let first = bounded("first", first.unwrap_or(DEFAULT_HITS as i32), MAX_HITS)?;
+        let snap = snapshot(ctx)?;
+        let time = snap.filter(day(as_of), instant(known_at));
+        let types: Option<Vec<strata_core::EntityType>> = types.map(|ts| ts.into_iter().map(Into::into).collect());
+        let hits = snap.search(&text, types.as_deref(), time, first);
+        Ok(hits.into_iter().map(|hit| SearchHit { hit, time, cap: snap.cap() }).collect())
+    }
+
+    /// Likely duplicates of the entity `id`: entities of its type whose
+    /// names match one of its names, best first, leaving out the ids merged
+    /// with it and those a `distinct_from` judged distinct from it. At
+    /// most `first` (default 10, at most 100).
+    #[graphql(complexity = "names_cost(first, child_complexity)")]
+    async fn duplicates(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        as_of: Option<Date>,
+        known_at: Option<DateTime>,
+        first: Option<i32>,
+    ) -> Result<Vec<SearchHit>, Error> {
+        let id = entity_id("id", &id)?;
+        let first = bounded("first", first.unwrap_or(DEFAULT_HITS as i32), MAX_HITS)?;
+        let snap = snapshot(ctx)?;
+        let time = snap.filter(day(as_of), instant(known_at));
+        let hits = snap.duplicates(&id, time, first);
+        Ok(hits.into_iter().map(|hit| SearchHit { hit, time, cap: snap.cap() }).collect())
+    }
+}
+
+/// How many hits `search` and `duplicates` give unless asked.
+const DEFAULT_HITS: usize = 10;
+/// The most hits they give.
+const MAX_HITS: usize = 100;
+
+/// The cost of a list of hits: each hit's fields, times how many.
+fn names_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let n = first.map_or(DEFAULT_HITS, |f| usize::try_from(f).unwrap_or(0).min(MAX_HITS));
+    child_complexity.saturating_mul(n.max(1))
 }

@@ -118,6 +118,20 @@ impl Entity {
         &self.view.name
     }
 
+    /// Its name at `asOf` first, then every name and alias its visible
+    /// declarations gave, whatever their date (an old name stays findable),
+    /// each once. Bounded by `knownAt`: an alias recorded later is not listed.
+    async fn names(&self, ctx: &Context<'_>) -> Result<Vec<String>, Error> {
+        Ok(engine(ctx)?.snapshot_at(self.cap).names(&self.view.id, self.time))
+    }
+
+    /// The other ids merged into it by `same_as` events known at
+    /// `knownAt` (its own id is the survivor's), sorted; empty when none.
+    async fn merged_ids(&self, ctx: &Context<'_>) -> Result<Vec<ID>, Error> {
+        let ids = engine(ctx)?.snapshot_at(self.cap).merged_ids(&self.view.id, self.time);
+        Ok(ids.into_iter().map(|id| ID(id.to_string())).collect())
+    }
+
     /// Its attributes at `asOf`.
     async fn attrs(&self) -> Option<Json<Value>> {
         Some(Json(Value::Object(self.view.attrs.clone())))

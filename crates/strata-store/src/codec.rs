@@ -11,6 +11,11 @@
 //! that has one of them, so every record an earlier build wrote still reads
 //! as it did, and a store that uses neither keeps its bytes.
 //!
+//! Format 4 is format 3 (whose remarks may then both be absent) followed by
+//! `StoredNames`: the aliases each entity reference declares. It is written
+//! only for an event that declares an alias, so every other event keeps
+//! format 1, 2 or 3.
+//!
 //! Only this boundary type is serializable (only types on disk or on the wire derive serde), so a change to a
 //! core type cannot silently change what is on disk. Decoding trusts nothing:
 //! every id, date and JSON text is re-checked, and any failure is returned as
@@ -37,6 +42,16 @@ const RECORD_FORMAT_REMARKS: u8 = 3;
 struct StoredRemarks {
     note: Option<String>,
     via: Option<String>,
+}
+
+/// The first byte of a stored event followed by its evidence, its remarks and its aliases.
+const RECORD_FORMAT_NAMES: u8 = 4;
+
+/// What format 4 adds: the aliases of each entity reference, in the order of
+/// `Event::refs` (subject, object, about), one list per reference.
+#[derive(Serialize, Deserialize)]
+struct StoredNames {
+    aliases: Vec<Vec<String>>,
 }
 
 /// What format 2 adds: the claim's status and the events it disputes.
@@ -166,6 +181,7 @@ fn load_ref(r: StoredRef) -> Result<EntityRef, String> {
         Some(d) => Some(EntityDecl {
             entity_type: d.entity_type.map(type_of).transpose()?,
             name: d.name,
+            aliases: Vec::new(),
             attrs: attrs_of(d.attrs)?,
         }),
     };
@@ -197,26 +213,64 @@ pub(crate) fn encode(r: &RecordedEvent) -> Result<Vec<u8>, String> {
     };
     let remarks = StoredRemarks { note: e.note.clone(), via: e.source.as_ref().and_then(|s| s.via.clone()) };
     let has_remarks = remarks.note.is_some() || remarks.via.is_some();
-    if e.status == ClaimStatus::default() && e.disputes.is_empty() && !has_remarks {
+    let names: Vec<Vec<String>> =
+        e.refs().map(|r| r.decl.as_ref().map(|d| d.aliases.clone()).unwrap_or_default()).collect();
+    let has_names = names.iter().any(|a| !a.is_empty());
+    if e.status == ClaimStatus::default() && e.disputes.is_empty() && !has_remarks && !has_names {
         return postcard::to_extend(&stored, vec![RECORD_FORMAT]).map_err(|e| format!("postcard: {e}"));
     }
-    let format = if has_remarks { RECORD_FORMAT_REMARKS } else { RECORD_FORMAT_EVIDENCE };
+    let format = match (has_names, has_remarks) {
+        (true, _) => RECORD_FORMAT_NAMES,
+        (false, true) => RECORD_FORMAT_REMARKS,
+        (false, false) => RECORD_FORMAT_EVIDENCE,
+    };
     let bytes = postcard::to_extend(&stored, vec![format]).map_err(|e| format!("postcard: {e}"))?;
     let evidence =
         StoredEvidence { status: status_byte(e.status), disputes: e.disputes.iter().map(|d| *d.as_bytes()).collect() };
     let bytes = postcard::to_extend(&evidence, bytes).map_err(|e| format!("postcard: {e}"))?;
-    if !has_remarks {
+    if !has_remarks && !has_names {
         return Ok(bytes);
     }
-    postcard::to_extend(&remarks, bytes).map_err(|e| format!("postcard: {e}"))
+    let bytes = postcard::to_extend(&remarks, bytes).map_err(|e| format!("postcard: {e}"))?;
+    if !has_names {
+        return Ok(bytes);
+    }
+    postcard::to_extend(&StoredNames { aliases: names }, bytes).map_err(|e| format!("postcard: {e}"))
+}
+
+/// Puts the aliases of format 4 back on the event's references, checking
+/// that they fit: one list per reference, aliases only on a declaration,
+/// none blank, and at least one (else the record would be format 2 or 3).
+fn load_names(event: &mut Event, names: StoredNames) -> Result<(), String> {
+    let refs = 1 + usize::from(event.object.is_some()) + event.about.len();
+    if names.aliases.len() != refs {
+        return Err(format!("the record holds aliases for {} references, not {refs}", names.aliases.len()));
+    }
+    if names.aliases.iter().all(Vec::is_empty) {
+        return Err("a record with aliases holds none (written as format 2 or 3)".into());
+    }
+    let targets = std::iter::once(&mut event.subject).chain(event.object.as_mut()).chain(event.about.iter_mut());
+    for (r, aliases) in targets.zip(names.aliases) {
+        if aliases.is_empty() {
+            continue;
+        }
+        if aliases.iter().any(|a| a.trim().is_empty()) {
+            return Err(format!("a blank alias of {}", r.id));
+        }
+        match r.decl.as_mut() {
+            Some(d) => d.aliases = aliases,
+            None => return Err(format!("aliases on {}, which the event does not declare", r.id)),
+        }
+    }
+    Ok(())
 }
 
 /// Decodes an `L` record stored under `position`; the error says what is wrong.
 pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, String> {
     let (format, body) = bytes.split_first().ok_or("the record is empty")?;
-    if ![RECORD_FORMAT, RECORD_FORMAT_EVIDENCE, RECORD_FORMAT_REMARKS].contains(format) {
+    if ![RECORD_FORMAT, RECORD_FORMAT_EVIDENCE, RECORD_FORMAT_REMARKS, RECORD_FORMAT_NAMES].contains(format) {
         return Err(format!(
-            "unknown record format {format} (this build reads {RECORD_FORMAT} to {RECORD_FORMAT_REMARKS}); \
+            "unknown record format {format} (this build reads {RECORD_FORMAT} to {RECORD_FORMAT_NAMES}); \
              a newer strata wrote it: open the store with that version"
         ));
     }
@@ -234,11 +288,11 @@ pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, Strin
     } else {
         (ClaimStatus::default(), Vec::new())
     };
-    let remarks = if *format == RECORD_FORMAT_REMARKS {
+    let remarks = if *format == RECORD_FORMAT_REMARKS || *format == RECORD_FORMAT_NAMES {
         let (r, after): (StoredRemarks, &[u8]) =
             postcard::take_from_bytes(rest).map_err(|e| format!("undecodable remarks: {e}"))?;
         rest = after;
-        if r.note.is_none() && r.via.is_none() {
+        if *format == RECORD_FORMAT_REMARKS && r.note.is_none() && r.via.is_none() {
             return Err("a record with remarks holds none (written as format 1 or 2)".into());
         }
         if r.via.is_some() && s.source.is_none() {
@@ -247,6 +301,14 @@ pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, Strin
         r
     } else {
         StoredRemarks { note: None, via: None }
+    };
+    let names = if *format == RECORD_FORMAT_NAMES {
+        let (names, after): (StoredNames, &[u8]) =
+            postcard::take_from_bytes(rest).map_err(|e| format!("undecodable aliases: {e}"))?;
+        rest = after;
+        Some(names)
+    } else {
+        None
     };
     if !rest.is_empty() {
         return Err(format!("{} unexpected bytes after the record", rest.len()));
@@ -258,7 +320,7 @@ pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, Strin
     if precision_byte(at.precision()) != s.precision {
         return Err(format!("valid time {:?} is stored with precision code {}", s.at, s.precision));
     }
-    let event = Event {
+    let mut event = Event {
         id: EventId::from_bytes(s.id),
         kind: s.kind,
         at,
@@ -278,6 +340,9 @@ pub(crate) fn decode(bytes: &[u8], position: u64) -> Result<RecordedEvent, Strin
         disputes,
         note: remarks.note,
     };
+    if let Some(names) = names {
+        load_names(&mut event, names)?;
+    }
     Ok(RecordedEvent { position, recorded_at: Timestamp(s.recorded_at), event })
 }
 
@@ -406,7 +471,8 @@ mod tests {
     #[test]
     fn every_truncation_and_byte_flip_is_an_error_or_a_valid_event_never_a_panic() {
         let remarks = encode(&with_remarks(ClaimStatus::Denied, Some("a note"), Some("Reuters"))).unwrap();
-        for bytes in [encode(&sample()).unwrap(), encode(&with_evidence()).unwrap(), remarks] {
+        let names = encode(&with_aliases()).unwrap();
+        for bytes in [encode(&sample()).unwrap(), encode(&with_evidence()).unwrap(), remarks, names] {
             for len in 0..bytes.len() {
                 assert!(decode(&bytes[..len], 3).is_err(), "truncated to {len} bytes");
             }
@@ -418,6 +484,55 @@ mod tests {
                     let _ = decode(&b, 3);
                 }
             }
+        }
+    }
+
+    fn with_aliases() -> RecordedEvent {
+        let mut r = sample();
+        if let Some(d) = r.event.object.as_mut().and_then(|o| o.decl.as_mut()) {
+            d.aliases = vec!["ByteDance Ltd.".into(), "字节跳动".into()];
+        }
+        r
+    }
+
+    #[test]
+    fn aliases_round_trip_as_format_4_and_other_events_keep_their_format() {
+        for (status, note) in [(ClaimStatus::Reported, None), (ClaimStatus::Denied, Some("a note"))] {
+            let mut r = with_aliases();
+            r.event.status = status;
+            r.event.note = note.map(str::to_owned);
+            let bytes = encode(&r).unwrap();
+            assert_eq!(bytes[0], RECORD_FORMAT_NAMES);
+            assert_eq!(decode(&bytes, 3).unwrap(), r);
+        }
+        assert_eq!(encode(&sample()).unwrap()[0], RECORD_FORMAT);
+        assert_eq!(encode(&with_evidence()).unwrap()[0], RECORD_FORMAT_EVIDENCE);
+    }
+
+    #[test]
+    fn damaged_aliases_are_described() {
+        let bytes = encode(&with_aliases()).unwrap();
+        for len in 0..bytes.len() {
+            assert!(decode(&bytes[..len], 3).is_err(), "truncated to {len} bytes");
+        }
+        // Format 4 whose lists do not fit the event's references.
+        let base = encode(&sample()).unwrap();
+        let with = |names: StoredNames| {
+            let mut b = base.clone();
+            b[0] = RECORD_FORMAT_NAMES;
+            b.extend_from_slice(&[1, 0, 0, 0]);
+            postcard::to_extend(&names, b).unwrap()
+        };
+        let s = |x: &str| x.to_owned();
+        let cases = [
+            (StoredNames { aliases: vec![vec![s("A")]] }, "for 1 references, not 3"),
+            (StoredNames { aliases: vec![vec![], vec![], vec![]] }, "holds none"),
+            (StoredNames { aliases: vec![vec![s("A")], vec![], vec![]] }, "does not declare"),
+            (StoredNames { aliases: vec![vec![], vec![s(" ")], vec![]] }, "blank alias"),
+        ];
+        for (names, what) in cases {
+            let err = decode(&with(names), 3).unwrap_err();
+            assert!(err.contains(what), "{err}");
         }
     }
 

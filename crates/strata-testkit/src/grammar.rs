@@ -11,7 +11,8 @@
 //! - every kind of the vocabulary: declarations, opens, closes, marks,
 //!   retractions (`event_retracted` lines and [`Op::Retract`]);
 //! - entity references as bare ids or inline declarations (type and name,
-//!   name only, type only, extra attribute keys, a type that conflicts with
+//!   name only, type only, aliases (with a name, alone, or not a list of
+//!   names), extra attribute keys, a type that conflicts with
 //!   the id's first type), in `subject`, `object` and `about`, with the
 //!   declaring occurrence anywhere on the line; `about` repeating the subject
 //!   or the object, the same id twice in `about`, subject equal to object,
@@ -19,7 +20,11 @@
 //! - closes on the open's day, later, earlier, with the open's `about`, with
 //!   another `about` or none, and closes with no open at all;
 //! - retractions of every kind of event (declarations, opens, closes, marks,
-//!   retractions), of events earlier in the same batch and of unknown ids;
+//!   merges, retractions), of events earlier in the same batch and of unknown ids;
+//! - merges (`same_as`) and judgements of distinctness (`distinct_from`)
+//!   between ids of one type (now and then of two, or one id twice), over a
+//!   small pool so that chains, repeats and merges of merged ids occur, with
+//!   any status;
 //! - every date form (`YYYY`, `YYYY-MM`, `YYYY-Qn`, `YYYY-MM-DD`, RFC 3339
 //!   instants, some with an offset that moves their UTC date);
 //! - explicit ids, reused as an idempotent retry (the same line again) or a
@@ -340,16 +345,19 @@ impl Grammar {
         } else {
             None
         };
-        let effect = match c.below(100) {
+        let effect = match c.below(108) {
             0..=19 => Effect::Declares,
             20..=51 => Effect::Opens,
             52..=64 => Effect::Closes,
             65..=89 => Effect::Marks,
-            _ => Effect::Retracts,
+            90..=99 => Effect::Retracts,
+            100..=105 => Effect::Merges,
+            _ => Effect::Distinguishes,
         };
         let mut e = match effect {
             Effect::Declares => self.declaration(c),
             Effect::Retracts => self.retraction_line(c),
+            Effect::Merges | Effect::Distinguishes => self.merge_line(c, effect),
             Effect::Closes if chance(c, 85) => self.close_of_open(c).unwrap_or_else(|| self.relation_line(c, effect)),
             _ => self.relation_line(c, effect),
         };
@@ -375,6 +383,37 @@ impl Grammar {
             subject,
             object: None,
             about,
+            at: Grammar::date(c),
+        }
+    }
+
+    /// A `same_as` or `distinct_from` line: two ids of one type (now and
+    /// then of two types, or the same id twice), often ids already merged
+    /// (the pool is small), so chains and repeated merges come up.
+    fn merge_line(&mut self, c: &mut dyn Choices, effect: Effect) -> Emitted {
+        let Some(kind) = self.kind_with(c, effect) else { return self.declaration(c) };
+        let ty = EntityType::ALL[c.below(3) as usize];
+        let subject = self.id_of_type(c, ty, 8).unwrap_or_else(|| "a1".into());
+        let oty = if chance(c, 5) { EntityType::ALL[c.below(3) as usize] } else { ty };
+        let object = if chance(c, 3) {
+            subject.clone()
+        } else {
+            let mut object = self.id_of_type(c, oty, 8).unwrap_or_else(|| "c1".into());
+            if object == subject {
+                object = self.id_of_type(c, oty, 8).unwrap_or_else(|| "c1".into());
+            }
+            object
+        };
+        Emitted {
+            id: None,
+            line: String::new(),
+            kind: kind.kind,
+            effect,
+            relation: None,
+            retracts: None,
+            subject,
+            object: Some(object),
+            about: Vec::new(),
             at: Grammar::date(c),
         }
     }
@@ -518,15 +557,24 @@ impl Grammar {
         let ty = self.type_of(id).unwrap_or(EntityType::Actor);
         let name = format!("N{}{}", id.to_uppercase(), c.below(3));
         if must_declare {
-            return match c.below(10) {
+            return match c.below(12) {
                 0..=5 => format!(r#"{{"id":"{id}","type":"{ty}","name":"{name}"}}"#),
+                10 => format!(r#"{{"id":"{id}","type":"{ty}","name":"{name}","aliases":{}}}"#, self.aliases(c, id)),
+                11 => format!(r#"{{"aliases":{},"id":"{id}","type":"{ty}"}}"#, self.aliases(c, id)),
                 6 => format!(r#"{{"id":"{id}","type":"{ty}"}}"#),
                 7 => format!(r#"{{"name":"{name}","type":"{ty}","id":"{id}","country":"C{}"}}"#, c.below(3)),
                 8 => format!(r#"{{"id":"{id}","type":"{ty}","attrs":{{"size":{}}}}}"#, c.below(3)),
                 _ => format!(r#"{{"id":"{id}","type":"{ty}","name":"{name}","attrs":{{"size":1}},"hq":"x"}}"#),
             };
         }
-        match c.below(40) {
+        match c.below(43) {
+            40 => format!(r#"{{"id":"{id}","aliases":{}}}"#, self.aliases(c, id)),
+            41 => format!(r#"{{"id":"{id}","name":"{name}","aliases":{}}}"#, self.aliases(c, id)),
+            42 => {
+                // Aliases that are not a list of names: refused.
+                let bad = ["\"A\"", "[1]", "[\" \"]", "{}"][c.below(4) as usize];
+                format!(r#"{{"id":"{id}","aliases":{bad}}}"#)
+            }
             0..=29 => format!("\"{id}\""),
             30 | 31 => format!(r#"{{"id":"{id}"}}"#),
             32..=34 => format!(r#"{{"id":"{id}","name":"{name}"}}"#),
@@ -539,6 +587,23 @@ impl Grammar {
             }
             _ => format!(r#"{{"id":"{id}","type":"{ty}"}}"#),
         }
+    }
+
+    /// An `aliases` list: one to three other names of `id`, from a small
+    /// pool so that they repeat across declarations (and now and then
+    /// repeat the name, or each other), in JSON.
+    fn aliases(&self, c: &mut dyn Choices, id: &str) -> String {
+        let upper = id.to_uppercase();
+        let names: Vec<String> = (0..1 + c.below(3))
+            .map(|_| match c.below(6) {
+                0 => format!("N{upper}{}", c.below(3)),
+                1 => format!("{upper} Co., Ltd."),
+                2 => format!("{upper} 公司"),
+                _ => format!("A{upper}{}", c.below(4)),
+            })
+            .collect();
+        let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+        format!("[{}]", quoted.join(","))
     }
 
     /// A `disputes` list: mostly accepted events or earlier lines of the

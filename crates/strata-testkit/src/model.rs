@@ -22,7 +22,9 @@
 //!   `asOf`; every other visible declaration whose date is on or
 //!   before `asOf` (all of them when `asOf` is absent) then applies, in
 //!   order of date and then log order, each replacing the name when it
-//!   gives one. With no name given, the name is the id.
+//!   gives one. With no name given, the name is the id. Its names: that
+//!   name, then the name and aliases (`aliases`, in field order) of each
+//!   visible declaring event in log order, whatever their date, each once.
 //! - **Relations.** Each visible opening or marking event is one relation,
 //!   from its date's first day. An opening event ends at the earliest
 //!   visible close with the same relation, subject and object, dated on or
@@ -36,6 +38,16 @@
 //!   visible when its relation holds and both ends are visible entities.
 //! - **Paths** are breadth-first over visible edges, undirected unless asked;
 //!   an entity reaches itself in 0 hops.
+//! - **Merges.** At k, the visible `same_as` events whose status is
+//!   `confirmed` or `reported`, in log order, each join the subject's whole
+//!   group into the group the object's id resolves to then; every id of a
+//!   group resolves to that group's survivor. An entity read by any of its
+//!   ids is the survivor (its type, name and attributes), with the names of
+//!   all its ids (its name at `asOf` first, then each visible declaring
+//!   event's name and aliases in log order, each once); every edge reads
+//!   with its ends and `about` as their survivors (a link between two ids
+//!   of a group is a link from the entity to itself, which paths never
+//!   take); entities are the survivors. `distinct_from` changes no read.
 //! - **Diff** from d1 to d2 at k: the edges visible at d2 and not at d1, and
 //!   the reverse.
 //! - **Across time** (`audit`): a knowledge diff is the difference of two
@@ -78,7 +90,7 @@
 //! relation. Each `disputes` id names an event stored or earlier in the
 //! batch.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use strata_core::{parse_line, ClaimStatus, Day, Effect, EntityId, EntityType, Event, EventId, Location, ObjectRule};
 use strata_core::{Timestamp, Vocabulary};
@@ -107,6 +119,9 @@ pub struct EntityAnswer {
     pub entity_type: EntityType,
     /// Its name (the id when no visible declaration names it).
     pub name: String,
+    /// Its names: `name` first, then the name and aliases of each visible
+    /// declaring event in log order, each once.
+    pub names: Vec<String>,
 }
 
 /// Which part of a relation an edge is.
@@ -225,9 +240,67 @@ impl Model {
         self.log.iter().flat_map(|l| l.event.refs().map(|r| r.id.clone())).collect()
     }
 
-    /// The entity at `as_of` and `known`, or `None` when no visible event
-    /// refers to it.
+    /// Which id each merged id resolves to at `known`: the visible
+    /// `same_as` events with a believed status, in log order, each joining
+    /// the subject's whole group into the group the object resolves to.
+    pub fn survivors(&self, known: Timestamp) -> BTreeMap<EntityId, EntityId> {
+        let mut root: BTreeMap<EntityId, EntityId> = BTreeMap::new();
+        let find = |root: &BTreeMap<EntityId, EntityId>, id: &EntityId| root.get(id).cloned().unwrap_or(id.clone());
+        for l in self.visible_events(known) {
+            let e = &l.event;
+            if effect(&self.vocab, e) != Some(Effect::Merges) || !e.status.is_believed() {
+                continue;
+            }
+            let Some(o) = object_id(e) else { continue };
+            let (rs, ro) = (find(&root, &e.subject.id), find(&root, o));
+            if rs == ro {
+                continue;
+            }
+            for v in root.values_mut() {
+                if *v == rs {
+                    *v = ro.clone();
+                }
+            }
+            root.insert(rs, ro);
+        }
+        root
+    }
+
+    fn find(survivors: &BTreeMap<EntityId, EntityId>, id: &EntityId) -> EntityId {
+        survivors.get(id).cloned().unwrap_or_else(|| id.clone())
+    }
+
+    /// The entity `id` is at `as_of` and `known` (the survivor, when it was
+    /// merged: its type and name, the names of all its ids), or `None`
+    /// when no visible event refers to `id`.
     pub fn entity(&self, id: &EntityId, as_of: Option<Day>, known: Timestamp) -> Option<EntityAnswer> {
+        self.own(id, as_of, known)?;
+        let survivors = self.survivors(known);
+        let root = Model::find(&survivors, id);
+        let mut answer = self.own(&root, as_of, known)?;
+        let members: BTreeSet<EntityId> = std::iter::once(root.clone())
+            .chain(survivors.iter().filter(|(_, r)| **r == root).map(|(m, _)| m.clone()))
+            .collect();
+        if members.len() > 1 {
+            let mut names = vec![answer.name.clone()];
+            for l in self.visible_events(known) {
+                for m in &members {
+                    let decl: Vec<_> = l.event.refs().filter(|r| r.id == *m).filter_map(|r| r.decl.as_ref()).collect();
+                    let name = decl.iter().filter_map(|d| d.name.as_ref()).next_back();
+                    for each in name.into_iter().chain(decl.iter().flat_map(|d| &d.aliases)) {
+                        if !names.contains(each) {
+                            names.push(each.clone());
+                        }
+                    }
+                }
+            }
+            answer.names = names;
+        }
+        Some(answer)
+    }
+
+    /// The entity `id` by its own declarations, merges left aside.
+    fn own(&self, id: &EntityId, as_of: Option<Day>, known: Timestamp) -> Option<EntityAnswer> {
         let visible = self.visible_events(known);
         if !visible.iter().any(|l| l.event.refs().any(|r| r.id == *id)) {
             return None;
@@ -239,13 +312,18 @@ impl Model {
             .filter(|r| r.id == *id)
             .find_map(|r| r.decl.as_ref().and_then(|d| d.entity_type))?;
         // Visible declarations, one per event (the last name given on the
-        // line, in field order), in log order, with their dates.
+        // line, in field order; every alias, in field order), in log order,
+        // with their dates.
+        let mut aliases: Vec<Vec<&String>> = Vec::new();
         let decls: Vec<(Day, Option<&String>)> = visible
             .iter()
             .filter_map(|l| {
-                let mut decl = l.event.refs().filter(|r| r.id == *id).filter_map(|r| r.decl.as_ref()).peekable();
-                decl.peek()?;
-                Some((l.event.at.start(), decl.filter_map(|d| d.name.as_ref()).last()))
+                let decl: Vec<_> = l.event.refs().filter(|r| r.id == *id).filter_map(|r| r.decl.as_ref()).collect();
+                if decl.is_empty() {
+                    return None;
+                }
+                aliases.push(decl.iter().flat_map(|d| &d.aliases).collect());
+                Some((l.event.at.start(), decl.iter().filter_map(|d| d.name.as_ref()).next_back()))
             })
             .collect();
         let mut name: Option<&String> = None;
@@ -261,12 +339,26 @@ impl Model {
                 name = n;
             }
         }
-        Some(EntityAnswer { id: id.clone(), entity_type, name: name.cloned().unwrap_or_else(|| id.to_string()) })
+        let name = name.cloned().unwrap_or_else(|| id.to_string());
+        let mut names = vec![name.clone()];
+        for ((_, n), a) in decls.iter().zip(&aliases) {
+            for each in n.iter().chain(a) {
+                if !names.contains(each) {
+                    names.push((*each).clone());
+                }
+            }
+        }
+        Some(EntityAnswer { id: id.clone(), entity_type, name, names })
     }
 
-    /// Every visible entity, by id.
+    /// Every visible entity (the survivors of merges), by id.
     pub fn entities(&self, as_of: Option<Day>, known: Timestamp) -> Vec<EntityAnswer> {
-        self.ids().iter().filter_map(|id| self.entity(id, as_of, known)).collect()
+        let survivors = self.survivors(known);
+        self.ids()
+            .iter()
+            .filter(|id| !survivors.contains_key(*id))
+            .filter_map(|id| self.entity(id, as_of, known))
+            .collect()
     }
 
     /// The end of the relation opened by `open` at `known`, if closed.
@@ -340,9 +432,17 @@ impl Model {
                 }
             }
         }
-        // Whether an entity is visible does not depend on `asOf`.
-        let entities: BTreeSet<EntityId> = self.entities(None, known).into_iter().map(|e| e.id).collect();
-        out.retain(|e| entities.contains(&e.from) && entities.contains(&e.to));
+        // Both ends visible, then every id as its survivor.
+        let visible: BTreeSet<EntityId> =
+            self.ids().into_iter().filter(|id| self.own(id, as_of, known).is_some()).collect();
+        out.retain(|e| visible.contains(&e.from) && visible.contains(&e.to));
+        let survivors = self.survivors(known);
+        for e in &mut out {
+            e.from = Model::find(&survivors, &e.from);
+            e.to = Model::find(&survivors, &e.to);
+            let about: BTreeSet<EntityId> = e.about.iter().map(|a| Model::find(&survivors, a)).collect();
+            e.about = about.into_iter().collect();
+        }
         out.sort();
         out
     }
@@ -361,10 +461,12 @@ impl Model {
         directed: bool,
         statuses: &[ClaimStatus],
     ) -> Option<usize> {
-        if self.entity(from, as_of, known).is_none() || self.entity(to, as_of, known).is_none() {
+        let (Some(from), Some(to)) = (self.entity(from, as_of, known), self.entity(to, as_of, known)) else {
             return None;
-        }
-        let edges = self.edges(as_of, known, statuses);
+        };
+        let (from, to) = (&from.id, &to.id);
+        // A link between two ids of one entity leads nowhere.
+        let edges: Vec<Edge> = self.edges(as_of, known, statuses).into_iter().filter(|e| e.from != e.to).collect();
         let mut seen: BTreeSet<EntityId> = BTreeSet::new();
         let mut queue: VecDeque<(EntityId, usize)> = VecDeque::new();
         seen.insert(from.clone());
@@ -490,6 +592,12 @@ impl Model {
             }
             if o.id == event.subject.id {
                 return Err("subject and object are the same entity".into());
+            }
+            if matches!(spec.effect, Effect::Merges | Effect::Distinguishes) && ot != st {
+                return Err(format!(
+                    "object {} is a {ot}, not allowed for {}: one type on both sides",
+                    o.id, event.kind
+                ));
             }
         }
         for a in &event.about {

@@ -192,6 +192,56 @@ fn status_and_disputes_are_read_and_exported_only_when_not_the_default() {
 }
 
 #[test]
+fn aliases_are_read_only_in_a_declaration_and_a_non_list_is_refused() {
+    let line = r#"{"id":"0190f3a2-7b1c-7cc0-8a01-9d2b1c3e4f50","kind":"approval_granted","at":"2026","subject":{"id":"a","aliases":["A Agency"]},"object":{"id":"huawei","type":"actor","name":"Huawei","aliases":["HUAWEI TECHNOLOGIES CO., LTD.","华为"],"attrs":{"aliases":"an attribute"}},"about":[{"id":"c","aliases":[]}]}"#;
+    let p = parse(line).unwrap();
+    // A declaration that gives only aliases is a declaration.
+    let subject = p.event.subject.decl.as_ref().unwrap();
+    assert_eq!(subject.aliases, ["A Agency"]);
+    assert_eq!(subject.entity_type, None);
+    let object = p.event.object.as_ref().unwrap().decl.as_ref().unwrap();
+    assert_eq!(object.aliases, ["HUAWEI TECHNOLOGIES CO., LTD.", "华为"]);
+    // `attrs.aliases` is an attribute like any other, not a name.
+    assert_eq!(object.attrs.get("aliases"), Some(&Value::from("an attribute")));
+    // An empty list gives no aliases: a reference with nothing else declares nothing.
+    assert_eq!(p.event.about[0].decl, None);
+    let rec = RecordedEvent { position: 1, recorded_at: Timestamp(5), event: p.event.clone() };
+    let exported = to_line(&rec);
+    assert!(exported.contains(r#""aliases":["HUAWEI TECHNOLOGIES CO., LTD.","华为"]"#), "{exported}");
+    let again = parse(&exported).unwrap();
+    assert_eq!(again.event, p.event);
+    assert_eq!(to_line(&RecordedEvent { event: again.event, ..rec }), exported);
+
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"a","type":"actor","aliases":"A Co"}}"#,
+            "subject.aliases",
+            "expected a list of names, found a string",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":{"id":"b","aliases":{"x":1}}}"#,
+            "object.aliases",
+            "expected a list of names, found an object",
+        ),
+        (
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","about":[{"id":"c","aliases":["C",2]}]}"#,
+            "about[0].aliases[1]",
+            "expected a string, found a number",
+        ),
+        (
+            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"a","type":"actor","aliases":["A"," "]}}"#,
+            "subject.aliases[1]",
+            "cannot be blank",
+        ),
+    ];
+    for (text, field, reason) in cases {
+        let e = parse(text).expect_err(text);
+        assert_eq!((e.location, e.field.as_str()), (Location::Line(7), *field), "{text}: {e}");
+        assert!(e.reason.contains(reason), "{text}: {e}");
+    }
+}
+
+#[test]
 fn a_note_and_a_relayed_source_are_kept_and_exported() {
     let text = r#"{"kind":"approval_granted","at":"2026-01","subject":"a","object":"b","source":{"publisher":"DatacenterDynamics","via":"Reuters"},"note":"Reported on 28 January; no day given."}"#;
     let p = parse(text).unwrap();
@@ -303,6 +353,12 @@ fn sample_lines() -> Vec<String> {
             r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","status":"denied","disputes":["0190a0a0-0000-7000-8000-000000000000"]}"#,
             r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","status":"x","disputes":[1,"y"]}"#,
             r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","status":["expected"],"disputes":{}}"#,
+            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"huawei","type":"actor","name":"Huawei","aliases":["HUAWEI TECHNOLOGIES CO., LTD.","\u534e\u4e3a"]}}"#,
+            r#"{"kind":"approval_granted","at":"2026","subject":"a","object":{"id":"b","aliases":["B Corp"],"aliases":["B2"]},"about":[{"id":"c","aliases":[]}]}"#,
+            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"a","type":"actor","aliases":"A Co"}}"#,
+            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"a","type":"actor","aliases":["A",1]}}"#,
+            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"a","type":"actor","aliases":[" "]}}"#,
+            r#"{"kind":"entity_declared","at":"2026","subject":{"id":"a","aliases":null,"attrs":{"aliases":["kept as an attribute"]}}}"#,
             r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","note":"a \"remark\"","note":"last"}"#,
             r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","note":"","source":{"via":"R"}}"#,
             r#"{"kind":"approval_granted","at":"2026","subject":"a","object":"b","note":["x"],"source":{"via":null}}"#,
@@ -373,7 +429,7 @@ proptest::proptest! {
         tokens in proptest::collection::vec(proptest::sample::select(vec![
             "{", "}", "[", "]", ":", ",", "\"", "null", "true", "1", "-2", "3.5e1", "1e999",
             "\"kind\"", "\"at\"", "\"subject\"", "\"object\"", "\"about\"", "\"attrs\"", "\"source\"",
-            "\"id\"", "\"retracts\"", "\"status\"", "\"disputes\"", "\"note\"", "\"via\"", "\"denied\"", "\"recordedAt\"", "\"position\"", "\"other\"", "\"type\"", "\"name\"",
+            "\"id\"", "\"retracts\"", "\"status\"", "\"disputes\"", "\"denied\"", "\"recordedAt\"", "\"position\"", "\"other\"", "\"type\"", "\"name\"", "\"aliases\"", "\"note\"", "\"via\"",
             "\"approval_granted\"", "\"entity_declared\"", "\"event_retracted\"", "\"2026\"", "\"2026-01-28\"",
             "\"a\"", "\"b\"", "\"actor\"", "\"publisher\"", "\"0190a0a0-0000-7000-8000-000000000000\"",
             "\"2026-01-28T00:00:00Z\"", "\"\\u0061\"", " ",
@@ -389,7 +445,7 @@ proptest::proptest! {
     ) {
         let parts = [
             r#""kind":"approval_granted""#, r#""at":"2026-01""#, r#""subject":"cn-miit""#,
-            r#""object":{"id":"bytedance","type":"actor","name":"ByteDance","country":"CN"}"#,
+            r#""object":{"id":"bytedance","type":"actor","name":"ByteDance","aliases":["Bytedance Ltd"],"country":"CN"}"#,
             r#""about":["nvidia-h200",{"id":"h20","type":"chip"}]"#, r#""attrs":{"quantity":400000,"b":1,"a":2}"#,
             r#""source":{"publisher":"Reuters","published":"2026-01-28"}"#, r#""id":"0190f3a2-7b1c-7cc0-8a01-9d2b1c3e4f50""#,
             r#""recordedAt":"2026-01-28T00:00:00.000001Z""#, r#""position":3"#, r#""retracts":"0190a0a0-0000-7000-8000-000000000000""#,

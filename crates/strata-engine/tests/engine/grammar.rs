@@ -57,10 +57,13 @@ struct TemporalAsk {
     names: Option<Vec<String>>,
 }
 
+/// An entity as read: its type, name and names.
+type Seen = (EntityType, String, Vec<String>);
+
 /// One read's worth of answers, from the engine or from the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Answers {
-    entities: Vec<(EntityId, Option<(EntityType, String)>)>,
+    entities: Vec<(EntityId, Option<Seen>)>,
     edges: Vec<Edge>,
     paths: Vec<(PathAsk, Option<usize>)>,
     diff: Option<(Day, Day, Vec<Edge>, Vec<Edge>)>,
@@ -214,10 +217,16 @@ fn edge_of(r: &strata_engine::RelationView) -> Edge {
 fn engine_answers(engine: &Engine, p: &Probe) -> Answers {
     let t = TimeFilter { as_of: p.as_of, known_at: p.known, statuses: p.statuses };
     let answers = engine.snapshot().read(|g| {
-        let entities = p.ids.iter().map(|id| (id.clone(), g.entity(id, t).map(|e| (e.entity_type, e.name)))).collect();
+        let entities = p
+            .ids
+            .iter()
+            .map(|id| (id.clone(), g.entity(id, t).map(|e| (e.entity_type, e.name, g.names(id, t)))))
+            .collect();
         let mut edges: Vec<Edge> =
             p.ids.iter().flat_map(|id| g.relations(id, t, Direction::Out, None)).map(|r| edge_of(&r)).collect();
         edges.sort();
+        // Two ids of one merged entity list its relations twice.
+        edges.dedup();
         let paths = p
             .paths
             .iter()
@@ -253,7 +262,7 @@ fn model_answers(model: &Model, p: &Probe) -> Answers {
     let entities = p
         .ids
         .iter()
-        .map(|id| (id.clone(), model.entity(id, p.as_of, p.known).map(|e| (e.entity_type, e.name))))
+        .map(|id| (id.clone(), model.entity(id, p.as_of, p.known).map(|e| (e.entity_type, e.name, e.names))))
         .collect();
     let paths = p
         .paths
@@ -288,7 +297,9 @@ fn model_answers(model: &Model, p: &Probe) -> Answers {
         .iter()
         .map(|a| model.journey(&a.from, &a.to, a.after, a.before, p.known, a.max_hops, &statuses, a.names.as_deref()))
         .collect();
-    Answers { entities, edges: model.edges(p.as_of, p.known, &statuses), paths, diff, connections, journeys }
+    let mut edges = model.edges(p.as_of, p.known, &statuses);
+    edges.dedup();
+    Answers { entities, edges, paths, diff, connections, journeys }
 }
 
 /// What differs between two answers (engine first): the kinds of
@@ -308,8 +319,9 @@ fn difference(engine: &Answers, model: &Answers) -> (Vec<String>, String) {
             let c = match (e, m) {
                 (None, Some(_)) => "entity missing in the engine",
                 (Some(_), None) => "entity shown by the engine, hidden by the model",
-                (Some((et, _)), Some((mt, _))) if et != mt => "entity type differs",
-                _ => "entity name differs",
+                (Some((et, _, _)), Some((mt, _, _))) if et != mt => "entity type differs",
+                (Some((_, en, _)), Some((_, mn, _))) if en != mn => "entity name differs",
+                _ => "entity names (aliases) differ",
             };
             first(&mut categories, "entity", c);
         }
@@ -655,6 +667,19 @@ impl Driver {
     fn step(&mut self, op: &Op, tally: &mut Tally) -> Result<(bool, Vec<Failure>), Failure> {
         let mut found = Vec::new();
         let before = self.export()?;
+        // Reads at a knownAt the log has reached: whatever is appended
+        // next (a merge, a retraction of one), they must answer the same.
+        let past: Vec<(Probe, Answers)> = match (op, self.model.log().last().map(|l| l.recorded_at)) {
+            (Op::Reopen, _) | (_, None) => Vec::new(),
+            (_, Some(last)) => (0..2)
+                .map(|_| {
+                    let mut p = self.probe();
+                    p.known = p.known.min(last);
+                    let a = engine_answers(self.engine()?, &p);
+                    Ok((p, a))
+                })
+                .collect::<Result<_, Failure>>()?,
+        };
         let (result, verdict) = match op {
             Op::Reopen => {
                 tally.reopens += 1;
@@ -686,6 +711,7 @@ impl Driver {
                     decl: Some(EntityDecl {
                         entity_type: Some(EntityType::Actor),
                         name: Some("Analyst".into()),
+                        aliases: Vec::new(),
                         attrs: Default::default(),
                     }),
                 });
@@ -722,6 +748,16 @@ impl Driver {
                         return Err(f);
                     }
                     found.push(f);
+                }
+                for (p, was) in &past {
+                    let now = engine_answers(self.engine()?, p);
+                    if now != *was {
+                        let (_, detail) = difference(&now, was);
+                        found.push(fail(
+                            "a read at an earlier knownAt changed",
+                            format!("at {}, after the append (now first, then before):\n{detail}", p.describe()),
+                        ));
+                    }
                 }
                 found.extend(self.compare(tally)?);
                 Ok((true, found))

@@ -123,12 +123,15 @@ fixtures! {
     idempotency,
     known_at,
     marks,
+    merges,
+    names,
     opens_closes,
     paths,
     reopen,
     retracted_entities,
     retraction,
     same_line,
+    search,
     valid_time,
 }
 

@@ -186,6 +186,37 @@ fn read(session: &Session, command: &str, words: &[&str]) -> Vec<String> {
             let e = snap.entity(&id, a.time(&snap));
             or_none(e.iter().map(entity).collect())
         }
+        "search" | "duplicates" => {
+            let a = Args::parse(session, words, &["type", "first", "asOf", "knownAt"], &[]);
+            let text = a.positional.join(" ");
+            if text.is_empty() {
+                session.fail("usage: search TEXT... [type=T] [first=N] [asOf] [knownAt] | duplicates ID [first=N]");
+            }
+            let first = a.number("first", 5);
+            let hits = if command == "search" {
+                let ty = a.opt("type").map(|t| vec![EntityType::parse(t).unwrap_or_else(|e| session.fail(e))]);
+                snap.search(&text, ty.as_deref(), a.time(&snap), first)
+            } else {
+                snap.duplicates(&entity_id(session, &text), a.time(&snap), first)
+            };
+            or_none(
+                hits.iter()
+                    .map(|h| format!("{} {:.2} {}", h.entity.id, h.score, serde_json::Value::String(h.matched.clone())))
+                    .collect(),
+            )
+        }
+        "merged" => {
+            let a = Args::parse(session, words, &TIME, &[]);
+            let id = entity_id(session, &a.positional(1, "merged ID [asOf] [knownAt]")[0]);
+            let ids = snap.merged_ids(&id, a.time(&snap));
+            or_none(ids.iter().map(ToString::to_string).collect())
+        }
+        "names" => {
+            let a = Args::parse(session, words, &TIME, &[]);
+            let id = entity_id(session, &a.positional(1, "names ID [asOf] [knownAt]")[0]);
+            let names = snap.names(&id, a.time(&snap));
+            or_none(if names.is_empty() { Vec::new() } else { vec![names.join(" | ")] })
+        }
         "entities" => {
             let a = Args::parse(session, words, &["type", "search", "asOf", "knownAt"], &[]);
             a.positional(0, "entities [type=T] [search=S] [asOf] [knownAt]");

@@ -55,7 +55,7 @@ impl Projection {
             return Some(PathView { steps: Vec::new() });
         }
         let names = self.names_filter(query.relations.as_deref());
-        let search = Search { directed: query.directed, names: names.as_deref(), time: t };
+        let search = Search { directed: query.directed, names: names.as_deref(), time: t, groups: None };
         let mut parent: FxHashMap<NodeIndex, (NodeIndex, EdgeIndex)> = FxHashMap::default();
         let mut frontier = vec![start];
         let mut seen: FxHashSet<NodeIndex> = FxHashSet::default();
@@ -107,7 +107,7 @@ impl Projection {
             return Vec::new();
         }
         let names = self.names_filter(query.relations.as_deref());
-        let search = Search { directed: query.directed, names: names.as_deref(), time: t };
+        let search = Search { directed: query.directed, names: names.as_deref(), time: t, groups: None };
         // Distance of every node to the goal, searched backwards, to prune
         // branches that cannot reach it in the hops left.
         let mut dist: FxHashMap<NodeIndex, usize> = FxHashMap::default();
@@ -180,7 +180,7 @@ impl Projection {
     ) -> Option<Subgraph> {
         let centre = self.node(id, t.known_at)?;
         let names = self.names_filter(names);
-        let search = Search { directed: false, names: names.as_deref(), time: t };
+        let search = Search { directed: false, names: names.as_deref(), time: t, groups: None };
         let mut depth: FxHashMap<NodeIndex, usize> = FxHashMap::default();
         depth.insert(centre, 0);
         let mut order = vec![centre];

@@ -159,7 +159,7 @@ impl Projection {
             let mut next = Vec::new();
             let mut cost = 0;
             for &u in frontier {
-                for (_, v, weight, _) in self.steps(u, false, false) {
+                for (_, v, weight, _) in self.steps(u, false, false, None) {
                     let slot = scratch.peek(v);
                     if (if grow_forward { slot.fwd } else { slot.bwd }) != NONE {
                         continue;
@@ -221,7 +221,7 @@ impl Projection {
         days.into_iter()
             .filter_map(|(first, end)| {
                 let time = TimeFilter { as_of: Some(first), known_at: q.known_at, statuses: q.statuses };
-                let search = Search { directed: false, names: names.as_deref(), time };
+                let search = Search { directed: false, names: names.as_deref(), time, groups: None };
                 let edges = with_scratch(self.graph.node_bound(), |scratch| {
                     self.shortest(start, goal, max_hops, search, scratch)
                 })?;
@@ -250,7 +250,7 @@ impl Projection {
         for hops in 1..=max_hops {
             let mut grown: Vec<NodeIndex> = Vec::new();
             for (u, days) in &frontier {
-                for (_, v, weight, _) in self.steps(*u, false, false) {
+                for (_, v, weight, _) in self.steps(*u, false, false, None) {
                     if v == start || !levels.allows(scratch, v, hops, max_hops) {
                         continue;
                     }
@@ -343,7 +343,7 @@ impl Projection {
             let mut next: Vec<u32> = Vec::new();
             for &i in &frontier {
                 let Arrival { node: u, day, .. } = arrivals[i as usize];
-                for (e, v, weight, _) in self.steps(u, false, false) {
+                for (e, v, weight, _) in self.steps(u, false, false, None) {
                     if v == start || !levels.allows(scratch, v, hops, max_hops) {
                         continue;
                     }

@@ -57,9 +57,10 @@ fn entity_ref() -> impl Strategy<Value = EntityRef> {
     let decl = (
         prop::option::of(prop::sample::select(EntityType::ALL.to_vec())),
         prop::option::of(".{1,10}"),
+        prop::collection::vec("[a-zA-Z0-9华为].{0,10}", 0..3),
         attrs_of(json()),
     )
-        .prop_map(|(entity_type, name, attrs)| EntityDecl { entity_type, name, attrs });
+        .prop_map(|(entity_type, name, aliases, attrs)| EntityDecl { entity_type, name, aliases, attrs });
     ("[a-z0-9][a-z0-9-]{0,10}", prop::option::of(decl))
         .prop_map(|(id, decl)| EntityRef { id: EntityId::parse(&id).unwrap(), decl })
 }

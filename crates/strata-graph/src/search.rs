@@ -1,0 +1,277 @@
+//! Ranked search over entities' ids, names and aliases, and likely
+//! duplicates of an entity.
+//!
+//! A query and every name are cut into tokens the same way
+//! (`normalize.rs`); each query token reaches the dictionary's tokens that
+//! equal it, that are within a small edit distance (Levenshtein automata
+//! over an `fst` map), or that it begins; and a name's score is a weighted
+//! soft overlap of the two token sets, so word order does not matter and
+//! rare tokens count for more than common ones:
+//!
+//! score = (Σ over query tokens of w·s + Σ over name tokens of w·s) / (Σ w over both)
+//!
+//! where s is how alike a token is to its best partner on the other side
+//! (1 for the same token, Jaro-Winkler likeness for a near one, 0 for
+//! none) and w its inverse document frequency among all names. An
+//! entity's score is its best name's, and `matched` is that name.
+
+mod index;
+mod normalize;
+
+use petgraph::stable_graph::NodeIndex;
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
+use strata_core::{EntityId, EntityType};
+
+pub(crate) use index::NameIndex;
+use index::Reach;
+
+use crate::merge::Groups;
+use crate::projection::{Projection, NO_EVENT};
+use crate::view::{SearchHit, TimeFilter};
+
+/// Hits scoring below this are left out: they share no more than a
+/// fragment with the query.
+const MIN_SCORE: f32 = 0.3;
+
+/// How a query reached one name: (query token, dictionary token, likeness).
+type Hits = SmallVec<[(u32, u32, f32); 4]>;
+
+/// A query, cut and reached into the dictionary.
+struct Query {
+    /// For each query token: its weight and the dictionary tokens it reaches.
+    tokens: Vec<(f32, Vec<Reach>)>,
+}
+
+impl Projection {
+    /// The weight of a dictionary token: rarer is heavier.
+    fn idf(&self, token: u32) -> f32 {
+        let n = self.names.entries.len() as f32;
+        (1.0 + n / (1.0 + self.names.df(token) as f32)).ln()
+    }
+
+    fn query(&self, text: &str) -> Query {
+        let words = normalize::tokens(text);
+        let n = self.names.entries.len() as f32;
+        let mut tokens: Vec<(f32, Vec<Reach>)> = words
+            .iter()
+            .map(|w| {
+                let reach = self.names.reach(w);
+                // A token no name has weighs as the rarest do.
+                let w = reach.iter().find(|r| r.sim >= 1.0).map_or((1.0 + n).ln(), |r| self.idf(r.token));
+                (w, reach)
+            })
+            .collect();
+        // Two to four words written as one ("Byte Dance" for "ByteDance"):
+        // the joined form may reach a name the words do not.
+        if (2..=4).contains(&words.len()) && words.iter().all(|w| !w.chars().any(normalize::is_cjk)) {
+            let joined: String = words.concat();
+            if let Some(id) = self.names.word(&joined) {
+                let w = self.idf(id);
+                tokens.push((w, vec![Reach { token: id, sim: 1.0 }]));
+            }
+        }
+        Query { tokens }
+    }
+
+    /// The score of name entry `e` for a query whose tokens reached it as
+    /// `hits` (query token, dictionary token, likeness).
+    fn score(&self, q: &Query, e: u32, hits: &[(u32, u32, f32)]) -> f32 {
+        let Some(entry) = self.names.entries.get(e as usize) else { return 0.0 };
+        let mut num = 0.0;
+        let mut den = 0.0;
+        for (qi, (w, _)) in q.tokens.iter().enumerate() {
+            let best = hits.iter().filter(|h| h.0 == qi as u32).map(|h| h.2).fold(0.0, f32::max);
+            num += w * best;
+            den += w;
+        }
+        for &t in &entry.tokens {
+            let w = self.idf(t);
+            let best = hits.iter().filter(|h| h.1 == t).map(|h| h.2).fold(0.0, f32::max);
+            num += w * best;
+            den += w;
+        }
+        if den > 0.0 {
+            num / den
+        } else {
+            0.0
+        }
+    }
+
+    /// Every visible name entry the query reaches, scored: (entry, score).
+    fn scored(&self, q: &Query, t: TimeFilter) -> Vec<(u32, f32)> {
+        let mut hits: FxHashMap<u32, Hits> = FxHashMap::default();
+        for (qi, (_, reach)) in q.tokens.iter().enumerate() {
+            for r in reach {
+                for &e in self.names.postings(r.token) {
+                    hits.entry(e).or_default().push((qi as u32, r.token, r.sim));
+                }
+            }
+        }
+        let mut visible: FxHashMap<NodeIndex, bool> = FxHashMap::default();
+        let mut out: Vec<(u32, f32)> = Vec::with_capacity(hits.len());
+        for (e, h) in hits {
+            let Some(entry) = self.names.entries.get(e as usize) else { continue };
+            if entry.event != NO_EVENT && !self.event_visible(entry.event, t.known_at) {
+                continue;
+            }
+            let node_visible = *visible.entry(entry.node).or_insert_with(|| self.node_visible(entry.node, t.known_at));
+            if !node_visible {
+                continue;
+            }
+            let s = self.score(q, e, &h);
+            if s >= MIN_SCORE {
+                out.push((e, s));
+            }
+        }
+        out
+    }
+
+    /// Whether scored entry `a` beats `b`: a higher score, or the same
+    /// score and a name first in text order (not entry order, which a
+    /// checkpoint's load may not keep), so every node answers alike.
+    fn better(&self, a: (f32, u32), b: (f32, u32)) -> bool {
+        let text = |e: u32| self.names.entries.get(e as usize).map_or("", |x| x.text.as_ref());
+        a.0 > b.0 || (a.0 == b.0 && text(a.1) < text(b.1))
+    }
+
+    /// The best name of each entity (survivors, by `groups`) among scored entries.
+    fn best_by_entity(&self, scored: Vec<(u32, f32)>, groups: &Groups) -> FxHashMap<NodeIndex, (f32, u32)> {
+        let mut best: FxHashMap<NodeIndex, (f32, u32)> = FxHashMap::default();
+        for (e, s) in scored {
+            let Some(entry) = self.names.entries.get(e as usize) else { continue };
+            let root = groups.find(entry.node);
+            let slot = best.entry(root).or_insert((s, e));
+            if self.better((s, e), *slot) {
+                *slot = (s, e);
+            }
+        }
+        best
+    }
+
+    /// Hits in rank order: score, then id.
+    fn ranked(
+        &self,
+        best: FxHashMap<NodeIndex, (f32, u32)>,
+        types: Option<&[EntityType]>,
+        t: TimeFilter,
+        first: usize,
+    ) -> Vec<SearchHit> {
+        let mut ranked: Vec<(f32, &EntityId, NodeIndex, u32)> = best
+            .into_iter()
+            .filter(|(n, _)| types.is_none_or(|ts| ts.contains(&self.graph[*n].ty)))
+            .map(|(n, (s, e))| (s, &self.graph[n].id, n, e))
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        ranked
+            .into_iter()
+            .take(first)
+            .filter_map(|(s, _, n, e)| {
+                let entity = self.entity_view(n, t)?;
+                let matched = self.names.entries.get(e as usize).map(|x| x.text.to_string()).unwrap_or_default();
+                Some(SearchHit { entity, score: f64::from(s), matched })
+            })
+            .collect()
+    }
+
+    /// Entities whose id, name or aliases match `text`, best first, at most
+    /// `first` (of `types` when given). Names are those known at
+    /// `t.known_at` (an alias recorded later does not match); the entity
+    /// is shown at `t.as_of`; merged ids answer as their survivor.
+    pub fn search(&self, text: &str, types: Option<&[EntityType]>, t: TimeFilter, first: usize) -> Vec<SearchHit> {
+        if first == 0 {
+            return Vec::new();
+        }
+        let q = self.query(text);
+        if q.tokens.is_empty() {
+            return Vec::new();
+        }
+        let groups = self.groups(t.known_at);
+        let best = self.best_by_entity(self.scored(&q, t), &groups);
+        self.ranked(best, types, t, first)
+    }
+
+    /// Likely duplicates of the entity `id`: entities of its type whose
+    /// names match one of its names, best first, leaving out the entity
+    /// itself (and the ids merged into it) and those judged distinct from it.
+    pub fn duplicates(&self, id: &EntityId, t: TimeFilter, first: usize) -> Vec<SearchHit> {
+        let Some(n) = self.node(id, t.known_at) else { return Vec::new() };
+        let groups = self.groups(t.known_at);
+        let me = groups.find(n);
+        let ty = self.graph[me].ty;
+        let mut best: FxHashMap<NodeIndex, (f32, u32)> = FxHashMap::default();
+        for m in groups.members(me) {
+            for name in self.own_names(m, t.known_at) {
+                let q = self.query(&name);
+                if q.tokens.is_empty() {
+                    continue;
+                }
+                for (other, (s, e)) in self.best_by_entity(self.scored(&q, t), &groups) {
+                    if other == me || self.graph[other].ty != ty {
+                        continue;
+                    }
+                    let slot = best.entry(other).or_insert((s, e));
+                    if self.better((s, e), *slot) {
+                        *slot = (s, e);
+                    }
+                }
+            }
+        }
+        best.retain(|&other, _| !self.judged_distinct(me, other, &groups, t.known_at));
+        self.ranked(best, Some(&[ty]), t, first)
+    }
+
+    /// The names an id's own visible declarations gave (not its merged
+    /// ids'), and its id when none did.
+    fn own_names(&self, n: NodeIndex, known: strata_core::Timestamp) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for d in self.graph[n].decls.iter().filter(|d| self.event_visible(d.event, known)) {
+            for name in d.name.iter().chain(&d.aliases) {
+                if !out.contains(name) {
+                    out.push(name.clone());
+                }
+            }
+        }
+        if out.is_empty() {
+            out.push(self.graph[n].id.to_string());
+        }
+        out
+    }
+
+    /// Rebuilds the name index from the nodes and their declarations, as
+    /// `apply` built it (after a checkpoint is loaded).
+    pub(crate) fn rebuild_names(&mut self) {
+        self.names = self.name_index();
+    }
+
+    /// Builds the name index afresh from the declarations, as loading a
+    /// checkpoint does, and says how many names it holds: what the rebuild
+    /// benchmark times. The projection's own index is left as it is.
+    pub fn build_name_index(&self) -> usize {
+        self.name_index().entries.len()
+    }
+
+    fn name_index(&self) -> NameIndex {
+        let mut index = NameIndex::default();
+        // Entries in the order apply adds them: by event, each node's id
+        // when its first event created it, then the names each event declared.
+        let mut adds: Vec<(u32, u8, NodeIndex, u32, &str)> = Vec::new();
+        for n in self.graph.node_indices() {
+            let node = &self.graph[n];
+            let first = node.events.first().copied().unwrap_or(0);
+            adds.push((first, 0, n, NO_EVENT, node.id.as_str()));
+            for d in &node.decls {
+                for name in d.name.iter().chain(&d.aliases) {
+                    adds.push((d.event, 1, n, d.event, name.as_str()));
+                }
+            }
+        }
+        // Stable: within one event, nodes and names keep their order.
+        adds.sort_by_key(|a| (a.0, a.1));
+        for (_, _, n, event, text) in adds {
+            index.add(n, event, text);
+        }
+        index.rebuild_fst();
+        index
+    }
+}

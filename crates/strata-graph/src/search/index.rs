@@ -1,0 +1,170 @@
+//! The name index: every name, alias and id of every entity as tokens
+//! (`normalize.rs`), a dictionary of the distinct tokens in an `fst` map
+//! searched with Levenshtein automata, and for each token the names that
+//! have it.
+//!
+//! The index is a projection of the log like the graph: `Projection::apply`
+//! adds the names of each declaration, so it is the same on every node at
+//! the same position, and it is rebuilt from the entities' declarations
+//! when a checkpoint is loaded. An `fst` is immutable, so the tokens added
+//! since it was last built are kept in a short tail, searched with the same
+//! automata one by one; the map is rebuilt once the tail grows past a
+//! quarter of it, so building costs O(n) over a whole log.
+
+use fst::automaton::{Levenshtein, Str};
+use fst::{Automaton, IntoStreamer, Streamer};
+use petgraph::stable_graph::NodeIndex;
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
+
+use super::normalize::tokens;
+use crate::projection::Ix;
+
+/// The most tokens a prefix may stand for (the rest are not tried).
+const PREFIX_EXPANSIONS: usize = 64;
+
+/// One name of one entity: its id, or a name or alias a declaration gave.
+pub(crate) struct NameEntry {
+    pub node: NodeIndex,
+    /// The declaring event (`crate::projection::NO_EVENT` for the id).
+    pub event: Ix,
+    /// The name as given.
+    pub text: Box<str>,
+    /// Its tokens, as dictionary ids.
+    pub tokens: SmallVec<[u32; 4]>,
+}
+
+/// A dictionary token a query token reached, and how alike they are (1 for the same).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reach {
+    pub token: u32,
+    pub sim: f32,
+}
+
+/// Names by token.
+#[derive(Default)]
+pub(crate) struct NameIndex {
+    pub entries: Vec<NameEntry>,
+    words: Vec<Box<str>>,
+    word_ix: FxHashMap<Box<str>, u32>,
+    /// For each token, the entries that have it, ascending.
+    postings: Vec<Vec<u32>>,
+    /// The tokens with ids below `in_fst`, by text.
+    fst: Option<fst::Map<Vec<u8>>>,
+    in_fst: u32,
+}
+
+impl NameIndex {
+    /// Adds one name of `node`.
+    pub(crate) fn add(&mut self, node: NodeIndex, event: Ix, text: &str) {
+        let entry = self.entries.len() as u32;
+        let mut ids: SmallVec<[u32; 4]> = SmallVec::new();
+        for t in tokens(text) {
+            let id = match self.word_ix.get(t.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.words.len() as u32;
+                    let word: Box<str> = t.into_boxed_str();
+                    self.words.push(word.clone());
+                    self.word_ix.insert(word, id);
+                    self.postings.push(Vec::new());
+                    id
+                }
+            };
+            if let Some(p) = self.postings.get_mut(id as usize) {
+                p.push(entry);
+            }
+            ids.push(id);
+        }
+        self.entries.push(NameEntry { node, event, text: text.into(), tokens: ids });
+        let tail = self.words.len() as u32 - self.in_fst;
+        if tail > 4096.max(self.in_fst / 4) {
+            self.rebuild_fst();
+        }
+    }
+
+    /// Builds the map over every token (after many were added, or after a load).
+    pub(crate) fn rebuild_fst(&mut self) {
+        let mut sorted: Vec<(&str, u64)> = self.words.iter().enumerate().map(|(i, w)| (w.as_ref(), i as u64)).collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // Sorted and distinct (the dictionary holds each token once), so this cannot fail.
+        if let Ok(map) = fst::Map::from_iter(sorted) {
+            self.fst = Some(map);
+            self.in_fst = self.words.len() as u32;
+        }
+    }
+
+    /// How many names have this token.
+    pub(crate) fn df(&self, token: u32) -> usize {
+        self.postings.get(token as usize).map_or(0, Vec::len)
+    }
+
+    /// The entries that have this token.
+    pub(crate) fn postings(&self, token: u32) -> &[u32] {
+        self.postings.get(token as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// The token's id, if the dictionary has it.
+    pub(crate) fn word(&self, text: &str) -> Option<u32> {
+        self.word_ix.get(text).copied()
+    }
+
+    /// Every dictionary token `aut` matches: from the map, then the tail.
+    fn matching<A: Automaton>(&self, aut: A, limit: usize, out: &mut Vec<u32>) {
+        if let Some(map) = &self.fst {
+            let mut stream = map.search(&aut).into_stream();
+            while let Some((_, id)) = stream.next() {
+                if out.len() >= limit {
+                    return;
+                }
+                out.push(id as u32);
+            }
+        }
+        for (i, w) in self.words.iter().enumerate().skip(self.in_fst as usize) {
+            if out.len() >= limit {
+                return;
+            }
+            let mut state = aut.start();
+            for &b in w.as_bytes() {
+                if !aut.can_match(&state) {
+                    break;
+                }
+                state = aut.accept(&state, b);
+            }
+            if aut.is_match(&state) {
+                out.push(i as u32);
+            }
+        }
+    }
+
+    /// The dictionary tokens a query token reaches: itself, those within a
+    /// small edit distance (one edit from 4 characters, two from 6: a swap of two letters is two edits), and
+    /// those it begins (from 3 characters), each with its likeness.
+    pub(crate) fn reach(&self, q: &str) -> Vec<Reach> {
+        let mut out: Vec<Reach> = Vec::new();
+        if let Some(id) = self.word(q) {
+            out.push(Reach { token: id, sim: 1.0 });
+        }
+        let chars = q.chars().count();
+        let mut found: Vec<u32> = Vec::new();
+        if chars >= 4 {
+            let distance = if chars >= 6 { 2 } else { 1 };
+            if let Ok(aut) = Levenshtein::new(q, distance) {
+                self.matching(aut, usize::MAX, &mut found);
+            }
+        }
+        if chars >= 3 {
+            self.matching(Str::new(q).starts_with(), found.len() + PREFIX_EXPANSIONS, &mut found);
+        }
+        for id in found {
+            if out.iter().any(|r| r.token == id) {
+                continue;
+            }
+            let Some(w) = self.words.get(id as usize) else { continue };
+            // Below the same token, however alike.
+            let sim = (strsim::jaro_winkler(q, w) as f32) * 0.95;
+            out.push(Reach { token: id, sim });
+        }
+        out
+    }
+}
