@@ -993,3 +993,100 @@ def test_a_journey_url_draws_each_step_with_the_day_it_was_taken(browser, demo_s
         assert drawn_path(browser) == Counter(edge_key(s["relation"]) for s in after["steps"])
     else:
         assert "No journey" in browser.find_element(By.ID, "status").text
+
+
+def wait_for(browser, css: str, what: str, timeout: float = 10):
+    deadline = time.monotonic() + timeout
+    while not browser.find_elements(By.CSS_SELECTOR, css):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+    return browser.find_elements(By.CSS_SELECTOR, css)
+
+
+def test_the_entity_box_ranks_search_hits_and_shows_the_name_that_matched(browser, server):
+    server.execute(
+        'mutation { appendEvents(events: [{kind: "entity_declared", at: "2026-02-01",'
+        ' subject: {id: "bytedance", aliases: ["北京字节跳动科技有限公司"]}}]) { position } }'
+    )
+    want = gql(server, '{ search(text: "字节跳动", first: 12) { matched entity { id } } }')["search"]
+    assert want and want[0]["entity"]["id"] == "bytedance"
+    load(browser, focus_url(server, "cn-miit", 1))
+    box = browser.find_element(By.ID, "search")
+    box.clear()
+    box.send_keys("字节跳动")
+    items = wait_for(browser, "#search-list [data-entity]", "no suggestions for an alias")
+    assert [li.get_attribute("data-entity") for li in items][: len(want)] == [h["entity"]["id"] for h in want]
+    assert items[0].get_attribute("data-matched") == want[0]["matched"] == "北京字节跳动科技有限公司"
+    assert "北京字节跳动科技有限公司" in items[0].find_element(By.CSS_SELECTOR, ".matched").text
+    # Another case and a corporate suffix: still ByteDance, first.
+    box.clear()
+    box.send_keys("Bytedance Ltd")
+    wait = time.monotonic() + 10
+    while True:
+        items = browser.find_elements(By.CSS_SELECTOR, "#search-list [data-entity]")
+        if items and items[0].get_attribute("data-entity") == "bytedance":
+            break
+        assert time.monotonic() < wait, [li.text for li in items]
+        time.sleep(0.05)
+
+
+LISTING = (
+    'mutation { appendEvents(events: [{kind: "ban_imposed", at: "2019-05-16", status: CONFIRMED,'
+    ' subject: {id: "us-commerce"}, object: {id: "ID", type: ACTOR, name: "NAME"}}]) { position } }'
+)
+
+
+def open_entity(browser, server, eid: str) -> None:
+    name = gql(server, "query($id: ID!) { entity(id: $id) { name } }", {"id": eid})["entity"]["name"]
+    browser.find_element(By.CSS_SELECTOR, f'#nodes [data-id="{eid}"]').click()
+    deadline = time.monotonic() + 10
+    while browser.find_element(By.ID, "details-title").text != name or not browser.find_elements(
+        By.CSS_SELECTOR, "#duplicates h3"
+    ):
+        assert time.monotonic() < deadline, "the entity's details did not open"
+        time.sleep(0.05)
+
+
+def test_an_analyst_merges_a_duplicate_or_keeps_it_apart_from_the_details(browser, server, token):
+    for eid, name in (("huawei-technologies", "HUAWEI TECHNOLOGIES CO., LTD."), ("huawei-tech", "Huawei Tech")):
+        server.execute(LISTING.replace("ID", eid).replace("NAME", name))
+    want = gql(server, '{ duplicates(id: "huawei") { matched score entity { id } } }')["duplicates"]
+    assert {h["entity"]["id"] for h in want} >= {"huawei-technologies", "huawei-tech"}, want
+    load(browser, focus_url(server, "huawei", 1))
+    open_entity(browser, server, "huawei")
+    listed = browser.find_elements(By.CSS_SELECTOR, "#duplicates [data-duplicate]")
+    assert [li.get_attribute("data-duplicate") for li in listed] == [h["entity"]["id"] for h in want]
+    assert want[0]["matched"] in listed[0].text
+    try:
+        # Without a token the write is refused and the token is asked for.
+        browser.find_element(
+            By.CSS_SELECTOR, '#duplicates [data-duplicate="huawei-tech"] [data-judge="distinct_from"]'
+        ).click()
+        wait_for(browser, "#auth:not([hidden])", "the token was not asked for")
+        browser.find_element(By.ID, "token").send_keys(token, Keys.ENTER)
+        wait_render(browser, 2)
+        open_entity(browser, server, "huawei")
+        browser.find_element(
+            By.CSS_SELECTOR, '#duplicates [data-duplicate="huawei-tech"] [data-judge="distinct_from"]'
+        ).click()
+        deadline = time.monotonic() + 10
+        while browser.find_elements(By.CSS_SELECTOR, '#duplicates [data-duplicate="huawei-tech"]'):
+            assert time.monotonic() < deadline, "the distinct duplicate is still listed"
+            time.sleep(0.05)
+        # A merge: the listing becomes Huawei, and the details say so.
+        browser.find_element(
+            By.CSS_SELECTOR, '#duplicates [data-duplicate="huawei-technologies"] [data-judge="same_as"]'
+        ).click()
+        merged = wait_for(browser, "#details [data-merged]", "the merged ids are not shown")
+        assert merged[0].get_attribute("data-merged") == "huawei-technologies"
+        assert "HUAWEI TECHNOLOGIES CO., LTD." in browser.find_element(By.CSS_SELECTOR, "#details .names").text
+        got = gql(server, '{ entity(id: "huawei-technologies") { id mergedIds } duplicates(id: "huawei") { entity { id } } }')
+        assert got["entity"] == {"id": "huawei", "mergedIds": ["huawei-technologies"]}
+        assert {h["entity"]["id"] for h in got["duplicates"]}.isdisjoint({"huawei-technologies", "huawei-tech"})
+        # Both judgements are events like any other, with their source.
+        evs = gql(server, '{ events(kinds: ["same_as", "distinct_from"]) { edges { node { kind subject { id }'
+                  " object { id } source { publisher } } } } }")["events"]["edges"]
+        assert sorted((e["node"]["kind"], e["node"]["source"]["publisher"]) for e in evs) == [
+            ("distinct_from", "strata explorer"), ("same_as", "strata explorer")]
+    finally:
+        browser.execute_script("sessionStorage.clear()")

@@ -14,10 +14,14 @@ const EVENT =
 /** The sliders' ends: the valid times the log covers and the recorded instants. */
 export const TIME_RANGE = "query Range { timeRange { validFrom validTo recordedTimes(limit: 1000) } }";
 
-/** The typeahead: entities whose name or id contains `$s`. */
+/**
+ * The typeahead: ranked `search` hits (with the name that matched), then
+ * the entities whose name or id merely contains `$s`.
+ */
 export const SEARCH =
-  "query Search($s: String, $knownAt: DateTime) {" +
-  " entities(search: $s, knownAt: $knownAt, first: 12) { edges { node { id name type } } } }";
+  "query Search($s: String!, $knownAt: DateTime) {" +
+  " hits: search(text: $s, knownAt: $knownAt, first: 12) { score matched entity { id name type } }" +
+  " subs: entities(search: $s, knownAt: $knownAt, first: 12) { edges { node { id name type } } } }";
 
 /** With no focus given: the first entities and their relations, to pick the busiest. */
 export const LANDING =
@@ -75,7 +79,16 @@ export const JOURNEY =
 /** An entity's details: its attributes and its history up to asOf. */
 export const ENTITY_DETAILS =
   "query Entity($id: ID!, $asOf: Date, $knownAt: DateTime) { entity(id: $id, asOf: $asOf, knownAt: $knownAt) {" +
-  ` id type name attrs history { ${EVENT} } } }`;
+  ` id type name names mergedIds attrs history { ${EVENT} } } }`;
+
+/** The likely duplicates of an entity, best first, each with the name that matched. */
+export const DUPLICATES =
+  "query Duplicates($id: ID!, $asOf: Date, $knownAt: DateTime) {" +
+  " duplicates(id: $id, asOf: $asOf, knownAt: $knownAt, first: 10) { score matched entity { id name type } } }";
+
+/** Appends events (a merge, a judgement of distinctness): a write, so it needs the token. */
+export const APPEND =
+  "mutation Append($events: [EventInput!]!) { appendEvents(events: $events) { position } }";
 
 /** The ids and ends of the events naming an entity: a relation's events are among them. */
 export const RELATION_EVENT_IDS =
