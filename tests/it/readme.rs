@@ -7,25 +7,46 @@ use serde_json::{json, Value};
 
 use crate::support::{demo_file, root, Server};
 
-/// The ```graphql blocks of the README, keyed by their `# q: NAME` line.
-fn readme_queries() -> Vec<(String, String)> {
+/// The ```graphql blocks of the README, keyed by their `# q: NAME` line,
+/// with the query and, when a ```json block follows it with nothing but
+/// blank lines between, that block: the answer the README shows for it.
+fn readme_blocks() -> Vec<(String, String, Option<Value>)> {
     let text = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let mut out = Vec::new();
-    let mut block: Option<String> = None;
+    let mut out: Vec<(String, String, Option<Value>)> = Vec::new();
+    // The kind of the block being read, and its text.
+    let mut block: Option<(&str, String)> = None;
+    // Whether only blank lines came since the last query's block.
+    let mut right_after = false;
     for line in text.lines() {
         match (&mut block, line.trim_start()) {
-            (None, "```graphql") => block = Some(String::new()),
-            (Some(b), "```") => {
-                let name = b.lines().next().and_then(|l| l.strip_prefix("# q: ")).unwrap_or("").trim().to_string();
-                out.push((name, b.clone()));
+            (None, "```graphql") => block = Some(("graphql", String::new())),
+            (None, "```json") => {
+                block = Some(("json", String::new()));
+                continue;
+            }
+            (Some((kind, b)), "```") => {
+                if *kind == "graphql" {
+                    let name = b.lines().next().and_then(|l| l.strip_prefix("# q: ")).unwrap_or("").trim().to_string();
+                    out.push((name, b.clone(), None));
+                    right_after = true;
+                    block = None;
+                    continue;
+                } else if let (true, Some(last)) = (right_after, out.last_mut()) {
+                    let shown = serde_json::from_str(b)
+                        .unwrap_or_else(|e| panic!("README: the answer of {} is not JSON: {e}", last.0));
+                    last.2 = Some(shown);
+                }
                 block = None;
             }
-            (Some(b), _) => {
+            (Some((_, b)), _) => {
                 b.push_str(line);
                 b.push('\n');
+                continue;
             }
+            (None, "") => continue,
             _ => {}
         }
+        right_after = false;
     }
     out
 }
@@ -76,8 +97,8 @@ fn strings<'a>(values: impl IntoIterator<Item = &'a Value>) -> BTreeSet<String> 
 
 #[test]
 fn every_readme_question_gets_the_right_answer() {
-    let queries = readme_queries();
-    let names: Vec<&str> = queries.iter().map(|(n, _)| n.as_str()).collect();
+    let queries = readme_blocks();
+    let names: Vec<&str> = queries.iter().map(|(n, _, _)| n.as_str()).collect();
     assert_eq!(
         names,
         [
@@ -89,6 +110,9 @@ fn every_readme_question_gets_the_right_answer() {
             "disagreements",
             "confirmed",
             "around",
+            "learned",
+            "connected",
+            "journey",
             "alias",
             "search",
             "listing",
@@ -100,10 +124,14 @@ fn every_readme_question_gets_the_right_answer() {
     let events = demo_events();
     let server = Server::start(&["--demo"]);
     let (mut before_entities, mut before_known): (Option<u64>, Option<String>) = (None, None);
-    for (name, q) in &queries {
+    for (name, q, shown) in &queries {
         let r = server.graphql(q, json!({}));
         assert!(r.get("errors").is_none(), "README query {name} failed: {r}");
         let d = &r["data"];
+        // An answer the README shows is the answer, word for word.
+        if let Some(shown) = shown {
+            assert_eq!(d, shown, "README query {name}: the answer shown is not the answer");
+        }
         match name.as_str() {
             "approved" => {
                 // The 28 January article names no ministry: the government approved.
@@ -254,6 +282,66 @@ fn every_readme_question_gets_the_right_answer() {
                 }
                 assert!(d["entity"]["history"].as_array().unwrap().len() >= 5, "{r}");
             }
+            "learned" => {
+                let diff = &d["knowledgeDiff"];
+                let learned = diff["learned"].as_array().unwrap();
+                // The table in the README, row by row.
+                let rows: Vec<(String, String, String, String, String)> = learned
+                    .iter()
+                    .map(|x| {
+                        let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+                        (s(&x["name"]), s(&x["role"]), s(&x["from"]["id"]), s(&x["to"]["id"]), s(&x["validFrom"]))
+                    })
+                    .collect();
+                let row = |n: &str, r: &str, f: &str, t: &str, v: &str| {
+                    (n.to_string(), r.to_string(), f.to_string(), t.to_string(), v.to_string())
+                };
+                assert_eq!(
+                    rows,
+                    [
+                        row("approved", "SUBJECT_OBJECT", "cn-gov", "bytedance", "2026-01-28"),
+                        row("approved", "ABOUT", "bytedance", "nvidia-h200", "2026-01-28"),
+                        row("directed", "SUBJECT_OBJECT", "cn-gov", "bytedance", "2026-01-28"),
+                        row("approved", "SUBJECT_OBJECT", "cn-miit", "bytedance", "2026-01-01"),
+                        row("approved", "ABOUT", "bytedance", "nvidia-h200", "2026-01-01"),
+                        row("approved", "SUBJECT_OBJECT", "cn-mofcom", "bytedance", "2026-01-01"),
+                        row("approved", "ABOUT", "bytedance", "nvidia-h200", "2026-01-01"),
+                    ],
+                    "{r}"
+                );
+                let publishers: Vec<&str> =
+                    learned.iter().map(|x| x["event"]["source"]["publisher"].as_str().unwrap()).collect();
+                assert_eq!(publishers[..3], ["DatacenterDynamics"; 3], "{r}");
+                assert_eq!(publishers[3..], ["News report citing Reuters"; 4], "{r}");
+                assert_eq!(diff["withdrawn"], json!([]), "{r}");
+                // The events of the two later articles: every event recorded in the window.
+                let recorded: Vec<u64> =
+                    diff["events"].as_array().unwrap().iter().map(|e| e["position"].as_u64().unwrap()).collect();
+                let in_window = |e: &Value| {
+                    let t = e["recordedAt"].as_str().unwrap();
+                    ("2026-01-28T00:00:00Z"..="2026-01-31T00:00:00Z").contains(&t)
+                };
+                let expected: Vec<u64> =
+                    (1..=events.len() as u64).filter(|&p| in_window(&events[p as usize - 1])).collect();
+                assert_eq!(recorded, expected, "{r}");
+                assert_eq!((recorded.len(), recorded[0], *recorded.last().unwrap()), (47, 30, 76), "{r}");
+                assert_eq!(d["since"]["totalCount"], 36, "{r}");
+            }
+            "connected" => {
+                let within3 = d["connections"].as_array().unwrap();
+                assert_eq!(within3.len(), 1, "{r}");
+                assert_eq!(within3[0]["validFrom"], "2026-01-28", "the letter: {r}");
+                let longer = d["longer"].as_array().unwrap();
+                assert_eq!(longer[0]["validFrom"], "2025-07-01", "the US licence: {r}");
+            }
+            "journey" => {
+                let at: Vec<&str> =
+                    d["journey"]["steps"].as_array().unwrap().iter().map(|s| s["at"].as_str().unwrap()).collect();
+                assert_eq!(at, ["2026-01-28", "2026-01-30"], "{r}");
+                let before = d["beforeTheLetter"]["steps"].as_array().unwrap();
+                let days: Vec<&str> = before.iter().map(|s| s["at"].as_str().unwrap()).collect();
+                assert!(days.windows(2).all(|w| w[0] <= w[1]), "in time order: {r}");
+                assert!(days.iter().all(|d| *d <= "2026-01-27"), "{r}");,
             "alias" | "listing" | "merge" => assert!(d["appendEvents"]["position"].as_u64().is_some(), "{r}"),
             "search" => {
                 assert_eq!(d["chinese"][0]["entity"]["id"], "bytedance", "{r}");
