@@ -341,7 +341,8 @@ fn every_readme_question_gets_the_right_answer() {
                 let before = d["beforeTheLetter"]["steps"].as_array().unwrap();
                 let days: Vec<&str> = before.iter().map(|s| s["at"].as_str().unwrap()).collect();
                 assert!(days.windows(2).all(|w| w[0] <= w[1]), "in time order: {r}");
-                assert!(days.iter().all(|d| *d <= "2026-01-27"), "{r}");,
+                assert!(days.iter().all(|d| *d <= "2026-01-27"), "{r}");
+            }
             "alias" | "listing" | "merge" => assert!(d["appendEvents"]["position"].as_u64().is_some(), "{r}"),
             "search" => {
                 assert_eq!(d["chinese"][0]["entity"]["id"], "bytedance", "{r}");
