@@ -432,9 +432,10 @@ impl Model {
                 }
             }
         }
-        // Both ends visible, then every id as its survivor.
+        // Both ends visible (whether an entity is visible does not depend on
+        // `asOf`), then every id as its survivor.
         let visible: BTreeSet<EntityId> =
-            self.ids().into_iter().filter(|id| self.own(id, as_of, known).is_some()).collect();
+            self.ids().into_iter().filter(|id| self.own(id, None, known).is_some()).collect();
         out.retain(|e| visible.contains(&e.from) && visible.contains(&e.to));
         let survivors = self.survivors(known);
         for e in &mut out {
