@@ -156,13 +156,13 @@ fn untimed(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The README's "Load the official lists", run as written: each ```sh block in a shell at the
+/// "Load the official lists" (docs/official-lists.md), run as written: each ```sh block in a shell at the
 /// repository's root with `strata` on the PATH and one fresh store, its output (standard error,
 /// then standard output) the ```text block after it, timings aside.
 #[test]
 fn the_readme_section_on_the_official_lists_runs_as_written() {
-    let text = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = text.find("\n## Load the official lists\n").expect("the README has the section");
+    let text = std::fs::read_to_string(root().join("docs/official-lists.md")).unwrap();
+    let start = text.find("\n## Load the official lists\n").expect("docs/official-lists.md has the section");
     let end = text[start + 1..].find("\n## ").map_or(text.len(), |e| start + 1 + e);
     let section = &text[start..end];
     let dir = tempfile::tempdir().unwrap();

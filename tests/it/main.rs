@@ -19,4 +19,5 @@ mod server;
 mod server_limits;
 mod server_ws;
 mod support;
+mod tidy;
 mod verify;

@@ -1,4 +1,4 @@
-"""Abusive requests (README.md, "Limits"), sent by real clients: each gets a clear error with
+"""Abusive requests (docs/serving.md, "Limits"), sent by real clients: each gets a clear error with
 its code, and the server goes on answering everyone else."""
 
 from __future__ import annotations

@@ -619,11 +619,11 @@ def test_the_three_entity_boxes_are_one_template(browser, demo_server):
            }), bare(document.getElementById('combobox').content.firstElementChild)]"""
     )
     boxes, template = boxes
-    assert [(b["id"], b["label"]) for b in boxes] == [("search", "Entity"), ("path-from", "From"), ("path-to", "To")]
+    assert [(b["id"], b["label"]) for b in boxes][:3] == [("search", "Entity"), ("path-from", "From"), ("path-to", "To")]
     for b in boxes:
         assert b["forInput"] and b["controls"] == b["listId"] == b["id"] + "-list", b
-    # All three are the template, with their own ids and label.
-    assert [b["html"] for b in boxes] == [template] * 3, (boxes, template)
+    # Every box is the template, with its own ids and label.
+    assert [b["html"] for b in boxes] == [template] * len(boxes), (boxes, template)
     # And each copy suggests entities: here the Path form's From box.
     browser.find_element(By.CSS_SELECTOR, '#modes [data-mode="path"]').click()
     box = browser.find_element(By.ID, "path-from")
@@ -746,7 +746,9 @@ CLAIMS = [
     {"id": "0194f000-0000-7000-8000-0000000000e1", "kind": "approval_granted", "at": "2026-01-10", "status": "confirmed",
      "subject": {"id": "ministry", "type": "agency", "name": "Ministry of Trade"},
      "object": {"id": "acme", "type": "actor", "name": "Acme"}, "about": [{"id": "chip-x", "type": "chip", "name": "Chip X"}],
-     "source": {"publisher": "Gazette", "url": "https://gazette.example/1", "title": "Licence list", "published": "2026-01-10"}},
+     "note": "the list gives the month; the day is the gazette's",
+     "source": {"publisher": "Gazette", "url": "https://gazette.example/1", "title": "Licence list", "published": "2026-01-10",
+                "via": "Reuters"}},
     {"id": "0194f000-0000-7000-8000-0000000000e2", "kind": "approval_granted", "at": "2026-01", "subject": "ministry",
      "object": {"id": "globex", "type": "actor", "name": "Globex"}, "source": {"publisher": "Wire"}},
     {"id": "0194f000-0000-7000-8000-0000000000e3", "kind": "approval_granted", "at": "2026-Q2", "status": "expected",
@@ -808,3 +810,283 @@ def test_edges_show_their_claim_status_and_disputes(browser, claims, statuses):
         assert statuses_seen == {"CONFIRMED", "REPORTED", "EXPECTED", "DENIED"}
         assert any(d for _, _, d, _, _ in shown), "Globex's approval is disputed"
     assert browser.find_element(By.ID, "statuses").get_attribute("value") == (statuses or "")
+
+
+def open_edge_details(browser, to: str) -> str:
+    """Clicks the listed edge to `to` and waits for its details; returns the event id."""
+    item = browser.find_element(By.CSS_SELECTOR, f'#edges [data-event][data-to="{to}"][data-role="SUBJECT_OBJECT"]')
+    event_id = item.get_attribute("data-event")
+    item.click()
+    wait = time.monotonic() + 10
+    while not browser.find_elements(By.CSS_SELECTOR, f'#details [data-detail-event="{event_id}"]'):
+        assert time.monotonic() < wait, "the edge's details did not open"
+        time.sleep(0.05)
+    return event_id
+
+
+def test_event_details_show_the_encoders_note_and_the_relayed_outlet(browser, claims):
+    load(browser, focus_url(claims, "ministry", 1))
+    event_id = open_edge_details(browser, "acme")
+    box = browser.find_element(By.CSS_SELECTOR, f'#details [data-detail-event="{event_id}"]')
+    assert box.find_element(By.CSS_SELECTOR, ".note").text == "Note: the list gives the month; the day is the gazette's"
+    assert box.find_element(By.CSS_SELECTOR, ".source .via").text == "(via Reuters)"
+    # An event with neither shows neither.
+    other = open_edge_details(browser, "globex")
+    box = browser.find_element(By.CSS_SELECTOR, f'#details [data-detail-event="{other}"]')
+    assert not box.find_elements(By.CSS_SELECTOR, ".note") and not box.find_elements(By.CSS_SELECTOR, ".via")
+
+
+LAST_RECORDED = "{ timeRange { recordedTimes(limit: 1000) } }"
+WIRE = {"publisher": "Test Wire", "title": "A licence, then a correction", "published": "2026-02-03", "via": "Reuters"}
+
+
+def test_what_we_learned_colours_the_new_and_the_withdrawn_and_lists_what_was_recorded(browser, server):
+    before = server.execute(LAST_RECORDED)["timeRange"]["recordedTimes"][-1]
+    # A relation visible now, to withdraw.
+    old = gql(server, 'query { neighborhood(id: "cn-miit", hops: 1) { edges { ' + EDGE + " } } }")["neighborhood"]["edges"]
+    target = old[0]["event"]["id"]
+    server.execute(
+        "mutation($e: [EventInput!]!) { appendEvents(events: $e) { position } }",
+        {"e": [{"kind": "approval_granted", "at": "2026-02-03", "subject": {"id": "cn-miit"},
+                "object": {"id": "deepseek"}, "source": WIRE,
+                "note": "the wire gives no day of signing"}]},
+    )
+    server.execute(
+        "mutation($id: ID!, $s: SourceInput) { retractEvent(id: $id, reason: \"misreported\", source: $s) { id } }",
+        {"id": target, "s": WIRE},
+    )
+    after = server.execute(LAST_RECORDED)["timeRange"]["recordedTimes"][-1]
+    q = ("query($f: DateTime!, $t: DateTime!) { knowledgeDiff(from: $f, to: $t) { learned { " + EDGE + " }"
+         " withdrawn { " + EDGE + " } events { id source { publisher } } } }")
+    want = gql(server, q, {"f": before, "t": after})["knowledgeDiff"]
+    assert want["learned"] and want["withdrawn"] and len(want["events"]) == 2
+
+    load(browser, f"{server.url}/?" + urllib.parse.urlencode({"learnedFrom": before, "learnedTo": after}))
+    assert browser.find_element(By.CSS_SELECTOR, '#modes [data-mode="learned"]').get_attribute("aria-pressed") == "true"
+    ids, edges = panel(browser)
+    rels = want["learned"] + want["withdrawn"]
+    assert ids == {r["from"]["id"] for r in rels} | {r["to"]["id"] for r in rels}
+    assert edges == Counter(edge_key(r) for r in rels)
+    marks = Counter(
+        li.get_attribute("data-change") for li in browser.find_elements(By.CSS_SELECTOR, "#edges [data-event]")
+    )
+    assert marks == Counter({"added": len(want["learned"]), "removed": len(want["withdrawn"])})
+    colours = browser.execute_script(
+        "return window.strataExplorer.cy.edges().map(e => [e.hasClass('added'), e.hasClass('removed'), e.style('line-color')])"
+    )
+    assert {c[2] for c in colours if c[0]} <= {"rgb(31,157,58)", "rgb(217,139,0)"}, colours
+    assert {c[2] for c in colours if c[1]} <= {"rgb(208,49,45)", "rgb(217,139,0)"}, colours
+    # The events recorded in between, in log order, each with its source.
+    listed = browser.find_elements(By.CSS_SELECTOR, "#recorded [data-recorded-event]")
+    assert [li.get_attribute("data-recorded-event") for li in listed] == [e["id"] for e in want["events"]]
+    assert all("Test Wire" in li.text and "(via Reuters)" in li.text for li in listed), [li.text for li in listed]
+    assert "the wire gives no day of signing" in listed[0].text and "retraction" in listed[1].text
+    # The form holds the two instants, and submitting it keeps them in the URL.
+    assert browser.find_element(By.ID, "learned-from").get_attribute("value") == before
+    browser.find_element(By.CSS_SELECTOR, "#learned-form button[type=submit]").click()
+    wait_render(browser, 2)
+    assert url_params(browser)["learnedTo"] == after
+    screenshot_graph(browser, "what we learned")
+
+
+CONNECTIONS = (
+    "query($f: ID!, $t: ID!) { connections(from: $f, to: $t) { validFrom validTo path { hops steps {"
+    " relation { " + EDGE + " } } } } }"
+)
+
+
+def connected_pair(server) -> tuple[str, str, list]:
+    """A pair of demo entities joined during several intervals (else one)."""
+    ids = sorted(gql(server, 'query { neighborhood(id: "cn-miit", hops: 2) { nodes { id } } }')["neighborhood"]["nodes"],
+                 key=lambda n: n["id"])
+    best = None
+    for a in ("nvidia", "cn-miit", "bytedance"):
+        for n in ids:
+            if n["id"] == a:
+                continue
+            got = gql(server, CONNECTIONS, {"f": a, "t": n["id"]})["connections"]
+            if len(got) >= 2:
+                return a, n["id"], got
+            if got and best is None:
+                best = (a, n["id"], got)
+    assert best, "no two demo entities are ever connected"
+    return best
+
+
+def drawn_path(browser) -> Counter:
+    return panel(browser)[1]
+
+
+def test_the_connection_timeline_has_a_bar_per_interval_and_a_click_draws_its_path(browser, demo_server):
+    a, b, want = connected_pair(demo_server)
+    load(browser, f"{demo_server.url}/?connFrom={a}&connTo={b}")
+    bars = browser.find_elements(By.CSS_SELECTOR, "#timeline [data-bar]")
+    assert [(g.get_attribute("data-from"), g.get_attribute("data-to") or None) for g in bars] == [
+        (c["validFrom"], c["validTo"]) for c in want
+    ]
+    # Bars lie left to right in time, none overlapping.
+    boxes = [g.find_element(By.TAG_NAME, "rect").rect for g in bars]
+    assert all(p["x"] + p["width"] <= q["x"] + 0.5 for p, q in zip(boxes, boxes[1:])), boxes
+    # The latest interval is drawn first: its path, highlighted, with its steps.
+    def check(i):
+        c = want[i]
+        assert drawn_path(browser) == Counter(edge_key(s["relation"]) for s in c["path"]["steps"])
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#steps li")) == c["path"]["hops"]
+        pressed = [g.get_attribute("aria-pressed") for g in browser.find_elements(By.CSS_SELECTOR, "#timeline [data-bar]")]
+        assert pressed == ["true" if j == i else "false" for j in range(len(want))]
+    check(len(want) - 1)
+    # A click on the first bar draws the first interval's path and records it in the URL.
+    n = renders(browser)
+    browser.find_elements(By.CSS_SELECTOR, "#timeline [data-bar]")[0].click()
+    wait_render(browser, n + 1)
+    check(0)
+    assert url_params(browser) == {"connFrom": a, "connTo": b, "bar": "0"}
+    # The URL alone draws the same.
+    load(browser, f"{demo_server.url}/?connFrom={a}&connTo={b}&bar=0")
+    check(0)
+    assert browser.find_element(By.ID, "timeline").is_displayed()
+    assert browser.find_element(By.ID, "conn-from").get_attribute("value") == a
+    shot = os.environ.get("STRATA_EXPLORER_SHOTS")
+    if shot:
+        browser.save_screenshot(os.path.join(shot, "connections.png"))
+    screenshot_graph(browser, "connections")
+    # Another mode hides the timeline.
+    load(browser, focus_url(demo_server, "cn-miit", 1))
+    assert not browser.find_element(By.ID, "timeline").is_displayed()
+
+
+def test_a_pair_never_connected_says_so(browser, claims):
+    load(browser, f"{claims.url}/?connFrom=acme&connTo=umbrella")
+    assert "Never connected" in browser.find_element(By.ID, "status").text
+    assert not browser.find_element(By.ID, "timeline").is_displayed()
+
+
+JOURNEY = (
+    "query($f: ID!, $t: ID!, $a: Date, $b: Date) { journey(from: $f, to: $t, after: $a, before: $b) { hops steps { at"
+    " relation { " + EDGE + " } } } }"
+)
+
+
+def test_a_journey_url_draws_each_step_with_the_day_it_was_taken(browser, demo_server):
+    a, b, _ = connected_pair(demo_server)
+    want = gql(demo_server, JOURNEY, {"f": a, "t": b})["journey"]
+    assert want and want["steps"], (a, b)
+    load(browser, f"{demo_server.url}/?jFrom={a}&jTo={b}")
+    assert browser.find_element(By.CSS_SELECTOR, '#modes [data-mode="journey"]').get_attribute("aria-pressed") == "true"
+    assert drawn_path(browser) == Counter(edge_key(s["relation"]) for s in want["steps"])
+    labels = browser.execute_script(
+        "return Object.fromEntries(window.strataExplorer.cy.edges().map(e => [e.id(), e.data('label')]))"
+    )
+    for i, s in enumerate(want["steps"]):
+        assert labels["|".join(edge_key(s["relation"]))].startswith(f"{i + 1}. {s['at']} · "), labels
+    steps = browser.find_elements(By.CSS_SELECTOR, "#steps li")
+    assert [li.find_element(By.CSS_SELECTOR, ".taken strong").text for li in steps] == [s["at"] for s in want["steps"]]
+    assert browser.find_element(By.ID, "asOf").get_attribute("disabled") == "true"
+    screenshot_graph(browser, "journey")
+    # After the day of the last step, the journey (if any) starts later, and the form keeps the bound.
+    later = want["steps"][-1]["at"]
+    after = gql(demo_server, JOURNEY, {"f": a, "t": b, "a": later})["journey"]
+    load(browser, f"{demo_server.url}/?jFrom={a}&jTo={b}&after={later}")
+    assert browser.find_element(By.ID, "journey-after").get_attribute("value") == later
+    if after and after["steps"]:
+        assert all(s["at"] >= later for s in after["steps"])
+        assert drawn_path(browser) == Counter(edge_key(s["relation"]) for s in after["steps"])
+    else:
+        assert "No journey" in browser.find_element(By.ID, "status").text
+
+
+def wait_for(browser, css: str, what: str, timeout: float = 10):
+    deadline = time.monotonic() + timeout
+    while not browser.find_elements(By.CSS_SELECTOR, css):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+    return browser.find_elements(By.CSS_SELECTOR, css)
+
+
+def test_the_entity_box_ranks_search_hits_and_shows_the_name_that_matched(browser, server):
+    server.execute(
+        'mutation { appendEvents(events: [{kind: "entity_declared", at: "2026-02-01",'
+        ' subject: {id: "bytedance", aliases: ["北京字节跳动科技有限公司"]}}]) { position } }'
+    )
+    want = gql(server, '{ search(text: "字节跳动", first: 12) { matched entity { id } } }')["search"]
+    assert want and want[0]["entity"]["id"] == "bytedance"
+    load(browser, focus_url(server, "cn-miit", 1))
+    box = browser.find_element(By.ID, "search")
+    box.clear()
+    box.send_keys("字节跳动")
+    items = wait_for(browser, "#search-list [data-entity]", "no suggestions for an alias")
+    assert [li.get_attribute("data-entity") for li in items][: len(want)] == [h["entity"]["id"] for h in want]
+    assert items[0].get_attribute("data-matched") == want[0]["matched"] == "北京字节跳动科技有限公司"
+    assert "北京字节跳动科技有限公司" in items[0].find_element(By.CSS_SELECTOR, ".matched").text
+    # Another case and a corporate suffix: still ByteDance, first.
+    box.clear()
+    box.send_keys("Bytedance Ltd")
+    wait = time.monotonic() + 10
+    while True:
+        items = browser.find_elements(By.CSS_SELECTOR, "#search-list [data-entity]")
+        if items and items[0].get_attribute("data-entity") == "bytedance":
+            break
+        assert time.monotonic() < wait, [li.text for li in items]
+        time.sleep(0.05)
+
+
+LISTING = (
+    'mutation { appendEvents(events: [{kind: "ban_imposed", at: "2019-05-16", status: CONFIRMED,'
+    ' subject: {id: "us-commerce"}, object: {id: "ID", type: ACTOR, name: "NAME"}}]) { position } }'
+)
+
+
+def open_entity(browser, server, eid: str) -> None:
+    name = gql(server, "query($id: ID!) { entity(id: $id) { name } }", {"id": eid})["entity"]["name"]
+    browser.find_element(By.CSS_SELECTOR, f'#nodes [data-id="{eid}"]').click()
+    deadline = time.monotonic() + 10
+    while browser.find_element(By.ID, "details-title").text != name or not browser.find_elements(
+        By.CSS_SELECTOR, "#duplicates h3"
+    ):
+        assert time.monotonic() < deadline, "the entity's details did not open"
+        time.sleep(0.05)
+
+
+def test_an_analyst_merges_a_duplicate_or_keeps_it_apart_from_the_details(browser, server, token):
+    for eid, name in (("huawei-technologies", "HUAWEI TECHNOLOGIES CO., LTD."), ("huawei-tech", "Huawei Tech")):
+        server.execute(LISTING.replace("ID", eid).replace("NAME", name))
+    want = gql(server, '{ duplicates(id: "huawei") { matched score entity { id } } }')["duplicates"]
+    assert {h["entity"]["id"] for h in want} >= {"huawei-technologies", "huawei-tech"}, want
+    load(browser, focus_url(server, "huawei", 1))
+    open_entity(browser, server, "huawei")
+    listed = browser.find_elements(By.CSS_SELECTOR, "#duplicates [data-duplicate]")
+    assert [li.get_attribute("data-duplicate") for li in listed] == [h["entity"]["id"] for h in want]
+    assert want[0]["matched"] in listed[0].text
+    try:
+        # Without a token the write is refused and the token is asked for.
+        browser.find_element(
+            By.CSS_SELECTOR, '#duplicates [data-duplicate="huawei-tech"] [data-judge="distinct_from"]'
+        ).click()
+        wait_for(browser, "#auth:not([hidden])", "the token was not asked for")
+        browser.find_element(By.ID, "token").send_keys(token, Keys.ENTER)
+        wait_render(browser, 2)
+        open_entity(browser, server, "huawei")
+        browser.find_element(
+            By.CSS_SELECTOR, '#duplicates [data-duplicate="huawei-tech"] [data-judge="distinct_from"]'
+        ).click()
+        deadline = time.monotonic() + 10
+        while browser.find_elements(By.CSS_SELECTOR, '#duplicates [data-duplicate="huawei-tech"]'):
+            assert time.monotonic() < deadline, "the distinct duplicate is still listed"
+            time.sleep(0.05)
+        # A merge: the listing becomes Huawei, and the details say so.
+        browser.find_element(
+            By.CSS_SELECTOR, '#duplicates [data-duplicate="huawei-technologies"] [data-judge="same_as"]'
+        ).click()
+        merged = wait_for(browser, "#details [data-merged]", "the merged ids are not shown")
+        assert merged[0].get_attribute("data-merged") == "huawei-technologies"
+        assert "HUAWEI TECHNOLOGIES CO., LTD." in browser.find_element(By.CSS_SELECTOR, "#details .names").text
+        got = gql(server, '{ entity(id: "huawei-technologies") { id mergedIds } duplicates(id: "huawei") { entity { id } } }')
+        assert got["entity"] == {"id": "huawei", "mergedIds": ["huawei-technologies"]}
+        assert {h["entity"]["id"] for h in got["duplicates"]}.isdisjoint({"huawei-technologies", "huawei-tech"})
+        # Both judgements are events like any other, with their source.
+        evs = gql(server, '{ events(kinds: ["same_as", "distinct_from"]) { edges { node { kind subject { id }'
+                  " object { id } source { publisher } } } } }")["events"]["edges"]
+        assert sorted((e["node"]["kind"], e["node"]["source"]["publisher"]) for e in evs) == [
+            ("distinct_from", "strata explorer"), ("same_as", "strata explorer")]
+    finally:
+        browser.execute_script("sessionStorage.clear()")

@@ -1,4 +1,4 @@
-"""The README's Python example, run as a reader would paste it: gql following
+"""The documented Python example (docs/serving.md), run as a reader would paste it: gql following
 the log live. Only the address and the token are filled in."""
 
 from __future__ import annotations
@@ -19,8 +19,14 @@ README_URL = "ws://127.0.0.1:8080/graphql/ws"
 
 
 def readme_python() -> str:
-    blocks = re.findall(r"^```python[ \t]*\n(.*?)^```[ \t]*$", (ROOT / "README.md").read_text(), flags=re.M | re.S)
-    assert len(blocks) == 1, "the README has one Python example"
+    """The one Python example of the README and docs/ (docs/serving.md, "Following the log live")."""
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    blocks = [
+        block
+        for doc in documents
+        for block in re.findall(r"^```python[ \t]*\n(.*?)^```[ \t]*$", doc.read_text(), flags=re.M | re.S)
+    ]
+    assert len(blocks) == 1, "the README and docs/ have one Python example"
     assert README_URL in blocks[0] and "<token>" in blocks[0]
     return blocks[0]
 

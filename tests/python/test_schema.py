@@ -1,6 +1,6 @@
 """graphql-core, the reference implementation's Python port, checks the schema
-the server publishes: introspection builds a client schema, the README's
-example queries validate against it, and it equals schema/schema.graphql."""
+the server publishes: introspection builds a client schema, the example
+queries of the README and docs/ validate against it, and it equals schema/schema.graphql."""
 
 from __future__ import annotations
 
@@ -26,16 +26,21 @@ from graphql import (
 from conftest import ROOT
 
 
+def documents() -> list:
+    """The documents whose examples are tested: README.md, then docs/*.md in name order."""
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
 def readme_queries() -> dict[str, str]:
-    """The ```graphql blocks of README.md, keyed by their `# q: NAME` line."""
-    text = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"^```graphql[ \t]*\n(.*?)^```[ \t]*$", text, flags=re.M | re.S)
+    """The ```graphql blocks of the README and docs/, keyed by their `# q: NAME` line."""
     out = {}
-    for block in blocks:
-        name = re.match(r"#\s*q:\s*(\S+)", block)
-        assert name, f"a README graphql block has no `# q: NAME` line:\n{block}"
-        assert name.group(1) not in out, f"two README blocks are named {name.group(1)}"
-        out[name.group(1)] = block
+    for doc in documents():
+        blocks = re.findall(r"^```graphql[ \t]*\n(.*?)^```[ \t]*$", doc.read_text(), flags=re.M | re.S)
+        for block in blocks:
+            name = re.match(r"#\s*q:\s*(\S+)", block)
+            assert name, f"a graphql block of {doc.name} has no `# q: NAME` line:\n{block}"
+            assert name.group(1) not in out, f"two documented blocks are named {name.group(1)}"
+            out[name.group(1)] = block
     return out
 
 

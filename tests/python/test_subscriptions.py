@@ -249,7 +249,7 @@ def test_the_server_keeps_serving_after_misbehaving_websocket_clients(demo_serve
 
 
 def test_a_lagging_subscriber_gets_lagged_and_resumes_without_a_gap(start, token):
-    """The README's recovery: a subscriber that falls more than
+    """The recovery docs/serving.md gives ("Limits", close 4008): a subscriber that falls more than
     --subscription-buffer events behind gets LAGGED and its stream ends; it
     resubscribes from one past the last event it received and misses nothing."""
     s = start(["--subscription-buffer", "4"], token=token)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The explorer in headless Chromium, timed (README.md, The explorer).
+"""The explorer in headless Chromium, timed (docs/explorer.md, "What it costs").
 
     target/pyvenv/bin/python crates/strata-server/benches/explorer-load.py [--strata BIN] [--loads N]
 

@@ -7,7 +7,7 @@ import { AuthNeeded, askToken, gql } from "./api.js";
 import { showDate } from "./dates.js";
 import { edgeKey } from "./graph.js";
 import { actions, selectItem, sourceLine } from "./panel.js";
-import { ENTITY_DETAILS, RELATION_EVENT_IDS, relationEvents } from "./queries.js";
+import { APPEND, DUPLICATES, ENTITY_DETAILS, RELATION_EVENT_IDS, relationEvents } from "./queries.js";
 import { state } from "./url.js";
 
 // At most this many events are shown for one relation.
@@ -17,7 +17,7 @@ function details(title, body) {
   $("details-title").textContent = title;
   const box = $("details");
   box.textContent = "";
-  for (const b of body) box.appendChild(b);
+  for (const b of body) if (b) box.appendChild(b);
   $("details-section").hidden = false;
 }
 
@@ -46,6 +46,7 @@ function eventItem(ev) {
     ev.disputedBy && ev.disputedBy.length ? el("div", { class: "disputed", text: "Disputed by " + ev.disputedBy.map((x) =>
       x.kind + (x.source && x.source.publisher ? " (" + x.source.publisher + ")" : "")).join("; ") }) : null,
     ev.attrs && Object.keys(ev.attrs).length ? attrsList(ev.attrs) : null,
+    ev.note ? el("p", { class: "note", text: "Note: " + ev.note }) : null,
     sourceLine(ev.source),
     el("div", {}, [el("small", { text: "recorded " + ev.recordedAt + " · event " + ev.id })]),
   ]);
@@ -63,14 +64,71 @@ export async function showEntity(id) {
     }
     const focusBtn = el("button", { type: "button", text: "Focus on " + e.name });
     focusBtn.addEventListener("click", () => actions.focus(e.id));
+    const others = (e.names || []).filter((n) => n !== e.name);
+    const dupes = el("div", { id: "duplicates" }, [el("p", { text: "Looking for possible duplicates…" })]);
     details(e.name, [
       el("p", {}, [el("span", { class: "tag " + e.type.toLowerCase(), text: e.type.toLowerCase() }), e.id + " ", focusBtn]),
+      others.length ? el("p", { class: "names" }, ["Also known as: ", el("span", { text: others.join("; ") })]) : null,
+      e.mergedIds && e.mergedIds.length ? el("p", { class: "merged" }, ["Merged ids: ",
+        el("span", { "data-merged": e.mergedIds.join(" "), text: e.mergedIds.join(", ") })]) : null,
       attrsList(e.attrs),
+      dupes,
       el("h3", { text: "History (" + e.history.length + " events, up to " + (state.asOf ? showDate(state.asOf) : "the latest") + ")" }),
       el("ol", { class: "timeline" }, e.history.map(eventItem)),
     ]);
+    listDuplicates(e, dupes);
   } catch (err) {
     report(err);
+  }
+}
+
+/** Today as YYYY-MM-DD (UTC): the valid time of a merge or a judgement made here. */
+function today() {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/**
+ * Appends a `same_as` (the duplicate becomes `e`) or a `distinct_from`
+ * event, like any other event, then shows `e` again. A 401 asks for the
+ * token; the analyst then clicks again.
+ */
+async function judge(kind, dup, e) {
+  try {
+    await gql(APPEND, { events: [{ kind, at: today(), status: "CONFIRMED", subject: { id: dup.id }, object: { id: e.id },
+      source: { publisher: "strata explorer", title: kind === "same_as" ? "merged by an analyst" : "judged distinct by an analyst" } }] });
+    await showEntity(e.id);
+  } catch (err) {
+    report(err);
+  }
+}
+
+/** The possible duplicates of `e` in `box`: each with its matched name and score, and buttons to merge or keep apart. */
+async function listDuplicates(e, box) {
+  try {
+    const d = await gql(DUPLICATES, { id: e.id, asOf: state.asOf, knownAt: state.knownAt });
+    box.textContent = "";
+    box.appendChild(el("h3", { text: "Possible duplicates (" + d.duplicates.length + ")" }));
+    if (!d.duplicates.length) {
+      box.appendChild(el("p", { text: "None found." }));
+      return;
+    }
+    box.appendChild(el("ul", { class: "dupes" }, d.duplicates.map((h) => {
+      const same = el("button", { type: "button", "data-judge": "same_as", title: "Record that " + h.entity.id +
+        " is " + e.id + " (a same_as event; needs the token)", text: "Same party: merge" });
+      const apart = el("button", { type: "button", "data-judge": "distinct_from", title: "Record that they are different" +
+        " parties (a distinct_from event; needs the token)", text: "Different" });
+      same.addEventListener("click", () => judge("same_as", h.entity, e));
+      apart.addEventListener("click", () => judge("distinct_from", h.entity, e));
+      return el("li", { "data-duplicate": h.entity.id }, [
+        el("span", { class: "tag " + h.entity.type.toLowerCase(), text: h.entity.type.toLowerCase() }),
+        el("strong", { text: h.entity.name }), " ", el("small", { text: h.entity.id }),
+        el("div", { class: "matched" }, ["matched “" + h.matched + "”, score " + h.score.toFixed(2) + " "]),
+        el("div", {}, [same, " ", apart]),
+      ]);
+    })));
+  } catch (err) {
+    box.textContent = "";
+    box.appendChild(el("p", { text: "Duplicates: " + err.message }));
   }
 }
 

@@ -56,6 +56,7 @@ export const cy = cytoscape({
     // `width` on nodes would squeeze them into thin ellipses).
     { selector: "node.onpath", style: { "border-width": 4, "border-color": PATH_COLOUR } },
     { selector: "edge.onpath", style: { "line-color": PATH_COLOUR, "target-arrow-color": PATH_COLOUR, "width": 4 } },
+    { selector: "edge.dated", style: { "font-size": 11, "font-weight": "bold", "color": "#1d2330" } },
     { selector: ":selected", style: { "overlay-color": "#ffd400", "overlay-opacity": 0.35 } },
   ],
 });
@@ -133,10 +134,15 @@ export function draw(key, nodes, edges, opts = {}) {
     });
     edgeMap.forEach((e, k) => {
       let el = cy.getElementById(k);
+      // A journey's step carries the day it was taken: shown first on its edge.
+      const label = (e.stepAt ? e.stepAt + " · " : "") + edgeLabel(e);
       if (el.empty()) {
-        el = cy.add({ group: "edges", data: { id: k, source: e.from.id, target: e.to.id, label: edgeLabel(e) },
+        el = cy.add({ group: "edges", data: { id: k, source: e.from.id, target: e.to.id, label },
           classes: e.role + " status-" + e.status + (disputed(e) ? " disputed" : "") });
+      } else {
+        el.data("label", label);
       }
+      el.toggleClass("dated", !!e.stepAt);
       if (appearedEdges.has(k)) el.addClass("appeared");
       if (e.change) el.addClass(e.change);
       if (opts.pathEdges && opts.pathEdges.has(k)) el.addClass("onpath");

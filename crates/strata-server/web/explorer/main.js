@@ -4,7 +4,10 @@
 // its view. The explorer keeps its whole view in the URL:
 //   /?focus=ID&hops=N[&relations=a,b]      views/neighborhood.js
 //   /?from=ID&to=ID                        views/path.js
+//   /?connFrom=ID&connTo=ID[&bar=N]        views/connections.js
+//   /?jFrom=ID&jTo=ID[&after=D][&before=D] views/journey.js
 //   /?diffFrom=DATE&diffTo=DATE            views/diff.js
+//   /?learnedFrom=INSTANT&learnedTo=INSTANT views/learned.js
 // each with [&asOf=DATE][&knownAt=INSTANT][&statuses=A,B]. Plain modules, no
 // build step; every request goes to this server's /graphql.
 import { bindTokenForm, gql } from "./api.js";

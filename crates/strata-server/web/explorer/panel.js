@@ -27,6 +27,7 @@ export function beginView() {
   viewStart = performance.now();
   $("too-big").hidden = true;
   $("steps-section").hidden = true;
+  $("recorded-section").hidden = true;
   document.body.setAttribute("data-state", "loading");
 }
 
@@ -76,7 +77,7 @@ export function tooBig(count, counts, advice) {
   for (const c of counts) ul.appendChild(el("li", { "data-type": c.type, text: c.type.toLowerCase() + ": " + c.count }));
 }
 
-/** A path's steps, each with its date and source. */
+/** A path's steps, each with its date and source (and, on a journey, the day it was taken). */
 export function listSteps(steps) {
   const ol = $("steps");
   ol.textContent = "";
@@ -84,7 +85,9 @@ export function listSteps(steps) {
     const r = s.relation, ev = r.event;
     ol.appendChild(el("li", { "data-step-event": ev.id }, [
       el("div", {}, [s.from.name + " —" + r.name + (r.role === "ABOUT" ? " (about)" : "") + "→ " + s.to.name]),
+      s.at ? el("div", { class: "taken" }, ["taken on ", el("strong", { text: s.at })]) : null,
       el("div", {}, [el("span", { class: "when", text: showDate(ev.at, ev.precision) }), " " + ev.kind]),
+      ev.note ? el("div", { class: "note", text: "Note: " + ev.note }) : null,
       sourceLine(ev.source),
     ]));
   }
@@ -96,6 +99,7 @@ export function sourceLine(s) {
   if (!s) return el("span", { class: "source", text: "no source given" });
   const parts = [s.publisher, s.title ? "“" + s.title + "”" : null, s.published].filter(Boolean).join(", ");
   const span = el("span", { class: "source" }, [parts || "a source"]);
+  if (s.via) span.appendChild(el("span", { class: "via", text: " (via " + s.via + ")" }));
   if (s.url && /^https?:\/\//i.test(s.url)) {
     span.appendChild(document.createTextNode(" "));
     span.appendChild(el("a", { href: s.url, rel: "noopener noreferrer", target: "_blank", text: s.url }));

@@ -8,16 +8,20 @@ const REL =
   `name role status disputedBy { id } validFrom validTo from { ${NODE} } to { ${NODE} }` +
   " event { id kind at precision }";
 const EVENT =
-  "id kind at precision status recordedAt attrs subject { id name } object { id name } about { id name }" +
-  " source { publisher title published url } disputedBy { id kind source { publisher } }";
+  "id kind at precision status recordedAt note attrs subject { id name } object { id name } about { id name }" +
+  " source { publisher title published url via } disputedBy { id kind source { publisher } }";
 
 /** The sliders' ends: the valid times the log covers and the recorded instants. */
 export const TIME_RANGE = "query Range { timeRange { validFrom validTo recordedTimes(limit: 1000) } }";
 
-/** The typeahead: entities whose name or id contains `$s`. */
+/**
+ * The typeahead: ranked `search` hits (with the name that matched), then
+ * the entities whose name or id merely contains `$s`.
+ */
 export const SEARCH =
-  "query Search($s: String, $knownAt: DateTime) {" +
-  " entities(search: $s, knownAt: $knownAt, first: 12) { edges { node { id name type } } } }";
+  "query Search($s: String!, $knownAt: DateTime) {" +
+  " hits: search(text: $s, knownAt: $knownAt, first: 12) { score matched entity { id name type } }" +
+  " subs: entities(search: $s, knownAt: $knownAt, first: 12) { edges { node { id name type } } } }";
 
 /** With no focus given: the first entities and their relations, to pick the busiest. */
 export const LANDING =
@@ -52,10 +56,39 @@ export const DIFF =
   "query Diff($from: Date!, $to: Date!, $knownAt: DateTime, $statuses: [ClaimStatus!]) {" +
   ` diff(from: $from, to: $to, knownAt: $knownAt, statuses: $statuses) { added { ${REL} } removed { ${REL} } } }`;
 
+/** What was learned and withdrawn between two knownAt instants, and the events recorded between them. */
+export const KNOWLEDGE_DIFF =
+  "query Learned($from: DateTime!, $to: DateTime!, $asOf: Date, $statuses: [ClaimStatus!]) {" +
+  " knowledgeDiff(from: $from, to: $to, asOf: $asOf, statuses: $statuses) {" +
+  ` learned { ${REL} } withdrawn { ${REL} } events { ${EVENT} retracts } } }`;
+
+/** The valid-time intervals during which two entities were joined, each with a path on its first day. */
+export const CONNECTIONS =
+  "query Connections($from: ID!, $to: ID!, $knownAt: DateTime, $relations: [String!], $statuses: [ClaimStatus!]) {" +
+  " connections(from: $from, to: $to, knownAt: $knownAt, relations: $relations, statuses: $statuses) {" +
+  " validFrom validTo path { hops steps {" +
+  ` from { ${NODE} } to { ${NODE} } relation { ${REL} event { ${EVENT} } } } } } }`;
+
+/** The earliest-arriving time-respecting path, each step with the day it was taken. */
+export const JOURNEY =
+  "query Journey($from: ID!, $to: ID!, $after: Date, $before: Date, $knownAt: DateTime, $relations: [String!]," +
+  " $statuses: [ClaimStatus!]) { journey(from: $from, to: $to, after: $after, before: $before, knownAt: $knownAt," +
+  " relations: $relations, statuses: $statuses) { hops steps { at" +
+  ` from { ${NODE} } to { ${NODE} } relation { ${REL} event { ${EVENT} } } } } }`;
+
 /** An entity's details: its attributes and its history up to asOf. */
 export const ENTITY_DETAILS =
   "query Entity($id: ID!, $asOf: Date, $knownAt: DateTime) { entity(id: $id, asOf: $asOf, knownAt: $knownAt) {" +
-  ` id type name attrs history { ${EVENT} } } }`;
+  ` id type name names mergedIds attrs history { ${EVENT} } } }`;
+
+/** The likely duplicates of an entity, best first, each with the name that matched. */
+export const DUPLICATES =
+  "query Duplicates($id: ID!, $asOf: Date, $knownAt: DateTime) {" +
+  " duplicates(id: $id, asOf: $asOf, knownAt: $knownAt, first: 10) { score matched entity { id name type } } }";
+
+/** Appends events (a merge, a judgement of distinctness): a write, so it needs the token. */
+export const APPEND =
+  "mutation Append($events: [EventInput!]!) { appendEvents(events: $events) { position } }";
 
 /** The ids and ends of the events naming an entity: a relation's events are among them. */
 export const RELATION_EVENT_IDS =

@@ -52,11 +52,20 @@ export function typeahead(input, onPick) {
   const suggest = async (text) => {
     try {
       const d = await gql(SEARCH, { s: text, knownAt: state.knownAt });
-      items = d.entities.edges.map((e) => e.node);
+      // Ranked hits first, then substring matches not among them.
+      const seen = new Set();
+      items = [];
+      for (const h of d.hits) {
+        if (!seen.has(h.entity.id)) { seen.add(h.entity.id); items.push({ ...h.entity, matched: h.matched, score: h.score }); }
+      }
+      for (const e of d.subs.edges) if (!seen.has(e.node.id)) { seen.add(e.node.id); items.push(e.node); }
+      items = items.slice(0, 12);
       list.textContent = "";
       items.forEach((n, i) => {
+        const via = n.matched && n.matched !== n.name && n.matched !== n.id ? el("span", { class: "matched", text: "“" + n.matched + "” " }) : null;
         const li = el("li", { role: "option", "data-entity": n.id, id: list.id + "-" + i },
-          [el("span", { class: "tag " + n.type.toLowerCase(), text: n.type.toLowerCase() }), n.name + " ", el("small", { text: n.id })]);
+          [el("span", { class: "tag " + n.type.toLowerCase(), text: n.type.toLowerCase() }), n.name + " ", via, el("small", { text: n.id })]);
+        if (n.matched) li.setAttribute("data-matched", n.matched);
         li.addEventListener("mousedown", (ev) => {
           ev.preventDefault();
           pick(n.id);

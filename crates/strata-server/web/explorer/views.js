@@ -19,12 +19,15 @@ import { AuthNeeded, askToken } from "./api.js";
 import { beginView, clearView } from "./panel.js";
 import { syncSliders } from "./sliders.js";
 import { currentView, state, useViews, writeUrl } from "./url.js";
+import connections from "./views/connections.js";
 import diff from "./views/diff.js";
+import journey from "./views/journey.js";
+import learned from "./views/learned.js";
 import neighborhood from "./views/neighborhood.js";
 import path from "./views/path.js";
 
 /** Every view, in the order they claim a URL; the last one (the neighborhood) always does. */
-export const VIEWS = [path, diff, neighborhood];
+export const VIEWS = [path, connections, journey, diff, learned, neighborhood];
 useViews(VIEWS);
 
 let generation = 0;
