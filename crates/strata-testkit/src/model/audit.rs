@@ -82,6 +82,9 @@ impl Model {
         if self.entity(from, None, known).is_none() || self.entity(to, None, known).is_none() {
             return None;
         }
+        // Edges read with survivors, so the two ends are theirs too.
+        let survivors = self.survivors(known);
+        let (from, to) = (&Model::find(&survivors, from), &Model::find(&survivors, to));
         let mut edges = self.edges(Some(day), known, statuses);
         edges.retain(|e| names.is_none_or(|ns| ns.contains(&e.name)));
         let mut seen: BTreeSet<&EntityId> = BTreeSet::from([from]);
@@ -122,7 +125,9 @@ impl Model {
         statuses: &[ClaimStatus],
         names: Option<&[String]>,
     ) -> Vec<(Day, Option<Day>)> {
-        if from == to {
+        // Two ids of one entity have no connections.
+        let survivors = self.survivors(known);
+        if from == to || Model::find(&survivors, from) == Model::find(&survivors, to) {
             return Vec::new();
         }
         let days: BTreeSet<Day> = self
@@ -169,6 +174,10 @@ impl Model {
         if self.entity(from, None, known).is_none() || self.entity(to, None, known).is_none() {
             return None;
         }
+        // Edges read with survivors, so the two ends are theirs too: two
+        // ids of one entity are 0 steps apart.
+        let survivors = self.survivors(known);
+        let (from, to) = (&Model::find(&survivors, from), &Model::find(&survivors, to));
         if from == to {
             return Some((None, 0));
         }
