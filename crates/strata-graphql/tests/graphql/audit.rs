@@ -2,8 +2,8 @@
 //! recorded time, `connections` and `journey`.
 //!
 //! The demo is recorded article by article: article 2 on 31 December 2025
-//! (positions 1 to 29), article 1 on 28 January 2026 (30 to 40), article 3
-//! on 30 January 2026 (41 to 76).
+//! (positions 1 to 28), article 1 on 28 January 2026 (29 to 37), article 3
+//! on 1 February 2026 (38 to 73).
 
 use serde_json::{json, Value};
 
@@ -12,7 +12,7 @@ use crate::{data, dataset_len, demo, error, ev, ids, recorded_at};
 /// Before article 1 was recorded, after it, and after article 3.
 const JAN_28: &str = "2026-01-28T00:00:00Z";
 const JAN_29: &str = "2026-01-29T00:00:00Z";
-const JAN_31: &str = "2026-01-31T00:00:00Z";
+const FEB_02: &str = "2026-02-02T00:00:00Z";
 
 const KNOWLEDGE: &str = r#"query($from: DateTime!, $to: DateTime!, $asOf: Date, $entity: ID, $statuses: [ClaimStatus!]) {
   knowledgeDiff(from: $from, to: $to, asOf: $asOf, entity: $entity, statuses: $statuses) {
@@ -54,7 +54,7 @@ fn positions(events: &Value) -> Vec<u64> {
 #[tokio::test]
 async fn what_we_learned_from_the_deepseek_article() {
     let (_, schema) = demo();
-    let d = data(&schema, KNOWLEDGE, json!({"from": JAN_29, "to": JAN_31})).await;
+    let d = data(&schema, KNOWLEDGE, json!({"from": JAN_29, "to": FEB_02})).await;
     let diff = &d["knowledgeDiff"];
     let learned = triples(&diff["learned"]);
     for want in [
@@ -70,29 +70,30 @@ async fn what_we_learned_from_the_deepseek_article() {
     assert!(!learned.contains(&triple("approved", "cn-gov", "bytedance")), "{learned:?}");
     assert_eq!(diff["withdrawn"], json!([]), "no article retracts or ends anything");
     // Every event of article 3, in log order.
-    assert_eq!(positions(&diff["events"]), (41..=dataset_len()).collect::<Vec<_>>());
+    assert_eq!(positions(&diff["events"]), (38..=dataset_len()).collect::<Vec<_>>());
 
     // Each relation reads as it was learned, event and all.
     let letter = diff["learned"].as_array().unwrap().iter().find(|r| r["name"] == "wrote_to").unwrap();
     assert_eq!(letter["event"]["id"], ev(64));
     assert_eq!(letter["validFrom"], "2026-01-28");
 
-    // Learned relations are those visible at one asOf: on 29 January the
-    // approvals of DeepSeek (30 January) did not hold yet.
-    let d = data(&schema, KNOWLEDGE, json!({"from": JAN_29, "to": JAN_31, "asOf": "2026-01-29"})).await;
+    // Learned relations are those visible at one asOf: on 31 December 2025
+    // none of the January approvals held yet, and the letter was not
+    // written, while High-Flyer's investment (2024) held.
+    let d = data(&schema, KNOWLEDGE, json!({"from": JAN_29, "to": FEB_02, "asOf": "2025-12-31"})).await;
     let learned = triples(&d["knowledgeDiff"]["learned"]);
-    assert!(learned.contains(&triple("approved", "cn-mofcom", "bytedance")), "{learned:?}");
-    assert!(!learned.iter().any(|t| t.2 == "deepseek" && t.0 == "approved"), "{learned:?}");
+    assert!(learned.contains(&triple("invested_in", "high-flyer", "deepseek")), "{learned:?}");
+    assert!(!learned.iter().any(|t| t.0 == "approved" || t.0 == "wrote_to"), "{learned:?}");
 }
 
 #[tokio::test]
 async fn knowledge_diffs_equal_two_reads_and_filter_by_entity() {
     let (_, schema) = demo();
     // Between 28 and 31 January: articles 1 and 3.
-    let d = data(&schema, KNOWLEDGE, json!({"from": JAN_28, "to": JAN_31})).await;
+    let d = data(&schema, KNOWLEDGE, json!({"from": JAN_28, "to": FEB_02})).await;
     let learned = triples(&d["knowledgeDiff"]["learned"]);
     assert!(learned.contains(&triple("approved", "cn-gov", "bytedance")), "{learned:?}");
-    assert_eq!(positions(&d["knowledgeDiff"]["events"]), (30..=dataset_len()).collect::<Vec<_>>());
+    assert_eq!(positions(&d["knowledgeDiff"]["events"]), (29..=dataset_len()).collect::<Vec<_>>());
 
     // The same as what two reads of an entity's relations differ by.
     let rels = r#"query($k: DateTime) { entity(id: "bytedance", knownAt: $k) {
@@ -101,7 +102,7 @@ async fn knowledge_diffs_equal_two_reads_and_filter_by_entity() {
     let (then, now) = (data(&schema, rels, json!({"k": JAN_28})).await, data(&schema, rels, json!({})).await);
     let mut expected: Vec<String> = event_ids(&now).into_iter().filter(|e| !event_ids(&then).contains(e)).collect();
     expected.sort();
-    let d = data(&schema, KNOWLEDGE, json!({"from": JAN_28, "to": JAN_31, "entity": "bytedance"})).await;
+    let d = data(&schema, KNOWLEDGE, json!({"from": JAN_28, "to": FEB_02, "entity": "bytedance"})).await;
     let into_bytedance: Vec<Value> = d["knowledgeDiff"]["learned"]
         .as_array()
         .unwrap()
@@ -114,13 +115,13 @@ async fn knowledge_diffs_equal_two_reads_and_filter_by_entity() {
     for r in d["knowledgeDiff"]["learned"].as_array().unwrap() {
         assert!(r["from"]["id"] == "bytedance" || r["to"]["id"] == "bytedance", "{r}");
     }
-    assert_eq!(positions(&d["knowledgeDiff"]["events"]).len(), 47);
+    assert_eq!(positions(&d["knowledgeDiff"]["events"]).len(), 45);
 
     // Backwards, learned and withdrawn swap, and nothing was recorded in (to, from].
-    let back = data(&schema, KNOWLEDGE, json!({"from": JAN_31, "to": JAN_28})).await;
+    let back = data(&schema, KNOWLEDGE, json!({"from": FEB_02, "to": JAN_28})).await;
     assert_eq!(
         triples(&back["knowledgeDiff"]["withdrawn"]),
-        triples(&data(&schema, KNOWLEDGE, json!({"from": JAN_28, "to": JAN_31})).await["knowledgeDiff"]["learned"])
+        triples(&data(&schema, KNOWLEDGE, json!({"from": JAN_28, "to": FEB_02})).await["knowledgeDiff"]["learned"])
     );
     assert_eq!(back["knowledgeDiff"]["learned"], json!([]));
     assert_eq!(back["knowledgeDiff"]["events"], json!([]));
@@ -132,10 +133,9 @@ async fn knowledge_diffs_equal_two_reads_and_filter_by_entity() {
     assert_eq!(
         learned,
         [
-            triple("approved", "cn-miit", "alibaba"),
-            triple("approved", "cn-miit", "bytedance"),
             triple("ordered", "alibaba", "nvidia-h200"),
-            triple("ordered", "bytedance", "nvidia-h200")
+            triple("ordered", "bytedance", "nvidia-h200"),
+            triple("stated", "cn-miit", "nvidia-h200")
         ]
     );
 }
@@ -176,22 +176,23 @@ async fn events_bounded_by_recorded_time() {
     let q = r#"query($from: DateTime, $to: DateTime) { events(recordedFrom: $from, recordedTo: $to, first: 1000) {
         totalCount edges { node { position recordedAt } } } }"#;
     let d = data(&schema, q, json!({"from": JAN_28, "to": JAN_29})).await;
-    assert_eq!(d["events"]["totalCount"], 11, "article 1: {d}");
+    assert_eq!(d["events"]["totalCount"], 9, "article 1: {d}");
+    // Article 1's first event (position 29) and article 3's (38).
     let first = recorded_at(&schema, &ev(8)).await;
-    let last = recorded_at(&schema, &ev(63)).await;
+    let last = recorded_at(&schema, &ev(15)).await;
     // Both bounds included.
     let d = data(&schema, q, json!({"from": first, "to": last})).await;
-    assert_eq!(d["events"]["totalCount"], 11, "{d}");
+    assert_eq!(d["events"]["totalCount"], 10, "{d}");
     let d = data(&schema, q, json!({"from": last})).await;
-    assert_eq!(d["events"]["totalCount"], 37, "{d}");
+    assert_eq!(d["events"]["totalCount"], 36, "{d}");
     let d = data(&schema, q, json!({"to": first})).await;
-    assert_eq!(d["events"]["totalCount"], 30, "{d}");
+    assert_eq!(d["events"]["totalCount"], 29, "{d}");
     // In valid-time order, like every events list.
     let d = data(&schema, q, json!({"from": JAN_29})).await;
     let days: Vec<&str> =
         d["events"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["recordedAt"].as_str().unwrap()).collect();
     assert!(days.iter().all(|t| *t >= JAN_29), "{days:?}");
-    let d = data(&schema, q, json!({"from": JAN_31})).await;
+    let d = data(&schema, q, json!({"from": FEB_02})).await;
     assert_eq!(d["events"]["totalCount"], 0);
 }
 
@@ -205,11 +206,21 @@ const CONNECTIONS: &str = r#"query($from: ID!, $to: ID!, $maxHops: Int, $knownAt
 #[tokio::test]
 async fn when_moolenaar_and_deepseek_were_connected() {
     let (_, schema) = demo();
+    // Within three hops, from January 2026 on: Moolenaar chairs the House
+    // committee, part of the US government, which made a statement about
+    // DeepSeek that month.
     let d = data(&schema, CONNECTIONS, json!({"from": "john-moolenaar", "to": "deepseek"})).await;
     let found = d["connections"].as_array().unwrap();
     assert_eq!(found.len(), 1, "{d}");
-    assert_eq!(found[0]["validFrom"], "2026-01-28", "the letter: {d}");
+    assert_eq!(found[0]["validFrom"], "2026-01-01", "{d}");
     assert_eq!(found[0]["validTo"], Value::Null);
+    assert_eq!(found[0]["path"]["hops"], 3);
+    assert_eq!(found[0]["path"]["steps"][2]["relation"]["event"]["id"], ev(69));
+    // In one hop, from the letter on (28 January, about DeepSeek).
+    let d = data(&schema, CONNECTIONS, json!({"from": "john-moolenaar", "to": "deepseek", "maxHops": 1})).await;
+    let found = d["connections"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{d}");
+    assert_eq!(found[0]["validFrom"], "2026-01-28", "the letter: {d}");
     assert_eq!(found[0]["path"]["hops"], 1);
     assert_eq!(found[0]["path"]["steps"][0]["relation"]["event"]["id"], ev(64));
 
@@ -223,7 +234,7 @@ async fn when_moolenaar_and_deepseek_were_connected() {
     // Each interval's path holds on its first day: the shortest then.
     let d = data(&schema, CONNECTIONS, json!({"from": "john-moolenaar", "to": "deepseek", "maxHops": 5})).await;
     let found = d["connections"].as_array().unwrap();
-    assert!(found[0]["validFrom"].as_str().unwrap() < "2026-01-28", "more hops reach further back: {d}");
+    assert!(found[0]["validFrom"].as_str().unwrap() < "2026-01-01", "more hops reach further back: {d}");
     for c in found {
         for step in c["path"]["steps"].as_array().unwrap() {
             assert!(step["relation"]["validFrom"].as_str() <= c["validFrom"].as_str(), "{c}");
@@ -242,31 +253,28 @@ const JOURNEY: &str = r#"query($from: ID!, $to: ID!, $after: Date, $before: Date
 #[tokio::test]
 async fn a_journey_follows_the_days() {
     let (_, schema) = demo();
-    // From Moolenaar's letter (28 January) to the NDRC's review of
-    // DeepSeek's purchase (30 January), in two steps.
+    // From Moolenaar's letter (28 January, about DeepSeek) to the NDRC,
+    // whose review of DeepSeek's purchase (dated January 2026) already
+    // held: two steps, both on 28 January.
     let vars = json!({"from": "john-moolenaar", "to": "cn-ndrc", "after": "2026-01-28", "maxHops": 2});
     let d = data(&schema, JOURNEY, vars).await;
     let j = &d["journey"];
     assert_eq!(j["hops"], 2, "{d}");
     let at: Vec<&str> = j["steps"].as_array().unwrap().iter().map(|s| s["at"].as_str().unwrap()).collect();
-    assert_eq!(at, ["2026-01-28", "2026-01-30"], "{d}");
+    assert_eq!(at, ["2026-01-28", "2026-01-28"], "{d}");
+    assert_eq!(j["steps"][0]["relation"]["name"], "wrote_to", "{d}");
+    assert_eq!(j["steps"][1]["relation"]["name"], "reviews", "{d}");
     for s in j["steps"].as_array().unwrap() {
         assert!(s["relation"]["validFrom"].as_str() <= s["at"].as_str(), "{s}");
     }
-    // Three steps arrive earlier (the letter was about the H200, which the
-    // government spoke about, and the NDRC is part of the government), and
-    // the earliest arrival wins over fewer steps.
+    // Without a bound on hops, nothing arrives earlier than the first day,
+    // and of the paths arriving then the fewest steps win.
     let d = data(&schema, JOURNEY, json!({"from": "john-moolenaar", "to": "cn-ndrc", "after": "2026-01-28"})).await;
-    assert_eq!(d["journey"]["hops"], 3, "{d}");
-    let last = d["journey"]["steps"][2]["at"].as_str().unwrap();
-    assert_eq!(last, "2026-01-28", "{d}");
-    // No two steps reach the NDRC by 29 January.
-    let d = data(
-        &schema,
-        JOURNEY,
-        json!({"from": "john-moolenaar", "to": "cn-ndrc", "after": "2026-01-28", "before": "2026-01-29", "maxHops": 2}),
-    )
-    .await;
+    assert_eq!(d["journey"]["hops"], 2, "{d}");
+    // One step does not reach the NDRC.
+    let d =
+        data(&schema, JOURNEY, json!({"from": "john-moolenaar", "to": "cn-ndrc", "after": "2026-01-28", "maxHops": 1}))
+            .await;
     assert_eq!(d["journey"], Value::Null);
     // Before the letter, a longer chain: Moolenaar's committee is part of
     // the US government, which licensed Nvidia in July 2025, whose H800
