@@ -82,6 +82,8 @@ impl Model {
         if self.entity(from, None, known).is_none() || self.entity(to, None, known).is_none() {
             return None;
         }
+        // Edges read their ends as merge survivors; so do the two asked.
+        let (from, to) = (&self.resolve(from, known), &self.resolve(to, known));
         let mut edges = self.edges(Some(day), known, statuses);
         edges.retain(|e| names.is_none_or(|ns| ns.contains(&e.name)));
         let mut seen: BTreeSet<&EntityId> = BTreeSet::from([from]);
@@ -122,7 +124,8 @@ impl Model {
         statuses: &[ClaimStatus],
         names: Option<&[String]>,
     ) -> Vec<(Day, Option<Day>)> {
-        if from == to {
+        // Two ids of one entity have no connections.
+        if self.resolve(from, known) == self.resolve(to, known) {
             return Vec::new();
         }
         let days: BTreeSet<Day> = self
@@ -169,6 +172,7 @@ impl Model {
         if self.entity(from, None, known).is_none() || self.entity(to, None, known).is_none() {
             return None;
         }
+        let (from, to) = (&self.resolve(from, known), &self.resolve(to, known));
         if from == to {
             return Some((None, 0));
         }
