@@ -266,6 +266,11 @@ impl Model {
         root
     }
 
+    /// The id `id` reads as at `known`: its merge survivor, or itself.
+    pub fn resolve(&self, id: &EntityId, known: Timestamp) -> EntityId {
+        Model::find(&self.survivors(known), id)
+    }
+
     fn find(survivors: &BTreeMap<EntityId, EntityId>, id: &EntityId) -> EntityId {
         survivors.get(id).cloned().unwrap_or_else(|| id.clone())
     }

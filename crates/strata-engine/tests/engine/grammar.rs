@@ -128,18 +128,15 @@ fn engine_temporal(
 fn temporal_problems(engine: &Engine, model: &Model, p: &Probe) -> Vec<String> {
     let mut out = Vec::new();
     let statuses = p.status_list();
-    // Paths run between entities: each id of the question as the survivor
-    // it resolves to.
-    let survivors = model.survivors(p.known);
-    let resolve = |id: &EntityId| survivors.get(id).cloned().unwrap_or_else(|| id.clone());
     for ask in &p.temporal {
         let (connections, journey) = engine_temporal(engine, p, ask);
-        let (goal_from, goal_to) = (resolve(&ask.from), resolve(&ask.to));
+        // Paths run between merge survivors.
+        let (from, to) = (model.resolve(&ask.from, p.known), model.resolve(&ask.to, p.known));
         let named = |e: &Edge| ask.names.as_ref().is_none_or(|ns| ns.contains(&e.name));
         for c in &connections {
             let day_edges: Vec<Edge> =
                 model.edges(Some(c.valid_from), p.known, &statuses).into_iter().filter(|e| named(e)).collect();
-            if let Err(why) = chain(&c.path, &goal_from, &goal_to, |step, edge| {
+            if let Err(why) = chain(&c.path, &from, &to, |step, edge| {
                 if day_edges.contains(edge) {
                     Ok(())
                 } else {
@@ -152,7 +149,7 @@ fn temporal_problems(engine: &Engine, model: &Model, p: &Probe) -> Vec<String> {
         if let Some(path) = journey {
             let any_day: Vec<Edge> = model.edges_any_day(p.known, &statuses).into_iter().filter(|e| named(e)).collect();
             let mut day = ask.after.unwrap_or(Day::MIN);
-            let check = chain(&path, &goal_from, &goal_to, |step, edge| {
+            let check = chain(&path, &from, &to, |step, edge| {
                 let at = path.steps[step].at.ok_or("a step has no day")?;
                 if !any_day.contains(edge) {
                     return Err(format!("step {step}'s edge is not visible"));
@@ -832,6 +829,7 @@ fn shrink(seed: u64, mut ops: Vec<Op>, category: &str) -> Vec<Op> {
         }
     }
     // Then the lines of each batch.
+    // A replay that fails earlier truncates `ops`, so each step looks again.
     for i in 0..ops.len() {
         let mut j = 0;
         while let Some(Op::Append { text, expected }) = ops.get(i) {

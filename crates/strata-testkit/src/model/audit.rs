@@ -82,9 +82,8 @@ impl Model {
         if self.entity(from, None, known).is_none() || self.entity(to, None, known).is_none() {
             return None;
         }
-        // Edges read with survivors, so the two ends are theirs too.
-        let survivors = self.survivors(known);
-        let (from, to) = (&Model::find(&survivors, from), &Model::find(&survivors, to));
+        // Edges read their ends as merge survivors; so do the two asked.
+        let (from, to) = (&self.resolve(from, known), &self.resolve(to, known));
         let mut edges = self.edges(Some(day), known, statuses);
         edges.retain(|e| names.is_none_or(|ns| ns.contains(&e.name)));
         let mut seen: BTreeSet<&EntityId> = BTreeSet::from([from]);
@@ -126,8 +125,7 @@ impl Model {
         names: Option<&[String]>,
     ) -> Vec<(Day, Option<Day>)> {
         // Two ids of one entity have no connections.
-        let survivors = self.survivors(known);
-        if from == to || Model::find(&survivors, from) == Model::find(&survivors, to) {
+        if self.resolve(from, known) == self.resolve(to, known) {
             return Vec::new();
         }
         let days: BTreeSet<Day> = self
@@ -174,10 +172,7 @@ impl Model {
         if self.entity(from, None, known).is_none() || self.entity(to, None, known).is_none() {
             return None;
         }
-        // Edges read with survivors, so the two ends are theirs too: two
-        // ids of one entity are 0 steps apart.
-        let survivors = self.survivors(known);
-        let (from, to) = (&Model::find(&survivors, from), &Model::find(&survivors, to));
+        let (from, to) = (&self.resolve(from, known), &self.resolve(to, known));
         if from == to {
             return Some((None, 0));
         }
