@@ -312,7 +312,6 @@ impl QueryRoot {
     /// even if its `validTo` changed), and every event recorded after
     /// `from` and at or before `to`. `entity` keeps the relations with that
     /// entity at either end; it does not filter `events`.
-    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "10usize.saturating_mul(child_complexity)")]
     async fn knowledge_diff(
         &self,
@@ -351,7 +350,7 @@ impl QueryRoot {
     /// one does), with a shortest path on its first day. Relations are
     /// followed either way, about-links included. Empty when they never
     /// were, or are one entity.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a GraphQL field takes each of its arguments as a parameter")]
     #[graphql(complexity = "10usize.saturating_mul(child_complexity)")]
     async fn connections(
         &self,
@@ -394,7 +393,7 @@ impl QueryRoot {
     /// to 10); ties go to fewer steps. Each step's `at` is the earliest day
     /// it could be taken. No steps from an entity to itself; null when no
     /// such path exists.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a GraphQL field takes each of its arguments as a parameter")]
     async fn journey(
         &self,
         ctx: &Context<'_>,

@@ -328,7 +328,10 @@ impl Projection {
     /// step from a node reached on day `d` over a relation holding on
     /// `[a, b)` is taken on `max(d, a)`, if that is before `b` and not
     /// after `last`. The goal's arrivals, from the start, or `None`.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the search state is threaded through the rounds, as `levels` and `connected_days` take it"
+    )]
     fn earliest(
         &self,
         start: NodeIndex,

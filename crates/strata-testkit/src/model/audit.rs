@@ -68,7 +68,7 @@ impl Model {
 
     /// The fewest hops joining `from` and `to` on `day` at `known`, edges
     /// followed either way, within `max_hops`.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "the model answers with the same arguments the GraphQL field takes")]
     pub fn hops_on(
         &self,
         from: &EntityId,
@@ -114,7 +114,6 @@ impl Model {
     /// The maximal intervals `[from, to)` (`to` `None`: still holds) of
     /// days on which a path of at most `max_hops` joined two distinct
     /// entities at `known`, oldest first.
-    #[allow(clippy::too_many_arguments)]
     pub fn connections(
         &self,
         from: &EntityId,
@@ -157,7 +156,7 @@ impl Model {
     /// arrive then: every step on a day its edge holds (edges followed
     /// either way), on or after the day before, all in [`after`, `before`].
     /// `(None, 0)` from an entity to itself.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "the model answers with the same arguments the GraphQL field takes")]
     pub fn journey(
         &self,
         from: &EntityId,
