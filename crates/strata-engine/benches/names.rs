@@ -10,6 +10,9 @@
 //!   must be among the first five hits;
 //! - recall@5 of the name with one letter substituted, in another case, and
 //!   without its corporate suffix;
+//! - of the held-out aliases missed, how many share no token, even fuzzily,
+//!   with the record's other names (the ceiling of a lexical matcher) and
+//!   how many do; `STRATA_NAMES_MISSES=1` lists every miss;
 //! - top-1 precision of `duplicates` on parties listed on two lists under
 //!   different spellings (an alias of one record is the name of another
 //!   list's record): the first suggestion must be the other listing.
@@ -129,13 +132,14 @@ fn held_out_misses(engine: &Engine, with_alias: &[&Record]) {
         }
         if show && !found {
             let class = if lexical { "b" } else { "a" };
-            let first = hits.first().map_or(String::from("-"), |h| format!("{} {:.2} {:?}", h.entity.id, h.score, h.matched));
+            let first =
+                hits.first().map_or(String::from("-"), |h| format!("{} {:.2} {:?}", h.entity.id, h.score, h.matched));
             eprintln!("  miss ({class}) {query:?} for {:?} {:?}; first: {first}", r.name, &r.aliases[1..]);
         }
     }
     eprintln!(
         "names: held-out aliases sharing no token with their record's other names: {unreachable} of {} \
-         ({unreachable_found} found all the same, by initials); reachable but missed: {missed}",
+         ({unreachable_found} found all the same, by initials or words written as one); reachable but missed: {missed}",
         with_alias.len()
     );
 }

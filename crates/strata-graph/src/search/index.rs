@@ -42,6 +42,16 @@ pub(crate) struct Reach {
     pub sim: f32,
 }
 
+/// Adds `entry` to the list of `key` (allocating the key only when new).
+fn add_to(map: &mut FxHashMap<Box<str>, Vec<u32>>, key: String, entry: u32) {
+    match map.get_mut(key.as_str()) {
+        Some(list) => list.push(entry),
+        None => {
+            map.insert(key.into_boxed_str(), vec![entry]);
+        }
+    }
+}
+
 /// Names by token.
 #[derive(Default)]
 pub(crate) struct NameIndex {
@@ -82,11 +92,14 @@ impl NameIndex {
             }
             ids.push(id);
         }
-        for k in analysed.initials {
-            self.initials.entry(k.into_boxed_str()).or_default().push(entry);
-        }
-        if let Some(k) = analysed.joined {
-            self.joined.entry(k.into_boxed_str()).or_default().push(entry);
+        // An id is not written other ways: only names get initials and joined words.
+        if event != crate::projection::NO_EVENT {
+            for k in analysed.initials {
+                add_to(&mut self.initials, k, entry);
+            }
+            if let Some(k) = analysed.joined {
+                add_to(&mut self.joined, k, entry);
+            }
         }
         self.entries.push(NameEntry { node, event, text: text.into(), tokens: ids });
         let tail = self.words.len() as u32 - self.in_fst;

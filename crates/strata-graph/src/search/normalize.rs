@@ -37,45 +37,46 @@ use unicode_normalization::UnicodeNormalization;
 /// Legal forms, as the words that say what kind of company a name is, not
 /// which: one- or more-word forms in Latin script (English, Russian and
 /// Ukrainian transliterated, Chinese pinyin, Romance, Germanic, Nordic and
-/// Asian abbreviations). Compared after [`key`], so the spelling variants
-/// of a transliteration ("OGRANICHENNOI", "OGRANICHENNOY") are one form.
-const FORMS: &[&str] = &[
-    // English
-    "co", "company", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "llc", "llp", "lp",
-    "plc", "pllc", "the", "joint stock company", "open joint stock company", "closed joint stock company",
-    "public joint stock company", "private joint stock company", "limited liability company",
-    "limited liability partnership", "public limited company", "private limited", "company limited",
-    "jsc", "ojsc", "cjsc", "pjsc", "fze", "fzco", "fzc", "fz",
-    // Russian and Ukrainian, transliterated
-    "ao", "oao", "zao", "pao", "ooo", "tov", "pat", "fgup", "gup", "aktsionernoe obshchestvo",
-    "otkrytoe aktsionernoe obshchestvo", "zakrytoe aktsionernoe obshchestvo",
-    "publichnoe aktsionernoe obshchestvo", "nepublichnoe aktsionernoe obshchestvo",
-    "obshchestvo s ogranichennoi otvetstvennostyu", "tovarystvo z obmezhenoyu vidpovidalnistyu",
-    "federalnoe gosudarstvennoe unitarnoe predpriyatie", "federal state unitary enterprise",
-    // Soviet and Russian kinds of enterprise: a research-and-production
-    // association or enterprise
-    "npo", "npp", "nauchno proizvodstvennoe obedinenie", "nauchno proizvodstvennoe predpriyatie",
-    "scientific production association", "scientific and production association",
-    "research and production association",
-    // Chinese, in pinyin
-    "youxian gongsi", "gufen youxian gongsi", "youxian zeren gongsi",
-    // Romance
-    "sa", "sas", "sarl", "sal", "sl", "srl", "spa", "sprl", "sca", "scs", "sac", "saic", "ca", "cia", "ltda",
-    "lda", "limitada", "eirl", "sa de cv", "s de rl", "s de rl de cv", "sociedad anonima",
-    "sociedad por acciones simplificada", "sociedad de responsabilidad limitada", "societe anonyme",
-    "societa per azioni",
-    // Germanic and Nordic
-    "ag", "gmbh", "mbh", "kg", "ohg", "ug", "nv", "bv", "bvba", "ab", "as", "asa", "aps", "oy", "oyj",
-    // Asian
-    "kk", "bhd", "sdn", "sdn bhd", "pte", "pty", "pvt", "tbk", "jsc",
-];
+/// Asian abbreviations), separated by commas, `#` lines being comments.
+/// Compared after [`key`], so the spelling variants of a transliteration
+/// ("OGRANICHENNOI", "OGRANICHENNOY") are one form.
+const FORMS: &str = "
+# English
+co, company, corp, corporation, inc, incorporated, ltd, limited, llc, llp, lp
+plc, pllc, the, joint stock company, open joint stock company, closed joint stock company
+public joint stock company, private joint stock company, limited liability company
+limited liability partnership, public limited company, private limited, company limited
+jsc, ojsc, cjsc, pjsc, fze, fzco, fzc, fz
+# Russian and Ukrainian, transliterated
+ao, oao, zao, pao, ooo, tov, pat, fgup, gup, aktsionernoe obshchestvo
+otkrytoe aktsionernoe obshchestvo, zakrytoe aktsionernoe obshchestvo
+publichnoe aktsionernoe obshchestvo, nepublichnoe aktsionernoe obshchestvo
+obshchestvo s ogranichennoi otvetstvennostyu, tovarystvo z obmezhenoyu vidpovidalnistyu
+federalnoe gosudarstvennoe unitarnoe predpriyatie, federal state unitary enterprise
+# Soviet and Russian kinds of enterprise: a research-and-production
+# association or enterprise
+npo, npp, nauchno proizvodstvennoe obedinenie, nauchno proizvodstvennoe predpriyatie
+scientific production association, scientific and production association
+research and production association
+# Chinese, in pinyin
+youxian gongsi, gufen youxian gongsi, youxian zeren gongsi
+# Romance
+sa, sas, sarl, sal, sl, srl, spa, sprl, sca, scs, sac, saic, ca, cia, ltda
+lda, limitada, eirl, sa de cv, s de rl, s de rl de cv, sociedad anonima
+sociedad por acciones simplificada, sociedad de responsabilidad limitada, societe anonyme
+societa per azioni
+# Germanic and Nordic
+ag, gmbh, mbh, kg, ohg, ug, nv, bv, bvba, ab, as, asa, aps, oy, oyj
+# Asian
+kk, bhd, sdn, sdn bhd, pte, pty, pvt, tbk, jsc
+";
 
 /// Words left out of a name's initials in one of its readings ("Bank of
 /// Industry and Mine" is BIM): articles, conjunctions and prepositions.
 const STOP: &[&str] = &[
     "a", "an", "and", "at", "by", "for", "in", "of", "on", "the", "to", "da", "das", "de", "del", "della", "der",
-    "des", "di", "do", "dos", "du", "e", "el", "en", "et", "fur", "i", "la", "las", "le", "les", "los", "und",
-    "van", "von", "y", "z",
+    "des", "di", "do", "dos", "du", "e", "el", "en", "et", "fur", "i", "la", "las", "le", "les", "los", "und", "van",
+    "von", "y", "z",
 ];
 
 /// The CJK spellings of the same, stripped from the end (or, for 株式会社,
@@ -87,7 +88,8 @@ const CJK_SUFFIXES: &[&str] =
 /// first (so "open joint stock company" goes whole before "company").
 static FORM_KEYS: LazyLock<FxHashMap<String, Vec<Vec<String>>>> = LazyLock::new(|| {
     let mut by_first: FxHashMap<String, Vec<Vec<String>>> = FxHashMap::default();
-    for form in FORMS {
+    let lines = FORMS.lines().filter(|l| !l.trim_start().starts_with('#'));
+    for form in lines.flat_map(|l| l.split(',')).map(str::trim).filter(|f| !f.is_empty()) {
         let words: Vec<String> = form.split(' ').map(key).collect();
         if let Some(first) = words.first() {
             by_first.entry(first.clone()).or_default().push(words);
@@ -376,8 +378,13 @@ pub(crate) fn analyse(text: &str) -> Analysed {
         key(&joined)
     });
     let mut initials: Vec<String> = Vec::new();
-    if !pieces.iter().any(|p| p.cjk) {
-        for (stop, form) in [(false, false), (true, false), (false, true), (true, true)] {
+    let any_stop = || pieces.iter().any(|p| STOP.contains(&p.word.as_str()));
+    if pieces.len() >= *INITIALS.start() && !pieces.iter().any(|p| p.cjk) {
+        // Only the readings that differ: with stop words if there are any,
+        // with the form if there is one.
+        let stops: &[bool] = if any_stop() { &[false, true] } else { &[false] };
+        let forms: &[bool] = if pieces.iter().any(|p| p.form) { &[false, true] } else { &[false] };
+        for (&stop, &form) in stops.iter().flat_map(|s| forms.iter().map(move |f| (s, f))) {
             let letters: String = pieces
                 .iter()
                 .filter(|p| (form || !p.form) && (stop || !STOP.contains(&p.word.as_str())))
@@ -460,13 +467,19 @@ mod tests {
     fn legal_forms_of_many_languages_are_dropped() {
         let bankruptcy = "BANKRUPTCY TECHNOLOGY CENTER LIMITED LIABILITY COMPANY";
         assert_eq!(t(bankruptcy), ["bankruptci", "technologi", "center"]);
-        assert_eq!(t("AKTSIONERNOE OBSHCHESTVO 'CHERNOMORSKIE MAGISTRALNYE NEFTEPROVODY'"), t("CHERNOMORSKIE MAGISTRALNYE NEFTEPROVODY, AO"));
+        assert_eq!(
+            t("AKTSIONERNOE OBSHCHESTVO 'CHERNOMORSKIE MAGISTRALNYE NEFTEPROVODY'"),
+            t("CHERNOMORSKIE MAGISTRALNYE NEFTEPROVODY, AO")
+        );
         assert_eq!(
             t("PROMOUTERSKAYA KOMPANIYA OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU"),
             t("PROMOUTERSKAYA KOMPANIYA OOO")
         );
         assert_eq!(t("OBSHCHESTVO S OGRANICHENNOY OTVETSTVENNOSTYU ALFA"), ["alfa"]);
-        assert_eq!(t("OPEN JOINT-STOCK COMPANY 'BLACK SEA OIL TRUNK PIPELINES'"), t("BLACK SEA OIL TRUNK PIPELINES PJSC"));
+        assert_eq!(
+            t("OPEN JOINT-STOCK COMPANY 'BLACK SEA OIL TRUNK PIPELINES'"),
+            t("BLACK SEA OIL TRUNK PIPELINES PJSC")
+        );
         assert_eq!(t("COMERCIALIZADORA TRADE CLEAR, S.A. DE C.V."), ["comercializadora", "trade", "clear"]);
         assert_eq!(t("BEIJING HAILI LIANHE KEJI YOUXIAN GONGSI"), t("Beijing Haili Lianhe Keji"));
         assert_eq!(t("Drillage Trading FZE LLC"), ["drilage", "trading"]);
