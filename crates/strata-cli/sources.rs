@@ -24,6 +24,7 @@ pub struct Sources {
     crosswalk: Crosswalk,
     cameo: gdelt::CameoMap,
     snapshot_date: Day,
+    snapshot_given: bool,
 }
 
 impl Sources {
@@ -37,6 +38,7 @@ impl Sources {
         };
         let crosswalk = Crosswalk::from_json(&read(&args.crosswalk, BUILTIN_CROSSWALK)?)?;
         let cameo = gdelt::CameoMap::from_json(&read(&args.cameo, BUILTIN_CAMEO)?, vocab)?;
+        let snapshot_given = args.snapshot_date.is_some();
         let snapshot_date = match &args.snapshot_date {
             Some(d) => {
                 let v = strata_core::ValidTime::parse(d).map_err(|e| anyhow::anyhow!("--snapshot-date {d:?}: {e}"))?;
@@ -47,7 +49,7 @@ impl Sources {
             }
             None => Timestamp::now().day(),
         };
-        Ok(Sources { crosswalk, cameo, snapshot_date })
+        Ok(Sources { crosswalk, cameo, snapshot_date, snapshot_given })
     }
 }
 
@@ -66,12 +68,22 @@ impl StoreView for EngineView<'_> {
     fn has_event(&self, id: Uuid) -> bool {
         self.engine.position_of(EventId(id)).is_some()
     }
+
+    fn is_open(&self, relation: &str, subject: &str, object: &str, day: Day) -> bool {
+        let (Ok(subject), Ok(object)) = (EntityId::parse(subject), EntityId::parse(object)) else { return false };
+        let snap = self.engine.snapshot();
+        let relations = [relation.to_owned()];
+        snap.relations(&subject, snap.filter(Some(day), None), Direction::Out, Some(&relations))
+            .iter()
+            .any(|r| r.role == Role::SubjectObject && r.from == subject && r.to == object)
+    }
 }
 
 /// What earlier CSL imports left: the open listings whose attrs name the
 /// importer, and the last snapshot date (the `statement_made` of the
 /// list's publisher that each import states).
 fn csl_prior(engine: &Engine) -> anyhow::Result<Prior> {
+    let today = Timestamp::now().day();
     let snap = engine.snapshot();
     let filter = snap.filter(None, None);
     let mut prior = Prior::default();
@@ -79,7 +91,7 @@ fn csl_prior(engine: &Engine) -> anyhow::Result<Prior> {
     for (agency, ..) in csl::AGENCIES {
         let Ok(id) = EntityId::parse(agency) else { continue };
         for rel in snap.relations(&id, filter, Direction::Out, Some(&bans)) {
-            if rel.role != Role::SubjectObject || rel.valid_to.is_some() || rel.from != id {
+            if rel.role != Role::SubjectObject || rel.valid_to.is_some_and(|to| to <= today) || rel.from != id {
                 continue;
             }
             let Some(recorded) = snap.event_at(rel.event)? else { continue };
@@ -92,6 +104,7 @@ fn csl_prior(engine: &Engine) -> anyhow::Result<Prior> {
                 agency: agency.to_owned(),
                 party: rel.to.as_str().to_owned(),
                 from: rel.valid_from,
+                to: rel.valid_to,
                 list: e.attrs.get("list").and_then(|v| v.as_str()).unwrap_or("").to_owned(),
             });
         }
@@ -134,6 +147,7 @@ pub fn map_file(
         vocabulary: vocab,
         crosswalk: &sources.crosswalk,
         snapshot_date: sources.snapshot_date,
+        snapshot_given: sources.snapshot_given,
         store: &view,
         prior,
         note_field: true,

@@ -1,20 +1,28 @@
-//! The importers at the size of a real source: a full Consolidated
-//! Screening List snapshot (~25,000 records, built by repeating the real
-//! rows of tests/data/import under new names) into an empty in-memory
-//! store, the same snapshot again (0 events appended), and GDELT rows beside
-//! the same number of NDJSON events. Each run prints the events per second,
-//! so the GDELT/NDJSON ratio comes from one run.
+//! The importers at the size of a real source, as a user runs them: the
+//! `strata` binary importing into a store on disk (process start to exit,
+//! durable), with the same events as strata's own NDJSON beside each, so
+//! every figure has its yardstick from the same run.
+//!
+//! - a full Consolidated Screening List snapshot (25,000 records, built by
+//!   repeating the real rows of `tests/data/import/csl-2023-11-cut.csv`
+//!   under new names) into an empty store, beside the NDJSON lines of the
+//!   events it makes;
+//! - the same snapshot again into the store that holds it (0 events
+//!   appended: every id is found stored and no listing is closed);
+//! - 20,000 GDELT rows (the real fixture's rows that map to an event,
+//!   repeated under new GLOBALEVENTIDs) beside the NDJSON lines of the
+//!   events they make: the same events, so the same number.
 //!
 //! `cargo bench --bench import_sources`
 
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(clippy::unwrap_used, reason = "a benchmark stops on the first surprise")]
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use strata_core::{parse_line, parse_value, Day, EventId, Location, ParsedLine, Vocabulary};
-use strata_engine::{Config, Engine, EntityId};
-use strata_import::{csl, gdelt, Context, Crosswalk, Import, Prior, StoreView, Uuid};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};
+use strata_testkit::bench as common;
 
 const RECORDS: usize = 25_000;
 const GDELT_ROWS: usize = 20_000;
@@ -45,10 +53,14 @@ fn full_csl() -> String {
     String::from_utf8(w.into_inner().unwrap()).unwrap()
 }
 
-/// The GDELT fixture's rows repeated under new GLOBALEVENTIDs up to `GDELT_ROWS`.
-fn many_gdelt() -> String {
+/// The GDELT fixture's rows that the mapping turns into events (`mapped`,
+/// their GLOBALEVENTIDs), repeated under new GLOBALEVENTIDs up to
+/// `GDELT_ROWS`: so the rows and the NDJSON yardstick hold the same events.
+fn many_gdelt(mapped: &std::collections::HashSet<String>) -> String {
     let text = data("gdelt-2017-china-and-sanctions.export.tsv");
-    let rows: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    let rows: Vec<&str> =
+        text.lines().filter(|l| l.split_once('\t').is_some_and(|(id, _)| mapped.contains(id))).collect();
+    assert!(!rows.is_empty(), "no fixture row is mapped");
     let mut out = String::new();
     for i in 0..GDELT_ROWS {
         let row = rows[i % rows.len()];
@@ -58,129 +70,102 @@ fn many_gdelt() -> String {
     out
 }
 
-struct View<'a>(&'a Engine);
-
-impl StoreView for View<'_> {
-    fn entity_type(&self, id: &str) -> Option<strata_engine::EntityType> {
-        let id = EntityId::parse(id).ok()?;
-        let snap = self.0.snapshot();
-        snap.entity(&id, snap.filter(None, None)).map(|e| e.entity_type)
-    }
-    fn has_event(&self, id: Uuid) -> bool {
-        self.0.position_of(EventId(id)).is_some()
-    }
+/// `strata import` of `file` into `store`; returns what it printed.
+fn import(store: &Path, args: &[&str], file: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("import")
+        .args(args)
+        .arg(file)
+        .arg("--data")
+        .arg(store)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    err
 }
 
-fn lines(import: &Import, vocab: &Vocabulary) -> Vec<(Location, ParsedLine)> {
-    import
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (Location::Line(i + 1), parse_value(&l.event, Location::Line(i + 1), vocab).unwrap()))
-        .collect()
+/// The events a source file makes, as strata's own NDJSON: imported once,
+/// then exported.
+fn as_ndjson(dir: &Path, args: &[&str], file: &Path, name: &str) -> PathBuf {
+    let store = dir.join(format!("{name}-store"));
+    import(&store, args, file);
+    let ndjson = dir.join(format!("{name}.ndjson"));
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["export", "--format", "ndjson", "--output"])
+        .arg(&ndjson)
+        .arg("--data")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ndjson
 }
 
-fn import_csl(engine: &Engine, bytes: &[u8], cw: &Crosswalk, prior: Prior) -> u64 {
-    let vocab = engine.vocabulary();
-    let view = View(engine);
-    let cx = Context {
-        vocabulary: &vocab,
-        crosswalk: cw,
-        snapshot_date: Day::parse("2023-11-30").unwrap(),
-        store: &view,
-        prior,
-        note_field: true,
-    };
-    let import = csl::import(bytes, &cx).unwrap();
-    let batch = lines(&import, &vocab);
-    if batch.is_empty() {
-        return 0;
-    }
-    engine.append(batch, None).unwrap().appended as u64
+/// One benchmark: `strata import ARGS FILE` into a fresh store per run.
+fn fresh(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    id: &str,
+    args: &[&str],
+    file: &Path,
+) {
+    g.bench_function(id, |b| {
+        b.iter_batched(
+            common::scratch,
+            |dir| {
+                import(&dir.path().join("store"), args, file);
+                dir
+            },
+            BatchSize::PerIteration,
+        )
+    });
 }
 
 fn benches(c: &mut Criterion) {
-    let cw = Crosswalk::from_json(include_str!("../../../schema/crosswalk.json")).unwrap();
-    let full = full_csl();
+    let dir = common::scratch();
+    let csl = dir.path().join("csl-full.csv");
+    std::fs::write(&csl, full_csl()).unwrap();
+    let csl_args = ["--format", "csl", "--snapshot-date", "2023-11-30"];
+    let gdelt_args = ["--format", "gdelt"];
+    let csl_ndjson = as_ndjson(dir.path(), &csl_args, &csl, "csl");
+    // The fixture's rows that map to an event (the rest are counted and left out).
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import/gdelt-2017-china-and-sanctions.export.tsv");
+    let mapped: std::collections::HashSet<String> =
+        std::fs::read_to_string(as_ndjson(dir.path(), &gdelt_args, &fixture, "gdelt-fixture"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|e| e["attrs"]["gdelt_id"].as_str().map(str::to_owned))
+            .collect();
+    let gdelt = dir.path().join("gdelt.export.tsv");
+    std::fs::write(&gdelt, many_gdelt(&mapped)).unwrap();
+    let gdelt_ndjson = as_ndjson(dir.path(), &gdelt_args, &gdelt, "gdelt");
+    let count = |p: &Path| std::fs::read_to_string(p).unwrap().lines().count();
+    eprintln!(
+        "import_sources: {RECORDS} CSL records make {} events; {GDELT_ROWS} GDELT rows make {} events",
+        count(&csl_ndjson),
+        count(&gdelt_ndjson)
+    );
+
     let mut g = c.benchmark_group("import_sources");
-    g.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_secs(1));
+    g.sample_size(10).measurement_time(Duration::from_secs(30)).warm_up_time(Duration::from_millis(1));
+    g.sampling_mode(SamplingMode::Flat);
+    fresh(&mut g, &format!("csl_full_snapshot_{RECORDS}_records"), &csl_args, &csl);
+    fresh(&mut g, "csl_same_events_as_ndjson", &[], &csl_ndjson);
 
-    g.bench_function(format!("csl_full_snapshot_{RECORDS}_records"), |b| {
-        b.iter_batched(
-            || Engine::open(Config::in_memory()).unwrap(),
-            |engine| {
-                let n = import_csl(&engine, full.as_bytes(), &cw, Prior::default());
-                assert!(n as usize > RECORDS, "{n} events");
-                engine
-            },
-            BatchSize::PerIteration,
-        )
-    });
-
-    let engine = Engine::open(Config::in_memory()).unwrap();
-    import_csl(&engine, full.as_bytes(), &cw, Prior::default());
+    let full = dir.path().join("csl-full-store");
+    import(&full, &csl_args, &csl);
     g.bench_function(format!("csl_unchanged_reimport_{RECORDS}_records"), |b| {
-        // Without prior listings: every listing's id is found stored, nothing is closed.
-        b.iter(|| assert_eq!(import_csl(&engine, full.as_bytes(), &cw, Prior::default()), 0))
+        b.iter(|| {
+            let said = import(&full, &csl_args, &csl);
+            assert!(said.contains(": 0 new events"), "{said}");
+        })
     });
 
-    // GDELT rows against the same number of NDJSON events (the GDELT import's own events as lines).
-    let gd = many_gdelt();
-    let vocab = Vocabulary::builtin();
-    let cameo = gdelt::CameoMap::from_json(include_str!("../../../schema/gdelt-cameo.json"), &vocab).unwrap();
-    let mapped = {
-        let store = strata_import::EmptyStore;
-        let cx = Context {
-            vocabulary: &vocab,
-            crosswalk: &cw,
-            snapshot_date: Day::parse("2017-07-01").unwrap(),
-            store: &store,
-            prior: Prior::default(),
-            note_field: false,
-        };
-        gdelt::import(gd.as_bytes(), &cameo, &cx).unwrap()
-    };
-    let ndjson: String = mapped.lines.iter().map(|l| format!("{}\n", l.event)).collect();
-    let events = mapped.lines.len();
-    g.throughput(criterion::Throughput::Elements(GDELT_ROWS as u64));
-    g.bench_function(format!("gdelt_{GDELT_ROWS}_rows"), |b| {
-        b.iter_batched(
-            || Engine::open(Config::in_memory()).unwrap(),
-            |engine| {
-                let vocab = engine.vocabulary();
-                let view = View(&engine);
-                let cx = Context {
-                    vocabulary: &vocab,
-                    crosswalk: &cw,
-                    snapshot_date: Day::parse("2017-07-01").unwrap(),
-                    store: &view,
-                    prior: Prior::default(),
-                    note_field: false,
-                };
-                let import = gdelt::import(gd.as_bytes(), &cameo, &cx).unwrap();
-                engine.append(lines(&import, &vocab), None).unwrap();
-                engine
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    g.throughput(criterion::Throughput::Elements(GDELT_ROWS as u64));
-    g.bench_function(format!("ndjson_same_{GDELT_ROWS}_rows_as_{events}_events"), |b| {
-        b.iter_batched(
-            || Engine::open(Config::in_memory()).unwrap(),
-            |engine| {
-                let vocab = engine.vocabulary();
-                let batch: Vec<(Location, ParsedLine)> = ndjson
-                    .lines()
-                    .enumerate()
-                    .map(|(i, l)| (Location::Line(i + 1), parse_line(l, Location::Line(i + 1), &vocab).unwrap()))
-                    .collect();
-                engine.append(batch, None).unwrap();
-                engine
-            },
-            BatchSize::PerIteration,
-        )
-    });
+    fresh(&mut g, &format!("gdelt_{GDELT_ROWS}_rows"), &gdelt_args, &gdelt);
+    fresh(&mut g, "gdelt_same_events_as_ndjson", &[], &gdelt_ndjson);
     g.finish();
 }
 

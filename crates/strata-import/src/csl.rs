@@ -298,7 +298,21 @@ fn json_record(v: &Value) -> Result<Record, String> {
     })
 }
 
-fn read_json(text: &str) -> Result<Vec<Read>, Error> {
+/// The date a CSL JSON answer carries: the latest update of a list it
+/// names in `sources_used` (`source_last_updated`, or `last_imported`),
+/// else its `search_performed_at`.
+fn json_date(value: &Value) -> Option<Day> {
+    let stamp = |v: Option<&Value>| v.and_then(Value::as_str).and_then(|s| s.get(..10)).and_then(day);
+    let updated = value.get("sources_used").and_then(Value::as_array).and_then(|sources| {
+        sources
+            .iter()
+            .filter_map(|s| stamp(s.get("source_last_updated")).or_else(|| stamp(s.get("last_imported"))))
+            .max()
+    });
+    updated.or_else(|| stamp(value.get("search_performed_at")))
+}
+
+fn read_json(text: &str) -> Result<(Vec<Read>, Option<Day>), Error> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| Error::Unreadable(format!("not Consolidated Screening List JSON: {e}")))?;
     let records = match &value {
@@ -313,7 +327,7 @@ fn read_json(text: &str) -> Result<Vec<Read>, Error> {
         },
         _ => return Err(Error::Unreadable("Consolidated Screening List JSON must be an array or an object".into())),
     };
-    Ok(records.iter().enumerate().map(|(i, r)| (i + 1, 0, json_record(r))).collect())
+    Ok((records.iter().enumerate().map(|(i, r)| (i + 1, 0, json_record(r))).collect(), json_date(&value)))
 }
 
 /// A day given as `YYYY-MM-DD`.
@@ -447,25 +461,33 @@ fn declaration_id(pid: &str, head: &Map<String, Value>, aliases: &BTreeSet<Strin
 /// Maps a CSL file (CSV or JSON) to events. The file is a snapshot at
 /// `cx.snapshot_date`; `cx.prior` is what earlier imports of the CSL left.
 pub fn import(bytes: &[u8], cx: &Context<'_>) -> Result<Import, Error> {
-    if let Some(last) = cx.prior.last_snapshot {
-        if cx.snapshot_date < last {
-            return Err(Error::Older {
-                source_name: "the Consolidated Screening List".into(),
-                snapshot: cx.snapshot_date.to_string(),
-                last: last.to_string(),
-            });
-        }
-    }
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF);
-    let reads = match first {
+    let (reads, file_date) = match first {
         Some(b'[' | b'{') => {
             let text = std::str::from_utf8(bytes).map_err(|e| Error::Unreadable(format!("not UTF-8: {e}")))?;
             read_json(text)?
         }
-        _ => read_csv(bytes)?,
+        _ => (read_csv(bytes)?, None),
     };
     let mut out = Import { records: reads.len(), ..Import::default() };
-    let snapshot = cx.snapshot_date;
+    let snapshot = match file_date {
+        Some(d) if !cx.snapshot_given => {
+            out.remarks.push(format!(
+                "the snapshot is dated {d}, the file's own date (its latest list update in `sources_used`; --snapshot-date overrides it)"
+            ));
+            d
+        }
+        _ => cx.snapshot_date,
+    };
+    if let Some(last) = cx.prior.last_snapshot {
+        if snapshot < last {
+            return Err(Error::Older {
+                source_name: "the Consolidated Screening List".into(),
+                snapshot: snapshot.to_string(),
+                last: last.to_string(),
+            });
+        }
+    }
 
     let mut listings: Vec<Listing> = Vec::new();
     let mut by_key: HashMap<(String, String, String), usize> = HashMap::new();
@@ -759,10 +781,56 @@ pub fn import(bytes: &[u8], cx: &Context<'_>) -> Result<Import, Error> {
         out.lines.push(Line { record: l.record, line: l.line, event: Value::Object(e) });
     }
 
+    // Listings whose record gives an end date (the Denied Persons List's
+    // denial orders run to one): closed at that date, as the list states it.
+    let mut per_pair: HashMap<(&str, &str), usize> = HashMap::new();
+    for l in &listings {
+        *per_pair.entry((l.agency, l.party.as_str())).or_default() += 1;
+    }
+    for l in &listings {
+        let Some(end) = l.end_date.as_deref().and_then(day) else { continue };
+        let date_key = if l.dated == Some("snapshot") { "undated".to_owned() } else { l.at.to_string() };
+        let ban = event_id(IMPORTER, &format!("ban|{}|{}|{date_key}", l.list, l.party));
+        if end <= l.at {
+            out.remarks.push(format!(
+                "record {} (line {}): {} {} -> {}: end_date {end} is not after the listing's date {}, so the listing is left open",
+                l.record, l.line, l.list, l.agency, l.party, l.at
+            ));
+            continue;
+        }
+        if per_pair.get(&(l.agency, l.party.as_str())).copied().unwrap_or(0) > 1 {
+            out.remarks.push(format!(
+                "record {} (line {}): {} {} -> {}: end_date {end} not applied, because {} is on another of {}'s lists and a close would end both",
+                l.record, l.line, l.list, l.agency, l.party, l.party, l.agency
+            ));
+            continue;
+        }
+        let id = event_id(IMPORTER, &format!("ended|{ban}|{end}"));
+        if cx.store.has_event(id) {
+            continue;
+        }
+        let mut e = obj(json!({
+            "id": id.to_string(),
+            "kind": "ban_lifted",
+            "at": end.to_string(),
+            "subject": l.agency,
+            "object": l.party,
+            "attrs": {"importer": IMPORTER, "list": l.list, "end_date": end.to_string()},
+            "status": "confirmed",
+        }));
+        set_note(
+            &mut e,
+            format!("the list gives this listing an end_date: it runs until {end} (a date after the snapshot is the order's scheduled end)"),
+            cx.note_field,
+        );
+        *out.counts.entry("ended by end_date".into()).or_default() += 1;
+        out.lines.push(Line { record: l.record, line: l.line, event: Value::Object(e) });
+    }
+
     // Listings an earlier import stated and this snapshot lacks: closed at the snapshot's date.
     let mut closed: HashSet<(String, String)> = HashSet::new();
     for p in &cx.prior.open {
-        if new_ids.contains(&p.event) {
+        if new_ids.contains(&p.event) || p.to.is_some_and(|to| to <= snapshot) {
             continue;
         }
         let pair = (p.agency.clone(), p.party.clone());

@@ -2,11 +2,17 @@
 //! whose CAMEO code the mapping (`schema/gdelt-cameo.json`) names becomes a
 //! `reported` event from Actor1 to Actor2 at `SQLDATE`, with `SOURCEURL` as
 //! its source; every other row is counted and skipped.
+//!
+//! A code may give another status (a threat is `expected`). A code whose
+//! kind closes a relation (easing sanctions lifts a ban) closes only a
+//! relation open at the row's date, in the store or earlier in the file;
+//! otherwise the row is kept as a `statement_made`, since a believed close
+//! that finds nothing open is refused.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
-use strata_core::{EntityType, Vocabulary};
+use strata_core::{ClaimStatus, Day, Effect, EntityType, Vocabulary};
 
 use crate::ids::{event_id, slug};
 use crate::{kind_allows, Context, Error, Import, Line, Skipped};
@@ -50,10 +56,12 @@ pub struct CameoMap {
 struct Mapping {
     kind: Option<String>,
     label: String,
+    status: ClaimStatus,
 }
 
 impl CameoMap {
-    /// Reads the mapping: `{"codes": {"163": {"kind": "ban_imposed", "label": "..."}, ...}}`.
+    /// Reads the mapping: `{"codes": {"163": {"kind": "ban_imposed", "label": "...",
+    /// "status": "reported"}, ...}}` (`status` is optional, `reported` by default).
     /// A row's EventCode is looked up, then its base code, then its root
     /// code; `"kind": null` keeps a code unmapped. Every kind must be in `vocab`.
     pub fn from_json(text: &str, vocab: &Vocabulary) -> Result<CameoMap, Error> {
@@ -81,17 +89,26 @@ impl CameoMap {
                 }
             }
             let label = m.get("label").and_then(Value::as_str).unwrap_or("").to_owned();
-            map.insert(code.clone(), Mapping { kind, label });
+            let status = match m.get("status") {
+                None | Some(Value::Null) => ClaimStatus::Reported,
+                Some(Value::String(st)) => {
+                    ClaimStatus::parse(st).map_err(|e| Error::Unreadable(format!("CAMEO mapping: code {code}: {e}")))?
+                }
+                Some(_) => {
+                    return Err(Error::Unreadable(format!("CAMEO mapping: code {code}: `status` must be a string")))
+                }
+            };
+            map.insert(code.clone(), Mapping { kind, label, status });
         }
         Ok(CameoMap { codes: map })
     }
 
     /// The mapping of a row: its code, else its base code, else its root
     /// code; the first of them listed decides (a null kind: not mapped).
-    fn get<'a>(&'a self, codes: [&str; 3]) -> Option<(&'a str, &'a str, &'a str)> {
+    fn get<'a>(&'a self, codes: [&str; 3]) -> Option<(&'a str, &'a str, &'a Mapping)> {
         let (key, m) = codes.iter().find_map(|c| self.codes.get_key_value(*c))?;
         let kind = m.kind.as_deref()?;
-        Some((key.as_str(), kind, m.label.as_str()))
+        Some((key.as_str(), kind, m))
     }
 
     /// The codes it maps, each with its kind (`None`: explicitly unmapped).
@@ -147,6 +164,10 @@ pub fn import(bytes: &[u8], cameo: &CameoMap, cx: &Context<'_>) -> Result<Import
     let text = std::str::from_utf8(bytes).map_err(|e| Error::Unreadable(format!("not UTF-8: {e}")))?;
     let mut out = Import::default();
     let mut declared: HashMap<String, EntityType> = HashMap::new();
+    // Relations this file opens (relation, subject, object: the earliest
+    // date) and closes, so that a close in the file finds its open.
+    let mut opened: HashMap<(String, String, String), Day> = HashMap::new();
+    let mut closed: HashSet<(String, String, String)> = HashSet::new();
     for (i, raw) in text.split('\n').enumerate() {
         let row = raw.trim_end_matches('\r');
         if row.trim().is_empty() {
@@ -174,7 +195,7 @@ pub fn import(bytes: &[u8], cameo: &CameoMap, cx: &Context<'_>) -> Result<Import
         }
         let field = |i: usize| fields.get(i).map_or("", |f| f.trim());
         let code = field(EVENTCODE);
-        let Some((mapped, kind, label)) = cameo.get([code, field(EVENTBASECODE), field(EVENTROOTCODE)]) else {
+        let Some((mapped, mut kind, mapping)) = cameo.get([code, field(EVENTBASECODE), field(EVENTROOTCODE)]) else {
             leave(&mut out, "CAMEO code");
             continue;
         };
@@ -204,6 +225,31 @@ pub fn import(bytes: &[u8], cameo: &CameoMap, cx: &Context<'_>) -> Result<Import
             leave(&mut out, &format!("{kind} with actors of types {} -> {}", t1.as_str(), t2.as_str()));
             continue;
         }
+        // A believed close needs an open relation at its date; an open is remembered for the closes after it.
+        let day = Day::parse(&at).map_err(|e| Error::Unreadable(format!("SQLDATE {sqldate:?}: {e}")))?;
+        let mut unmatched_close = None;
+        if let Some(spec) = cx.vocabulary.get(kind).filter(|_| mapping.status.is_believed()) {
+            if let Some(relation) = &spec.relation {
+                let key = (relation.clone(), a1.id.clone(), a2.id.clone());
+                match spec.effect {
+                    Effect::Opens => {
+                        opened.entry(key).and_modify(|d| *d = (*d).min(day)).or_insert(day);
+                    }
+                    Effect::Closes => {
+                        let open_here = opened.get(&key).is_some_and(|d| *d <= day);
+                        let open =
+                            !closed.contains(&key) && (open_here || cx.store.is_open(relation, &a1.id, &a2.id, day));
+                        if open {
+                            closed.insert(key);
+                        } else {
+                            unmatched_close = Some(kind);
+                            kind = "statement_made";
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
         let dateadded = field(DATEADDED);
         for (a, t) in [(&a1, t1), (&a2, t2)] {
             if cx.store.entity_type(&a.id).is_none() && !declared.contains_key(&a.id) {
@@ -227,8 +273,17 @@ pub fn import(bytes: &[u8], cameo: &CameoMap, cx: &Context<'_>) -> Result<Import
         attrs.insert("importer".into(), json!(IMPORTER));
         attrs.insert("gdelt_id".into(), json!(field(GLOBALEVENTID)));
         attrs.insert("cameo".into(), json!(code));
-        if !label.is_empty() {
-            attrs.insert("cameo_label".into(), json!(label));
+        if !mapping.label.is_empty() {
+            attrs.insert("cameo_label".into(), json!(mapping.label));
+        }
+        if let Some(wanted) = unmatched_close {
+            attrs.insert(
+                "note".into(),
+                json!(format!(
+                    "CAMEO {code} maps to {wanted}, but no such relation was open from {} to {} on {at}: kept as a statement",
+                    a1.id, a2.id
+                )),
+            );
         }
         attrs.insert("goldstein".into(), number(field(GOLDSTEIN)));
         attrs.insert("avg_tone".into(), number(field(AVGTONE)));
@@ -252,10 +307,14 @@ pub fn import(bytes: &[u8], cameo: &CameoMap, cx: &Context<'_>) -> Result<Import
                 "object": a2.id,
                 "attrs": attrs,
                 "source": source,
-                "status": "reported",
+                "status": mapping.status.as_str(),
             }),
         });
-        *out.counts.entry(format!("mapped {mapped} -> {}", kind)).or_default() += 1;
+        let count = match unmatched_close {
+            Some(wanted) => format!("mapped {mapped} -> {kind} ({wanted} with nothing open)"),
+            None => format!("mapped {mapped} -> {kind}"),
+        };
+        *out.counts.entry(count).or_default() += 1;
     }
     Ok(out)
 }

@@ -33,6 +33,9 @@ pub trait StoreView {
     fn entity_type(&self, id: &str) -> Option<EntityType>;
     /// Whether an event with this id is stored.
     fn has_event(&self, id: Uuid) -> bool;
+    /// Whether a believed `relation` from `subject` to `object` is open on
+    /// `day` (as known now), so that a close of it would find it.
+    fn is_open(&self, relation: &str, subject: &str, object: &str, day: Day) -> bool;
 }
 
 /// An empty store.
@@ -46,10 +49,13 @@ impl StoreView for EmptyStore {
     fn has_event(&self, _: Uuid) -> bool {
         false
     }
+    fn is_open(&self, _: &str, _: &str, _: &str, _: Day) -> bool {
+        false
+    }
 }
 
-/// A listing an earlier import of a source stated and the store still has
-/// open: a `ban_imposed` whose attrs name the importer.
+/// A listing an earlier import of a source stated and the store holds open
+/// today or ends later: a `ban_imposed` whose attrs name the importer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenListing {
     /// The `ban_imposed` event's id.
@@ -60,6 +66,9 @@ pub struct OpenListing {
     pub party: String,
     /// The first day it holds.
     pub from: Day,
+    /// The day it ends, if a close is stored (a denial order's end date,
+    /// which may lie after the snapshot being imported).
+    pub to: Option<Day>,
     /// The list's code (`attrs.list`), for the report.
     pub list: String,
 }
@@ -69,7 +78,7 @@ pub struct OpenListing {
 pub struct Prior {
     /// The latest snapshot of this source already imported.
     pub last_snapshot: Option<Day>,
-    /// Its listings still open.
+    /// Its listings open now or ending in the future.
     pub open: Vec<OpenListing>,
 }
 
@@ -79,8 +88,12 @@ pub struct Context<'a> {
     pub vocabulary: &'a Vocabulary,
     /// Source keys mapped to strata ids.
     pub crosswalk: &'a Crosswalk,
-    /// The date of the snapshot the file is (`--snapshot-date`).
+    /// The date of the snapshot the file is: `--snapshot-date`, else today.
     pub snapshot_date: Day,
+    /// Whether `--snapshot-date` gave [`Context::snapshot_date`]. If not, a
+    /// file that carries its own date (the CSL's JSON names when each list
+    /// was imported) is dated by it.
+    pub snapshot_given: bool,
     /// What the store holds.
     pub store: &'a dyn StoreView,
     /// What earlier imports of this source stated (used by `csl`).

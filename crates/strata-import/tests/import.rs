@@ -45,6 +45,28 @@ impl StoreView for Mem {
     fn has_event(&self, id: Uuid) -> bool {
         self.events.contains(&id)
     }
+    fn is_open(&self, relation: &str, subject: &str, object: &str, on: Day) -> bool {
+        let vocab = Vocabulary::builtin();
+        let (mut open, mut closed) = (false, false);
+        for e in &self.lines {
+            let spec = vocab.get(e["kind"].as_str().unwrap()).unwrap();
+            let believed = matches!(e["status"].as_str(), None | Some("confirmed" | "reported"));
+            if spec.relation.as_deref() != Some(relation)
+                || !believed
+                || e["subject"] != subject
+                || e["object"] != object
+                || day(e["at"].as_str().unwrap()) > on
+            {
+                continue;
+            }
+            match spec.effect {
+                strata_core::Effect::Opens => open = true,
+                strata_core::Effect::Closes => closed = true,
+                _ => {}
+            }
+        }
+        open && !closed
+    }
 }
 
 impl Mem {
@@ -73,11 +95,17 @@ impl Mem {
                     agency: e["subject"].as_str().unwrap().to_owned(),
                     party: e["object"].as_str().unwrap().to_owned(),
                     from: day(e["at"].as_str().unwrap()),
+                    to: None,
                     list: e["attrs"]["list"].as_str().unwrap_or("").to_owned(),
                 }),
-                "ban_lifted" => prior
-                    .open
-                    .retain(|o| (Value::String(o.agency.clone()), Some(Value::String(o.party.clone()))) != pair),
+                "ban_lifted" => {
+                    let at = day(e["at"].as_str().unwrap());
+                    for o in &mut prior.open {
+                        if (Value::String(o.agency.clone()), Some(Value::String(o.party.clone()))) == pair {
+                            o.to = Some(o.to.map_or(at, |t| t.min(at)));
+                        }
+                    }
+                }
                 "statement_made" => {
                     let d = day(e["at"].as_str().unwrap());
                     prior.last_snapshot = Some(prior.last_snapshot.map_or(d, |l| l.max(d)));
@@ -94,6 +122,7 @@ fn cx<'a>(vocab: &'a Vocabulary, cw: &'a Crosswalk, store: &'a Mem, snapshot: &s
         vocabulary: vocab,
         crosswalk: cw,
         snapshot_date: day(snapshot),
+        snapshot_given: true,
         store,
         prior: store.prior(),
         note_field: true,
@@ -168,6 +197,12 @@ fn each_list_gives_its_agency_and_its_date() {
         serde_json::json!(["67 FR 56530", "67 FR 10890", "71 FR 38843"])
     );
     assert_eq!(ash[0]["attrs"]["end_date"], "2056-06-29");
+    // The denial order runs to its end_date: the listing closes then, as the list states.
+    let ended: Vec<_> = kinds(&out, "ban_lifted").into_iter().filter(|e| e["object"] == "i-ash").collect();
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!((ended[0]["subject"].as_str(), ended[0]["at"].as_str()), (Some("us-bis"), Some("2056-06-29")));
+    assert!(ended[0]["note"].as_str().unwrap().contains("end_date"));
+    assert_eq!(kinds(&out, "ban_lifted").len(), 1, "no other record of the cut has an end_date");
     // The agencies the file uses, each a member of its department.
     for (agency, parent) in [("us-bis", "us-commerce"), ("us-ofac", "us-treasury"), ("us-state-isn", "us-state")] {
         assert!(kinds(&out, "membership_began").iter().any(|e| e["subject"] == agency && e["object"] == parent));
@@ -266,6 +301,35 @@ fn the_json_file_gives_the_events_of_the_csv() {
         assert_eq!(same["subject"]["name"], e["subject"]["name"]);
         assert_eq!(same["at"], e["at"]);
     }
+}
+
+#[test]
+fn a_json_answer_is_dated_by_its_own_sources_used_unless_the_flag_says_otherwise() {
+    let vocab = Vocabulary::builtin();
+    let (cw, mut store) = (crosswalk(), Mem::default());
+    // The JSON cut with the `sources_used` that trade.gov's answers carry (an edit: the cut has none).
+    let mut answer: Value = serde_json::from_slice(&data("csl-2025-06-cut.json")).unwrap();
+    answer["sources_used"] = serde_json::json!([
+        {"source": "Entity List (EL) - Bureau of Industry and Security", "source_last_updated": "2025-06-20T10:04:11-04:00", "import_rate": "Hourly"},
+        {"source": "Military End User (MEU) List - Bureau of Industry and Security", "source_last_updated": "2025-06-24T09:00:00-04:00", "import_rate": "Hourly"}
+    ]);
+    let bytes = serde_json::to_vec(&answer).unwrap();
+    let mut today = cx(&vocab, &cw, &store, "2026-12-07");
+    today.snapshot_given = false;
+    let out = csl::import(&bytes, &today).unwrap();
+    let stated = kinds(&out, "statement_made");
+    assert_eq!(stated.len(), 1);
+    assert_eq!(stated[0]["at"], "2025-06-24", "the latest list update, not today");
+    assert!(out.remarks.iter().any(|r| r.contains("2025-06-24")), "{:?}", out.remarks);
+    // --snapshot-date wins over the file's date.
+    let flagged = csl::import(&bytes, &cx(&vocab, &cw, &store, "2025-07-01")).unwrap();
+    assert_eq!(kinds(&flagged, "statement_made")[0]["at"], "2025-07-01");
+    // With the file's date, an older snapshot than the last imported is refused as with the flag's.
+    store.apply(&flagged);
+    let mut older = cx(&vocab, &cw, &store, "2026-12-07");
+    older.snapshot_given = false;
+    let err = csl::import(&bytes, &older).unwrap_err();
+    assert!(err.to_string().contains("2025-06-24") && err.to_string().contains("date order"), "{err}");
 }
 
 #[test]
@@ -441,4 +505,56 @@ fn gdelt_rows_map_by_cameo_code_and_the_rest_are_counted() {
         gdelt::import(&data("gdelt-2017-china-and-sanctions.export.tsv"), &map, &cx(&vocab, &cw, &store, Y2023))
             .unwrap();
     assert!(again.lines.iter().all(|l| store.has_event(Uuid::parse_str(l.event["id"].as_str().unwrap()).unwrap())));
+}
+
+#[test]
+fn gdelt_easing_lifts_only_a_ban_that_is_open_and_threats_are_expected() {
+    let vocab = Vocabulary::builtin();
+    let (cw, map) = (crosswalk(), cameo(&vocab));
+    let text = String::from_utf8(data("gdelt-2017-china-and-sanctions.export.tsv")).unwrap();
+    let all = gdelt::import(text.as_bytes(), &map, &cx(&vocab, &cw, &Mem::default(), Y2023)).unwrap();
+    let ban = kinds(&all, "ban_imposed")[0].clone();
+    let gdelt_id = ban["attrs"]["gdelt_id"].as_str().unwrap();
+    let row = text.lines().find(|l| l.starts_with(&format!("{gdelt_id}\t"))).unwrap();
+    // The same real row recoded (an edit): 085 "ease economic sanctions", and 1312 "threaten to sanction".
+    let recode = |id: &str, code: &str, base: &str, root: &str| -> String {
+        let mut f: Vec<&str> = row.split('\t').collect();
+        f[0] = id;
+        f[26] = code;
+        f[27] = base;
+        f[28] = root;
+        f.join("\t")
+    };
+    let easing = recode("990000001", "085", "085", "08");
+    let threat = recode("990000002", "1312", "131", "13");
+
+    // In one file after the ban: the ban is lifted.
+    let file = format!("{row}\n{easing}\n{threat}\n");
+    let out = gdelt::import(file.as_bytes(), &map, &cx(&vocab, &cw, &Mem::default(), Y2023)).unwrap();
+    all_parse(&out, &vocab);
+    let lifted = kinds(&out, "ban_lifted");
+    assert_eq!(lifted.len(), 1, "{:?}", out.counts);
+    assert_eq!((&lifted[0]["subject"], &lifted[0]["object"]), (&ban["subject"], &ban["object"]));
+    assert_eq!(lifted[0]["status"], "reported");
+    let threats: Vec<_> = kinds(&out, "statement_made").into_iter().filter(|e| e["attrs"]["cameo"] == "1312").collect();
+    assert_eq!(threats.len(), 1);
+    assert_eq!(threats[0]["status"], "expected", "a threat is a forecast, not an act");
+
+    // Alone, with nothing open: a statement whose note says why, so the batch is not refused.
+    let alone =
+        gdelt::import(format!("{easing}\n").as_bytes(), &map, &cx(&vocab, &cw, &Mem::default(), Y2023)).unwrap();
+    all_parse(&alone, &vocab);
+    assert!(kinds(&alone, "ban_lifted").is_empty());
+    let kept = kinds(&alone, "statement_made");
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0]["attrs"]["note"].as_str().unwrap().contains("no such relation was open"));
+    assert_eq!(alone.counts.get("mapped 085 -> statement_made (ban_lifted with nothing open)"), Some(&1));
+
+    // With the ban in the store: lifted, and a second easing in the same file finds it closed.
+    let mut store = Mem::default();
+    store.apply(&all);
+    let twice = format!("{easing}\n{}\n", recode("990000003", "085", "085", "08"));
+    let out = gdelt::import(twice.as_bytes(), &map, &cx(&vocab, &cw, &store, Y2023)).unwrap();
+    assert_eq!(kinds(&out, "ban_lifted").len(), 1);
+    assert_eq!(kinds(&out, "statement_made").len(), 1);
 }

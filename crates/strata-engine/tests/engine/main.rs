@@ -87,6 +87,7 @@ mod demo;
 mod diff;
 mod grammar;
 mod harness;
+mod journeys;
 mod query;
 mod restore;
 mod verify;

@@ -15,7 +15,12 @@
 //! the search could use) first gives every node's distance to the goal
 //! for the nodes near it, so a round steps only where the goal can still
 //! be reached in the hops left; like [`Projection::path`], it grows the
-//! cheaper side of the two, from the start and from the goal.
+//! cheaper side of the two, from the start and from the goal. A journey's
+//! round whose possible targets that search knows all of (the nodes within
+//! the hops left of the goal) steps into them from their side when their
+//! edges are fewer than the frontier's: with hubs, the round before the
+//! goal would otherwise read every edge of thousands of nodes to find the
+//! goal's few neighbours.
 
 use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::NodeIndexable;
@@ -70,6 +75,9 @@ struct Walk<'n> {
 struct Levels {
     backward: u32,
     exact: bool,
+    /// The goal's side, by distance: `near[d]` holds the nodes `d` hops
+    /// from the goal (`near[0]` is the goal).
+    near: Vec<Vec<NodeIndex>>,
 }
 
 impl Levels {
@@ -82,6 +90,14 @@ impl Levels {
             d => d <= left,
         }
     }
+
+    /// Every node that may still lead to the goal in `left` hops, when the
+    /// goal's side was searched that far (or to its end): those within
+    /// `left` hops of it. `None` when nodes not yet seen might too.
+    fn within(&self, left: u32) -> Option<impl Iterator<Item = NodeIndex> + '_> {
+        (self.exact || left <= self.backward)
+            .then(|| self.near.iter().take(left as usize + 1).flat_map(|level| level.iter().copied()))
+    }
 }
 
 /// One state of a journey: a node reached on a day, in some hops, and how.
@@ -93,6 +109,19 @@ struct Arrival {
     /// The arrival it stepped from (`u32::MAX` for the start).
     from: u32,
     edge: EdgeIndex,
+}
+
+/// A round of [`Projection::earliest`]: its number, the last day a step
+/// may take, the goal, the arrivals so far (each node's best in `best`, the
+/// goal's in `found`), and those this round improved (`next`).
+struct Round<'a> {
+    hops: u32,
+    last: Day,
+    goal: NodeIndex,
+    arrivals: &'a mut Vec<Arrival>,
+    best: &'a mut FxHashMap<NodeIndex, u32>,
+    found: &'a mut Option<u32>,
+    next: &'a mut Vec<u32>,
 }
 
 impl Projection {
@@ -153,6 +182,7 @@ impl Projection {
         scratch.slot(goal).bwd = 0;
         let mut fwd: Vec<NodeIndex> = vec![start];
         let mut bwd: Vec<NodeIndex> = vec![goal];
+        let mut near: Vec<Vec<NodeIndex>> = vec![vec![goal]];
         let node_cost = |n: NodeIndex| self.graph[n].events.len() + 1;
         let (mut forward_cost, mut backward_cost) = (node_cost(start), node_cost(goal));
         let (mut forward, mut backward) = (0u32, 0u32);
@@ -194,11 +224,12 @@ impl Projection {
                 backward_cost = cost;
                 bwd = next;
                 if bwd.is_empty() {
-                    return Levels { backward, exact: true };
+                    return Levels { backward, exact: true, near };
                 }
+                near.push(bwd.clone());
             }
         }
-        Levels { backward, exact: false }
+        Levels { backward, exact: false, near }
     }
 
     /// The maximal valid-time intervals during which a path of at most
@@ -351,40 +382,50 @@ impl Projection {
         let mut found: Option<u32> = None;
         for hops in 1..=max_hops {
             let mut next: Vec<u32> = Vec::new();
-            for &i in &frontier {
-                let Arrival { node: u, day, .. } = arrivals[i as usize];
-                for (e, v, weight, _) in self.steps(u, false, false, walk.groups) {
-                    if v == start || !levels.allows(scratch, v, hops, max_hops) {
-                        continue;
-                    }
-                    let Some((from, to)) = self.step_days(weight, v, walk, scratch) else { continue };
-                    let at = day.max(from);
-                    if at >= to || at > last {
-                        continue;
-                    }
-                    // Nothing that arrives on or after the goal's day can do better.
-                    if found.is_some_and(|g| at >= arrivals[g as usize].day) {
-                        continue;
-                    }
-                    let arrival = Arrival { node: v, day: at, hops, from: i, edge: e };
-                    let slot = match best.get(&v) {
-                        Some(&b) if arrivals[b as usize].day <= at => continue,
-                        Some(&b) if arrivals[b as usize].hops == hops => {
-                            arrivals[b as usize] = arrival;
-                            b
+            let mut round = Round {
+                hops,
+                last,
+                goal,
+                arrivals: &mut arrivals,
+                best: &mut best,
+                found: &mut found,
+                next: &mut next,
+            };
+            // The nodes this round may reach, when the goal's side knows them all: stepping
+            // into them from their side is cheaper when their edges are fewer than the frontier's.
+            let targets = levels.within(max_hops - hops).filter(|_| hops > 1).map(|t| t.collect::<Vec<_>>());
+            let cost = |nodes: &mut dyn Iterator<Item = NodeIndex>| -> usize {
+                nodes.map(|n| self.graph[n].events.len() + 1).sum()
+            };
+            match targets {
+                Some(targets)
+                    if cost(&mut targets.iter().copied())
+                        < cost(&mut frontier.iter().map(|&i| round.arrivals[i as usize].node)) =>
+                {
+                    // The frontier's arrivals by node, as the round began (a step may improve a
+                    // frontier node's arrival before another step leaves from it).
+                    let from: FxHashMap<NodeIndex, u32> =
+                        frontier.iter().map(|&i| (round.arrivals[i as usize].node, i)).collect();
+                    for v in targets {
+                        if v == start {
+                            continue;
                         }
-                        _ => {
-                            arrivals.push(arrival);
-                            let b = (arrivals.len() - 1) as u32;
-                            best.insert(v, b);
-                            if v != goal {
-                                next.push(b);
+                        for (e, u, weight, _) in self.steps(v, false, false, walk.groups) {
+                            if let Some(&i) = from.get(&u) {
+                                self.relax(&mut round, i, e, v, weight, walk, scratch);
                             }
-                            b
                         }
-                    };
-                    if v == goal {
-                        found = Some(slot);
+                    }
+                }
+                _ => {
+                    for &i in &frontier {
+                        let u = round.arrivals[i as usize].node;
+                        for (e, v, weight, _) in self.steps(u, false, false, walk.groups) {
+                            if v == start || !levels.allows(scratch, v, hops, max_hops) {
+                                continue;
+                            }
+                            self.relax(&mut round, i, e, v, weight, walk, scratch);
+                        }
                     }
                 }
             }
@@ -405,6 +446,54 @@ impl Projection {
         }
         path.reverse();
         Some(path)
+    }
+
+    /// One step of a round of [`Projection::earliest`]: from arrival `i`
+    /// over edge `e` to `v`, taken on the first day the relation holds
+    /// from that arrival's day; kept if it reaches `v` earlier than before
+    /// (and arrives before the goal's best).
+    #[expect(clippy::too_many_arguments, reason = "the search state of `earliest`, which each step continues")]
+    fn relax(
+        &self,
+        round: &mut Round<'_>,
+        i: u32,
+        e: EdgeIndex,
+        v: NodeIndex,
+        weight: EdgeWeight,
+        walk: &Walk<'_>,
+        scratch: &mut Scratch,
+    ) {
+        let Some((from, to)) = self.step_days(weight, v, walk, scratch) else { return };
+        let day = round.arrivals[i as usize].day;
+        let at = day.max(from);
+        if at >= to || at > round.last {
+            return;
+        }
+        // Nothing that arrives on or after the goal's day can do better.
+        if round.found.is_some_and(|g| at >= round.arrivals[g as usize].day) {
+            return;
+        }
+        let hops = round.hops;
+        let arrival = Arrival { node: v, day: at, hops, from: i, edge: e };
+        let slot = match round.best.get(&v) {
+            Some(&b) if round.arrivals[b as usize].day <= at => return,
+            Some(&b) if round.arrivals[b as usize].hops == hops => {
+                round.arrivals[b as usize] = arrival;
+                b
+            }
+            _ => {
+                round.arrivals.push(arrival);
+                let b = (round.arrivals.len() - 1) as u32;
+                round.best.insert(v, b);
+                if v != round.goal {
+                    round.next.push(b);
+                }
+                b
+            }
+        };
+        if v == round.goal {
+            *round.found = Some(slot);
+        }
     }
 }
 
