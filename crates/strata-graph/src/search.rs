@@ -12,19 +12,23 @@
 //!
 //! where s is how alike a token is to its best partner on the other side
 //! (1 for the same token, Jaro-Winkler likeness for a near one, 0 for
-//! none) and w its inverse document frequency among all names. An
-//! entity's score is its best name's, and `matched` is that name.
+//! none) and w its inverse document frequency among the names recorded by
+//! the read's `knownAt` (a name recorded later does not change an earlier
+//! read's scores). An entity's score is its best name's, and `matched` is
+//! that name.
 
 mod index;
 mod normalize;
 
+use std::cell::RefCell;
+
 use petgraph::stable_graph::NodeIndex;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
-use strata_core::{EntityId, EntityType};
+use strata_core::{EntityId, EntityType, Timestamp};
 
 pub(crate) use index::NameIndex;
-use index::Reach;
+use index::{NameEntry, Reach};
 
 use crate::merge::Groups;
 use crate::projection::{Projection, NO_EVENT};
@@ -68,27 +72,71 @@ const MIN_SCORE: f32 = 0.3;
 type Hits = SmallVec<[(u32, u32, f32); 4]>;
 
 /// A query, cut and reached into the dictionary.
-struct Query {
+struct Query<'w> {
     /// For each query token: its weight and the dictionary tokens it reaches.
     tokens: Vec<(f32, Vec<Reach>)>,
+    /// What tokens weigh at the read's `knownAt`.
+    weights: &'w Weights,
+}
+
+/// The names token weights count at one `knownAt`: those recorded by then.
+struct Weights {
+    /// `None` when every name was recorded by then (a read at the head).
+    known: Option<Timestamp>,
+    /// How many names count.
+    names: f32,
+    /// How many names that count have each token, as asked.
+    df: RefCell<FxHashMap<u32, f32>>,
 }
 
 impl Projection {
-    /// The weight of a dictionary token: rarer is heavier.
-    fn idf(&self, token: u32) -> f32 {
-        let n = self.names.entries.len() as f32;
-        (1.0 + n / (1.0 + self.names.df(token) as f32)).ln()
+    /// What tokens weigh at `known`: counted over the names recorded by
+    /// then, so the same read answers alike whatever was recorded later.
+    fn weights(&self, known: Timestamp) -> Weights {
+        let head = self.events.last().is_none_or(|e| e.recorded_at <= known);
+        let (known, names) = if head {
+            (None, self.names.entries.len())
+        } else {
+            (Some(known), self.names.entries.iter().filter(|e| self.name_recorded(e, known)).count())
+        };
+        Weights { known, names: names as f32, df: RefCell::default() }
     }
 
-    fn query(&self, text: &str) -> Query {
+    /// Whether a name was recorded by `known` (an id: with its entity's first event).
+    fn name_recorded(&self, e: &NameEntry, known: Timestamp) -> bool {
+        let ix = if e.event == NO_EVENT {
+            self.graph.node_weight(e.node).and_then(|n| n.events.first().copied())
+        } else {
+            Some(e.event)
+        };
+        ix.and_then(|ix| self.events.get(ix as usize)).is_some_and(|ev| ev.recorded_at <= known)
+    }
+
+    /// How many names that count at `w` have this token.
+    fn df(&self, token: u32, w: &Weights) -> f32 {
+        match w.known {
+            None => self.names.df(token) as f32,
+            Some(known) => *w.df.borrow_mut().entry(token).or_insert_with(|| {
+                let names = self.names.postings(token).iter().filter_map(|&e| self.names.entries.get(e as usize));
+                names.filter(|e| self.name_recorded(e, known)).count() as f32
+            }),
+        }
+    }
+
+    /// The weight of a dictionary token: rarer is heavier.
+    fn idf(&self, token: u32, w: &Weights) -> f32 {
+        (1.0 + w.names / (1.0 + self.df(token, w))).ln()
+    }
+
+    fn query<'w>(&self, text: &str, weights: &'w Weights) -> Query<'w> {
         let words = normalize::tokens(text);
-        let n = self.names.entries.len() as f32;
+        let n = weights.names;
         let mut tokens: Vec<(f32, Vec<Reach>)> = words
             .iter()
             .map(|w| {
                 let reach = self.names.reach(w);
                 // A token no name has weighs as the rarest do.
-                let w = reach.iter().find(|r| r.sim >= 1.0).map_or((1.0 + n).ln(), |r| self.idf(r.token));
+                let w = reach.iter().find(|r| r.sim >= 1.0).map_or((1.0 + n).ln(), |r| self.idf(r.token, weights));
                 (w, reach)
             })
             .collect();
@@ -96,12 +144,13 @@ impl Projection {
         // the joined form may reach a name the words do not.
         if (2..=4).contains(&words.len()) && words.iter().all(|w| !w.chars().any(normalize::is_cjk)) {
             let joined: String = words.concat();
-            if let Some(id) = self.names.word(&joined) {
-                let w = self.idf(id);
+            // (Only a form some name counted at `knownAt` has.)
+            if let Some(id) = self.names.word(&joined).filter(|&id| self.df(id, weights) > 0.0) {
+                let w = self.idf(id, weights);
                 tokens.push((w, vec![Reach { token: id, sim: 1.0 }]));
             }
         }
-        Query { tokens }
+        Query { tokens, weights }
     }
 
     /// The score of name entry `e` for a query whose tokens reached it as
@@ -116,7 +165,7 @@ impl Projection {
             den += w;
         }
         for &t in &entry.tokens {
-            let w = self.idf(t);
+            let w = self.idf(t, q.weights);
             let best = hits.iter().filter(|h| h.1 == t).map(|h| h.2).fold(0.0, f32::max);
             num += w * best;
             den += w;
@@ -212,7 +261,8 @@ impl Projection {
         if first == 0 {
             return Vec::new();
         }
-        let q = self.query(text);
+        let weights = self.weights(t.known_at);
+        let q = self.query(text, &weights);
         if q.tokens.is_empty() {
             return Vec::new();
         }
@@ -230,9 +280,10 @@ impl Projection {
         let me = groups.find(n);
         let ty = self.graph[me].ty;
         let mut best: FxHashMap<NodeIndex, (f32, u32)> = FxHashMap::default();
+        let weights = self.weights(t.known_at);
         for m in groups.members(me) {
             for name in self.own_names(m, t.known_at) {
-                let q = self.query(&name);
+                let q = self.query(&name, &weights);
                 if q.tokens.is_empty() {
                     continue;
                 }
