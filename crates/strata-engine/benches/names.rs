@@ -10,6 +10,9 @@
 //!   must be among the first five hits;
 //! - recall@5 of the name with one letter substituted, in another case, and
 //!   without its corporate suffix;
+//! - of the held-out aliases missed, how many share no token, even fuzzily,
+//!   with the record's other names (the ceiling of a lexical matcher) and
+//!   how many do; `STRATA_NAMES_MISSES=1` lists every miss;
 //! - top-1 precision of `duplicates` on parties listed on two lists under
 //!   different spellings (an alias of one record is the name of another
 //!   list's record): the first suggestion must be the other listing.
@@ -26,6 +29,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use serde_json::json;
 use strata_engine::{Config, Direction, Engine, EntityId, TimeFilter};
+use strata_graph::text_match;
 use strata_testkit::bench;
 
 /// One CSL record: its entity id, list, name and aliases.
@@ -105,6 +109,41 @@ fn without_suffix(name: &str) -> Option<String> {
     SUFFIXES.contains(&last.as_str()).then(|| head.trim_end_matches([',', ' ']).to_owned())
 }
 
+/// Splits the held-out aliases search misses in two: (a) those that share
+/// no token, even fuzzily, with the record's name or remaining aliases
+/// (`text_match` is 0 both ways: no lexical matcher can find them from the
+/// names it was given), and (b) the others. Prints the counts, and with
+/// `STRATA_NAMES_MISSES=1` every miss with its class and the first hit.
+fn held_out_misses(engine: &Engine, with_alias: &[&Record]) {
+    let snap = engine.snapshot();
+    let show = std::env::var_os("STRATA_NAMES_MISSES").is_some();
+    let (mut unreachable, mut unreachable_found, mut missed) = (0, 0, 0);
+    for r in with_alias {
+        let query = &r.aliases[0];
+        let known: Vec<&String> = std::iter::once(&r.name).chain(&r.aliases[1..]).collect();
+        let lexical = known.iter().any(|n| text_match(query, n) > 0.0 || text_match(n, query) > 0.0);
+        let hits = snap.search(query, None, TimeFilter::LATEST, 5);
+        let found = hits.iter().any(|h| h.entity.id.as_str() == r.id);
+        if !lexical {
+            unreachable += 1;
+            unreachable_found += usize::from(found);
+        } else if !found {
+            missed += 1;
+        }
+        if show && !found {
+            let class = if lexical { "b" } else { "a" };
+            let first =
+                hits.first().map_or(String::from("-"), |h| format!("{} {:.2} {:?}", h.entity.id, h.score, h.matched));
+            eprintln!("  miss ({class}) {query:?} for {:?} {:?}; first: {first}", r.name, &r.aliases[1..]);
+        }
+    }
+    eprintln!(
+        "names: held-out aliases sharing no token with their record's other names: {unreachable} of {} \
+         ({unreachable_found} found all the same, by initials or words written as one); reachable but missed: {missed}",
+        with_alias.len()
+    );
+}
+
 fn quality() {
     let records = records();
     // Held-out aliases.
@@ -112,6 +151,7 @@ fn quality() {
     let engine = csl_store(&records, |r| r.aliases.first().cloned().into_iter().collect());
     let queries: Vec<(String, String)> = with_alias.iter().map(|r| (r.aliases[0].clone(), r.id.clone())).collect();
     eprintln!("names: recall@5, held-out alias: {:.3} ({} records)", recall(&engine, &queries), queries.len());
+    held_out_misses(&engine, &with_alias);
     drop(engine);
 
     let engine = csl_store(&records, |_| Vec::new());

@@ -2,20 +2,30 @@
 //! duplicates of an entity.
 //!
 //! A query and every name are cut into tokens the same way
-//! (`normalize.rs`); each query token reaches the dictionary's tokens that
-//! equal it, that are within a small edit distance (Levenshtein automata
-//! over an `fst` map), or that it begins; and a name's score is a weighted
-//! soft overlap of the two token sets, so word order does not matter and
-//! rare tokens count for more than common ones:
+//! (`normalize.rs`: case, accents, punctuation, legal forms and the
+//! spelling variants of transliteration folded away). Retrieval works from
+//! the index, never by scanning the names: each query token reaches the
+//! dictionary's tokens that equal it, that are within a small edit distance
+//! (Levenshtein automata over an `fst` map), or that it begins; a word no
+//! name has reaches the two it may join ("KITOKOFOOD"), and two neighbouring
+//! words the one a name writes them as ("OFF SHORE"). A query token may
+//! also be a name's initials or its words written as one, and the query's
+//! own initials or joined words may be a name's token ("NIOC" and "National
+//! Iranian Oil Company" find each other either way). A name's score is a
+//! weighted soft overlap of the two token sets, so word order does not
+//! matter, rare tokens count for more than common ones, and one rare shared
+//! token is enough to rank a name high:
 //!
-//! score = (Σ over query tokens of w·s + Σ over name tokens of w·s) / (Σ w over both)
+//! score = 0.6 · Σq w·s / Σq w + 0.4 · Σn w·s / Σn w
 //!
-//! where s is how alike a token is to its best partner on the other side
-//! (1 for the same token, Jaro-Winkler likeness for a near one, 0 for
-//! none) and w its inverse document frequency among the names recorded by
-//! the read's `knownAt` (a name recorded later does not change an earlier
-//! read's scores). An entity's score is its best name's, and `matched` is
-//! that name.
+//! over the query's tokens q and the name's tokens n, where s is how alike
+//! a token is to its best partner on the other side (1 for the same token,
+//! Jaro-Winkler likeness for a near one, 0.95 for joined words, 0.85 for
+//! initials, 0 for none) and w its inverse document frequency among the
+//! names recorded by the read's `knownAt`. A name recorded later changes
+//! no earlier read: it neither weighs in a token's frequency nor lends a
+//! dictionary token to a joined, split or initials reading. An entity's
+//! score is its best name's, and `matched` is that name.
 
 mod index;
 mod normalize;
@@ -68,13 +78,33 @@ pub fn text_match(query: &str, text: &str) -> f64 {
 /// fragment with the query.
 const MIN_SCORE: f32 = 0.3;
 
-/// How a query reached one name: (query token, dictionary token, likeness).
+/// How alike a query is to a name its words written as one spell ("Byte
+/// Dance" and "ByteDance"), and to a name whose initials it is ("NIOC" and
+/// "National Iranian Oil Company"), or the other way round.
+const JOINED_SIM: f32 = 0.95;
+const INITIALS_SIM: f32 = 0.85;
+
+/// How much of a name's score is how much of the query it covers (the
+/// rest is how much of the name the query covers): a query that is part of
+/// a long name finds it, and of two names that cover the query the shorter wins.
+const QUERY_SHARE: f32 = 0.6;
+
+/// In a hit, for "every token" of the query or of the name.
+const ALL: u32 = u32::MAX;
+
+/// How a query reached one name: (query token, dictionary token, likeness);
+/// a query token of `ALL` is the whole query written as one word, a
+/// dictionary token of `ALL` the whole name.
 type Hits = SmallVec<[(u32, u32, f32); 4]>;
 
 /// A query, cut and reached into the dictionary.
 struct Query<'w> {
     /// For each query token: its weight and the dictionary tokens it reaches.
     tokens: Vec<(f32, Vec<Reach>)>,
+    /// Name entries a query token spells whole: (query token, entry, likeness).
+    whole_names: Vec<(u32, u32, f32)>,
+    /// Dictionary tokens the whole query spells: its words as one, its initials.
+    whole_query: Vec<Reach>,
     /// What tokens weigh at the read's `knownAt`.
     weights: &'w Weights,
 }
@@ -128,53 +158,110 @@ impl Projection {
         (1.0 + w.names / (1.0 + self.df(token, w))).ln()
     }
 
+    /// The dictionary token `text` is, if a name counted at `w` has it
+    /// (at the head, any: every token has a name).
+    fn known_word(&self, text: &str, w: &Weights) -> Option<u32> {
+        self.names.word(text).filter(|&id| w.known.is_none() || self.df(id, w) > 0.0)
+    }
+
     fn query<'w>(&self, text: &str, weights: &'w Weights) -> Query<'w> {
-        let words = normalize::tokens(text);
+        let analysed = normalize::analyse(text);
         let n = weights.names;
-        let mut tokens: Vec<(f32, Vec<Reach>)> = words
+        let mut tokens: Vec<(f32, Vec<Reach>)> = analysed
+            .tokens
             .iter()
             .map(|w| {
-                let reach = self.names.reach(w);
+                let mut reach = self.names.reach(w);
+                // (A token only names recorded later have is not the word
+                // itself; the rest it reaches have no name counted either.)
+                let same = reach.iter().find(|r| r.sim >= 1.0).map(|r| r.token);
+                let same = same.filter(|&t| weights.known.is_none() || self.df(t, weights) > 0.0);
+                if same.is_none() {
+                    // Two words written as one ("KITOKOFOOD"): it reaches both.
+                    reach.extend(self.split(w, weights));
+                }
                 // A token no name has weighs as the rarest do.
-                let w = reach.iter().find(|r| r.sim >= 1.0).map_or((1.0 + n).ln(), |r| self.idf(r.token, weights));
+                let w = same.map_or((1.0 + n).ln(), |t| self.idf(t, weights));
                 (w, reach)
             })
             .collect();
-        // Two to four words written as one ("Byte Dance" for "ByteDance"):
-        // the joined form may reach a name the words do not.
-        if (2..=4).contains(&words.len()) && words.iter().all(|w| !w.chars().any(normalize::is_cjk)) {
-            let joined: String = words.concat();
-            // (Only a form some name counted at `knownAt` has.)
-            if let Some(id) = self.names.word(&joined).filter(|&id| self.df(id, weights) > 0.0) {
-                let w = self.idf(id, weights);
-                tokens.push((w, vec![Reach { token: id, sim: 1.0 }]));
+        // Two words that a name writes as one ("OFF SHORE", "OFFSHORE"): each reaches it.
+        for (a, b, joined) in &analysed.pairs {
+            if let Some(id) = self.known_word(joined, weights) {
+                for i in [*a, *b] {
+                    if let Some((_, reach)) = tokens.get_mut(i) {
+                        reach.push(Reach { token: id, sim: JOINED_SIM });
+                    }
+                }
             }
         }
-        Query { tokens, weights }
+        let mut whole_names: Vec<(u32, u32, f32)> = Vec::new();
+        for (qi, w) in analysed.tokens.iter().enumerate() {
+            // A word of at least three letters may be a name's initials,
+            // or its words written as one.
+            // (Names recorded after `knownAt` found here are left out
+            // with the rest not visible then, in `scored`.)
+            if w.chars().count() < 3 || w.chars().any(normalize::is_cjk) {
+                continue;
+            }
+            for &e in self.names.by_initials(w) {
+                whole_names.push((qi as u32, e, INITIALS_SIM));
+            }
+            for &e in self.names.by_joined(w) {
+                whole_names.push((qi as u32, e, JOINED_SIM));
+            }
+        }
+        let mut whole_query: Vec<Reach> = Vec::new();
+        if let Some(id) = analysed.joined.as_deref().and_then(|j| self.known_word(j, weights)) {
+            whole_query.push(Reach { token: id, sim: JOINED_SIM });
+        }
+        for k in &analysed.initials {
+            if let Some(id) = self.known_word(k, weights) {
+                whole_query.push(Reach { token: id, sim: INITIALS_SIM });
+            }
+        }
+        Query { tokens, whole_names, whole_query, weights }
+    }
+
+    /// The two dictionary tokens a word no name has may be written as one
+    /// (each of at least three characters, and one a name counted at
+    /// `weights` has): "kitokofood" as `kitoko` and `food`.
+    fn split(&self, w: &str, weights: &Weights) -> Vec<Reach> {
+        let mut out: Vec<Reach> = Vec::new();
+        let cuts: Vec<usize> = w.char_indices().map(|(i, _)| i).collect();
+        if cuts.len() < 6 {
+            return out;
+        }
+        for &cut in cuts.iter().skip(3).take(cuts.len().saturating_sub(5)) {
+            let (left, right) = w.split_at(cut);
+            if let (Some(l), Some(r)) = (self.known_word(left, weights), self.known_word(right, weights)) {
+                out.push(Reach { token: l, sim: JOINED_SIM });
+                out.push(Reach { token: r, sim: JOINED_SIM });
+            }
+        }
+        out
     }
 
     /// The score of name entry `e` for a query whose tokens reached it as
     /// `hits` (query token, dictionary token, likeness).
     fn score(&self, q: &Query, e: u32, hits: &[(u32, u32, f32)]) -> f32 {
         let Some(entry) = self.names.entries.get(e as usize) else { return 0.0 };
-        let mut num = 0.0;
-        let mut den = 0.0;
+        let (mut qnum, mut qden) = (0.0, 0.0);
         for (qi, (w, _)) in q.tokens.iter().enumerate() {
-            let best = hits.iter().filter(|h| h.0 == qi as u32).map(|h| h.2).fold(0.0, f32::max);
-            num += w * best;
-            den += w;
+            let best = hits.iter().filter(|h| h.0 == qi as u32 || h.0 == ALL).map(|h| h.2).fold(0.0, f32::max);
+            qnum += w * best;
+            qden += w;
         }
+        let (mut nnum, mut nden) = (0.0, 0.0);
         for &t in &entry.tokens {
             let w = self.idf(t, q.weights);
-            let best = hits.iter().filter(|h| h.1 == t).map(|h| h.2).fold(0.0, f32::max);
-            num += w * best;
-            den += w;
+            let best = hits.iter().filter(|h| h.1 == t || h.1 == ALL).map(|h| h.2).fold(0.0, f32::max);
+            nnum += w * best;
+            nden += w;
         }
-        if den > 0.0 {
-            num / den
-        } else {
-            0.0
-        }
+        let qc = if qden > 0.0 { qnum / qden } else { 0.0 };
+        let nc = if nden > 0.0 { nnum / nden } else { 0.0 };
+        QUERY_SHARE * qc + (1.0 - QUERY_SHARE) * nc
     }
 
     /// Every visible name entry the query reaches, scored: (entry, score).
@@ -185,6 +272,14 @@ impl Projection {
                 for &e in self.names.postings(r.token) {
                     hits.entry(e).or_default().push((qi as u32, r.token, r.sim));
                 }
+            }
+        }
+        for &(qi, e, sim) in &q.whole_names {
+            hits.entry(e).or_default().push((qi, ALL, sim));
+        }
+        for r in &q.whole_query {
+            for &e in self.names.postings(r.token) {
+                hits.entry(e).or_default().push((ALL, r.token, r.sim));
             }
         }
         let mut visible: FxHashMap<NodeIndex, bool> = FxHashMap::default();

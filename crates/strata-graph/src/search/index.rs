@@ -1,7 +1,8 @@
 //! The name index: every name, alias and id of every entity as tokens
 //! (`normalize.rs`), a dictionary of the distinct tokens in an `fst` map
 //! searched with Levenshtein automata, and for each token the names that
-//! have it.
+//! have it; beside them, each name's initials and its words written as
+//! one, by the entries that are so written.
 //!
 //! The index is a projection of the log like the graph: `Projection::apply`
 //! adds the names of each declaration, so it is the same on every node at
@@ -17,7 +18,7 @@ use petgraph::stable_graph::NodeIndex;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use super::normalize::tokens;
+use super::normalize::analyse;
 use crate::projection::Ix;
 
 /// The most tokens a prefix may stand for (the rest are not tried).
@@ -41,6 +42,16 @@ pub(crate) struct Reach {
     pub sim: f32,
 }
 
+/// Adds `entry` to the list of `key` (allocating the key only when new).
+fn add_to(map: &mut FxHashMap<Box<str>, Vec<u32>>, key: String, entry: u32) {
+    match map.get_mut(key.as_str()) {
+        Some(list) => list.push(entry),
+        None => {
+            map.insert(key.into_boxed_str(), vec![entry]);
+        }
+    }
+}
+
 /// Names by token.
 #[derive(Default)]
 pub(crate) struct NameIndex {
@@ -52,6 +63,10 @@ pub(crate) struct NameIndex {
     /// The tokens with ids below `in_fst`, by text.
     fst: Option<fst::Map<Vec<u8>>>,
     in_fst: u32,
+    /// Names by their initials ("bim" for "Bank of Industry and Mine").
+    initials: FxHashMap<Box<str>, Vec<u32>>,
+    /// Names of two to four words by those words written as one.
+    joined: FxHashMap<Box<str>, Vec<u32>>,
 }
 
 impl NameIndex {
@@ -59,7 +74,8 @@ impl NameIndex {
     pub(crate) fn add(&mut self, node: NodeIndex, event: Ix, text: &str) {
         let entry = self.entries.len() as u32;
         let mut ids: SmallVec<[u32; 4]> = SmallVec::new();
-        for t in tokens(text) {
+        let analysed = analyse(text);
+        for t in analysed.tokens {
             let id = match self.word_ix.get(t.as_str()) {
                 Some(&id) => id,
                 None => {
@@ -75,6 +91,15 @@ impl NameIndex {
                 p.push(entry);
             }
             ids.push(id);
+        }
+        // An id is not written other ways: only names get initials and joined words.
+        if event != crate::projection::NO_EVENT {
+            for k in analysed.initials {
+                add_to(&mut self.initials, k, entry);
+            }
+            if let Some(k) = analysed.joined {
+                add_to(&mut self.joined, k, entry);
+            }
         }
         self.entries.push(NameEntry { node, event, text: text.into(), tokens: ids });
         let tail = self.words.len() as u32 - self.in_fst;
@@ -102,6 +127,16 @@ impl NameIndex {
     /// The entries that have this token.
     pub(crate) fn postings(&self, token: u32) -> &[u32] {
         self.postings.get(token as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// The entries whose initials are `key`.
+    pub(crate) fn by_initials(&self, key: &str) -> &[u32] {
+        self.initials.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// The entries whose words written as one are `key`.
+    pub(crate) fn by_joined(&self, key: &str) -> &[u32] {
+        self.joined.get(key).map_or(&[], Vec::as_slice)
     }
 
     /// The token's id, if the dictionary has it.

@@ -116,6 +116,8 @@ struct Arrival {
 /// goal's in `found`), and those this round improved (`next`).
 struct Round<'a> {
     hops: u32,
+    /// Whether the round steps into its targets from their side.
+    reverse: bool,
     last: Day,
     goal: NodeIndex,
     arrivals: &'a mut Vec<Arrival>,
@@ -384,6 +386,7 @@ impl Projection {
             let mut next: Vec<u32> = Vec::new();
             let mut round = Round {
                 hops,
+                reverse: false,
                 last,
                 goal,
                 arrivals: &mut arrivals,
@@ -402,6 +405,7 @@ impl Projection {
                     if cost(&mut targets.iter().copied())
                         < cost(&mut frontier.iter().map(|&i| round.arrivals[i as usize].node)) =>
                 {
+                    round.reverse = true;
                     // The frontier's arrivals by node, as the round began (a step may improve a
                     // frontier node's arrival before another step leaves from it).
                     let from: FxHashMap<NodeIndex, u32> =
@@ -469,14 +473,27 @@ impl Projection {
         if at >= to || at > round.last {
             return;
         }
-        // Nothing that arrives on or after the goal's day can do better.
-        if round.found.is_some_and(|g| at >= round.arrivals[g as usize].day) {
+        let hops = round.hops;
+        // Nothing that arrives on or after the goal's day can do better (but a tie at the goal,
+        // stepped into from its side, is settled below as the frontier's side would settle it).
+        let tie_at_goal = round.reverse && v == round.goal;
+        if round.found.is_some_and(|g| {
+            at > round.arrivals[g as usize].day || (at == round.arrivals[g as usize].day && !tie_at_goal)
+        }) {
             return;
         }
-        let hops = round.hops;
         let arrival = Arrival { node: v, day: at, hops, from: i, edge: e };
         let slot = match round.best.get(&v) {
-            Some(&b) if round.arrivals[b as usize].day <= at => return,
+            Some(&b) if round.arrivals[b as usize].day < at => return,
+            Some(&b) if round.arrivals[b as usize].day == at => {
+                // Equal days: the earlier round's arrival, or the step the frontier's side takes first.
+                let a = round.arrivals[b as usize];
+                if !(round.reverse && a.hops == hops && self.steps_first(round, (i, e), (a.from, a.edge), walk)) {
+                    return;
+                }
+                round.arrivals[b as usize] = arrival;
+                b
+            }
             Some(&b) if round.arrivals[b as usize].hops == hops => {
                 round.arrivals[b as usize] = arrival;
                 b
@@ -494,6 +511,27 @@ impl Projection {
         if v == round.goal {
             *round.found = Some(slot);
         }
+    }
+}
+
+impl Projection {
+    /// Whether the step from arrival `i` over edge `e` comes before the
+    /// step from arrival `j` over edge `f` in the order a round stepping
+    /// out of its frontier takes them: by frontier (arrivals are numbered
+    /// in the order the frontier lists them), then in the order of the
+    /// node's steps.
+    fn steps_first(
+        &self,
+        round: &Round<'_>,
+        (i, e): (u32, EdgeIndex),
+        (j, f): (u32, EdgeIndex),
+        walk: &Walk<'_>,
+    ) -> bool {
+        if i != j {
+            return i < j;
+        }
+        let u = round.arrivals[i as usize].node;
+        self.steps(u, false, false, walk.groups).map(|(edge, ..)| edge).find(|&edge| edge == e || edge == f) == Some(e)
     }
 }
 
