@@ -5,7 +5,10 @@
 //! is lost or doubled (also when a client retries the same ids after a
 //! failure), positions are gapless, every batch is whole or absent, both
 //! nodes export the same bytes and answer the same queries at the same
-//! position, and the restarted node came back from its checkpoint.
+//! position, and the restarted node came back from its checkpoint. The
+//! name index and merges are the same on both nodes: what one node writes
+//! (aliases, a `same_as`, its retraction) the other's `search`,
+//! `duplicates` and entities answer, and reads before a merge do not change.
 //!
 //! `STRATA_NATS_ROUNDS` (default 1) repeats the kills; `STRATA_NATS_SEED`
 //! repeats a run's choices.
@@ -458,4 +461,192 @@ fn reads_follow_writes_across_nodes_and_a_stream_without_quorum_refuses_writes()
     wait_readyz(&b.url, 200, Duration::from_secs(30));
     assert_eq!(export(&a.url), export(&b.url));
     assert_eq!(export(&a.url).lines().count() as u64, last + 1);
+}
+
+/// Everything a user asks of one party's names, at `$known` (null: now).
+const NAMES: &str = r#"query($known: DateTime) {
+  csl: entity(id: "huawei-technologies-co-ltd", knownAt: $known) { ...party }
+  other: entity(id: "huawei-technologies", knownAt: $known) { ...party }
+  typo: search(text: "Huawei Technolgies", knownAt: $known) { entity { id } score matched }
+  reordered: search(text: "technologies, huawei", knownAt: $known) { entity { id } score matched }
+  alias: search(text: "华为技术有限公司", knownAt: $known) { entity { id } matched }
+  duplicates(id: "huawei-technologies", knownAt: $known) { entity { id } score matched }
+  stats(knownAt: $known) { entities }
+}
+fragment party on Entity { id name names mergedIds relations { name from { id } to { id } } }"#;
+
+/// The two ids one party goes by in this test.
+const PARTY: [&str; 2] = ["huawei-technologies-co-ltd", "huawei-technologies"];
+
+/// Polls `url`'s `stats.events` until it has applied `position`.
+fn wait_position(url: &str, position: u64) {
+    let started = Instant::now();
+    loop {
+        let (_, r) = graphql(url, "{ stats { events } }", json!({}), &[]).unwrap();
+        if r["data"]["stats"]["events"].as_u64() == Some(position) {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{url} never reached position {position}: {r}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `NAMES` through `url` at `known`; asserts it had no errors.
+fn names_at(url: &str, known: Value) -> Value {
+    let (status, r) = graphql(url, NAMES, json!({ "known": known }), &[]).unwrap();
+    assert!(status == 200 && r.get("errors").is_none(), "{r}");
+    r["data"].clone()
+}
+
+/// The ids of a list of search hits, in order.
+fn hit_ids(hits: &Value) -> Vec<&str> {
+    hits.as_array().unwrap().iter().map(|h| h["entity"]["id"].as_str().unwrap()).collect()
+}
+
+/// An entity's relations as `name from -> to`, sorted.
+fn relations(entity: &Value) -> Vec<String> {
+    let mut out: Vec<String> = entity["relations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} -> {}",
+                r["name"].as_str().unwrap(),
+                r["from"]["id"].as_str().unwrap(),
+                r["to"]["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Asserts that `d` answers as two parties: each id its own entity with
+/// its own names and relation, both found by search, each the other's
+/// duplicate.
+fn assert_two_parties(d: &Value, node: &str) {
+    assert_eq!((&d["csl"]["id"], &d["other"]["id"]), (&json!(PARTY[0]), &json!(PARTY[1])), "{node}: {d}");
+    assert_eq!((&d["csl"]["mergedIds"], &d["other"]["mergedIds"]), (&json!([]), &json!([])), "{node}: {d}");
+    assert_eq!(
+        d["csl"]["names"],
+        json!(["HUAWEI TECHNOLOGIES CO., LTD.", "Huawei", "华为技术有限公司"]),
+        "{node}: {d}"
+    );
+    assert_eq!(d["other"]["names"], json!(["Huawei Technologies"]), "{node}: {d}");
+    assert_eq!(relations(&d["csl"]), ["bans us-bis -> huawei-technologies-co-ltd"], "{node}: {d}");
+    assert_eq!(relations(&d["other"]), ["wrote_to huawei-technologies -> us-bis"], "{node}: {d}");
+    for query in ["typo", "reordered"] {
+        let ids = hit_ids(&d[query]);
+        assert!(PARTY.iter().all(|p| ids.contains(p)), "{node}: {query} does not find both ids: {d}");
+    }
+    assert_eq!(hit_ids(&d["alias"]).first(), Some(&PARTY[0]), "{node}: the alias does not find its party: {d}");
+    assert_eq!(d["alias"][0]["matched"], "华为技术有限公司", "{node}: {d}");
+    assert!(hit_ids(&d["duplicates"]).contains(&PARTY[0]), "{node}: the CSL id is not suggested as a duplicate: {d}");
+}
+
+/// The name index and merges are the same on every node: two ids of one
+/// party written through node a are found by a misspelled and a reordered
+/// name, and suggested as duplicates, on node b; a `same_as` through a makes
+/// them one entity on b (search gives the party once, `duplicates` drops the
+/// pair) while a read at an earlier `knownAt` answers as before; and a
+/// retraction of the merge through b splits them again on a.
+#[test]
+fn names_search_and_merges_are_the_same_on_both_nodes() {
+    let cluster = Cluster::start(3);
+    let dirs = tempfile::tempdir().unwrap();
+    let a = node(&cluster, &dirs.path().join("a"), 0);
+    let b = node(&cluster, &dirs.path().join("b"), 0);
+    wait_ready(&a.url, Duration::from_secs(30));
+    wait_ready(&b.url, Duration::from_secs(30));
+
+    // Node a: a CSL-style listing with its aliases, and the same company
+    // under a second id, each with a relation to the agency.
+    let events = json!([
+        {"kind": "entity_declared", "at": "2019-01-01",
+         "subject": {"id": "us-bis", "type": "AGENCY", "name": "Bureau of Industry and Security"}},
+        {"kind": "ban_imposed", "at": "2019-05-16", "status": "CONFIRMED", "subject": {"id": "us-bis"},
+         "object": {"id": PARTY[0], "type": "ACTOR", "name": "HUAWEI TECHNOLOGIES CO., LTD.",
+                    "aliases": ["Huawei", "华为技术有限公司"]}},
+        {"kind": "letter_sent", "at": "2019-06-01",
+         "subject": {"id": PARTY[1], "type": "ACTOR", "name": "Huawei Technologies"}, "object": {"id": "us-bis"}},
+        {"kind": "entity_declared", "at": "2019-01-01",
+         "subject": {"id": "zte", "type": "ACTOR", "name": "ZTE Corporation"}},
+    ]);
+    let (status, r) = graphql(&a.url, APPEND, json!({ "events": events }), &[]).unwrap();
+    assert_eq!(status, 200, "{r}");
+    let declared = r["data"]["appendEvents"]["position"].as_u64().unwrap();
+    let (_, r) = graphql(&a.url, "{ stats { lastRecordedAt } }", json!({}), &[]).unwrap();
+    let before_merge = r["data"]["stats"]["lastRecordedAt"].clone();
+    assert!(before_merge.is_string(), "{r}");
+
+    // Node b, caught up: both ids found, suggested as duplicates, with
+    // their aliases; node a answers the same.
+    wait_position(&b.url, declared);
+    let b_before = names_at(&b.url, Value::Null);
+    assert_two_parties(&b_before, "b before the merge");
+    assert_eq!(names_at(&a.url, Value::Null), b_before, "the nodes answer differently at position {declared}");
+    let b_before_at = names_at(&b.url, before_merge.clone());
+    assert_eq!(b_before_at, b_before);
+
+    // Node a merges the CSL id into the other.
+    let merge = json!([{"kind": "same_as", "at": "2026-02-01", "status": "CONFIRMED",
+                        "subject": {"id": PARTY[0]}, "object": {"id": PARTY[1]}}]);
+    let (status, r) = graphql(&a.url, APPEND, json!({ "events": merge }), &[]).unwrap();
+    assert_eq!(status, 200, "{r}");
+    let merged = &r["data"]["appendEvents"];
+    let (merge_position, merge_id) = (merged["position"].as_u64().unwrap(), merged["events"][0]["id"].clone());
+    let (_, r) = graphql(&a.url, "{ stats { lastRecordedAt } }", json!({}), &[]).unwrap();
+    let merged_at = r["data"]["stats"]["lastRecordedAt"].clone();
+
+    // Node b: one entity, the object's, with both ids' names and relations;
+    // search gives the party once and `duplicates` no longer the pair.
+    wait_position(&b.url, merge_position);
+    let d = names_at(&b.url, Value::Null);
+    assert_eq!(d["csl"], d["other"], "both ids answer as one entity: {d}");
+    assert_eq!(d["csl"]["id"], PARTY[1], "{d}");
+    assert_eq!(d["csl"]["mergedIds"], json!([PARTY[0]]), "{d}");
+    let names: Vec<&str> = d["csl"]["names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert_eq!(names[0], "Huawei Technologies", "the survivor's own name first: {d}");
+    for name in ["HUAWEI TECHNOLOGIES CO., LTD.", "Huawei", "华为技术有限公司"] {
+        assert!(names.contains(&name), "{name:?} is not among the merged names: {d}");
+    }
+    assert_eq!(
+        relations(&d["csl"]),
+        ["bans us-bis -> huawei-technologies", "wrote_to huawei-technologies -> us-bis"],
+        "the relations of both ids: {d}"
+    );
+    for query in ["typo", "reordered", "alias"] {
+        let ids = hit_ids(&d[query]);
+        let party: Vec<&&str> = ids.iter().filter(|id| PARTY.contains(id)).collect();
+        assert_eq!(party, [&PARTY[1]], "{query}: the party once, as the survivor: {d}");
+    }
+    assert!(hit_ids(&d["duplicates"]).iter().all(|id| !PARTY.contains(id)), "the merged pair is still suggested: {d}");
+    assert_eq!(d["stats"]["entities"].as_u64().unwrap() + 1, b_before["stats"]["entities"].as_u64().unwrap());
+    // Before the merge's recorded time, b still answers as two entities,
+    // exactly as it did before the merge was appended; a answers the same.
+    assert_eq!(names_at(&b.url, before_merge.clone()), b_before, "a read before the merge changed");
+    assert_eq!(names_at(&a.url, Value::Null), d, "the nodes answer differently at position {merge_position}");
+    assert_eq!(names_at(&b.url, merged_at.clone()), d);
+
+    // Node b retracts the merge; node a answers as two entities again, and
+    // as merged at the merge's recorded time.
+    let (status, r) = graphql(
+        &b.url,
+        "mutation($id: ID!) { retractEvent(id: $id, reason: \"two parties after all\") { kind position retracts } }",
+        json!({ "id": merge_id }),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{r}");
+    let retraction = &r["data"]["retractEvent"];
+    assert_eq!((&retraction["kind"], &retraction["retracts"]), (&json!("event_retracted"), &merge_id), "{r}");
+    wait_position(&a.url, retraction["position"].as_u64().unwrap());
+    let a_after = names_at(&a.url, Value::Null);
+    assert_two_parties(&a_after, "a after the retraction");
+    // The retraction declared its analyst, a name recorded later: reads at
+    // earlier `knownAt`s (scores included) are as they were.
+    assert_eq!(names_at(&a.url, before_merge), b_before, "a read before the merge changed");
+    assert_eq!(names_at(&a.url, merged_at), d, "a read at the merge's recorded time changed");
+    assert_eq!(names_at(&b.url, Value::Null), a_after);
 }

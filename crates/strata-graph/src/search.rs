@@ -21,19 +21,24 @@
 //! over the query's tokens q and the name's tokens n, where s is how alike
 //! a token is to its best partner on the other side (1 for the same token,
 //! Jaro-Winkler likeness for a near one, 0.95 for joined words, 0.85 for
-//! initials, 0 for none) and w its inverse document frequency among all
-//! names. An entity's score is its best name's, and `matched` is that name.
+//! initials, 0 for none) and w its inverse document frequency among the
+//! names recorded by the read's `knownAt`. A name recorded later changes
+//! no earlier read: it neither weighs in a token's frequency nor lends a
+//! dictionary token to a joined, split or initials reading. An entity's
+//! score is its best name's, and `matched` is that name.
 
 mod index;
 mod normalize;
 
+use std::cell::RefCell;
+
 use petgraph::stable_graph::NodeIndex;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
-use strata_core::{EntityId, EntityType};
+use strata_core::{EntityId, EntityType, Timestamp};
 
 pub(crate) use index::NameIndex;
-use index::Reach;
+use index::{NameEntry, Reach};
 
 use crate::merge::Groups;
 use crate::projection::{Projection, NO_EVENT};
@@ -93,42 +98,96 @@ const ALL: u32 = u32::MAX;
 type Hits = SmallVec<[(u32, u32, f32); 4]>;
 
 /// A query, cut and reached into the dictionary.
-struct Query {
+struct Query<'w> {
     /// For each query token: its weight and the dictionary tokens it reaches.
     tokens: Vec<(f32, Vec<Reach>)>,
     /// Name entries a query token spells whole: (query token, entry, likeness).
     whole_names: Vec<(u32, u32, f32)>,
     /// Dictionary tokens the whole query spells: its words as one, its initials.
     whole_query: Vec<Reach>,
+    /// What tokens weigh at the read's `knownAt`.
+    weights: &'w Weights,
+}
+
+/// The names token weights count at one `knownAt`: those recorded by then.
+struct Weights {
+    /// `None` when every name was recorded by then (a read at the head).
+    known: Option<Timestamp>,
+    /// How many names count.
+    names: f32,
+    /// How many names that count have each token, as asked.
+    df: RefCell<FxHashMap<u32, f32>>,
 }
 
 impl Projection {
-    /// The weight of a dictionary token: rarer is heavier.
-    fn idf(&self, token: u32) -> f32 {
-        let n = self.names.entries.len() as f32;
-        (1.0 + n / (1.0 + self.names.df(token) as f32)).ln()
+    /// What tokens weigh at `known`: counted over the names recorded by
+    /// then, so the same read answers alike whatever was recorded later.
+    fn weights(&self, known: Timestamp) -> Weights {
+        let head = self.events.last().is_none_or(|e| e.recorded_at <= known);
+        let (known, names) = if head {
+            (None, self.names.entries.len())
+        } else {
+            (Some(known), self.names.entries.iter().filter(|e| self.name_recorded(e, known)).count())
+        };
+        Weights { known, names: names as f32, df: RefCell::default() }
     }
 
-    fn query(&self, text: &str) -> Query {
+    /// Whether a name was recorded by `known` (an id: with its entity's first event).
+    fn name_recorded(&self, e: &NameEntry, known: Timestamp) -> bool {
+        let ix = if e.event == NO_EVENT {
+            self.graph.node_weight(e.node).and_then(|n| n.events.first().copied())
+        } else {
+            Some(e.event)
+        };
+        ix.and_then(|ix| self.events.get(ix as usize)).is_some_and(|ev| ev.recorded_at <= known)
+    }
+
+    /// How many names that count at `w` have this token.
+    fn df(&self, token: u32, w: &Weights) -> f32 {
+        match w.known {
+            None => self.names.df(token) as f32,
+            Some(known) => *w.df.borrow_mut().entry(token).or_insert_with(|| {
+                let names = self.names.postings(token).iter().filter_map(|&e| self.names.entries.get(e as usize));
+                names.filter(|e| self.name_recorded(e, known)).count() as f32
+            }),
+        }
+    }
+
+    /// The weight of a dictionary token: rarer is heavier.
+    fn idf(&self, token: u32, w: &Weights) -> f32 {
+        (1.0 + w.names / (1.0 + self.df(token, w))).ln()
+    }
+
+    /// The dictionary token `text` is, if a name counted at `w` has it
+    /// (at the head, any: every token has a name).
+    fn known_word(&self, text: &str, w: &Weights) -> Option<u32> {
+        self.names.word(text).filter(|&id| w.known.is_none() || self.df(id, w) > 0.0)
+    }
+
+    fn query<'w>(&self, text: &str, weights: &'w Weights) -> Query<'w> {
         let analysed = normalize::analyse(text);
-        let n = self.names.entries.len() as f32;
+        let n = weights.names;
         let mut tokens: Vec<(f32, Vec<Reach>)> = analysed
             .tokens
             .iter()
             .map(|w| {
                 let mut reach = self.names.reach(w);
-                if reach.iter().all(|r| r.sim < 1.0) {
+                // (A token only names recorded later have is not the word
+                // itself; the rest it reaches have no name counted either.)
+                let same = reach.iter().find(|r| r.sim >= 1.0).map(|r| r.token);
+                let same = same.filter(|&t| weights.known.is_none() || self.df(t, weights) > 0.0);
+                if same.is_none() {
                     // Two words written as one ("KITOKOFOOD"): it reaches both.
-                    reach.extend(self.split(w));
+                    reach.extend(self.split(w, weights));
                 }
                 // A token no name has weighs as the rarest do.
-                let w = reach.iter().find(|r| r.sim >= 1.0).map_or((1.0 + n).ln(), |r| self.idf(r.token));
+                let w = same.map_or((1.0 + n).ln(), |t| self.idf(t, weights));
                 (w, reach)
             })
             .collect();
         // Two words that a name writes as one ("OFF SHORE", "OFFSHORE"): each reaches it.
         for (a, b, joined) in &analysed.pairs {
-            if let Some(id) = self.names.word(joined) {
+            if let Some(id) = self.known_word(joined, weights) {
                 for i in [*a, *b] {
                     if let Some((_, reach)) = tokens.get_mut(i) {
                         reach.push(Reach { token: id, sim: JOINED_SIM });
@@ -140,6 +199,8 @@ impl Projection {
         for (qi, w) in analysed.tokens.iter().enumerate() {
             // A word of at least three letters may be a name's initials,
             // or its words written as one.
+            // (Names recorded after `knownAt` found here are left out
+            // with the rest not visible then, in `scored`.)
             if w.chars().count() < 3 || w.chars().any(normalize::is_cjk) {
                 continue;
             }
@@ -151,20 +212,21 @@ impl Projection {
             }
         }
         let mut whole_query: Vec<Reach> = Vec::new();
-        if let Some(id) = analysed.joined.as_deref().and_then(|j| self.names.word(j)) {
+        if let Some(id) = analysed.joined.as_deref().and_then(|j| self.known_word(j, weights)) {
             whole_query.push(Reach { token: id, sim: JOINED_SIM });
         }
         for k in &analysed.initials {
-            if let Some(id) = self.names.word(k) {
+            if let Some(id) = self.known_word(k, weights) {
                 whole_query.push(Reach { token: id, sim: INITIALS_SIM });
             }
         }
-        Query { tokens, whole_names, whole_query }
+        Query { tokens, whole_names, whole_query, weights }
     }
 
     /// The two dictionary tokens a word no name has may be written as one
-    /// (each of at least three characters): "kitokofood" as `kitoko` and `food`.
-    fn split(&self, w: &str) -> Vec<Reach> {
+    /// (each of at least three characters, and one a name counted at
+    /// `weights` has): "kitokofood" as `kitoko` and `food`.
+    fn split(&self, w: &str, weights: &Weights) -> Vec<Reach> {
         let mut out: Vec<Reach> = Vec::new();
         let cuts: Vec<usize> = w.char_indices().map(|(i, _)| i).collect();
         if cuts.len() < 6 {
@@ -172,7 +234,7 @@ impl Projection {
         }
         for &cut in cuts.iter().skip(3).take(cuts.len().saturating_sub(5)) {
             let (left, right) = w.split_at(cut);
-            if let (Some(l), Some(r)) = (self.names.word(left), self.names.word(right)) {
+            if let (Some(l), Some(r)) = (self.known_word(left, weights), self.known_word(right, weights)) {
                 out.push(Reach { token: l, sim: JOINED_SIM });
                 out.push(Reach { token: r, sim: JOINED_SIM });
             }
@@ -192,7 +254,7 @@ impl Projection {
         }
         let (mut nnum, mut nden) = (0.0, 0.0);
         for &t in &entry.tokens {
-            let w = self.idf(t);
+            let w = self.idf(t, q.weights);
             let best = hits.iter().filter(|h| h.1 == t || h.1 == ALL).map(|h| h.2).fold(0.0, f32::max);
             nnum += w * best;
             nden += w;
@@ -294,7 +356,8 @@ impl Projection {
         if first == 0 {
             return Vec::new();
         }
-        let q = self.query(text);
+        let weights = self.weights(t.known_at);
+        let q = self.query(text, &weights);
         if q.tokens.is_empty() {
             return Vec::new();
         }
@@ -312,9 +375,10 @@ impl Projection {
         let me = groups.find(n);
         let ty = self.graph[me].ty;
         let mut best: FxHashMap<NodeIndex, (f32, u32)> = FxHashMap::default();
+        let weights = self.weights(t.known_at);
         for m in groups.members(me) {
             for name in self.own_names(m, t.known_at) {
-                let q = self.query(&name);
+                let q = self.query(&name, &weights);
                 if q.tokens.is_empty() {
                     continue;
                 }
