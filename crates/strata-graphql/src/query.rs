@@ -25,6 +25,27 @@ pub(crate) fn entity_id(argument: &str, id: &ID) -> Result<EntityId, Error> {
     EntityId::parse(id.as_str()).map_err(|e| Error::arg(argument, e))
 }
 
+/// The ends and the query of `connections` and `journey`, read from their
+/// common arguments: the snapshot they read, the two ids, and the
+/// question at the clamped `knownAt` (`days`: a journey's `after` and
+/// `before`).
+fn temporal<'a>(
+    ctx: &Context<'a>,
+    (from, to): (&ID, &ID),
+    max_hops: Option<i32>,
+    known_at: Option<DateTime>,
+    statuses: Option<Vec<ClaimStatus>>,
+    relations: Option<Vec<String>>,
+    (after, before): (Option<strata_core::Day>, Option<strata_core::Day>),
+) -> Result<(strata_engine::Snapshot<'a>, EntityId, EntityId, TemporalQuery), Error> {
+    let (from, to) = (entity_id("from", from)?, entity_id("to", to)?);
+    let max_hops = bounded("maxHops", max_hops.unwrap_or(3), MAX_HOPS)?;
+    let snap = snapshot(ctx)?;
+    let known_at = snap.clamp(instant(known_at));
+    let statuses = status_set(statuses.as_deref());
+    Ok((snap, from, to, TemporalQuery { known_at, statuses, max_hops, relations, after, before }))
+}
+
 /// An event id argument, checked.
 pub(crate) fn event_id(argument: &str, id: &ID) -> Result<EventId, Error> {
     EventId::parse(id.as_str()).map_err(|e| Error::arg(argument, e))
@@ -366,12 +387,9 @@ impl QueryRoot {
         statuses: Option<Vec<ClaimStatus>>,
         relations: Option<Vec<String>>,
     ) -> Result<Vec<Connection>, Error> {
-        let (from, to) = (entity_id("from", &from)?, entity_id("to", &to)?);
-        let max_hops = bounded("maxHops", max_hops.unwrap_or(3), MAX_HOPS)?;
-        let snap = snapshot(ctx)?;
-        let known = snap.clamp(instant(known_at));
-        let statuses = status_set(statuses.as_deref());
-        let query = TemporalQuery { known_at: known, statuses, max_hops, relations, after: None, before: None };
+        let days = (None, None);
+        let (snap, from, to, query) = temporal(ctx, (&from, &to), max_hops, known_at, statuses, relations, days)?;
+        let (known, statuses) = (query.known_at, query.statuses);
         let found = snap.connections(&from, &to, query);
         Ok(found
             .into_iter()
@@ -410,13 +428,9 @@ impl QueryRoot {
         statuses: Option<Vec<ClaimStatus>>,
         relations: Option<Vec<String>>,
     ) -> Result<Option<Path>, Error> {
-        let (from, to) = (entity_id("from", &from)?, entity_id("to", &to)?);
-        let max_hops = bounded("maxHops", max_hops.unwrap_or(3), MAX_HOPS)?;
-        let snap = snapshot(ctx)?;
-        let known = snap.clamp(instant(known_at));
-        let statuses = status_set(statuses.as_deref());
-        let query =
-            TemporalQuery { known_at: known, statuses, max_hops, relations, after: day(after), before: day(before) };
+        let days = (day(after), day(before));
+        let (snap, from, to, query) = temporal(ctx, (&from, &to), max_hops, known_at, statuses, relations, days)?;
+        let (known, statuses) = (query.known_at, query.statuses);
         let found = snap.journey(&from, &to, query);
         let time = snap.filter(day(after), Some(known)).with_statuses(statuses);
         Ok(found.map(|view| Path { view, time, cap: snap.cap() }))
