@@ -79,11 +79,11 @@ impl StoreView for EngineView<'_> {
     }
 }
 
-/// What earlier CSL imports left: the open listings whose attrs name the
-/// importer, and the last snapshot date (the `statement_made` of the
+/// What earlier CSL imports left: the listings whose attrs name the
+/// importer, with their ends (the import closes only those still open at
+/// its snapshot's date), and the last snapshot date (the `statement_made` of the
 /// list's publisher that each import states).
 fn csl_prior(engine: &Engine) -> anyhow::Result<Prior> {
-    let today = Timestamp::now().day();
     let snap = engine.snapshot();
     let filter = snap.filter(None, None);
     let mut prior = Prior::default();
@@ -91,7 +91,7 @@ fn csl_prior(engine: &Engine) -> anyhow::Result<Prior> {
     for (agency, ..) in csl::AGENCIES {
         let Ok(id) = EntityId::parse(agency) else { continue };
         for rel in snap.relations(&id, filter, Direction::Out, Some(&bans)) {
-            if rel.role != Role::SubjectObject || rel.valid_to.is_some_and(|to| to <= today) || rel.from != id {
+            if rel.role != Role::SubjectObject || rel.from != id {
                 continue;
             }
             let Some(recorded) = snap.event_at(rel.event)? else { continue };

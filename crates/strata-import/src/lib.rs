@@ -54,8 +54,8 @@ impl StoreView for EmptyStore {
     }
 }
 
-/// A listing an earlier import of a source stated and the store holds open
-/// today or ends later: a `ban_imposed` whose attrs name the importer.
+/// A listing an earlier import of a source stated: a `ban_imposed` whose
+/// attrs name the importer, with its end if a close is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenListing {
     /// The `ban_imposed` event's id.
@@ -78,7 +78,8 @@ pub struct OpenListing {
 pub struct Prior {
     /// The latest snapshot of this source already imported.
     pub last_snapshot: Option<Day>,
-    /// Its listings open now or ending in the future.
+    /// Its listings, each with its end if it has one (an import closes
+    /// only those still open at its snapshot's date).
     pub open: Vec<OpenListing>,
 }
 
