@@ -393,14 +393,9 @@ fn reads_follow_writes_across_nodes_and_a_stream_without_quorum_refuses_writes()
         })
         .collect();
     let (first, rest) = events.split_at(40);
-    let (status, r) = graphql(&a.url, APPEND, json!({ "events": first }), &[]).unwrap();
-    assert_eq!(status, 200, "{r}");
-    let position = r["data"]["appendEvents"]["position"].as_u64().unwrap();
-    assert_eq!(position, 40);
-    let (status, r) = graphql(&b.url, APPEND, json!({ "events": rest }), &[]).unwrap();
-    assert_eq!(status, 200, "{r}");
-    let last = r["data"]["appendEvents"]["position"].as_u64().unwrap();
-    assert_eq!(last, events.len() as u64);
+    assert_eq!(append_taken(&a.url, &json!(first))["position"], 40);
+    assert_eq!(append_taken(&b.url, &json!(rest))["position"], events.len());
+    let last = events.len() as u64;
     let wait = last.to_string();
     let (status, r) =
         graphql(&a.url, "{ stats { events } }", json!({}), &[("Strata-Wait-For-Position", wait.as_str())]).unwrap();
@@ -477,6 +472,25 @@ fragment party on Entity { id name names mergedIds relations { name from { id } 
 
 /// The two ids one party goes by in this test.
 const PARTY: [&str; 2] = ["huawei-technologies-co-ltd", "huawei-technologies"];
+
+/// Appends `events` (each with its id) through `url` and returns the
+/// `appendEvents` answer. A freshly started cluster may not take a write at
+/// once: `UNAVAILABLE` and `TIMEOUT` are sent again, which the ids make safe
+/// (a resent event already stored is not stored twice); any other error
+/// fails the test.
+fn append_taken(url: &str, events: &Value) -> Value {
+    let started = Instant::now();
+    loop {
+        let (status, r) = graphql(url, APPEND, json!({ "events": events }), &[]).unwrap();
+        if status == 200 && r["data"]["appendEvents"].is_object() {
+            return r["data"]["appendEvents"].clone();
+        }
+        let code = r["errors"][0]["extensions"]["code"].as_str().unwrap_or("");
+        assert!(["UNAVAILABLE", "TIMEOUT"].contains(&code), "the append failed ({status}): {r}");
+        assert!(started.elapsed() < Duration::from_secs(30), "{url} took no write in 30 s: {r}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
 
 /// Polls `url`'s `stats.events` until it has applied `position`.
 fn wait_position(url: &str, position: u64) {
@@ -563,19 +577,18 @@ fn names_search_and_merges_are_the_same_on_both_nodes() {
     // Node a: a CSL-style listing with its aliases, and the same company
     // under a second id, each with a relation to the agency.
     let events = json!([
-        {"kind": "entity_declared", "at": "2019-01-01",
+        {"id": "5e1f0c2a-6b1d-4e8a-9c3f-0a7b2d4e6f01", "kind": "entity_declared", "at": "2019-01-01",
          "subject": {"id": "us-bis", "type": "AGENCY", "name": "Bureau of Industry and Security"}},
-        {"kind": "ban_imposed", "at": "2019-05-16", "status": "CONFIRMED", "subject": {"id": "us-bis"},
+        {"id": "5e1f0c2a-6b1d-4e8a-9c3f-0a7b2d4e6f02", "kind": "ban_imposed", "at": "2019-05-16", "status": "CONFIRMED", "subject": {"id": "us-bis"},
          "object": {"id": PARTY[0], "type": "ACTOR", "name": "HUAWEI TECHNOLOGIES CO., LTD.",
                     "aliases": ["Huawei", "华为技术有限公司"]}},
-        {"kind": "letter_sent", "at": "2019-06-01",
+        {"id": "5e1f0c2a-6b1d-4e8a-9c3f-0a7b2d4e6f03", "kind": "letter_sent", "at": "2019-06-01",
          "subject": {"id": PARTY[1], "type": "ACTOR", "name": "Huawei Technologies"}, "object": {"id": "us-bis"}},
-        {"kind": "entity_declared", "at": "2019-01-01",
+        {"id": "5e1f0c2a-6b1d-4e8a-9c3f-0a7b2d4e6f04", "kind": "entity_declared", "at": "2019-01-01",
          "subject": {"id": "zte", "type": "ACTOR", "name": "ZTE Corporation"}},
     ]);
-    let (status, r) = graphql(&a.url, APPEND, json!({ "events": events }), &[]).unwrap();
-    assert_eq!(status, 200, "{r}");
-    let declared = r["data"]["appendEvents"]["position"].as_u64().unwrap();
+    assert_eq!(append_taken(&a.url, &events)["position"], 4, "the four events are the stream's first");
+    let declared = 4;
     let (_, r) = graphql(&a.url, "{ stats { lastRecordedAt } }", json!({}), &[]).unwrap();
     let before_merge = r["data"]["stats"]["lastRecordedAt"].clone();
     assert!(before_merge.is_string(), "{r}");
@@ -590,12 +603,11 @@ fn names_search_and_merges_are_the_same_on_both_nodes() {
     assert_eq!(b_before_at, b_before);
 
     // Node a merges the CSL id into the other.
-    let merge = json!([{"kind": "same_as", "at": "2026-02-01", "status": "CONFIRMED",
+    let merge_id = json!("5e1f0c2a-6b1d-4e8a-9c3f-0a7b2d4e6f81");
+    let merge = json!([{"id": merge_id, "kind": "same_as", "at": "2026-02-01", "status": "CONFIRMED",
                         "subject": {"id": PARTY[0]}, "object": {"id": PARTY[1]}}]);
-    let (status, r) = graphql(&a.url, APPEND, json!({ "events": merge }), &[]).unwrap();
-    assert_eq!(status, 200, "{r}");
-    let merged = &r["data"]["appendEvents"];
-    let (merge_position, merge_id) = (merged["position"].as_u64().unwrap(), merged["events"][0]["id"].clone());
+    assert_eq!(append_taken(&a.url, &merge)["position"], 5, "the merge is the stream's fifth event");
+    let merge_position = 5;
     let (_, r) = graphql(&a.url, "{ stats { lastRecordedAt } }", json!({}), &[]).unwrap();
     let merged_at = r["data"]["stats"]["lastRecordedAt"].clone();
 
