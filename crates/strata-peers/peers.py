@@ -1,4 +1,4 @@
-"""The Python peers of strata's side-by-side benchmark: Kuzu, DuckDB and networkx.
+"""The Python peers of strata's side-by-side benchmark: Ladybug, DuckDB and networkx.
 
 Reads what the Rust harness (src/main.rs) wrote into --work: nodes.csv
 (id, visible), edges.csv (src, dst, vf, vt: days, an edge holds for
@@ -49,12 +49,14 @@ def outcome(system, load_s, q, budget_s, neighborhood, path):
     }
 
 
-def run_kuzu(work, q, budget_s):
-    import kuzu
+def run_ladybug(work, q, budget_s):
+    # Ladybug: the maintained fork of Kuzu (archived in October 2025), with
+    # Kuzu's Python API and Cypher dialect under the module name `ladybug`.
+    import ladybug
 
     started = time.perf_counter()
-    db = kuzu.Database(":memory:")
-    conn = kuzu.Connection(db)
+    db = ladybug.Database(":memory:")
+    conn = ladybug.Connection(db)
     conn.execute("CREATE NODE TABLE E(id INT64, visible BOOLEAN, PRIMARY KEY(id))")
     conn.execute("CREATE REL TABLE R(FROM E TO E, vf INT32, vt INT32)")
     conn.execute(f"COPY E FROM '{work}/nodes.csv' (header=true)")
@@ -64,7 +66,8 @@ def run_kuzu(work, q, budget_s):
     # SHORTEST mode visits each reachable node once (a BFS), where the
     # default walk semantics would enumerate every walk of up to 3 hops.
     # Plain execute with parameters: a prepared statement of this query fails
-    # to bind in Kuzu 0.11.3 ("Cannot evaluate $_12_ ...").
+    # to bind in Ladybug 0.22.0, as in Kuzu 0.11.3 ("Cannot evaluate $_13_
+    # because it does not depend on n or r"), and separate prepare is deprecated.
     nb_query = (
         f"MATCH (a:E {{id: $s}})-[r:R* SHORTEST 1..{hops} (r, n | WHERE r.vf <= $t AND r.vt > $t)]-(b:E) "
         "WHERE b.visible RETURN DISTINCT b.id"
@@ -86,7 +89,7 @@ def run_kuzu(work, q, budget_s):
         rows = conn.execute(path_query, {"s": a, "g": b, "t": day}).get_all()
         return min((r[0] for r in rows), default=None)
 
-    return outcome(f"Kuzu {kuzu.__version__} (in memory)", load_s, q, budget_s, neighborhood, path)
+    return outcome(f"Ladybug {ladybug.__version__} (in memory)", load_s, q, budget_s, neighborhood, path)
 
 
 def run_duckdb(work, q, budget_s):
@@ -170,14 +173,14 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--work", required=True)
     p.add_argument("--budget-s", type=float, default=60)
-    p.add_argument("--skip", default="", help="comma-separated: kuzu,duckdb,networkx")
+    p.add_argument("--skip", default="", help="comma-separated: ladybug,duckdb,networkx")
     args = p.parse_args()
     work = os.path.abspath(args.work)
     with open(os.path.join(work, "questions.json")) as f:
         q = json.load(f)
     skip = set(filter(None, args.skip.split(",")))
     results = []
-    for name, run in [("kuzu", run_kuzu), ("duckdb", run_duckdb), ("networkx", run_networkx)]:
+    for name, run in [("ladybug", run_ladybug), ("duckdb", run_duckdb), ("networkx", run_networkx)]:
         if name in skip:
             continue
         print(f"{name} ...", flush=True)

@@ -1,5 +1,5 @@
 //! strata beside its peers: loads one generated NDJSON log into strata, cozo
-//! and (through `peers.py`) Kuzu, DuckDB and networkx, asks every system the
+//! and (through `peers.py`) Ladybug, DuckDB and networkx, asks every system the
 //! same as-of questions, checks that they agree, and prints one table.
 
 mod derive;
