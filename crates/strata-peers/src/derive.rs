@@ -129,7 +129,21 @@ pub fn from_text(text: String, vocab: &Vocabulary) -> Result<Dataset> {
                 openings.push(Opening { key: (rel, s, o), about, from: day, marks: spec.effect == Effect::Marks })
             }
             Effect::Closes if believed => closings.entry((rel, s, o)).or_default().push(Closing { about, at: day }),
-            Effect::Opens | Effect::Marks | Effect::Closes | Effect::Retracts => {}
+            // A merge makes two ids one entity with the relations of both;
+            // this replay does not model that, so it refuses rather than
+            // hand the peers a graph strata does not have.
+            Effect::Merges if believed => bail!(
+                "event {} ({}) merges two entities: the peer comparison does not replay merges; use a log without them",
+                ev.id,
+                ev.kind
+            ),
+            // Distinguishing two parties changes no relation.
+            Effect::Opens
+            | Effect::Marks
+            | Effect::Closes
+            | Effect::Retracts
+            | Effect::Merges
+            | Effect::Distinguishes => {}
         }
     }
 

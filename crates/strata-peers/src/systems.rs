@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use cozo::{DataValue, DbInstance, ScriptMutability};
-use strata_engine::{Config, Day, Engine, EntityId, PathQuery};
+use strata_engine::{Config, Day, Engine, EntityId, NeighborhoodQuery, PathQuery};
 
 use crate::derive::Dataset;
 use crate::questions::{Outcome, Questions};
@@ -76,7 +76,7 @@ pub fn strata(data: &Dataset, q: &Questions, budget: Duration, batch: usize) -> 
     let hops = q.neighborhood_hops;
     let (nb, nb_us, nb_note) = timed(&q.neighborhood, budget, |(c, day)| {
         let t = snap.filter(Some(Day(day)), None);
-        let found = snap.read(|g| g.neighborhood_ids(&ids[c as usize], hops, t, None));
+        let found = snap.neighborhood_ids(&ids[c as usize], NeighborhoodQuery { time: t, hops, relations: None });
         let mut set: Vec<u32> = found.into_iter().flatten().filter_map(|id| index.get(id.as_str()).copied()).collect();
         set.sort_unstable();
         Ok(set)
@@ -84,7 +84,7 @@ pub fn strata(data: &Dataset, q: &Questions, budget: Duration, batch: usize) -> 
     let max_hops = q.path_max_hops;
     let (pa, pa_us, pa_note) = timed(&q.path, budget, |(a, b, day)| {
         let pq = PathQuery { time: snap.filter(Some(Day(day)), None), max_hops, relations: None, directed: false };
-        Ok(snap.read(|g| g.path(&ids[a as usize], &ids[b as usize], &pq)).map(|p| p.hops() as u32))
+        Ok(snap.path(&ids[a as usize], &ids[b as usize], pq).map(|p| p.hops() as u32))
     })?;
     Ok(Outcome {
         system: if batch == 0 {
