@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::questions::{Outcome, Questions};
+use crate::questions::{bucket_of, Outcome, Questions, BUCKETS};
 
 fn percentile(us: &[f64], p: f64) -> Option<f64> {
     if us.is_empty() {
@@ -70,12 +70,15 @@ pub fn render(dataset: &str, q: &Questions, outcomes: &[Outcome]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{dataset}");
     let Some(base) = outcomes.first() else { return out };
-    let b_nb = percentile(&base.neighborhood_us, 0.5);
+    // The main table reads the uniform draw only; the top-up for the
+    // buckets would tilt its medians towards the rare sizes.
+    let uniform = |us: &[f64]| us[..us.len().min(q.uniform)].to_vec();
+    let b_nb = percentile(&uniform(&base.neighborhood_us), 0.5);
     let b_pa = percentile(&base.path_us, 0.5);
     let _ = writeln!(
         out,
         "{} questions of each kind: as-of {}-hop neighborhood over both directions; as-of shortest path length (at most {} hops)\n",
-        q.neighborhood.len(),
+        q.uniform,
         q.neighborhood_hops,
         q.path_max_hops
     );
@@ -86,7 +89,7 @@ pub fn render(dataset: &str, q: &Questions, outcomes: &[Outcome]) -> String {
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---|");
     let mut notes = Vec::new();
     for o in outcomes {
-        let nb = percentile(&o.neighborhood_us, 0.5);
+        let nb = percentile(&uniform(&o.neighborhood_us), 0.5);
         let pa = percentile(&o.path_us, 0.5);
         let (s1, n1, d1) = agreement(&base.neighborhood, &o.neighborhood, |a, b| set_difference(a, b));
         let (s2, n2, d2) = agreement(&base.path, &o.path, |a, b| format!("strata {a:?} hops, it {b:?}"));
@@ -98,7 +101,7 @@ pub fn render(dataset: &str, q: &Questions, outcomes: &[Outcome]) -> String {
             o.system,
             o.load_s,
             fmt_us(nb),
-            fmt_us(percentile(&o.neighborhood_us, 0.9)),
+            fmt_us(percentile(&uniform(&o.neighborhood_us), 0.9)),
             ratio(nb, b_nb),
             fmt_us(pa),
             fmt_us(percentile(&o.path_us, 0.9)),
@@ -112,7 +115,7 @@ pub fn render(dataset: &str, q: &Questions, outcomes: &[Outcome]) -> String {
             notes.push(format!("- {}: {n}", o.system));
         }
     }
-    let sizes: Vec<usize> = base.neighborhood.iter().map(Vec::len).collect();
+    let sizes: Vec<usize> = base.neighborhood.iter().take(q.uniform).map(Vec::len).collect();
     let reachable = base.path.iter().filter(|p| p.is_some()).count();
     let _ = writeln!(
         out,
@@ -122,8 +125,104 @@ pub fn render(dataset: &str, q: &Questions, outcomes: &[Outcome]) -> String {
         reachable,
         base.path.len()
     );
+    let wrong_size = base.neighborhood.iter().zip(&q.neighborhood_size).filter(|(a, &n)| a.len() != n).count();
+    if wrong_size > 0 {
+        notes.push(format!(
+            "- strata's answer has another size than the derivation's BFS counts on {wrong_size} neighborhood questions"
+        ));
+    }
     for n in notes {
         let _ = writeln!(out, "{n}");
     }
+    buckets(&mut out, q, outcomes);
     out
+}
+
+/// The neighborhood question again, by the size of its answer: per bucket
+/// and system the questions answered, the median and p90, and the p90 over
+/// the plain BFS floor's p90 in the same bucket; then whether strata meets
+/// the target in each bucket (p90 within 3× the floor's and below every
+/// peer's).
+fn buckets(out: &mut String, q: &Questions, outcomes: &[Outcome]) {
+    let extra = q.neighborhood.len() - q.uniform;
+    let _ = writeln!(
+        out,
+        "\n### Neighborhood by answer size\n\n\
+         n = entities in the answer, the centre included. A bucket holds lo ≤ n < hi: an answer of exactly \
+         10, 100 or 1,000 entities counts in the bucket that starts there. The {} uniform questions, plus {extra} \
+         drawn the same way and kept only for a bucket with fewer than {} ({} draws). \
+         \"vs floor\": the system's p90 over the plain BFS's p90 in the same bucket.\n",
+        q.uniform, q.per_bucket, q.top_up_draws
+    );
+    let _ = writeln!(out, "| answer size | system | questions | p50 | p90 | p90 vs floor |");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|");
+    // Times per system and bucket, over the questions the system answered.
+    let per: Vec<Vec<Vec<f64>>> = outcomes
+        .iter()
+        .map(|o| {
+            let mut b = vec![Vec::new(); BUCKETS.len()];
+            for (&us, &n) in o.neighborhood_us.iter().zip(&q.neighborhood_size) {
+                if let Some(i) = bucket_of(n) {
+                    b[i].push(us);
+                }
+            }
+            b
+        })
+        .collect();
+    let floor = outcomes.iter().position(|o| o.system.starts_with("plain BFS"));
+    let mut verdicts = Vec::new();
+    for (i, &(_, _, label)) in BUCKETS.iter().enumerate() {
+        let asked = q.neighborhood_size.iter().filter(|&&n| bucket_of(n) == Some(i)).count();
+        if asked == 0 {
+            let _ = writeln!(out, "| {label} | (empty: no question of the log fell here) | 0 | - | - | - |");
+            verdicts.push(format!("- {label}: empty, no verdict"));
+            continue;
+        }
+        let floor_p90 = floor.and_then(|f| percentile(&per[f][i], 0.9));
+        for (o, times) in outcomes.iter().zip(&per) {
+            let p90 = percentile(&times[i], 0.9);
+            let _ = writeln!(
+                out,
+                "| {label} | {} | {}{} | {} | {} | {} |",
+                o.system,
+                times[i].len(),
+                if times[i].len() < asked { format!(" of {asked}") } else { String::new() },
+                fmt_us(percentile(&times[i], 0.5)),
+                fmt_us(p90),
+                ratio(p90, floor_p90)
+            );
+        }
+        let strata_p90 = percentile(&per[0][i], 0.9);
+        let near = match (strata_p90, floor_p90) {
+            (Some(s), Some(f)) if f > 0.0 => {
+                format!("p90 {:.1}× the floor's ({})", s / f, if s <= 3.0 * f { "within 3×" } else { "NOT within 3×" })
+            }
+            _ => "no floor to compare with".into(),
+        };
+        let peers: Vec<(&str, Option<f64>)> = outcomes
+            .iter()
+            .zip(&per)
+            .enumerate()
+            .filter(|&(k, _)| k != 0 && Some(k) != floor)
+            .map(|(_, (o, t))| (o.system.as_str(), percentile(&t[i], 0.9)))
+            .collect();
+        let behind: Vec<&str> = peers
+            .iter()
+            .filter(|(_, p)| matches!((strata_p90, p), (Some(s), Some(p)) if *p <= s))
+            .map(|(name, _)| *name)
+            .collect();
+        let ahead = if peers.is_empty() {
+            "no peer run".to_string()
+        } else if behind.is_empty() {
+            "ahead of every peer".to_string()
+        } else {
+            format!("NOT ahead of {}", behind.join(", "))
+        };
+        verdicts.push(format!("- {label}: strata {near}; {ahead}"));
+    }
+    let _ =
+        writeln!(out, "\nTarget (#24): in every bucket strata's p90 within 3× the floor's and ahead of every peer's.");
+    for v in verdicts {
+        let _ = writeln!(out, "{v}");
+    }
 }
