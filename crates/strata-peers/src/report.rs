@@ -154,6 +154,22 @@ fn buckets(out: &mut String, q: &Questions, outcomes: &[Outcome]) {
          \"vs floor\": the system's p90 over the plain BFS's p90 in the same bucket.\n",
         q.uniform, q.per_bucket, q.top_up_draws
     );
+    let short: Vec<String> = BUCKETS
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &(_, _, label))| {
+            let asked = q.neighborhood_size.iter().filter(|&&n| bucket_of(n) == Some(i)).count();
+            (asked < q.per_bucket).then(|| format!("{label}: {asked}"))
+        })
+        .collect();
+    if !short.is_empty() {
+        let _ = writeln!(
+            out,
+            "Short of {} after the draws (the log has few such questions): {}.\n",
+            q.per_bucket,
+            short.join(", ")
+        );
+    }
     let _ = writeln!(out, "| answer size | system | questions | p50 | p90 | p90 vs floor |");
     let _ = writeln!(out, "|---|---|---:|---:|---:|---:|");
     // Times per system and bucket, over the questions the system answered.
