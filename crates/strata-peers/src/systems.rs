@@ -1,7 +1,7 @@
 //! The systems run in process: strata itself, cozo, and a plain BFS over an
 //! adjacency list (the floor any in-memory graph could reach).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
@@ -233,37 +233,41 @@ pub fn plain(data: &Dataset, q: &Questions, budget: Duration) -> Result<Outcome>
         adj[e.dst as usize].push((e.src, e.from, e.to));
     }
     let load_s = started.elapsed().as_secs_f64();
-    let mut depth = vec![u32::MAX; data.names.len()];
-    let mut touched: Vec<u32> = Vec::new();
-    // Breadth-first from `s` up to `max` hops; stops early when it reaches `goal`.
+    // Entities reached by the current question carry its stamp, so nothing
+    // is reset between questions (a reset would charge one question for the
+    // size of the one before).
+    let mut mark = vec![0u32; data.names.len()];
+    let mut stamp = 0u32;
+    // Breadth-first from `s` up to `max` hops, level by level; stops early
+    // when it reaches `goal`. Returns the entities reached, `s` first.
     let mut bfs = |s: u32, day: i32, max: u32, goal: Option<u32>| -> (Vec<u32>, Option<u32>) {
-        for &n in &touched {
-            depth[n as usize] = u32::MAX;
-        }
-        touched.clear();
-        depth[s as usize] = 0;
-        touched.push(s);
-        let mut queue = VecDeque::from([s]);
+        stamp += 1;
+        mark[s as usize] = stamp;
+        let mut reached = vec![s];
         if goal == Some(s) {
-            return (touched.clone(), Some(0));
+            return (reached, Some(0));
         }
-        while let Some(u) = queue.pop_front() {
-            let d = depth[u as usize];
-            if d >= max {
-                continue;
+        let mut next = 0;
+        for d in 1..=max {
+            let level_end = reached.len();
+            if next == level_end {
+                break;
             }
-            for &(v, from, to) in &adj[u as usize] {
-                if from <= day && day < to && depth[v as usize] == u32::MAX {
-                    depth[v as usize] = d + 1;
-                    touched.push(v);
-                    if goal == Some(v) {
-                        return (Vec::new(), Some(d + 1));
+            while next < level_end {
+                let u = reached[next];
+                next += 1;
+                for &(v, from, to) in &adj[u as usize] {
+                    if from <= day && day < to && mark[v as usize] != stamp {
+                        mark[v as usize] = stamp;
+                        if goal == Some(v) {
+                            return (Vec::new(), Some(d));
+                        }
+                        reached.push(v);
                     }
-                    queue.push_back(v);
                 }
             }
         }
-        (touched.clone(), None)
+        (reached, None)
     };
     let hops = q.neighborhood_hops as u32;
     // Sorted for the comparison after the timing, as strata's answers are.
