@@ -19,7 +19,8 @@ fn fmt_us(us: Option<f64>) -> String {
         None => "-".into(),
         Some(us) if us >= 1e6 => format!("{:.2} s", us / 1e6),
         Some(us) if us >= 1e3 => format!("{:.1} ms", us / 1e3),
-        Some(us) => format!("{us:.0} µs"),
+        Some(us) if us >= 10.0 => format!("{us:.0} µs"),
+        Some(us) => format!("{us:.1} µs"),
     }
 }
 
