@@ -187,7 +187,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::questions::{Questions, NEIGHBORHOOD_HOPS, PATH_MAX_HOPS};
+    use crate::questions::{self, Questions, NEIGHBORHOOD_HOPS, PATH_MAX_HOPS};
     use crate::systems;
 
     const LOG: &str = r#"{"kind":"entity_declared","at":"2019","subject":{"id":"miit","type":"agency"}}
@@ -248,6 +248,10 @@ mod tests {
             neighborhood_hops: NEIGHBORHOOD_HOPS,
             path_max_hops: PATH_MAX_HOPS,
             neighborhood: vec![],
+            neighborhood_size: vec![],
+            uniform: 0,
+            per_bucket: 0,
+            top_up_draws: 0,
             path: vec![],
         };
         for d in dates {
@@ -265,5 +269,28 @@ mod tests {
         assert_eq!(strata.path, plain.path);
         let reached = strata.path.iter().filter(|p| p.is_some_and(|h| h > 0)).count();
         assert!(reached > 10, "the log connects entities at some dates ({reached})");
+    }
+
+    #[test]
+    fn drawn_questions_know_the_size_of_their_answers() {
+        let data = from_text(LOG.to_string(), &Vocabulary::builtin()).unwrap();
+        let q = questions::draw(&data, 40, 3);
+        assert_eq!(q.uniform, 40);
+        assert_eq!(q.neighborhood.len(), q.neighborhood_size.len());
+        let strata = systems::strata(&data, &q, Duration::from_secs(60), 0).unwrap();
+        let sizes: Vec<usize> = strata.neighborhood.iter().map(Vec::len).collect();
+        assert_eq!(sizes, q.neighborhood_size, "the bucket of each question is the size of strata's answer");
+    }
+
+    #[test]
+    fn answers_of_exactly_10_100_and_1000_entities_open_a_bucket() {
+        let bucket = |n| questions::bucket_of(n).map(|b| questions::BUCKETS[b].2);
+        assert_eq!(bucket(0), None);
+        assert_eq!(bucket(1), Some("1 ≤ n < 10"));
+        assert_eq!(bucket(9), Some("1 ≤ n < 10"));
+        assert_eq!(bucket(10), Some("10 ≤ n < 100"));
+        assert_eq!(bucket(100), Some("100 ≤ n < 1,000"));
+        assert_eq!(bucket(999), Some("100 ≤ n < 1,000"));
+        assert_eq!(bucket(1000), Some("n ≥ 1,000"));
     }
 }

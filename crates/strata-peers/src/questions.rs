@@ -144,7 +144,7 @@ pub fn draw(data: &Dataset, n: usize, seed: u64) -> Questions {
     questions.uniform = n;
     // The top-up draws from a generator of its own, so the uniform questions
     // (and the paths) are the same as without it.
-    let mut rng = StdRng::seed_from_u64(seed ^ 0xb0c3_e75);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x0b0c_3e75);
     let mut count = [0usize; BUCKETS.len()];
     for &s in &questions.neighborhood_size {
         if let Some(b) = bucket_of(s) {
