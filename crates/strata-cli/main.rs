@@ -153,5 +153,8 @@ fn query(global: &Global, a: args::QueryArgs) -> anyhow::Result<ExitCode> {
     let json = serde_json::to_string_pretty(&response).context("cannot print the response")?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{json}")?;
+    out.flush()?;
+    drop((schema, runtime));
+    Engine::exit(engine);
     Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }

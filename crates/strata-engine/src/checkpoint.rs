@@ -108,6 +108,21 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// For a process about to exit: waits for a checkpoint being written,
+    /// then lets the process end without freeing the projection item by
+    /// item, which at a million events took about a tenth of a one-shot
+    /// `strata query`. Nothing is lost that was acknowledged: an append is
+    /// durable before it returns, so exiting now is no different from being
+    /// stopped after it (what the crash tests prove).
+    pub fn exit(engine: Arc<Engine>) {
+        if let Some(h) = engine.checkpoints.running.lock().take() {
+            let _ = h.join();
+        }
+        std::mem::forget(engine);
+    }
+}
+
 impl Drop for Engine {
     fn drop(&mut self) {
         if let Some(h) = self.checkpoints.running.get_mut().take() {

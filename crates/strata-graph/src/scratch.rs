@@ -125,7 +125,12 @@ type AdjIter<'a> = std::iter::Rev<std::slice::Iter<'a, Adj>>;
 /// each with the node it leads to, its weight and whether it came from the
 /// second list. Newest first in each list: the order petgraph's
 /// `edges_directed` gives, which the searches have always used.
-pub(crate) struct Steps<'a> {
+///
+/// `M` says whether the read sees merges: a search is compiled twice, and
+/// without merges its steps are the two slice iterators and nothing else
+/// (with one iterator for both, a check per edge and a larger iterator
+/// made the shortest path take about twice the instructions).
+pub(crate) struct Steps<'a, const M: bool> {
     first: AdjIter<'a>,
     second: Option<AdjIter<'a>>,
     /// With merges: the entity stepped from, its other ids (whose edges
@@ -143,11 +148,29 @@ struct Merged<'a> {
     reverse: bool,
 }
 
-impl Iterator for Steps<'_> {
+impl<const M: bool> Iterator for Steps<'_, M> {
     type Item = (EdgeIndex, NodeIndex, EdgeWeight, bool);
 
-    #[inline]
+    /// Without merges the step is two slice iterators, inlined into the
+    /// searches' inner loops; the merged walk is kept out of line.
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
+        if M && self.merged.is_some() {
+            return self.next_merged();
+        }
+        let (a, second) = match self.first.next() {
+            Some(a) => (a, false),
+            None => (self.second.as_mut()?.next()?, true),
+        };
+        Some((EdgeIndex::new(a.edge as usize), NodeIndex::new(a.other as usize), a.weight(), second))
+    }
+}
+
+impl<const M: bool> Steps<'_, M> {
+    /// [`Iterator::next`] with merges: the edges of each of the entity's
+    /// ids in turn, each far end as its survivor.
+    #[inline(never)]
+    fn next_merged(&mut self) -> Option<(EdgeIndex, NodeIndex, EdgeWeight, bool)> {
         loop {
             let (a, second) = match self.first.next() {
                 Some(a) => (a, false),
@@ -165,13 +188,10 @@ impl Iterator for Steps<'_> {
                     }
                 },
             };
-            let v = NodeIndex::new(a.other as usize);
-            let Some(m) = &self.merged else {
-                return Some((EdgeIndex::new(a.edge as usize), v, a.weight(), second));
-            };
+            let m = self.merged.as_ref()?;
             // Each far end as its survivor; a link between two ids of the
             // entity is a link to itself, which a step never takes.
-            let v = m.groups.find(v);
+            let v = m.groups.find(NodeIndex::new(a.other as usize));
             if v == m.me {
                 continue;
             }
@@ -197,16 +217,19 @@ impl Projection {
     /// The edges usable from `n` (see [`Steps`]), not yet filtered. With
     /// `groups` (the merges a read sees), `n` is a survivor and its steps
     /// are those of all its ids, each leading to a survivor.
-    pub(crate) fn steps<'a>(
+    pub(crate) fn steps<'a, const M: bool>(
         &'a self,
         n: NodeIndex,
         directed: bool,
         reverse: bool,
         groups: Option<&'a Groups>,
-    ) -> Steps<'a> {
+    ) -> Steps<'a, M> {
         let (fwd, back) = lists(&self.adj, n, reverse);
-        let merged =
-            groups.map(|g| Merged { me: n, groups: g, others: g.others(n), adj: &self.adj, directed, reverse });
+        let merged = if M {
+            groups.map(|g| Merged { me: n, groups: g, others: g.others(n), adj: &self.adj, directed, reverse })
+        } else {
+            None
+        };
         Steps { first: fwd.iter().rev(), second: (!directed).then(|| back.iter().rev()), merged }
     }
 

@@ -103,6 +103,22 @@ impl Projection {
         search: Search<'_>,
         scratch: &mut Scratch,
     ) -> Option<Vec<(EdgeIndex, NodeIndex)>> {
+        if search.groups.is_some() {
+            self.shortest_in::<true>(start, goal, max_hops, search, scratch)
+        } else {
+            self.shortest_in::<false>(start, goal, max_hops, search, scratch)
+        }
+    }
+
+    /// [`Projection::shortest`] with (`M`) or without merges.
+    fn shortest_in<const M: bool>(
+        &self,
+        start: NodeIndex,
+        goal: NodeIndex,
+        max_hops: u32,
+        search: Search<'_>,
+        scratch: &mut Scratch,
+    ) -> Option<Vec<(EdgeIndex, NodeIndex)>> {
         if max_hops == 0 {
             return None;
         }
@@ -129,7 +145,7 @@ impl Projection {
             next.clear();
             let mut met = false;
             'level: for &u in frontier.iter() {
-                for (_, v, weight, _) in self.steps(u, search.directed, !forward, search.groups) {
+                for (_, v, weight, _) in self.steps::<M>(u, search.directed, !forward, search.groups) {
                     let slot = scratch.peek(v);
                     let (mine, theirs) = if forward { (slot.fwd, slot.bwd) } else { (slot.bwd, slot.fwd) };
                     if mine != NONE || !self.step_ok(weight, v, &search, scratch) {
@@ -172,7 +188,7 @@ impl Projection {
         scratch.forward = fwd;
         scratch.backward = bwd;
         scratch.next = next;
-        self.first_shortest(start, found?, forward_depth, search, scratch)
+        self.first_shortest::<M>(start, found?, forward_depth, search, scratch)
     }
 
     /// The first path of `hops` hops from `start` in edge order, given exact
@@ -181,7 +197,7 @@ impl Projection {
     /// `hops - forward_depth - 1` hops of it. Within the first
     /// `forward_depth` hops a depth-first search (each dead end remembered)
     /// finds it; after that the distances to the goal lead the way.
-    fn first_shortest(
+    fn first_shortest<const M: bool>(
         &self,
         start: NodeIndex,
         hops: u32,
@@ -190,8 +206,8 @@ impl Projection {
         scratch: &mut Scratch,
     ) -> Option<Vec<(EdgeIndex, NodeIndex)>> {
         let mut edges: Vec<(EdgeIndex, NodeIndex)> = Vec::with_capacity(hops as usize);
-        let mut stack: Vec<(NodeIndex, Steps<'_>)> =
-            vec![(start, self.steps(start, search.directed, false, search.groups))];
+        let mut stack: Vec<(NodeIndex, Steps<'_, M>)> =
+            vec![(start, self.steps::<M>(start, search.directed, false, search.groups))];
         let (e, v) = loop {
             let (u, step) = match stack.last_mut() {
                 Some((u, steps)) => (*u, steps.next()),
@@ -210,7 +226,7 @@ impl Projection {
                     continue;
                 }
                 edges.push((e, v));
-                stack.push((v, self.steps(v, search.directed, false, search.groups)));
+                stack.push((v, self.steps::<M>(v, search.directed, false, search.groups)));
             } else if scratch.peek(v).bwd == hops - depth && self.step_ok(weight, v, &search, scratch) {
                 break (e, v);
             }
@@ -221,7 +237,7 @@ impl Projection {
         let mut left = hops - edges.len() as u32;
         while left > 0 {
             let (e, x) = self
-                .steps(at, search.directed, false, search.groups)
+                .steps::<M>(at, search.directed, false, search.groups)
                 .find(|&(_, x, weight, _)| scratch.peek(x).bwd == left - 1 && self.step_ok(weight, x, &search, scratch))
                 .map(|(e, x, _, _)| (e, x))?;
             edges.push((e, x));
@@ -248,58 +264,75 @@ impl Projection {
         let search = Search { directed: query.directed, names: names.as_deref(), time, groups };
         let max_hops = hop_count(query.max_hops);
         let found = with_scratch(self.graph.node_bound(), |scratch| {
-            // Distance of every node to the goal, searched backwards, to prune
-            // branches that cannot reach it in the hops left. A node the walk
-            // goes through needs one of at most `max_hops - 1`: the widest
-            // level, the last, is not searched; only the start may be that far.
-            scratch.slot(goal).bwd = 0;
-            let mut queue = std::mem::take(&mut scratch.backward);
-            queue.push(goal);
-            let mut head = 0;
-            while let Some(&u) = queue.get(head) {
-                head += 1;
-                let depth = scratch.peek(u).bwd;
-                if depth + 1 >= max_hops {
-                    continue;
-                }
-                for (_, v, weight, _) in self.steps(u, search.directed, true, search.groups) {
-                    if scratch.peek(v).bwd == NONE && self.step_ok(weight, v, &search, scratch) {
-                        scratch.slot(v).bwd = depth + 1;
-                        queue.push(v);
-                    }
-                }
+            if search.groups.is_some() {
+                self.paths_in::<true>(start, goal, max_hops, limit, search, scratch)
+            } else {
+                self.paths_in::<false>(start, goal, max_hops, limit, search, scratch)
             }
-            scratch.backward = queue;
-            let mut shortest = scratch.peek(start).bwd;
-            if shortest == NONE && max_hops > 0 {
-                let far = max_hops - 1;
-                if self
-                    .steps(start, search.directed, false, search.groups)
-                    .any(|(_, v, weight, _)| scratch.peek(v).bwd == far && self.step_ok(weight, v, &search, scratch))
-                {
-                    shortest = max_hops;
-                }
-            }
-            let mut found: Vec<Vec<(EdgeIndex, NodeIndex)>> = Vec::new();
-            if shortest == NONE {
-                return found;
-            }
-            scratch.slot(start).flags |= ON_PATH;
-            let mut walk = Vec::new();
-            for len in shortest..=max_hops {
-                let mut walk = Walk { goal, limit, search, edges: &mut walk, found: &mut found };
-                self.paths_of_len(start, len, &mut walk, scratch);
-                if found.len() >= limit {
-                    break;
-                }
-            }
-            found
         });
         found.into_iter().filter_map(|edges| self.path_view(start, &edges, time)).collect()
     }
 
-    fn paths_of_len(&self, u: NodeIndex, left: u32, walk: &mut Walk<'_, '_>, scratch: &mut Scratch) {
-        for (e, v, weight, _) in self.steps(u, walk.search.directed, false, walk.search.groups) {
+    /// [`Projection::paths`]' walks, with (`M`) or without merges.
+    fn paths_in<const M: bool>(
+        &self,
+        start: NodeIndex,
+        goal: NodeIndex,
+        max_hops: u32,
+        limit: usize,
+        search: Search<'_>,
+        scratch: &mut Scratch,
+    ) -> Vec<Vec<(EdgeIndex, NodeIndex)>> {
+        // Distance of every node to the goal, searched backwards, to prune
+        // branches that cannot reach it in the hops left. A node the walk
+        // goes through needs one of at most `max_hops - 1`: the widest
+        // level, the last, is not searched; only the start may be that far.
+        scratch.slot(goal).bwd = 0;
+        let mut queue = std::mem::take(&mut scratch.backward);
+        queue.push(goal);
+        let mut head = 0;
+        while let Some(&u) = queue.get(head) {
+            head += 1;
+            let depth = scratch.peek(u).bwd;
+            if depth + 1 >= max_hops {
+                continue;
+            }
+            for (_, v, weight, _) in self.steps::<M>(u, search.directed, true, search.groups) {
+                if scratch.peek(v).bwd == NONE && self.step_ok(weight, v, &search, scratch) {
+                    scratch.slot(v).bwd = depth + 1;
+                    queue.push(v);
+                }
+            }
+        }
+        scratch.backward = queue;
+        let mut shortest = scratch.peek(start).bwd;
+        if shortest == NONE && max_hops > 0 {
+            let far = max_hops - 1;
+            if self
+                .steps::<M>(start, search.directed, false, search.groups)
+                .any(|(_, v, weight, _)| scratch.peek(v).bwd == far && self.step_ok(weight, v, &search, scratch))
+            {
+                shortest = max_hops;
+            }
+        }
+        let mut found: Vec<Vec<(EdgeIndex, NodeIndex)>> = Vec::new();
+        if shortest == NONE {
+            return found;
+        }
+        scratch.slot(start).flags |= ON_PATH;
+        let mut walk = Vec::new();
+        for len in shortest..=max_hops {
+            let mut walk = Walk { goal, limit, search, edges: &mut walk, found: &mut found };
+            self.paths_of_len::<M>(start, len, &mut walk, scratch);
+            if found.len() >= limit {
+                break;
+            }
+        }
+        found
+    }
+
+    fn paths_of_len<const M: bool>(&self, u: NodeIndex, left: u32, walk: &mut Walk<'_, '_>, scratch: &mut Scratch) {
+        for (e, v, weight, _) in self.steps::<M>(u, walk.search.directed, false, walk.search.groups) {
             if walk.found.len() >= walk.limit {
                 return;
             }
@@ -320,7 +353,7 @@ impl Projection {
             }
             scratch.slot(v).flags |= ON_PATH;
             walk.edges.push((e, v));
-            self.paths_of_len(v, left - 1, walk, scratch);
+            self.paths_of_len::<M>(v, left - 1, walk, scratch);
             walk.edges.pop();
             scratch.slot(v).flags &= !ON_PATH;
         }
@@ -338,6 +371,22 @@ impl Projection {
         edges: bool,
         scratch: &mut Scratch,
     ) -> Neighborhood {
+        if search.groups.is_some() {
+            self.neighborhood_in::<true>(centre, hops, search, edges, scratch)
+        } else {
+            self.neighborhood_in::<false>(centre, hops, search, edges, scratch)
+        }
+    }
+
+    /// [`Projection::neighborhood_search`] with (`M`) or without merges.
+    fn neighborhood_in<const M: bool>(
+        &self,
+        centre: NodeIndex,
+        hops: u32,
+        search: Search<'_>,
+        edges: bool,
+        scratch: &mut Scratch,
+    ) -> Neighborhood {
         let mut out = Neighborhood { nodes: vec![(0, centre)], edges: Vec::new() };
         scratch.slot(centre).fwd = 0;
         let mut start = 0;
@@ -348,7 +397,7 @@ impl Projection {
             }
             for i in start..end {
                 let u = out.nodes[i].1;
-                for (e, v, weight, second) in self.steps(u, search.directed, false, search.groups) {
+                for (e, v, weight, second) in self.steps::<M>(u, search.directed, false, search.groups) {
                     let depth_v = scratch.peek(v).fwd;
                     if edges {
                         let depth_u = depth - 1;

@@ -195,7 +195,7 @@ impl Projection {
             let mut next = Vec::new();
             let mut cost = 0;
             for &u in frontier {
-                for (_, v, weight, _) in self.steps(u, false, false, walk.groups) {
+                for (_, v, weight, _) in self.steps::<true>(u, false, false, walk.groups) {
                     let slot = scratch.peek(v);
                     if (if grow_forward { slot.fwd } else { slot.bwd }) != NONE {
                         continue;
@@ -289,7 +289,7 @@ impl Projection {
         for hops in 1..=max_hops {
             let mut grown: Vec<NodeIndex> = Vec::new();
             for (u, days) in &frontier {
-                for (_, v, weight, _) in self.steps(*u, false, false, walk.groups) {
+                for (_, v, weight, _) in self.steps::<true>(*u, false, false, walk.groups) {
                     if v == start || !levels.allows(scratch, v, hops, max_hops) {
                         continue;
                     }
@@ -414,7 +414,7 @@ impl Projection {
                         if v == start {
                             continue;
                         }
-                        for (e, u, weight, _) in self.steps(v, false, false, walk.groups) {
+                        for (e, u, weight, _) in self.steps::<true>(v, false, false, walk.groups) {
                             if let Some(&i) = from.get(&u) {
                                 self.relax(&mut round, i, e, v, weight, walk, scratch);
                             }
@@ -424,7 +424,7 @@ impl Projection {
                 _ => {
                     for &i in &frontier {
                         let u = round.arrivals[i as usize].node;
-                        for (e, v, weight, _) in self.steps(u, false, false, walk.groups) {
+                        for (e, v, weight, _) in self.steps::<true>(u, false, false, walk.groups) {
                             if v == start || !levels.allows(scratch, v, hops, max_hops) {
                                 continue;
                             }
@@ -531,7 +531,8 @@ impl Projection {
             return i < j;
         }
         let u = round.arrivals[i as usize].node;
-        self.steps(u, false, false, walk.groups).map(|(edge, ..)| edge).find(|&edge| edge == e || edge == f) == Some(e)
+        self.steps::<true>(u, false, false, walk.groups).map(|(edge, ..)| edge).find(|&edge| edge == e || edge == f)
+            == Some(e)
     }
 }
 
