@@ -128,8 +128,9 @@ impl<'a> Snapshot<'a> {
     }
 
     /// Builds the name index afresh from the projection's declarations, as
-    /// loading a checkpoint does, and says how many names it holds (what
-    /// the rebuild benchmark times); the live index is left as it is.
+    /// a replay of the log does (a checkpoint keeps the index, so loading
+    /// one does not), and says how many names it holds (what the rebuild
+    /// benchmark times); the live index is left as it is.
     pub fn rebuild_name_index(&self) -> usize {
         self.read(|g| g.build_name_index())
     }

@@ -6,7 +6,11 @@
 //! length, attributes as JSON text. It holds exactly the state
 //! [`Projection::apply`] builds, minus what is derived from it (the maps
 //! from ids, the open/close keys, the valid-time order), which decoding
-//! rebuilds in the order `apply` would have.
+//! rebuilds in the order `apply` would have. The name index, derived too,
+//! is kept as it is in memory (its entries with their tokens, the bytes of
+//! its `fst` map, its names by initials and joined words), because cutting
+//! every name into tokens again is most of what a load would cost; only
+//! its dictionary and postings are read back from those.
 //!
 //! Decoding trusts nothing: every index is checked against what it points
 //! into, so a damaged or foreign checkpoint is an error, never a panic or a
@@ -24,17 +28,19 @@ use strata_core::{ClaimStatus, Day, EntityId, EntityType, EventId, Timestamp, Vo
 use crate::projection::{
     push_close, Close, Decl, EdgeWeight, EventMeta, Ix, Node, Projection, Rel, RelKey, MAX_RELS, NO_EVENT,
 };
+use crate::search::{Keyed, NameEntry, NameIndex};
 use crate::view::Role;
 
-/// The first bytes of every checkpoint, with the encoding's version.
-const FORMAT: &[u8] = b"strata-projection/5\n";
+/// The first bytes of every checkpoint, with the encoding's version (6:
+/// the name index is kept, no longer rebuilt on load).
+const FORMAT: &[u8] = b"strata-projection/6\n";
 
 /// Why a checkpoint cannot be used; the caller rebuilds from the log.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckpointError {
     /// Not a checkpoint of this format (another version, or not one at all).
-    #[error("not a strata-projection/5 checkpoint")]
+    #[error("not a strata-projection/6 checkpoint (one written by another version of strata, or not a checkpoint)")]
     Format,
     /// Written with another vocabulary than the one in force.
     #[error("the checkpoint was written with a different vocabulary")]
@@ -172,6 +178,26 @@ impl Projection {
                 w.uint(l.object.index() as u64);
             }
         }
+
+        // The name index, as it is in memory.
+        let names = &self.names;
+        w.uint(names.entries.len() as u64);
+        for e in &names.entries {
+            w.uint(e.node.index() as u64);
+            w.opt((e.event != NO_EVENT).then_some(e.event));
+            w.str(&e.text);
+            w.list(e.tokens.iter().copied());
+        }
+        let map = names.map_bytes();
+        w.uint(map.len() as u64);
+        w.buf.extend_from_slice(&map);
+        for keyed in names.keyed() {
+            w.uint(keyed.len() as u64);
+            for (key, entries) in keyed {
+                w.str(key);
+                w.ascending(entries.iter().copied());
+            }
+        }
         w.buf
     }
 
@@ -202,7 +228,6 @@ impl Projection {
         p.windows = p.rels.iter().map(|rel| p.window_now(rel)).collect();
         p.retracted = crate::knowledge::retracted(&p);
         p.refresh_groups();
-        p.rebuild_names();
         if r.at != r.buf.len() {
             return Err(damaged(format!("{} bytes follow the end", r.buf.len() - r.at)));
         }
@@ -426,6 +451,33 @@ fn decode_rest(p: &mut Projection, r: &mut Reader<'_>, n_events: u64) -> Result<
                 p.merges.distinct = links;
             }
         }
+
+        let n_entries = r.count(4)?;
+        let mut entries = Vec::with_capacity(n_entries);
+        for _ in 0..n_entries {
+            let node = node(r.below(n_nodes, "name's entity")?);
+            let event = r.opt(n_events, "name's event")?.unwrap_or(NO_EVENT);
+            let text: Box<str> = r.str()?.into();
+            // Token ids are checked against the dictionary once it is read.
+            let tokens = r.list(u64::from(u32::MAX), "name's token")?.into_iter().collect();
+            entries.push(NameEntry { node, event, text, tokens });
+        }
+        let map_len = r.count(1)?;
+        let map = r.bytes(map_len)?.to_vec();
+        let mut keyed: [Keyed; 2] = Default::default();
+        for by in &mut keyed {
+            let n_keys = r.count(2)?;
+            by.reserve(n_keys);
+            for _ in 0..n_keys {
+                let key: Box<str> = r.str()?.into();
+                let names = r.ascending(n_entries as u64)?;
+                if by.insert(key, names).is_some() {
+                    return Err(damaged("a key of the name index appears twice"));
+                }
+            }
+        }
+        let [initials, joined] = keyed;
+        p.names = NameIndex::from_parts(entries, map, initials, joined).map_err(damaged)?;
         Ok(())
     }
 }

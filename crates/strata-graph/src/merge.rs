@@ -43,6 +43,9 @@ impl Groups {
     /// The survivor `n` resolves to (itself when it was not merged).
     #[inline]
     pub(crate) fn find(&self, n: NodeIndex) -> NodeIndex {
+        if self.root.is_empty() {
+            return n;
+        }
         self.root.get(&n).copied().unwrap_or(n)
     }
 

@@ -165,8 +165,8 @@ pub struct Projection {
     pub(crate) retracted: FxHashMap<Ix, Ix>,
     /// The merges (`same_as`) and judgements of distinctness in the log.
     pub(crate) merges: Merges,
-    /// Every id, name and alias by token, for `search`. Derived: rebuilt
-    /// from the nodes and their declarations when a checkpoint is loaded.
+    /// Every id, name and alias by token, for `search`. Derived, but kept
+    /// in the checkpoint as it is (rebuilding it is most of a load's cost).
     pub(crate) names: NameIndex,
 }
 

@@ -37,8 +37,8 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use strata_core::{EntityId, EntityType, Timestamp};
 
-pub(crate) use index::NameIndex;
-use index::{NameEntry, Reach};
+use index::Reach;
+pub(crate) use index::{Keyed, NameEntry, NameIndex};
 
 use crate::merge::Groups;
 use crate::projection::{Projection, NO_EVENT};
@@ -171,7 +171,8 @@ impl Projection {
             .tokens
             .iter()
             .map(|w| {
-                let mut reach = self.names.reach(w);
+                // Only tokens of names counted at `knownAt` use up the cap on a prefix's tokens.
+                let mut reach = self.names.reach(w, |t| weights.known.is_none() || self.df(t, weights) > 0.0);
                 // (A token only names recorded later have is not the word
                 // itself; the rest it reaches have no name counted either.)
                 let same = reach.iter().find(|r| r.sim >= 1.0).map(|r| r.token);
@@ -414,15 +415,10 @@ impl Projection {
         out
     }
 
-    /// Rebuilds the name index from the nodes and their declarations, as
-    /// `apply` built it (after a checkpoint is loaded).
-    pub(crate) fn rebuild_names(&mut self) {
-        self.names = self.name_index();
-    }
-
-    /// Builds the name index afresh from the declarations, as loading a
-    /// checkpoint does, and says how many names it holds: what the rebuild
-    /// benchmark times. The projection's own index is left as it is.
+    /// Builds the name index afresh from the declarations, as a replay of
+    /// the log would, and says how many names it holds: what the rebuild
+    /// benchmark times (a checkpoint's load reads the index it kept
+    /// instead). The projection's own index is left as it is.
     pub fn build_name_index(&self) -> usize {
         self.name_index().entries.len()
     }

@@ -4,7 +4,7 @@
 
 #![expect(clippy::unwrap_used, reason = "test helpers outside #[test] fns")]
 
-use strata_core::{Day, RecordedEvent, StatusSet, Timestamp, Vocabulary};
+use strata_core::{parse_line, Day, Location, RecordedEvent, StatusSet, Timestamp, Vocabulary};
 use strata_graph::{
     CheckpointError, DisagreementFilter, EventFilter, NeighborhoodQuery, PathQuery, Projection, TimeFilter,
 };
@@ -54,6 +54,14 @@ fn answers(p: &Projection, events: &[RecordedEvent]) -> String {
             let same_publisher = |a: u64, b: u64| Ok::<_, ()>((a + b) % 3 == 0);
             out += &format!("{:?}\n", p.disagreements(&f, same_publisher));
             out += &format!("{:?}\n", p.events(&EventFilter { known_at: Some(known_at), ..EventFilter::default() }));
+            // The name index: search by each name (and its first word), duplicates.
+            for id in ids.iter().skip(i).step_by(9) {
+                for name in p.names(id, t) {
+                    let word = name.split_whitespace().next().unwrap_or("");
+                    out += &format!("{:?}\n{:?}\n", p.search(&name, None, t, 5), p.search(word, None, t, 5));
+                }
+                out += &format!("{:?}\n", p.duplicates(id, t, 5));
+            }
         }
     }
     for e in events.iter().step_by(97) {
@@ -153,4 +161,79 @@ fn another_format_or_vocabulary_is_refused() {
     kinds.pop();
     let vocab = Vocabulary::from_json(&changed.to_string()).unwrap();
     assert!(matches!(Projection::from_checkpoint(&bytes, vocab), Err(CheckpointError::Vocabulary)));
+}
+
+/// `lines` recorded one second apart, at positions 1, 2, ...
+fn recorded(lines: &[String]) -> Vec<RecordedEvent> {
+    let vocab = Vocabulary::builtin();
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| RecordedEvent {
+            position: i as u64 + 1,
+            recorded_at: Timestamp(1_700_000_000_000_000 + 1_000_000 * i as i64),
+            event: parse_line(line, Location::Line(i + 1), &vocab).unwrap().event,
+        })
+        .collect()
+}
+
+/// A query word stands for at most 64 of the tokens it begins. Those are
+/// the first in text order among the names the read counts: names recorded
+/// after the read's `knownAt` do not use them up (an earlier read would
+/// change), and neither does where a token sits in the index (the answer
+/// would differ between a node that opened from a checkpoint and one that
+/// replayed the log).
+#[test]
+fn a_prefix_reaches_the_same_names_whatever_was_recorded_later() {
+    let declare = |id: &str, name: &str| {
+        format!(r#"{{"kind":"entity_declared","at":"2020","subject":{{"id":"{id}","type":"actor","name":"{name}"}}}}"#)
+    };
+    let mut lines = vec![declare("target", "Morvat")];
+    // 72 names recorded later whose words sort before `morvat`, and all begin with `mor`.
+    let letters = ['b', 'd', 'f', 'g', 'l', 'm', 'n', 'r', 't'];
+    for a in letters {
+        for b in letters.into_iter().filter(|&b| b != a) {
+            lines.push(declare(&format!("later-{a}{b}"), &format!("Mora{a}{b}")));
+        }
+    }
+    let events = recorded(&lines);
+    let first = project(&events[..1]);
+    let all = project(&events);
+    let decoded = Projection::from_checkpoint(&all.to_checkpoint(), Vocabulary::builtin()).unwrap();
+    let then = TimeFilter::at(None, events[0].recorded_at);
+    let before = first.search("mor", None, then, 10);
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(before[0].matched, "Morvat");
+    assert_eq!(all.search("mor", None, then, 10), before, "the names recorded later change an earlier read");
+    assert_eq!(decoded.search("mor", None, then, 10), before, "from a checkpoint");
+    // At the head, the 64 first in text order: the same whichever way the index was built.
+    let now = all.search("mor", None, TimeFilter::LATEST, 100);
+    assert_eq!(now.len(), 64);
+    assert!(now.iter().all(|h| h.matched != "Morvat"), "{now:?}");
+    assert_eq!(decoded.search("mor", None, TimeFilter::LATEST, 100), now);
+}
+
+/// The name index read back from a checkpoint is the one written: the same
+/// bytes again, whether the projection's map held every token or not.
+#[test]
+fn the_name_index_round_trips_whatever_its_map_held() {
+    // Few names (every token in the map's tail) and many (the map rebuilt on the way).
+    for n in [40, 6000] {
+        let lines: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"kind":"entity_declared","at":"2020","subject":{{"id":"e{i}","type":"actor","name":"Name{i} Holding","aliases":["N{i} Group"]}}}}"#
+                )
+            })
+            .collect();
+        let p = project(&recorded(&lines));
+        let bytes = p.to_checkpoint();
+        let decoded = Projection::from_checkpoint(&bytes, Vocabulary::builtin()).unwrap();
+        assert_eq!(decoded.to_checkpoint(), bytes, "{n} names");
+        for q in ["Name7 Holding", "n7 group", "name1", "Nme12", "N 5 Group"] {
+            let (a, b) = (p.search(q, None, TimeFilter::LATEST, 10), decoded.search(q, None, TimeFilter::LATEST, 10));
+            assert!(!a.is_empty(), "{q}");
+            assert_eq!(a, b, "{q}, {n} names");
+        }
+    }
 }

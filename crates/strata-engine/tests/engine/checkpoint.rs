@@ -186,3 +186,143 @@ fn a_large_first_batch_applied_apart_answers_like_small_batches() {
     empty.append_text(&lines[..4000].join("\n"), None).unwrap();
     assert_eq!(answers(&empty), replayed(&lines[..4000]));
 }
+
+/// What the name index answers: `search` for every name, alias and id the
+/// log gave (as given, lowercased, cut to its first word's first four
+/// letters, and with its last letter dropped), then `duplicates` and
+/// `names` of every id (of up to 20), at the head and at four recorded
+/// times of the log.
+fn name_answers(engine: &Engine) -> String {
+    let snap = engine.snapshot();
+    let recorded: Vec<Timestamp> = engine.scan(1).map(|r| r.unwrap().recorded_at).collect();
+    // Four times, evenly spread, and every entity up to 20.
+    let mut knowns: Vec<Timestamp> = recorded.iter().copied().step_by(recorded.len() / 4 + 1).collect();
+    knowns.push(Timestamp::MAX);
+    let all: Vec<_> = snap.entities(None, None, TimeFilter::LATEST).into_iter().map(|e| e.id).collect();
+    let ids: Vec<_> = all.iter().step_by(all.len() / 20 + 1).cloned().collect();
+    let mut texts: Vec<String> = Vec::new();
+    for id in &ids {
+        texts.push(id.to_string());
+        texts.extend(snap.names(id, TimeFilter::LATEST));
+    }
+    let mut queries: Vec<String> = Vec::new();
+    for t in &texts {
+        let word: String = t.split_whitespace().next().unwrap_or("").chars().take(4).collect();
+        let mut short = t.clone();
+        short.pop();
+        queries.extend([t.clone(), t.to_lowercase(), word, short]);
+    }
+    queries.sort();
+    queries.dedup();
+    let mut out = String::new();
+    for &known in &knowns {
+        let t = TimeFilter::at(None, known);
+        for q in &queries {
+            out += &format!("{q:?} {:?}\n", snap.search(q, None, t, 10));
+        }
+        for id in &ids {
+            out += &format!("{id} {:?} {:?}\n", snap.duplicates(id, t, 10), snap.names(id, t));
+        }
+    }
+    out
+}
+
+/// The name answers of an engine that replayed `engine`'s log from
+/// scratch, in memory: an index built by applying every event.
+fn names_replayed(engine: &Engine) -> String {
+    let lines: Vec<String> = engine.scan(1).map(|r| strata_core::to_line(&r.unwrap())).collect();
+    let fresh = Engine::open(Config { checkpoint_every: 0, ..Config::in_memory() }).unwrap();
+    if !lines.is_empty() {
+        fresh.append_text(&lines.join("\n"), None).unwrap();
+    }
+    name_answers(&fresh)
+}
+
+/// The name index is kept in the checkpoint: over grammar-generated logs
+/// (names, aliases, merges, judgements of distinctness, retractions of
+/// any of them), an engine opened from a checkpoint, and the same going on
+/// taking events, answers `search`, `duplicates` and `names` exactly as
+/// the engine before the reopen and as one that replayed the whole log.
+#[test]
+fn names_from_a_checkpoint_answer_like_a_replay() {
+    use strata_core::{EntityRef, EventId};
+    use strata_testkit::grammar::{Grammar, Op, SeedChoices};
+
+    let vocab = Vocabulary::builtin();
+    let (mut reopens, mut merges, mut aliases) = (0, 0, 0);
+    for seed in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let mut engine = Engine::open(config(dir.path(), 0)).unwrap();
+        let mut g = Grammar::new(&vocab);
+        let mut c = SeedChoices::new(seed);
+        for step in 0..90 {
+            let op = g.next(&mut c);
+            let accepted = match &op {
+                Op::Append { text, expected } => {
+                    let head = engine.head().position;
+                    let expected = expected.map(|d| (head as i64 + d).max(0) as u64);
+                    engine.append_text(text, expected).is_ok()
+                }
+                Op::Retract { target, by } => {
+                    let by = by.as_ref().map(|b| EntityRef::by_id(b.parse().unwrap()));
+                    let target = EventId::parse(target).unwrap();
+                    engine.retract(target, "names test", by, None).is_ok()
+                }
+                Op::Reopen => true,
+            };
+            g.outcome(accepted);
+            // Now and then, and at the end: a checkpoint, then an open from it.
+            if matches!(op, Op::Reopen) || step % 30 == 29 {
+                let before = name_answers(&engine);
+                let position = engine.checkpoint().unwrap().position;
+                drop(engine);
+                engine = Engine::open(config(dir.path(), 0)).unwrap();
+                let opened = engine.opened();
+                assert_eq!((opened.from_checkpoint, opened.replayed), (position, 0), "seed {seed} step {step}");
+                let after = name_answers(&engine);
+                assert_eq!(after, before, "seed {seed} step {step}: answers change on reopen");
+                assert_eq!(after, names_replayed(&engine), "seed {seed} step {step}: unlike a replay");
+                reopens += 1;
+            }
+        }
+        for e in engine.scan(1).map(|r| r.unwrap().event) {
+            merges += usize::from(e.kind == "same_as");
+            aliases += e.subject.decl.map_or(0, |d| d.aliases.len());
+        }
+    }
+    // The logs had what the index must keep.
+    assert!(reopens >= 9 && merges > 0 && aliases > 0, "{reopens} reopens, {merges} merges, {aliases} aliases");
+}
+
+/// A checkpoint of the format before the name index was kept in it
+/// (`strata-projection/5`) is ignored, with the graph and its names rebuilt
+/// from the log; the next checkpoint is of the current format and is used.
+#[test]
+fn a_checkpoint_of_the_previous_format_is_ignored_and_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = generated::lines(500, 13);
+    {
+        let engine = Engine::open(config(dir.path(), 0)).unwrap();
+        append(&engine, &lines, 400);
+        engine.checkpoint().unwrap();
+    }
+    {
+        // The previous format's header on the current body, written as the
+        // store writes checkpoints (so the file itself reads back whole).
+        let store = strata_store::Store::open(dir.path()).unwrap();
+        let current = strata_store::Store::read_checkpoint_in(dir.path()).unwrap().unwrap();
+        let body = current.strip_prefix(b"strata-projection/6\n".as_slice()).unwrap();
+        store.write_checkpoint(&[b"strata-projection/5\n".as_slice(), body].concat()).unwrap();
+    }
+    let engine = Engine::open(config(dir.path(), 0)).unwrap();
+    let opened = engine.opened();
+    assert!(opened.checkpoint_ignored, "{opened:?}");
+    assert_eq!((opened.from_checkpoint, opened.replayed), (0, 500));
+    assert_eq!(answers(&engine), replayed(&lines));
+    assert_eq!(name_answers(&engine), names_replayed(&engine));
+    engine.checkpoint().unwrap();
+    drop(engine);
+    let engine = Engine::open(config(dir.path(), 0)).unwrap();
+    assert_eq!((engine.opened().from_checkpoint, engine.opened().replayed), (500, 0));
+    assert_eq!(name_answers(&engine), names_replayed(&engine));
+}
