@@ -23,6 +23,20 @@ use crate::projection::Projection;
 use crate::scratch::{with_scratch, Scratch, Steps, BAD, NONE, ON_PATH};
 use crate::view::{EntityView, NeighborhoodQuery, PathQuery, PathStep, PathView, Role, Subgraph, TimeFilter};
 
+/// `$self.$f::<true>(…)` when the search sees merges, else `::<false>`:
+/// each search is compiled both ways, so that a read without merges steps
+/// over the plain adjacency (see `Steps`).
+macro_rules! by_merges {
+    ($search:expr, $self:ident . $f:ident ( $($arg:expr),* $(,)? )) => {
+        if $search.groups.is_some() {
+            $self.$f::<true>($($arg),*)
+        } else {
+            $self.$f::<false>($($arg),*)
+        }
+    };
+}
+pub(crate) use by_merges;
+
 mod temporal;
 
 #[cfg(test)]
@@ -87,7 +101,7 @@ impl Projection {
         let groups = (!groups.is_empty()).then_some(&*groups);
         let search = Search { directed: query.directed, names: names.as_deref(), time, groups };
         let edges = with_scratch(self.graph.node_bound(), |scratch| {
-            self.shortest(start, goal, hop_count(query.max_hops), search, scratch)
+            by_merges!(search, self.shortest(start, goal, hop_count(query.max_hops), search, scratch))
         })?;
         self.path_view(start, &edges, time)
     }
@@ -95,23 +109,7 @@ impl Projection {
     /// Bidirectional breadth-first search (the cheaper frontier grows), then
     /// the first shortest path in edge order, rebuilt from the two sides'
     /// distances.
-    fn shortest(
-        &self,
-        start: NodeIndex,
-        goal: NodeIndex,
-        max_hops: u32,
-        search: Search<'_>,
-        scratch: &mut Scratch,
-    ) -> Option<Vec<(EdgeIndex, NodeIndex)>> {
-        if search.groups.is_some() {
-            self.shortest_in::<true>(start, goal, max_hops, search, scratch)
-        } else {
-            self.shortest_in::<false>(start, goal, max_hops, search, scratch)
-        }
-    }
-
-    /// [`Projection::shortest`] with (`M`) or without merges.
-    fn shortest_in<const M: bool>(
+    fn shortest<const M: bool>(
         &self,
         start: NodeIndex,
         goal: NodeIndex,
@@ -264,11 +262,7 @@ impl Projection {
         let search = Search { directed: query.directed, names: names.as_deref(), time, groups };
         let max_hops = hop_count(query.max_hops);
         let found = with_scratch(self.graph.node_bound(), |scratch| {
-            if search.groups.is_some() {
-                self.paths_in::<true>(start, goal, max_hops, limit, search, scratch)
-            } else {
-                self.paths_in::<false>(start, goal, max_hops, limit, search, scratch)
-            }
+            by_merges!(search, self.paths_in(start, goal, max_hops, limit, search, scratch))
         });
         found.into_iter().filter_map(|edges| self.path_view(start, &edges, time)).collect()
     }
@@ -363,23 +357,7 @@ impl Projection {
     /// edge followed from a node less than `hops` away is listed once (from
     /// its nearer end, or from the end with the smaller index when both are
     /// as far); without, an edge is only tested when it could reach a new node.
-    fn neighborhood_search(
-        &self,
-        centre: NodeIndex,
-        hops: u32,
-        search: Search<'_>,
-        edges: bool,
-        scratch: &mut Scratch,
-    ) -> Neighborhood {
-        if search.groups.is_some() {
-            self.neighborhood_in::<true>(centre, hops, search, edges, scratch)
-        } else {
-            self.neighborhood_in::<false>(centre, hops, search, edges, scratch)
-        }
-    }
-
-    /// [`Projection::neighborhood_search`] with (`M`) or without merges.
-    fn neighborhood_in<const M: bool>(
+    fn neighborhood_search<const M: bool>(
         &self,
         centre: NodeIndex,
         hops: u32,
@@ -444,7 +422,7 @@ impl Projection {
         let groups = (!groups.is_empty()).then_some(&*groups);
         let search = Search { directed: false, names: names.as_deref(), time: t, groups };
         let found = with_scratch(self.graph.node_bound(), |scratch| {
-            self.neighborhood_search(centre, hop_count(hops), search, false, scratch)
+            by_merges!(search, self.neighborhood_search(centre, hop_count(hops), search, false, scratch))
         });
         Some(found.nodes.into_iter().map(|(_, n)| self.graph[n].id.clone()).collect())
     }
@@ -459,7 +437,7 @@ impl Projection {
         let groups = (!groups.is_empty()).then_some(&*groups);
         let search = Search { directed: false, names: names.as_deref(), time: t, groups };
         let found = with_scratch(self.graph.node_bound(), |scratch| {
-            self.neighborhood_search(centre, hop_count(hops), search, false, scratch)
+            by_merges!(search, self.neighborhood_search(centre, hop_count(hops), search, false, scratch))
         });
         Some(found.nodes.iter().filter_map(|&(_, n)| self.entity_view(n, t)).collect())
     }
@@ -473,7 +451,7 @@ impl Projection {
         let groups = (!groups.is_empty()).then_some(&*groups);
         let search = Search { directed: false, names: names.as_deref(), time: t, groups };
         let (found, order) = with_scratch(self.graph.node_bound(), |scratch| {
-            let found = self.neighborhood_search(centre, hop_count(hops), search, true, scratch);
+            let found = by_merges!(search, self.neighborhood_search(centre, hop_count(hops), search, true, scratch));
             let order = self.edge_order(&found, t, groups, scratch);
             (found, order)
         });

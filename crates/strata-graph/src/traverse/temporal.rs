@@ -262,7 +262,7 @@ impl Projection {
                 let time = TimeFilter { as_of: Some(first), known_at: q.known_at, statuses: q.statuses };
                 let search = Search { directed: false, names: names.as_deref(), time, groups };
                 let edges = with_scratch(self.graph.node_bound(), |scratch| {
-                    self.shortest(start, goal, max_hops, search, scratch)
+                    super::by_merges!(search, self.shortest(start, goal, max_hops, search, scratch))
                 })?;
                 let path = self.path_view(start, &edges, time)?;
                 Some(Connection { valid_from: first, valid_to: (end != Day::MAX).then_some(end), path })
