@@ -24,10 +24,6 @@ impl Projection {
     /// survivor of the merges visible then; with the groups it was read in.
     pub(crate) fn resolved(&self, id: &EntityId, known: Timestamp) -> Option<(NodeIndex, Cow<'_, Groups>)> {
         let n = self.node(id, known)?;
-        if self.merges.same.is_empty() {
-            // No merge in the log: the common case, without a look-up.
-            return Some((n, Cow::Borrowed(&self.merges.now)));
-        }
         let groups = self.groups(known);
         Some((groups.find(n), groups))
     }

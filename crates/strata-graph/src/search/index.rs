@@ -53,7 +53,7 @@ pub(crate) struct Reach {
 pub(crate) type Keyed = FxHashMap<Box<str>, Vec<u32>>;
 
 /// Adds `entry` to the list of `key` (allocating the key only when new).
-fn add_to(map: &mut FxHashMap<Box<str>, Vec<u32>>, key: String, entry: u32) {
+fn add_to(map: &mut Keyed, key: String, entry: u32) {
     match map.get_mut(key.as_str()) {
         Some(list) => list.push(entry),
         None => {
