@@ -33,14 +33,14 @@ use crate::view::Role;
 
 /// The first bytes of every checkpoint, with the encoding's version (6:
 /// the name index is kept, no longer rebuilt on load).
-const FORMAT: &[u8] = b"strata-projection/6\n";
+const FORMAT: &[u8] = b"strata-projection/7\n";
 
 /// Why a checkpoint cannot be used; the caller rebuilds from the log.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckpointError {
     /// Not a checkpoint of this format (another version, or not one at all).
-    #[error("not a strata-projection/6 checkpoint (one written by another version of strata, or not a checkpoint)")]
+    #[error("not a strata-projection/7 checkpoint (one written by another version of strata, or not a checkpoint)")]
     Format,
     /// Written with another vocabulary than the one in force.
     #[error("the checkpoint was written with a different vocabulary")]
