@@ -6,7 +6,8 @@
 //! spelling variants of transliteration folded away). Retrieval works from
 //! the index, never by scanning the names: each query token reaches the
 //! dictionary's tokens that equal it, that are within a small edit distance
-//! (Levenshtein automata over an `fst` map), or that it begins; a word no
+//! (Levenshtein automata over an `fst` map), that it begins, or that mean
+//! what it means in another language (`words.txt`: "SANAYE", "INDUSTRY"); a word no
 //! name has reaches the two it may join ("KITOKOFOOD"), and two neighbouring
 //! words the one a name writes them as ("OFF SHORE"). A query token may
 //! also be a name's initials or its words written as one, and the query's
@@ -20,7 +21,8 @@
 //!
 //! over the query's tokens q and the name's tokens n, where s is how alike
 //! a token is to its best partner on the other side (1 for the same token,
-//! Jaro-Winkler likeness for a near one, 0.95 for joined words, 0.85 for
+//! Jaro-Winkler likeness for a near one, 0.9 for a word of another
+//! language that means the same, 0.95 for joined words, 0.85 for
 //! initials, 0 for none) and w its inverse document frequency among the
 //! names recorded by the read's `knownAt`. A name recorded later changes
 //! no earlier read: it neither weighs in a token's frequency nor lends a
@@ -46,8 +48,9 @@ use crate::view::{SearchHit, TimeFilter};
 
 /// How well `text` matches `query`, from 0 to 1, by the tokens `search`
 /// compares (case, accents, punctuation, word order and corporate suffixes
-/// forgiven): each query token counts 1 when the text has it, its
-/// Jaro-Winkler likeness (times 0.95) when the text has a token at least
+/// forgiven): each query token counts 1 when the text has it, 0.9 when
+/// it has a word of another language that means the same ("SIMAN",
+/// "CEMENT"), its Jaro-Winkler likeness (times 0.95) when it has a token at least
 /// 0.9 alike, 0.8 when it begins one of the text's tokens (from three
 /// characters), and the score is their mean. What `eventSearch` ranks
 /// events by, over a source title, a note and attribute values.
@@ -60,6 +63,9 @@ pub fn text_match(query: &str, text: &str) -> f64 {
     let like = |qt: &str, w: &str| -> f64 {
         if qt == w {
             return 1.0;
+        }
+        if normalize::same_meaning(qt).iter().any(|m| m == w) {
+            return f64::from(SAME_MEANING_SIM);
         }
         let jw = strsim::jaro_winkler(qt, w);
         if jw >= 0.9 {
@@ -83,6 +89,10 @@ const MIN_SCORE: f32 = 0.3;
 /// "National Iranian Oil Company"), or the other way round.
 const JOINED_SIM: f32 = 0.95;
 const INITIALS_SIM: f32 = 0.85;
+
+/// How alike two words that mean the same are ("SIMAN" and "CEMENT";
+/// `normalize::same_meaning`).
+const SAME_MEANING_SIM: f32 = 0.9;
 
 /// How much of a name's score is how much of the query it covers (the
 /// rest is how much of the name the query covers): a query that is part of
@@ -180,6 +190,12 @@ impl Projection {
                 if same.is_none() {
                     // Two words written as one ("KITOKOFOOD"): it reaches both.
                     reach.extend(self.split(w, weights));
+                }
+                // A word of another language that means the same ("SANAYE", "INDUSTRIES").
+                for other in normalize::same_meaning(w).iter().filter(|o| *o != w) {
+                    if let Some(id) = self.names.word(other).filter(|id| reach.iter().all(|r| r.token != *id)) {
+                        reach.push(Reach { token: id, sim: SAME_MEANING_SIM });
+                    }
                 }
                 // A token no name has weighs as the rarest do.
                 let w = same.map_or((1.0 + n).ln(), |t| self.idf(t, weights));

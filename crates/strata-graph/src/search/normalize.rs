@@ -20,6 +20,12 @@
 //! - Legal forms (`FORMS`: "Co., Ltd.", "GmbH", "OOO", "Aktsionernoe
 //!   Obshchestvo", "Joint Stock Company", "S.A. de C.V.", "有限公司", ...)
 //!   are dropped wherever their words stand, unless nothing else is left.
+//!   They are compared in English, so a word that means "company"
+//!   ("SHERKAT", "SIRKETI", "KOMPANIYA") is dropped as "company" is.
+//! - Words that describe a party in other languages (`words.txt`:
+//!   "SANAYE" and "PROMYSHLENNOST" mean "industry", "SIMAN" "cement")
+//!   stay tokens of their own, and [`same_meaning`] gives search the words
+//!   that mean the same.
 //!
 //! Word order is forgiven by the scorer, which compares token sets. Two
 //! more ways a name is written are derived here for the index: its words
@@ -71,6 +77,51 @@ ag, gmbh, mbh, kg, ohg, ug, nv, bv, bvba, ab, as, asa, aps, oy, oyj
 kk, bhd, sdn, sdn bhd, pte, pty, pvt, tbk, jsc
 ";
 
+/// Words that describe a party (industry, bank, institute, north) in the
+/// languages the screening lists transliterate, each line an English word
+/// and the words that mean it: see the file's head.
+const WORDS: &str = include_str!("words.txt");
+
+/// The words of [`WORDS`]: each line's keys, the English word's first,
+/// and the line of each key.
+struct Meanings {
+    lines: Vec<Vec<String>>,
+    line_of: FxHashMap<String, usize>,
+}
+
+static MEANINGS: LazyLock<Meanings> = LazyLock::new(|| {
+    let mut line_of: FxHashMap<String, usize> = FxHashMap::default();
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    for line in WORDS.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        let Some((english, others)) = line.split_once(':') else { continue };
+        let mut keys: Vec<String> = Vec::new();
+        for k in std::iter::once(english).chain(others.split(',')).map(str::trim).filter(|w| !w.is_empty()).map(key) {
+            // A word listed twice keeps its first meaning (a test keeps the file free of them).
+            if !line_of.contains_key(&k) {
+                line_of.insert(k.clone(), lines.len());
+                keys.push(k);
+            }
+        }
+        lines.push(keys);
+    }
+    Meanings { lines, line_of }
+});
+
+/// The keys of the words [`WORDS`] says mean what the word of `key`
+/// means, itself among them (none when it lists no such word): for
+/// `sanaie`, `industri` and `promishlenost` among others.
+pub(crate) fn same_meaning(key: &str) -> &'static [String] {
+    let m = &*MEANINGS;
+    m.line_of.get(key).and_then(|&l| m.lines.get(l)).map_or(&[], Vec::as_slice)
+}
+
+/// The key of the English word [`WORDS`] reads `key` as (`key` itself
+/// when it lists no such word): how legal forms are compared, so that
+/// "SHERKAT" and "KOMPANIYA" are dropped as "company" is.
+fn english(key: &str) -> &str {
+    same_meaning(key).first().map_or(key, String::as_str)
+}
+
 /// Words left out of a name's initials in one of its readings ("Bank of
 /// Industry and Mine" is BIM): articles, conjunctions and prepositions.
 const STOP: &[&str] = &[
@@ -90,7 +141,7 @@ static FORM_KEYS: LazyLock<FxHashMap<String, Vec<Vec<String>>>> = LazyLock::new(
     let mut by_first: FxHashMap<String, Vec<Vec<String>>> = FxHashMap::default();
     let lines = FORMS.lines().filter(|l| !l.trim_start().starts_with('#'));
     for form in lines.flat_map(|l| l.split(',')).map(str::trim).filter(|f| !f.is_empty()) {
-        let words: Vec<String> = form.split(' ').map(key).collect();
+        let words: Vec<String> = form.split(' ').map(|w| english(&key(w)).to_owned()).collect();
         if let Some(first) = words.first() {
             by_first.entry(first.clone()).or_default().push(words);
         }
@@ -312,10 +363,13 @@ fn form_word(form: &str, word: &str, first: bool) -> bool {
 fn mark_forms(mut all: Vec<Piece>) -> Vec<Piece> {
     let mut i = 0;
     while i < all.len() {
-        let span = all.get(i).and_then(|p| FORM_KEYS.get(&p.key)).and_then(|forms| {
+        let span = all.get(i).and_then(|p| FORM_KEYS.get(english(&p.key))).and_then(|forms| {
             forms.iter().find(|f| {
                 f.len() <= all.len() - i
-                    && f.iter().zip(&all[i..]).enumerate().all(|(j, (k, p))| !p.cjk && form_word(k, &p.key, j == 0))
+                    && f.iter()
+                        .zip(&all[i..])
+                        .enumerate()
+                        .all(|(j, (k, p))| !p.cjk && form_word(k, english(&p.key), j == 0))
             })
         });
         match span {
@@ -431,6 +485,37 @@ mod tests {
         // Only suffixes: they are the name.
         assert_eq!(t("The Company"), ["the", "compani"]);
         assert_eq!(t("  "), Vec::<String>::new());
+    }
+
+    /// Each word of `words.txt` has one meaning, and each line an English
+    /// word and at least one other.
+    #[test]
+    fn every_word_of_the_word_list_means_one_thing() {
+        let mut seen: FxHashMap<String, &str> = FxHashMap::default();
+        for line in WORDS.lines().filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty()) {
+            let (english, others) = line.split_once(':').unwrap_or_else(|| panic!("no English word: {line}"));
+            let words: Vec<&str> = others.split(',').map(str::trim).filter(|w| !w.is_empty()).collect();
+            assert!(!words.is_empty(), "no other word: {line}");
+            for w in std::iter::once(english.trim()).chain(words) {
+                if let Some(before) = seen.insert(key(w), english) {
+                    assert_eq!(before, english, "{w} is spelt as a word of {before} and of {english}");
+                }
+            }
+        }
+        assert_eq!(same_meaning(&key("sanaye")).first().map(String::as_str), Some("industri"));
+        assert!(same_meaning(&key("huawei")).is_empty());
+    }
+
+    /// Legal forms are compared in English: "SHERKAT" (Persian) and
+    /// "SIRKETI" (Turkish) are dropped as "company" is, and "KOMPANIYA"
+    /// inside a form of words.
+    #[test]
+    fn legal_forms_of_other_languages_are_dropped_as_the_english_ones() {
+        assert_eq!(t("SHERKAT SAHAMI KHASS KHAYBAR"), t("SAHAMI KHASS KHAYBAR"));
+        assert_eq!(t("Kral Havacilik Ic Ve Dis Ticaret Sirketi"), t("Kral Havacilik Ic Ve Dis Ticaret"));
+        assert_eq!(t("UPRAVLYAYUSHCHAYA KOMPANIYA RVK"), t("UPRAVLYAYUSHCHAYA RVK"));
+        // A word that means "company" is the name when nothing else is.
+        assert_eq!(t("SHERKAT"), ["sherkat"]);
     }
 
     #[test]
