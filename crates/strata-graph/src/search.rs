@@ -35,7 +35,7 @@ mod normalize;
 use std::cell::RefCell;
 
 use petgraph::stable_graph::NodeIndex;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 use strata_core::{EntityId, EntityType, Timestamp};
 
@@ -93,6 +93,10 @@ const INITIALS_SIM: f32 = 0.85;
 /// How alike two words that mean the same are ("SIMAN" and "CEMENT";
 /// `normalize::same_meaning`).
 const SAME_MEANING_SIM: f32 = 0.9;
+
+/// The most dictionary tokens one stretch of a word that may be a name
+/// written short stands for (the first in text order).
+const SHORT_EXPANSIONS: usize = 16;
 
 /// How much of a name's score is how much of the query it covers (the
 /// rest is how much of the name the query covers): a query that is part of
@@ -214,6 +218,12 @@ impl Projection {
         }
         let mut whole_names: Vec<(u32, u32, f32)> = Vec::new();
         for (qi, w) in analysed.tokens.iter().enumerate() {
+            // A word no name has may be a name written short ("COLCERDOS").
+            if self.known_word(w, weights).is_none() {
+                for e in self.short_for(w, weights) {
+                    whole_names.push((qi as u32, e, INITIALS_SIM));
+                }
+            }
             // A word of at least three letters may be a name's initials,
             // or its words written as one.
             // (Names recorded after `knownAt` found here are left out
@@ -238,6 +248,37 @@ impl Projection {
             }
         }
         Query { tokens, whole_names, whole_query, weights }
+    }
+
+    /// The name entries `w` (a word no name counted at `weights` has) may
+    /// be written short for (`normalize::abbreviates`): found from the
+    /// index by the longest stretch from each of its letters but the first
+    /// that begins a dictionary token ("cerdos" in "colcerdos", "tech" in
+    /// "sbertech"), then checked whole against each name's tokens.
+    fn short_for(&self, w: &str, weights: &Weights) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        if w.len() < 4 || !w.bytes().all(|b| b.is_ascii_lowercase()) {
+            return out;
+        }
+        let mut seen: FxHashSet<u32> = FxHashSet::default();
+        for start in 1..w.len() - 2 {
+            for end in (start + 3..=w.len()).rev() {
+                let counts = |t: u32| weights.known.is_none() || self.df(t, weights) > 0.0;
+                let tokens = self.names.beginning_with(&w[start..end], SHORT_EXPANSIONS, counts);
+                if tokens.is_empty() {
+                    continue;
+                }
+                for &e in tokens.iter().flat_map(|&t| self.names.postings(t)) {
+                    let Some(entry) = self.names.entries.get(e as usize).filter(|_| seen.insert(e)) else { continue };
+                    let words: SmallVec<[&str; 8]> = entry.tokens.iter().filter_map(|&t| self.names.text(t)).collect();
+                    if normalize::abbreviates(w, &words) {
+                        out.push(e);
+                    }
+                }
+                break;
+            }
+        }
+        out
     }
 
     /// The two dictionary tokens a word no name has may be written as one

@@ -220,6 +220,11 @@ impl NameIndex {
         self.joined.get(key).map_or(&[], Vec::as_slice)
     }
 
+    /// The token with this id.
+    pub(crate) fn text(&self, token: u32) -> Option<&str> {
+        self.words.get(token as usize).map(AsRef::as_ref)
+    }
+
     /// The token's id, if the dictionary has it.
     pub(crate) fn word(&self, text: &str) -> Option<u32> {
         self.word_ix.get(text).copied()
@@ -260,6 +265,14 @@ impl NameIndex {
             found.truncate(limit);
         }
         out.extend(found);
+    }
+
+    /// The dictionary tokens that begin with `prefix` and `counts` keeps,
+    /// at most `limit` of them, the first in text order.
+    pub(crate) fn beginning_with(&self, prefix: &str, limit: usize, mut counts: impl FnMut(u32) -> bool) -> Vec<u32> {
+        let mut found = Vec::new();
+        self.matching(Str::new(prefix).starts_with(), limit, &mut counts, &mut found);
+        found
     }
 
     /// The dictionary tokens a query token reaches: itself, those within a

@@ -422,6 +422,38 @@ pub(crate) struct Analysed {
     pub pairs: Vec<(usize, usize, String)>,
 }
 
+/// The longest name and the longest word [`abbreviates`] compares: past
+/// them a name is not written short this way.
+const SHORT_WORDS: usize = 12;
+const SHORT_LETTERS: usize = 24;
+
+/// The keys of [`STOP`].
+static STOP_KEYS: LazyLock<Vec<String>> = LazyLock::new(|| STOP.iter().map(|w| key(w)).collect());
+
+/// Whether `short` (one word, as a key) is the name of `words` (its
+/// tokens, in order) written short the way Spanish, Russian and Persian
+/// names are: each word cut to a beginning, and the beginnings run
+/// together in order ("COLCERDOS" for "COLOMBIANA DE CERDOS", "NEVNOV" for
+/// "NEVSKIYE NOVOSTI", "ISIRAN" for "INFORMATION SYSTEMS IRAN"). Every
+/// word is used but articles and prepositions, which may be; at least two
+/// words are; initials are the case of one letter each.
+pub(crate) fn abbreviates(short: &str, words: &[&str]) -> bool {
+    fn cut(short: &[u8], words: &[&str], used: usize) -> bool {
+        let Some((word, rest)) = words.split_first() else {
+            return short.is_empty() && used >= 2;
+        };
+        if STOP_KEYS.iter().any(|s| s == word) && cut(short, rest, used) {
+            return true;
+        }
+        let common = word.bytes().zip(short).take_while(|(a, b)| a == *b).count();
+        (1..=common).rev().any(|n| cut(&short[n..], rest, used + 1))
+    }
+    words.len() <= SHORT_WORDS
+        && short.len() <= SHORT_LETTERS
+        && !short.chars().any(is_cjk)
+        && cut(short.as_bytes(), words, 0)
+}
+
 /// Cuts a name as [`tokens`] does, and derives the ways it may be written.
 pub(crate) fn analyse(text: &str) -> Analysed {
     let pieces = pieces(text);
@@ -516,6 +548,28 @@ mod tests {
         assert_eq!(t("UPRAVLYAYUSHCHAYA KOMPANIYA RVK"), t("UPRAVLYAYUSHCHAYA RVK"));
         // A word that means "company" is the name when nothing else is.
         assert_eq!(t("SHERKAT"), ["sherkat"]);
+    }
+
+    /// Real names of the CSL cuts and the short names their records give.
+    #[test]
+    fn names_written_short_are_recognised() {
+        let short = |s: &str, name: &str| {
+            let tokens = t(name);
+            let words: Vec<&str> = tokens.iter().map(String::as_str).collect();
+            abbreviates(&key(&fold(s)), &words)
+        };
+        assert!(short("COLCERDOS", "COLOMBIANA DE CERDOS LTDA."));
+        assert!(short("NEVNOV", "NEVSKIYE NOVOSTI"));
+        assert!(short("ISIRAN", "INFORMATION SYSTEMS IRAN"));
+        assert!(short("SBERTECH", "JOINT STOCK COMPANY SBERBANK TECHNOLOGIES"));
+        assert!(short("INHOCAR", "INMOBILIARIA HOTELERA DEL CARIBE LTDA."));
+        assert!(short("IRISL", "ISLAMIC REPUBLIC OF IRAN SHIPPING LINES"));
+        // Every word that says something is used, in order, and two at least.
+        assert!(!short("COLOMBIA", "COLOMBIANA DE CERDOS LTDA."));
+        assert!(!short("CERCOL", "COLOMBIANA DE CERDOS LTDA."));
+        assert!(!short("HUAWEI", "HUAWEI TECHNOLOGIES CO., LTD."));
+        assert!(!short("STEEL", "STEEL"));
+        assert!(!short("华为", "华为 技术"));
     }
 
     #[test]
