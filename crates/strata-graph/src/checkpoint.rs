@@ -32,15 +32,18 @@ use crate::search::{Keyed, NameEntry, NameIndex};
 use crate::view::Role;
 
 /// The first bytes of every checkpoint, with the encoding's version (6:
-/// the name index is kept, no longer rebuilt on load).
-const FORMAT: &[u8] = b"strata-projection/7\n";
+/// the name index is kept, no longer rebuilt on load; 7: initials counted
+/// after spelling; 8: ordinals, "ou", "oo" and letters joined by "and"
+/// spelt as search now spells them). A name index of another version
+/// would hold tokens search no longer makes, so it is not read.
+const FORMAT: &[u8] = b"strata-projection/8\n";
 
 /// Why a checkpoint cannot be used; the caller rebuilds from the log.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckpointError {
     /// Not a checkpoint of this format (another version, or not one at all).
-    #[error("not a strata-projection/7 checkpoint (one written by another version of strata, or not a checkpoint)")]
+    #[error("not a strata-projection/8 checkpoint (one written by another version of strata, or not a checkpoint)")]
     Format,
     /// Written with another vocabulary than the one in force.
     #[error("the checkpoint was written with a different vocabulary")]

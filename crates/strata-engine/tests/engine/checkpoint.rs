@@ -294,8 +294,8 @@ fn names_from_a_checkpoint_answer_like_a_replay() {
     assert!(reopens >= 9 && merges > 0 && aliases > 0, "{reopens} reopens, {merges} merges, {aliases} aliases");
 }
 
-/// A checkpoint of the previous format (`strata-projection/6`, whose name
-/// index read initials differently) is ignored, with the graph and its names rebuilt
+/// A checkpoint of the previous format (`strata-projection/7`, whose name
+/// index spelt its words differently) is ignored, with the graph and its names rebuilt
 /// from the log; the next checkpoint is of the current format and is used.
 #[test]
 fn a_checkpoint_of_the_previous_format_is_ignored_and_replaced() {
@@ -311,8 +311,8 @@ fn a_checkpoint_of_the_previous_format_is_ignored_and_replaced() {
         // store writes checkpoints (so the file itself reads back whole).
         let store = strata_store::Store::open(dir.path()).unwrap();
         let current = strata_store::Store::read_checkpoint_in(dir.path()).unwrap().unwrap();
-        let body = current.strip_prefix(b"strata-projection/7\n".as_slice()).unwrap();
-        store.write_checkpoint(&[b"strata-projection/6\n".as_slice(), body].concat()).unwrap();
+        let body = current.strip_prefix(b"strata-projection/8\n".as_slice()).unwrap();
+        store.write_checkpoint(&[b"strata-projection/7\n".as_slice(), body].concat()).unwrap();
     }
     let engine = Engine::open(config(dir.path(), 0)).unwrap();
     let opened = engine.opened();

@@ -71,6 +71,10 @@ sa, sas, sarl, sal, sl, srl, spa, sprl, sca, scs, sac, saic, ca, cia, ltda
 lda, limitada, eirl, sa de cv, s de rl, s de rl de cv, sociedad anonima
 sociedad por acciones simplificada, sociedad de responsabilidad limitada, societe anonyme
 societa per azioni
+# Slavic languages written in Latin script, and Turkish
+doo, dd, drustvo s ogranicenom odgovornoscu, dionicko drustvo, akcionarsko drustvo
+sro, spol s ro, spolecnost s rucenim omezenym, sp z oo, spolka z ograniczona odpowiedzialnoscia
+spolka akcyjna, anonim sirketi, limited sirketi
 # Germanic and Nordic
 ag, gmbh, mbh, kg, ohg, ug, nv, bv, bvba, ab, as, asa, aps, oy, oyj
 # Asian
@@ -202,6 +206,7 @@ fn fold(text: &str) -> String {
 /// `ph` → `f`, `ck` → `k`, `x` → `ks`, `y` and `j` → `i`, `w` → `v`, then
 /// each run of one letter is one letter (digits are left as they are).
 pub(crate) fn key(word: &str) -> String {
+    let word = ordinal_number(word).unwrap_or(word);
     let mut spelled = String::with_capacity(word.len() + 2);
     let mut chars = word.chars().peekable();
     while let Some(c) = chars.next() {
@@ -220,6 +225,10 @@ pub(crate) fn key(word: &str) -> String {
                 chars.next();
                 spelled.push('k');
             }
+            ('o', Some('u' | 'o')) => {
+                chars.next();
+                spelled.push('u');
+            }
             ('x', _) => spelled.push_str("ks"),
             ('y' | 'j', _) => spelled.push('i'),
             ('w', _) => spelled.push('v'),
@@ -236,6 +245,14 @@ pub(crate) fn key(word: &str) -> String {
         last = Some(c);
     }
     out
+}
+
+/// The number of an ordinal written in digits ("31st", "702nd", "3rd",
+/// "239th"): the same institute as "31", "702", "3", "239".
+fn ordinal_number(word: &str) -> Option<&str> {
+    let digits = word.find(|c: char| !c.is_ascii_digit())?;
+    let (number, suffix) = word.split_at(digits);
+    (!number.is_empty() && matches!(suffix, "st" | "nd" | "rd" | "th")).then_some(number)
 }
 
 /// After an `s`: whether `chars` go on with `hch` or `ch` (Щ written
@@ -327,9 +344,15 @@ fn pieces(text: &str) -> Vec<Piece> {
     mark_forms(all)
 }
 
-/// Single letters in a row are one word ("I A C" is `iac`).
+/// Single letters in a row are one word ("I A C" is `iac`), also with
+/// "and" (or "&") between two of them ("I AND S" and "I&S" are `is`).
 fn join_letters(all: Vec<Piece>) -> Vec<Piece> {
     let letter = |p: &Piece| !p.cjk && p.word.chars().count() == 1 && p.word.chars().all(char::is_alphabetic);
+    let and_between: Vec<bool> = (0..all.len())
+        .map(|i| {
+            all[i].word == "and" && i > 0 && all.get(i - 1).is_some_and(letter) && all.get(i + 1).is_some_and(letter)
+        })
+        .collect();
     let mut out: Vec<Piece> = Vec::with_capacity(all.len());
     let mut run: Vec<Piece> = Vec::new();
     let flush = |run: &mut Vec<Piece>, out: &mut Vec<Piece>| {
@@ -341,9 +364,11 @@ fn join_letters(all: Vec<Piece>) -> Vec<Piece> {
             out.append(run);
         }
     };
-    for p in all {
+    for (p, and_between) in all.into_iter().zip(and_between) {
         if letter(&p) {
             run.push(p);
+        } else if and_between {
+            continue;
         } else {
             flush(&mut run, &mut out);
             out.push(p);
@@ -591,6 +616,11 @@ mod tests {
     fn transliteration_variants_are_one_token() {
         assert_eq!(t("KHOLDING"), t("HOLDING"));
         assert_eq!(t("APEKS"), t("APEX"));
+        assert_eq!(t("NOOR"), t("NOUR"));
+        assert_eq!(t("NOUR"), t("NUR"));
+        assert_eq!(t("31st Institute"), t("31 Institute"));
+        assert_eq!(t("702nd 3rd 239th"), ["702", "3", "239"]);
+        assert_eq!(t("1st2"), ["1st2"]);
         assert_eq!(t("MEZHDUNARODNYJ"), t("MEZHDUNARODNYI"));
         assert_eq!(t("ASA'IB AHL AL-HAQQ"), t("ASA'IB AHL AL-HAQ"));
         assert_eq!(t("KHAZALI NETWORK"), ["hazali", "netvork"]);
@@ -640,5 +670,11 @@ mod tests {
         let a = analyse("华为 Technologies");
         assert!(a.joined.is_none() && a.initials.is_empty());
         assert!(analyse("ByteDance").joined.is_none());
+        // Single letters in a row are one word, with "and" or "&" between.
+        assert_eq!(t("I A C INTERNATIONAL"), ["iac", "international"]);
+        assert_eq!(t("I AND S HOLDING"), t("I&S HOLDING"));
+        assert_eq!(t("J & M"), ["im"]);
+        assert_eq!(t("A AND"), ["a", "and"]);
+        assert_eq!(t("BLACK AND WHITE"), ["blak", "and", "vhite"]);
     }
 }
