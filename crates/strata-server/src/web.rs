@@ -55,6 +55,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("explorer/graph.js", JS, "../web/explorer/graph.js"),
     asset!("explorer/panel.js", JS, "../web/explorer/panel.js"),
     asset!("explorer/queries.js", JS, "../web/explorer/queries.js"),
+    asset!("explorer/range.js", JS, "../web/explorer/range.js"),
     asset!("explorer/sliders.js", JS, "../web/explorer/sliders.js"),
     asset!("explorer/typeahead.js", JS, "../web/explorer/typeahead.js"),
     asset!("explorer/url.js", JS, "../web/explorer/url.js"),

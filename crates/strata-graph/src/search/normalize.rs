@@ -244,8 +244,18 @@ pub(crate) fn key(word: &str) -> String {
         out.push(c);
         last = Some(c);
     }
+    if let Some(stem) = SK_ENDINGS.iter().find_map(|e| out.strip_suffix(e)).filter(|s| s.len() >= 4) {
+        out.truncate(stem.len() + 2);
+    }
     out
 }
+
+/// The endings of Slavic adjectives made with `-sk-` ("of the place"), as
+/// keys, longest first: "NOVOSIBIRSKI" and "IZHEVSKIYE" end in `sk` as
+/// "NOVOSIBIRSK" and "IZHEVSK" do, "YAROSLAVSKIY" is "YAROSLAVSKAYA",
+/// and "KOWALSKA" is "KOWALSKI".
+const SK_ENDINGS: &[&str] =
+    &["skogo", "skaia", "skoie", "skoe", "skie", "skih", "skoi", "skom", "ski", "ska", "ske", "sko"];
 
 /// The number of an ordinal written in digits ("31st", "702nd", "3rd",
 /// "239th"): the same institute as "31", "702", "3", "239".
@@ -617,6 +627,11 @@ mod tests {
         assert_eq!(t("KHOLDING"), t("HOLDING"));
         assert_eq!(t("APEKS"), t("APEX"));
         assert_eq!(t("NOOR"), t("NOUR"));
+        assert_eq!(t("NOVOSIBIRSKI ZAVOD"), t("NOVOSIBIRSK ZAVOD"));
+        assert_eq!(t("IZHEVSKIYE"), t("IZHEVSK"));
+        assert_eq!(t("YAROSLAVSKIY"), t("YAROSLAVSKAYA"));
+        assert_eq!(t("MOSKOVSKOGO"), ["moskovsk"]);
+        assert_eq!(t("MASK DESK SKI"), ["mask", "desk", "ski"]);
         assert_eq!(t("NOUR"), t("NUR"));
         assert_eq!(t("31st Institute"), t("31 Institute"));
         assert_eq!(t("702nd 3rd 239th"), ["702", "3", "239"]);

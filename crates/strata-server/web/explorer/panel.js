@@ -5,7 +5,7 @@
 // read are kept here, as the status line changes.
 import { $, el, activate } from "./dom.js";
 import { showDate } from "./dates.js";
-import { clear, disputed, draw, edgeLabel } from "./graph.js";
+import { clear, disputed, draw, edgeKey, edgeLabel } from "./graph.js";
 
 /** Above this many entities a view is counted, not drawn. */
 export const LIMIT = 500;
@@ -75,6 +75,25 @@ export function tooBig(count, counts, advice) {
   const ul = $("too-big-counts");
   ul.textContent = "";
   for (const c of counts) ul.appendChild(el("li", { "data-type": c.type, text: c.type.toLowerCase() + ": " + c.count }));
+}
+
+/**
+ * Draws a path's steps as the graph `key`, the path highlighted from
+ * `focus`, and lists them. `extra(step, i)` may add fields to each step's
+ * edge (a journey's "1. 2026-01-28").
+ */
+export function drawSteps(key, steps, focus, extra = () => ({})) {
+  const nodes = new Map(), edges = [], pathNodes = new Set(), pathEdges = new Set();
+  steps.forEach((s, i) => {
+    nodes.set(s.from.id, s.from);
+    nodes.set(s.to.id, s.to);
+    pathNodes.add(s.from.id);
+    pathNodes.add(s.to.id);
+    edges.push({ ...s.relation, ...extra(s, i) });
+    pathEdges.add(edgeKey(s.relation));
+  });
+  render(key, Array.from(nodes.values()), edges, { focus, pathNodes, pathEdges });
+  listSteps(steps);
 }
 
 /** A path's steps, each with its date and source (and, on a journey, the day it was taken). */

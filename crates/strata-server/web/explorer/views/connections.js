@@ -8,8 +8,7 @@
 import { $ } from "../dom.js";
 import { gql } from "../api.js";
 import { dayNumber, dayString } from "../dates.js";
-import { edgeKey } from "../graph.js";
-import { clearView, listSteps, render, setStatus } from "../panel.js";
+import { clearView, drawSteps, setStatus } from "../panel.js";
 import { CONNECTIONS } from "../queries.js";
 import { typeahead } from "../typeahead.js";
 import { relationNames, state, statusList, writeUrl } from "../url.js";
@@ -88,18 +87,7 @@ function drawTimeline(list, chosen, pick) {
 
 /** Draws the path of connection `c` (bar `i`). */
 function drawPath(c, i, count) {
-  const nodes = new Map(), edges = [], pathNodes = new Set(), pathEdges = new Set();
-  for (const s of c.path.steps) {
-    nodes.set(s.from.id, s.from);
-    nodes.set(s.to.id, s.to);
-    pathNodes.add(s.from.id);
-    pathNodes.add(s.to.id);
-    edges.push(s.relation);
-    pathEdges.add(edgeKey(s.relation));
-  }
-  render("connections|" + state.connFrom + "|" + state.connTo + "|" + i, Array.from(nodes.values()), edges,
-    { focus: state.connFrom, pathNodes, pathEdges });
-  listSteps(c.path.steps);
+  drawSteps("connections|" + state.connFrom + "|" + state.connTo + "|" + i, c.path.steps, state.connFrom);
   document.querySelectorAll("#timeline .bar").forEach((g) => {
     const on = +g.dataset.bar === i;
     g.classList.toggle("chosen", on);

@@ -7,8 +7,7 @@
 //   /?jFrom=ID&jTo=ID[&after=DATE][&before=DATE][&relations=a,b][&knownAt=INSTANT]
 import { $ } from "../dom.js";
 import { gql } from "../api.js";
-import { edgeKey } from "../graph.js";
-import { clearView, listSteps, render, setStatus } from "../panel.js";
+import { clearView, drawSteps, setStatus } from "../panel.js";
 import { JOURNEY } from "../queries.js";
 import { typeahead } from "../typeahead.js";
 import { relationNames, state, statusList } from "../url.js";
@@ -54,18 +53,7 @@ export default {
         (state.knownAt || "now") + ").", "empty");
       return;
     }
-    const nodes = new Map(), edges = [], pathNodes = new Set(), pathEdges = new Set();
-    j.steps.forEach((s, i) => {
-      nodes.set(s.from.id, s.from);
-      nodes.set(s.to.id, s.to);
-      pathNodes.add(s.from.id);
-      pathNodes.add(s.to.id);
-      edges.push({ ...s.relation, stepAt: (i + 1) + ". " + s.at });
-      pathEdges.add(edgeKey(s.relation));
-    });
-    render("journey|" + state.jFrom + "|" + state.jTo, Array.from(nodes.values()), edges,
-      { focus: state.jFrom, pathNodes, pathEdges });
-    listSteps(j.steps);
+    drawSteps("journey|" + state.jFrom + "|" + state.jTo, j.steps, state.jFrom, (s, i) => ({ stepAt: (i + 1) + ". " + s.at }));
     const last = j.steps[j.steps.length - 1];
     setStatus("A journey of " + j.hops + " step" + (j.hops === 1 ? "" : "s") + " from " + state.jFrom + " to " + state.jTo +
       ", from " + j.steps[0].at + ", arriving " + last.at + span(state) + ".", "ready");

@@ -7,8 +7,9 @@
 import { $, el } from "../dom.js";
 import { gql } from "../api.js";
 import { showDate } from "../dates.js";
-import { LIMIT, render, setStatus, sourceLine, tooBig } from "../panel.js";
+import { setStatus, sourceLine } from "../panel.js";
 import { KNOWLEDGE_DIFF } from "../queries.js";
+import { drawChanges, rangeView } from "../range.js";
 import { state, statusList } from "../url.js";
 
 function who(ev) {
@@ -34,49 +35,17 @@ function listRecorded(events) {
 }
 
 export default {
-  mode: "learned",
-  read: (p) => ({ learnedFrom: p.get("learnedFrom"), learnedTo: p.get("learnedTo") }),
-  write: (s) => [["learnedFrom", s.learnedFrom], ["learnedTo", s.learnedTo]],
-  ready: (s) => !!(s.learnedFrom && s.learnedTo),
-
-  sync(s) {
-    if (s.learnedFrom) $("learned-from").value = s.learnedFrom;
-    if (s.learnedTo) $("learned-to").value = s.learnedTo;
-  },
-
-  bind({ go }) {
-    $("learned-form").addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      const from = $("learned-from").value.trim(), to = $("learned-to").value.trim();
-      if (!from || !to) return;
-      Object.assign(state, { mode: "learned", learnedFrom: from, learnedTo: to });
-      go();
-    });
-  },
+  ...rangeView("learned", "learnedFrom", "learnedTo", "learned"),
 
   async run(stale) {
     const d = await gql(KNOWLEDGE_DIFF,
       { from: state.learnedFrom, to: state.learnedTo, asOf: state.asOf, statuses: statusList() });
     if (stale()) return;
     const k = d.knowledgeDiff;
-    const nodes = new Map(), edges = [];
-    const take = (list, change) => {
-      for (const r of list) {
-        nodes.set(r.from.id, r.from);
-        nodes.set(r.to.id, r.to);
-        edges.push({ ...r, change });
-      }
-    };
-    take(k.learned, "added");
-    take(k.withdrawn, "removed");
     listRecorded(k.events);
-    if (nodes.size > LIMIT) {
-      const counts = new Map();
-      for (const n of nodes.values()) counts.set(n.type, (counts.get(n.type) || 0) + 1);
-      tooBig(nodes.size, Array.from(counts, ([type, count]) => ({ type, count })), "Narrow the view: two instants closer together.");
-      return;
-    }
-    render("learned|" + state.learnedFrom + "|" + state.learnedTo, Array.from(nodes.values()), edges, {});
+    const drawn = drawChanges("learned|" + state.learnedFrom + "|" + state.learnedTo, k.learned, k.withdrawn,
+      "Narrow the view: two instants closer together.");
+    if (!drawn) return;
     setStatus("Learned " + k.learned.length + " relations (green), withdrew " + k.withdrawn.length + " (red), " +
       k.events.length + " events recorded after " + state.learnedFrom + " up to " + state.learnedTo + ".", "ready");
   },

@@ -3,8 +3,7 @@
 //   /?from=ID&to=ID[&relations=a,b][&asOf=DATE][&knownAt=INSTANT]
 import { $ } from "../dom.js";
 import { gql } from "../api.js";
-import { edgeKey } from "../graph.js";
-import { clearView, listSteps, render, setStatus } from "../panel.js";
+import { clearView, drawSteps, listSteps, render, setStatus } from "../panel.js";
 import { ENTITY_NODE, PATH } from "../queries.js";
 import { typeahead } from "../typeahead.js";
 import { relationNames, state, statusList, timeLabel } from "../url.js";
@@ -50,17 +49,7 @@ export default {
       setStatus("A path of 0 steps, " + timeLabel() + ".", "ready");
       return;
     }
-    const nodes = new Map(), edges = [], pathNodes = new Set(), pathEdges = new Set();
-    for (const s of d.path.steps) {
-      nodes.set(s.from.id, s.from);
-      nodes.set(s.to.id, s.to);
-      pathNodes.add(s.from.id);
-      pathNodes.add(s.to.id);
-      edges.push(s.relation);
-      pathEdges.add(edgeKey(s.relation));
-    }
-    render(key, Array.from(nodes.values()), edges, { focus: state.from, pathNodes, pathEdges });
-    listSteps(d.path.steps);
+    drawSteps(key, d.path.steps, state.from);
     setStatus("A shortest path of " + d.path.hops + " step" + (d.path.hops > 1 ? "s" : "") + " from " + state.from +
       " to " + state.to + ", " + timeLabel() + ".", "ready");
   },
