@@ -203,7 +203,8 @@ fn fold(text: &str) -> String {
 
 /// A folded word as transliterations agree to spell it: `shch` and `sch`
 /// → `sh`, `kh` → `h`,
-/// `ph` → `f`, `ck` → `k`, `x` → `ks`, `y` and `j` → `i`, `w` → `v`, then
+/// `ph` → `f`, `ck` → `k`, `ou` and `oo` → `u`, `x` → `ks`, `y` and `j`
+/// → `i`, `w` → `v`, `q` → `k` ("QASIM", "KASIM"), then
 /// each run of one letter is one letter (digits are left as they are).
 pub(crate) fn key(word: &str) -> String {
     let word = ordinal_number(word).unwrap_or(word);
@@ -232,6 +233,7 @@ pub(crate) fn key(word: &str) -> String {
             ('x', _) => spelled.push_str("ks"),
             ('y' | 'j', _) => spelled.push('i'),
             ('w', _) => spelled.push('v'),
+            ('q', _) => spelled.push('k'),
             _ => spelled.push(c),
         }
     }
@@ -633,6 +635,7 @@ mod tests {
         assert_eq!(t("MOSKOVSKOGO"), ["moskovsk"]);
         assert_eq!(t("MASK DESK SKI"), ["mask", "desk", "ski"]);
         assert_eq!(t("NOUR"), t("NUR"));
+        assert_eq!(t("YAKOOB QASIM IRAQ"), t("YAQUB KASIM IRAK"));
         assert_eq!(t("31st Institute"), t("31 Institute"));
         assert_eq!(t("702nd 3rd 239th"), ["702", "3", "239"]);
         assert_eq!(t("1st2"), ["1st2"]);
