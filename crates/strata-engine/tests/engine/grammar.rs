@@ -258,6 +258,40 @@ fn engine_answers(engine: &Engine, p: &Probe) -> Answers {
     Answers { entities, edges, paths, diff, connections, journeys }
 }
 
+/// What to search for at a probe: for a few of its ids, each name the id
+/// has now, in lower case, its first word's first four letters, and its
+/// words cut to three letters and run together ("volsys" for "Volara
+/// Systems"), which only a name written short matches.
+fn search_queries(engine: &Engine, p: &Probe) -> Vec<String> {
+    let snap = engine.snapshot();
+    let mut out: Vec<String> = Vec::new();
+    for id in p.ids.iter().step_by(p.ids.len() / 6 + 1) {
+        for name in snap.names(id, TimeFilter::LATEST) {
+            let word: String = name.split_whitespace().next().unwrap_or("").chars().take(4).collect();
+            let short: String = name.split_whitespace().map(|w| w.chars().take(3).collect::<String>()).collect();
+            out.extend([name.to_lowercase(), word, short]);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The engine's search and duplicates at the probe's time, for `queries`
+/// and the probe's ids.
+fn search_answers(engine: &Engine, p: &Probe, queries: &[String]) -> String {
+    let t = TimeFilter { as_of: p.as_of, known_at: p.known, statuses: p.statuses };
+    let snap = engine.snapshot();
+    let mut out = String::new();
+    for q in queries {
+        let _ = writeln!(out, "search {q:?}: {:?}", snap.search(q, None, t, 10));
+    }
+    for id in p.ids.iter().step_by(p.ids.len() / 6 + 1) {
+        let _ = writeln!(out, "duplicates {id}: {:?}", snap.duplicates(id, t, 10));
+    }
+    out
+}
+
 fn model_answers(model: &Model, p: &Probe) -> Answers {
     let entities = p
         .ids
@@ -669,14 +703,19 @@ impl Driver {
         let before = self.export()?;
         // Reads at a knownAt the log has reached: whatever is appended
         // next (a merge, a retraction of one), they must answer the same.
-        let past: Vec<(Probe, Answers)> = match (op, self.model.log().last().map(|l| l.recorded_at)) {
+        // So must their searches, which rank by the names recorded by then.
+        type Past = (Probe, Answers, Vec<String>, String);
+        let past: Vec<Past> = match (op, self.model.log().last().map(|l| l.recorded_at)) {
             (Op::Reopen, _) | (_, None) => Vec::new(),
             (_, Some(last)) => (0..2)
                 .map(|_| {
                     let mut p = self.probe();
                     p.known = p.known.min(last);
-                    let a = engine_answers(self.engine()?, &p);
-                    Ok((p, a))
+                    let engine = self.engine()?;
+                    let a = engine_answers(engine, &p);
+                    let queries = search_queries(engine, &p);
+                    let found = search_answers(engine, &p, &queries);
+                    Ok((p, a, queries, found))
                 })
                 .collect::<Result<_, Failure>>()?,
         };
@@ -749,13 +788,23 @@ impl Driver {
                     }
                     found.push(f);
                 }
-                for (p, was) in &past {
+                for (p, was, queries, was_found) in &past {
                     let now = engine_answers(self.engine()?, p);
                     if now != *was {
                         let (_, detail) = difference(&now, was);
                         found.push(fail(
                             "a read at an earlier knownAt changed",
                             format!("at {}, after the append (now first, then before):\n{detail}", p.describe()),
+                        ));
+                    }
+                    let now_found = search_answers(self.engine()?, p, queries);
+                    if now_found != *was_found {
+                        found.push(fail(
+                            "a search at an earlier knownAt changed",
+                            format!(
+                                "at {}, after the append:\n now:\n{now_found}\n before:\n{was_found}",
+                                p.describe()
+                            ),
                         ));
                     }
                 }
