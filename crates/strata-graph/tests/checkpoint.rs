@@ -185,27 +185,11 @@ fn recorded(lines: &[String]) -> Vec<RecordedEvent> {
 /// replayed the log).
 #[test]
 fn a_prefix_reaches_the_same_names_whatever_was_recorded_later() {
-    let declare = |id: &str, name: &str| {
-        format!(r#"{{"kind":"entity_declared","at":"2020","subject":{{"id":"{id}","type":"actor","name":"{name}"}}}}"#)
-    };
-    let mut lines = vec![declare("target", "Morvat")];
     // 72 names recorded later whose words sort before `morvat`, and all begin with `mor`.
     let letters = ['b', 'd', 'f', 'g', 'l', 'm', 'n', 'r', 't'];
-    for a in letters {
-        for b in letters.into_iter().filter(|&b| b != a) {
-            lines.push(declare(&format!("later-{a}{b}"), &format!("Mora{a}{b}")));
-        }
-    }
-    let events = recorded(&lines);
-    let first = project(&events[..1]);
-    let all = project(&events);
-    let decoded = Projection::from_checkpoint(&all.to_checkpoint(), Vocabulary::builtin()).unwrap();
-    let then = TimeFilter::at(None, events[0].recorded_at);
-    let before = first.search("mor", None, then, 10);
-    assert_eq!(before.len(), 1, "{before:?}");
-    assert_eq!(before[0].matched, "Morvat");
-    assert_eq!(all.search("mor", None, then, 10), before, "the names recorded later change an earlier read");
-    assert_eq!(decoded.search("mor", None, then, 10), before, "from a checkpoint");
+    let later =
+        letters.iter().flat_map(|&a| letters.iter().filter(move |&&b| b != a).map(move |&b| format!("Mora{a}{b}")));
+    let (all, decoded) = later_names_leave_the_read("Morvat", later, "mor");
     // At the head, the 64 first in text order: the same whichever way the index was built.
     let now = all.search("mor", None, TimeFilter::LATEST, 100);
     assert_eq!(now.len(), 64);
@@ -222,30 +206,42 @@ fn a_prefix_reaches_the_same_names_whatever_was_recorded_later() {
 /// checkpoint.
 #[test]
 fn a_name_written_short_is_found_the_same_whatever_was_recorded_later() {
-    let declare = |id: &str, name: &str| {
-        format!(r#"{{"kind":"entity_declared","at":"2020","subject":{{"id":"{id}","type":"actor","name":"{name}"}}}}"#)
-    };
-    let mut lines = vec![declare("target", "COLOMBIANA DE CERDOS LTDA.")];
-    for a in ['b', 'd', 'f', 'g', 'l'] {
-        for b in ['a', 'e', 'i', 'u'] {
-            lines.push(declare(&format!("later-{a}{b}"), &format!("CERDA{a}{b} TRADING")));
-        }
-    }
-    let events = recorded(&lines);
-    let first = project(&events[..1]);
-    let all = project(&events);
-    let decoded = Projection::from_checkpoint(&all.to_checkpoint(), Vocabulary::builtin()).unwrap();
-    let then = TimeFilter::at(None, events[0].recorded_at);
-    let before = first.search("COLCER", None, then, 10);
-    assert_eq!(before.len(), 1, "{before:?}");
-    assert_eq!(before[0].matched, "COLOMBIANA DE CERDOS LTDA.");
-    assert_eq!(all.search("COLCER", None, then, 10), before, "the names recorded later change an earlier read");
-    assert_eq!(decoded.search("COLCER", None, then, 10), before, "from a checkpoint");
+    let later = ['b', 'd', 'f', 'g', 'l']
+        .into_iter()
+        .flat_map(|a| ['a', 'e', 'i', 'u'].map(|b| format!("CERDA{a}{b} TRADING")));
+    let (all, decoded) = later_names_leave_the_read("COLOMBIANA DE CERDOS LTDA.", later, "COLCER");
     // At the head the later names take the 16 places and the name is not
     // reached, alike on both nodes.
     let now = all.search("COLCER", None, TimeFilter::LATEST, 10);
     assert!(now.iter().all(|h| h.matched != "COLOMBIANA DE CERDOS LTDA."), "{now:?}");
     assert_eq!(decoded.search("COLCER", None, TimeFilter::LATEST, 10), now);
+}
+
+/// Declares `target`, then the `later` names; checks that `query` at the
+/// first declaration's recorded time finds only `target`, before and after
+/// the later names, and from a checkpoint of them all. Gives the projection
+/// of them all and the one read back from its checkpoint.
+fn later_names_leave_the_read(
+    target: &str,
+    later: impl IntoIterator<Item = String>,
+    query: &str,
+) -> (Projection, Projection) {
+    let declare = |id: &str, name: &str| {
+        format!(r#"{{"kind":"entity_declared","at":"2020","subject":{{"id":"{id}","type":"actor","name":"{name}"}}}}"#)
+    };
+    let mut lines = vec![declare("target", target)];
+    lines.extend(later.into_iter().enumerate().map(|(i, name)| declare(&format!("later-{i}"), &name)));
+    let events = recorded(&lines);
+    let first = project(&events[..1]);
+    let all = project(&events);
+    let decoded = Projection::from_checkpoint(&all.to_checkpoint(), Vocabulary::builtin()).unwrap();
+    let then = TimeFilter::at(None, events[0].recorded_at);
+    let before = first.search(query, None, then, 10);
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(before[0].matched, target);
+    assert_eq!(all.search(query, None, then, 10), before, "the names recorded later change an earlier read");
+    assert_eq!(decoded.search(query, None, then, 10), before, "from a checkpoint");
+    (all, decoded)
 }
 
 /// The name index read back from a checkpoint is the one written: the same
