@@ -208,6 +208,8 @@ fn fold(text: &str) -> String {
 /// each run of one letter is one letter (digits are left as they are).
 pub(crate) fn key(word: &str) -> String {
     let word = ordinal_number(word).unwrap_or(word);
+    // `q` is `k` before the other rules, so "QH" is spelt as "KH" is.
+    let word: std::borrow::Cow<'_, str> = if word.contains('q') { word.replace('q', "k").into() } else { word.into() };
     let mut spelled = String::with_capacity(word.len() + 2);
     let mut chars = word.chars().peekable();
     while let Some(c) = chars.next() {
@@ -233,7 +235,6 @@ pub(crate) fn key(word: &str) -> String {
             ('x', _) => spelled.push_str("ks"),
             ('y' | 'j', _) => spelled.push('i'),
             ('w', _) => spelled.push('v'),
-            ('q', _) => spelled.push('k'),
             _ => spelled.push(c),
         }
     }
@@ -694,5 +695,69 @@ mod tests {
         assert_eq!(t("J & M"), ["im"]);
         assert_eq!(t("A AND"), ["a", "and"]);
         assert_eq!(t("BLACK AND WHITE"), ["blak", "and", "vhite"]);
+    }
+}
+
+/// The spelling rules over generated words: every case of each rule, not
+/// only the names the fixtures hold.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A word of alternating consonants and vowels that no other spelling
+    /// rule touches (no doubled letters, no `h`, `c`, `k`, `s`, `o`, `q`).
+    fn plain_word() -> impl Strategy<Value = String> {
+        "[bdfglmnprtv][aeiu][bdfglmnprtv][aeiu][bdfglmnprtv]?"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        #[test]
+        fn an_ordinal_is_its_number(n in 0u32..100_000, suffix in prop::sample::select(vec!["st", "nd", "rd", "th", "ST", "Th"])) {
+            prop_assert_eq!(tokens(&format!("{n}{suffix} Institute")), tokens(&format!("{n} Institute")));
+        }
+
+        #[test]
+        fn a_slavic_adjective_of_a_place_ends_as_the_place(
+            stem in plain_word(),
+            ending in prop::sample::select(vec![
+                "skiy", "skii", "sky", "ski", "skaya", "skaja", "skoe", "skoye", "skogo", "skie", "skiye",
+                "skikh", "skoi", "skoy", "skom", "ska", "ske", "sko",
+            ]),
+            upper in any::<bool>(),
+        ) {
+            let word = format!("{stem}{ending}");
+            let word = if upper { word.to_uppercase() } else { word };
+            prop_assert_eq!(tokens(&word), tokens(&format!("{stem}sk")));
+        }
+
+        #[test]
+        fn q_is_k_and_ou_oo_are_u(word in "[a-z]{1,12}") {
+            prop_assert_eq!(key(&word.replace('q', "k")), key(&word));
+            prop_assert_eq!(key(&word.replace("oo", "u")), key(&word.replace("ou", "u")));
+        }
+
+        #[test]
+        fn single_letters_are_one_word_with_or_without_and(letters in prop::collection::vec("[A-Z]", 2..6), rest in plain_word()) {
+            let joined = tokens(&format!("{} {rest}", letters.concat()));
+            prop_assert_eq!(tokens(&format!("{} {rest}", letters.join(" "))), joined.clone());
+            prop_assert_eq!(tokens(&format!("{} {rest}", letters.join(" AND "))), joined.clone());
+            prop_assert_eq!(tokens(&format!("{} {rest}", letters.join("&"))), joined);
+        }
+
+        #[test]
+        fn every_beginning_of_every_word_run_together_abbreviates_the_name(
+            words in prop::collection::vec(plain_word(), 2..6),
+            cuts in prop::collection::vec(1usize..6, 6),
+        ) {
+            let short: String = words.iter().zip(&cuts).map(|(w, &n)| &w[..n.min(w.len())]).collect();
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            prop_assert!(abbreviates(&short, &refs), "{short} for {refs:?}");
+            // One word alone is never a name written short.
+            prop_assert!(!abbreviates(&short, &refs[..1]));
+        }
     }
 }
