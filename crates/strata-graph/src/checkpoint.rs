@@ -33,9 +33,10 @@ use crate::view::Role;
 
 /// The first bytes of every checkpoint, with the encoding's version (6:
 /// the name index is kept, no longer rebuilt on load; 7: initials counted
-/// after spelling; 8: ordinals, "ou", "oo", Slavic "-sk-" adjectives and
-/// letters joined by "and" spelt as search now spells them). A name index of another version
-/// would hold tokens search no longer makes, so it is not read.
+/// after spelling; 8: ordinals, "q", "ou", "oo", Slavic "-sk-" adjectives
+/// and letters joined by "and" spelt as search now spells them). A name
+/// index of another version would hold tokens search no longer makes, so
+/// it is not read.
 const FORMAT: &[u8] = b"strata-projection/8\n";
 
 /// Why a checkpoint cannot be used; the caller rebuilds from the log.

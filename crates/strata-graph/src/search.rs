@@ -269,9 +269,9 @@ impl Projection {
             return out;
         }
         let mut seen: FxHashSet<u32> = FxHashSet::default();
+        let counts = |t: u32| weights.known.is_none() || self.df(t, weights) > 0.0;
         for start in 1..w.len() - 2 {
             for end in (start + 3..=w.len()).rev() {
-                let counts = |t: u32| weights.known.is_none() || self.df(t, weights) > 0.0;
                 let tokens = self.names.beginning_with(&w[start..end], SHORT_EXPANSIONS, counts);
                 if tokens.is_empty() {
                     continue;
